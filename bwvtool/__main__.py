@@ -1,0 +1,3 @@
+from bwvtool.cli import main
+
+main()

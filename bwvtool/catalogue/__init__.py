@@ -1,0 +1,1 @@
+"""The clip catalogue: vocabularies, the row contract, parsing and import."""

@@ -1,0 +1,79 @@
+"""The ``bwvtool`` command line: a thin click layer over the core.
+
+Exit codes: 0 success; 1 partial (some input was rejected, the rest was done); 2 usage or fatal error, with a
+single line on stderr and no traceback (set ``BWVTOOL_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from bwvtool import __version__, identity
+from bwvtool.cli import workspace_cmds
+from bwvtool.cli.common import EXIT_FATAL, Settings, default_db
+from bwvtool.errors import BwvError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="bwvtool")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Workspace file. Default: $BWVTOOL_DB, else ./bwvtool.sqlite.",
+)
+@click.option(
+    "--user", default=None, help="Who is acting (stamped in the audit log). Default: $BWVTOOL_USER or login."
+)
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, user: str | None) -> None:
+    """Sample, code and analyse police body-worn video."""
+    ctx.obj = Settings(db=db or default_db(), user=identity.current_user(user))
+
+
+for command in (
+    workspace_cmds.init,
+    workspace_cmds.status,
+    workspace_cmds.backup,
+    workspace_cmds.audit_group,
+):
+    cli.add_command(command)
+
+
+def _register_optional_groups() -> None:
+    """Command groups live beside the core module they drive; each registers itself here."""
+    from bwvtool.cli import registry
+
+    for command in registry.commands():
+        cli.add_command(command)
+
+
+_register_optional_groups()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and map every failure onto an exit code and one line on stderr."""
+    try:
+        code = cli.main(args=argv, prog_name="bwvtool", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("bwvtool: aborted", err=True)
+        code = EXIT_FATAL
+    except click.ClickException as exc:
+        click.echo(f"bwvtool: error: {exc.format_message()}", err=True)
+        code = EXIT_FATAL
+    except BwvError as exc:
+        click.echo(f"bwvtool: error: {exc}", err=True)
+        code = exc.exit_code
+    except (sqlite3.Error, OSError, ValueError) as exc:
+        if os.environ.get("BWVTOOL_DEBUG"):
+            raise
+        click.echo(f"bwvtool: error: {type(exc).__name__}: {exc}", err=True)
+        code = EXIT_FATAL
+    sys.exit(code if isinstance(code, int) else 0)

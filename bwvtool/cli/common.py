@@ -1,0 +1,90 @@
+"""What every command shares: the workspace option, --json output, and turning results into exit codes.
+
+Commands stay thin: parse options, call one core function, print the result with :func:`emit`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bwvtool import identity
+from bwvtool.store import Workspace, open_workspace
+
+EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
+
+
+@dataclass
+class Settings:
+    """Global options, available to every command as ``ctx.obj``."""
+
+    db: Path
+    user: str
+
+    def workspace(self, *, create: bool = False) -> Workspace:
+        return open_workspace(self.db, create=create)
+
+
+def default_db() -> Path:
+    return Path(os.environ.get("BWVTOOL_DB") or "bwvtool.sqlite")
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+def json_option(func: Callable) -> Callable:
+    """``--json``: print a machine-readable result on stdout instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(func)
+
+
+def emit(as_json: bool, data: Any, text: str | Callable[[], str] | None = None) -> None:
+    """Print ``data`` as JSON, or its human form (a string, or a function making one)."""
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    if callable(text):
+        text = text()
+    if text is None:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    click.echo(text)
+
+
+def warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def exit_partial_if(condition: bool) -> None:
+    """Exit 1 when some input was rejected although the command did its work."""
+    if condition:
+        sys.exit(EXIT_PARTIAL)
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """A plain fixed-width table for terminal output."""
+    if not rows:
+        return "(none)"
+    cells = [[str(row.get(c, "") if row.get(c) is not None else "") for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines)
+
+
+__all__ = [
+    "EXIT_FATAL",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "Settings",
+    "default_db",
+    "emit",
+    "identity",
+    "json_option",
+]

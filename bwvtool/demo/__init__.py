@@ -1,0 +1,1 @@
+"""Synthetic demo workspaces whose mix follows published Metropolitan Police figures."""

@@ -1,0 +1,19 @@
+"""Errors the core raises for users. The CLI turns each into one line on stderr and an exit code."""
+
+
+class BwvError(Exception):
+    """A problem the user can act on (bad input, missing file). Exit code 2 from the CLI."""
+
+    exit_code = 2
+
+
+class UsageError(BwvError):
+    """The command was called wrongly."""
+
+
+class StoreError(BwvError):
+    """The workspace is missing, newer than this tool, or damaged."""
+
+
+class MediaError(BwvError):
+    """A media file is missing, unreadable, unsupported, or took too long to read."""

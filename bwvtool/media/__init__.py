@@ -1,0 +1,1 @@
+"""Media files: ffmpeg location, probing, exact frame grabs, hashing and synthetic clips."""

@@ -1,0 +1,1 @@
+"""Sampling plans and the draws they produce."""

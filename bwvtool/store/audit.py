@@ -1,0 +1,101 @@
+"""The append-only, hash-chained audit log.
+
+Each row stores ``prev_hash`` (the previous row's hash) and ``hash = sha256(prev_hash + content)`` where the
+content is the canonical JSON of ``[at, actor, action, entity, entity_id, detail]``. Changing, removing or
+reordering any row breaks the chain at that row; triggers refuse UPDATE and DELETE outright.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def row_hash(
+    prev_hash: str, at: str, actor: str, action: str, entity: str, entity_id: str | None, detail: str
+) -> str:
+    content = canonical_json([at, actor, action, entity, entity_id, detail])
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+
+
+def last_hash(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else GENESIS
+
+
+def append(
+    conn: sqlite3.Connection,
+    *,
+    at: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """Append one audit row; call inside the transaction that makes the change it records."""
+    detail_text = canonical_json(detail or {})
+    prev = last_hash(conn)
+    digest = row_hash(prev, at, actor, action, entity, entity_id, detail_text)
+    cursor = conn.execute(
+        "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (at, actor, action, entity, entity_id, detail_text, prev, digest),
+    )
+    return int(cursor.lastrowid)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    rows: int
+    ok: bool
+    first_broken_id: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "ok": self.ok,
+            "first_broken_id": self.first_broken_id,
+            "reason": self.reason,
+        }
+
+
+def verify(conn: sqlite3.Connection) -> ChainReport:
+    """Walk the chain from the start; report the first row whose links or content do not match."""
+    expected_prev = GENESIS
+    count = 0
+    cursor = conn.execute(
+        "SELECT id, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log ORDER BY id"
+    )
+    for row_id, at, actor, action, entity, entity_id, detail, prev, digest in cursor:
+        count += 1
+        if prev != expected_prev:
+            return ChainReport(count, False, row_id, "prev_hash does not match the previous row's hash")
+        if row_hash(prev, at, actor, action, entity, entity_id, detail) != digest:
+            return ChainReport(count, False, row_id, "content does not match its hash")
+        expected_prev = digest
+    return ChainReport(count, True)
+
+
+def recent(conn: sqlite3.Connection, limit: int = 50, entity: str | None = None) -> list[dict[str, Any]]:
+    """The newest audit rows, newest first."""
+    sql = "SELECT id, at, actor, action, entity, entity_id, detail FROM audit_log"
+    params: list[Any] = []
+    if entity:
+        sql += " WHERE entity = ?"
+        params.append(entity)
+    sql += " ORDER BY id DESC LIMIT ?"
+    params.append(limit)
+    rows = conn.execute(sql, params).fetchall()
+    keys = ("id", "at", "actor", "action", "entity", "entity_id", "detail")
+    return [dict(zip(keys, row, strict=True)) | {"detail": json.loads(row[6])} for row in rows]

@@ -1,0 +1,164 @@
+"""Opening a workspace file, its connection settings, and the transaction every user action runs in."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from bwvtool import identity
+from bwvtool.errors import StoreError
+from bwvtool.store import audit, migrations
+from bwvtool.timeutil import utc_now
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+class Transaction:
+    """One user action: its writes and its audit rows commit together or not at all."""
+
+    def __init__(self, conn: sqlite3.Connection, actor: str, at: str) -> None:
+        self.conn = conn
+        self.actor = actor
+        self.at = at
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        return self.conn.executemany(sql, rows)
+
+    def audit(
+        self, action: str, entity: str, entity_id: str | None = None, detail: dict | None = None
+    ) -> int:
+        return audit.append(
+            self.conn,
+            at=self.at,
+            actor=self.actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+        )
+
+
+class Workspace:
+    """An open workspace. Use :func:`open_workspace` to get one."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return migrations.current_version(self.conn)
+
+    # -- writing -----------------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, actor: str | None = None) -> Iterator[Transaction]:
+        """BEGIN IMMEDIATE … COMMIT, so concurrent writers queue on the busy timeout instead of failing late."""
+        if self.conn.in_transaction:
+            raise StoreError("a transaction is already open on this workspace")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Transaction(self.conn, identity.current_user(actor), utc_now())
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def coder_id(self, tx: Transaction, name: str, role: str = "reviewer") -> int:
+        """The id of coder ``name``, registering the coder (audited) on first use."""
+        row = tx.execute("SELECT id FROM coders WHERE name = ?", (name,)).fetchone()
+        if row:
+            return int(row[0])
+        cursor = tx.execute(
+            "INSERT INTO coders (name, role, created_at) VALUES (?, ?, ?)", (name, role, tx.at)
+        )
+        tx.audit("coder.register", "coder", name, {"role": role})
+        return int(cursor.lastrowid)
+
+    # -- reading and maintenance ---------------------------------------------------------------------------
+    def integrity_check(self) -> list[str]:
+        """SQLite's own integrity check plus foreign keys; empty when all is well."""
+        problems = [row[0] for row in self.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
+        problems += [f"foreign key: {row}" for row in self.conn.execute("PRAGMA foreign_key_check")]
+        return problems
+
+    def verify_audit(self) -> audit.ChainReport:
+        return audit.verify(self.conn)
+
+    def backup(self, dest: Path) -> None:
+        """A consistent copy through SQLite's online backup API, safe while others write."""
+        dest = Path(dest)
+        if dest.exists():
+            raise StoreError(f"{dest} already exists; choose a new backup file")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(dest)
+        try:
+            self.conn.backup(target)
+        finally:
+            target.close()
+
+    def counts(self) -> dict[str, int]:
+        tables = (
+            "clips",
+            "incidents",
+            "samples",
+            "assignments",
+            "coders",
+            "codebooks",
+            "events",
+            "audit_log",
+        )
+        return {t: self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection with the workspace's settings. Autocommit mode: transactions are explicit."""
+    conn = sqlite3.connect(
+        path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def open_workspace(path: str | Path, *, create: bool = False, migrate: bool = True) -> Workspace:
+    """Open (or, with ``create``, make) the workspace at ``path`` and bring its schema up to date."""
+    path = Path(path)
+    if not path.exists() and not create:
+        raise StoreError(f"no workspace at {path} (run 'bwvtool init' or pass --db)")
+    if path.exists() and path.is_dir():
+        raise StoreError(f"{path} is a folder, not a workspace file")
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = connect(path)
+        version = migrations.current_version(conn)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a bwvtool workspace ({exc})") from exc
+    newest = len(migrations.available())
+    if version > newest:
+        conn.close()
+        raise StoreError(f"{path} has schema {version}, newer than this bwvtool ({newest}); upgrade bwvtool")
+    if migrate and version < newest:
+        migrations.apply_pending(conn)
+    return Workspace(path, conn)

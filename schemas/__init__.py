@@ -1,0 +1,1 @@
+"""JSON Schemas, default codebooks and plans, and SQL migrations, shipped inside the wheel."""
