@@ -7,7 +7,12 @@ import importlib
 import click
 
 # module path, attribute: each module keeps its commands next to the core code they call.
-_GROUPS: list[tuple[str, str]] = []
+_GROUPS: list[tuple[str, str]] = [
+    ("bwvtool.cli.catalogue_cmds", "group"),
+    ("bwvtool.cli.media_cmds", "group"),
+    ("bwvtool.cli.sample_cmds", "group"),
+    ("bwvtool.cli.codebook_cmds", "group"),
+]
 
 
 def commands() -> list[click.Command]:

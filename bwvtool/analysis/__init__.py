@@ -1,0 +1,1 @@
+"""Analysis of coded events: reliability statistics and sequences."""
