@@ -1,10 +1,153 @@
-"""`bwvtool media` commands."""
+"""`bwvtool media` commands: probe, frame, hash, generate."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from bwvtool.cli.common import emit, json_option
+from bwvtool.errors import UsageError
+
+_FILE = click.Path(
+    dir_okay=False, path_type=Path
+)  # existence is checked by the core, with a one-line message
+_TIMEOUT = click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Give up (exit 2) if an ffmpeg run takes longer than this many seconds. Default: 20 s plus 10 s per GB.",
+)
 
 
 @click.group(name="media")
 def group() -> None:
     """Media files: probe them and grab exact frames."""
+
+
+@group.command()
+@click.argument("file", type=_FILE)
+@_TIMEOUT
+@json_option
+def probe(file: Path, timeout_s: float | None, as_json: bool) -> None:
+    """Container, duration, start time, video (codec, size, fps, VFR, rotation) and audio facts of FILE."""
+    from bwvtool.media.probe import probe as probe_file
+
+    info = probe_file(file, timeout_s=timeout_s)
+    emit(as_json, info.as_dict(), lambda: _describe(info))
+
+
+def _describe(info) -> str:
+    lines = [
+        f"{info.path}: {info.container}, {info.duration_s or 0:.3f} s, start {info.start_time_s:.6f} s, "
+        f"{info.size_bytes:,} bytes"
+    ]
+    if (v := info.video) is not None:
+        rate = "VFR" if v.is_vfr else "CFR"
+        shown = f" (shown {v.display_width}x{v.display_height}, rotated {v.rotation}°)" if v.rotation else ""
+        lines.append(
+            f"video: {v.codec} {v.width}x{v.height}{shown} {v.pix_fmt or ''}, {v.fps} fps "
+            f"(avg {v.avg_frame_rate}, base {v.r_frame_rate}) {rate}, {v.frame_count} frames"
+        )
+    else:
+        lines.append("video: none")
+    if (a := info.audio) is not None:
+        lines.append(f"audio: {a.codec} {a.sample_rate} Hz, {a.channel_layout} ({a.channels} ch)")
+    else:
+        lines.append("audio: none")
+    return "\n".join(lines)
+
+
+@group.command()
+@click.argument("file", type=_FILE)
+@click.option("--at-ms", "at_ms", type=float, required=True, help="Time in ms from the start of the clip.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PNG file to write."
+)
+@_TIMEOUT
+@json_option
+def frame(file: Path, at_ms: float, out: Path, timeout_s: float | None, as_json: bool) -> None:
+    """Write the frame shown at --at-ms (the last frame starting at or before it, not the nearest keyframe).
+
+    Times count from the container start, as players do; rotated clips come out as displayed.
+    """
+    from bwvtool.media.frame import grab_frame
+
+    grabbed = grab_frame(file, at_ms, timeout_s=timeout_s)
+    grabbed.save(out)
+    data = {
+        "file": str(file),
+        "out": str(out),
+        **grabbed.describe(),
+        "width": grabbed.width,
+        "height": grabbed.height,
+    }
+    emit(
+        as_json,
+        data,
+        f"{out}: frame {grabbed.index} (pts {grabbed.pts_ms:g} ms) shown at {at_ms:g} ms, "
+        f"{grabbed.width}x{grabbed.height}",
+    )
+
+
+@group.command(name="hash")
+@click.argument("file", type=_FILE)
+@json_option
+def hash_(file: Path, as_json: bool) -> None:
+    """SHA-256 of FILE (streamed; the value the catalogue's sha256 column holds)."""
+    from bwvtool.media.hashing import sha256_file
+
+    digest = sha256_file(file)
+    emit(as_json, {"file": str(file), "sha256": digest}, f"{digest}  {file}")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size {text!r}: use WIDTHxHEIGHT, e.g. 1280x720") from None
+    return width, height
+
+
+@group.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--seconds", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Clip length."
+)
+@click.option("--fps", default="25", show_default=True, help="Frame rate: 25, 30, 60, 29.97 or 30000/1001.")
+@click.option("--size", default="1280x720", show_default=True, help="Stored picture size WIDTHxHEIGHT.")
+@click.option("--no-audio", is_flag=True, help="Leave out the speech-like audio track.")
+@click.option("--vfr", is_flag=True, help="Variable frame rate (half-rate and stuttering stretches).")
+@click.option(
+    "--rotate", type=click.Choice(["0", "90", "180", "270"]), default="0", help="Display rotation, clockwise."
+)
+@click.option("--start-s", type=click.FloatRange(min=0), default=0.0, help="Container start time in seconds.")
+@click.option(
+    "--gop-s", type=click.FloatRange(min=0.04), default=2.0, show_default=True, help="Keyframe interval."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Varies motion, VFR pattern and audio.")
+@json_option
+def generate(
+    out: Path,
+    seconds: float,
+    fps: str,
+    size: str,
+    no_audio: bool,
+    vfr: bool,
+    rotate: str,
+    start_s: float,
+    gop_s: float,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Make a synthetic clip: frame-index pixel code, visible timecode, moving content, speech-like audio."""
+    from bwvtool.media.synth import make_clip
+
+    width, height = _size(size)
+    path = make_clip(
+        out, seconds=seconds, fps=fps, width=width, height=height, audio=not no_audio, vfr=vfr,
+        rotate=int(rotate), start_s=start_s, gop_s=gop_s, seed=seed,
+    )  # fmt: skip
+    data = {"out": str(path), "size_bytes": path.stat().st_size}
+    emit(as_json, data, f"{path}: {data['size_bytes']:,} bytes")
