@@ -1,3 +1,79 @@
 """`bwvtool demo` and `bwvtool gui`: start the desktop app (imported lazily: the core never imports Qt)."""
 
 from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+
+from bwvtool.cli.common import Settings, emit, json_option, pass_settings
+from bwvtool.store import Workspace
+
+DEFAULT_DEMO_DIR = Path("bwvtool-demo")
+
+
+def _run_app(workspace: Workspace, user: str, **options: object) -> int:
+    """Hand the open workspace to the desktop app. Qt is imported here and only here."""
+    app = importlib.import_module("bwvtool.ui.app")
+    return int(app.run(workspace, user, **options))
+
+
+@click.command()
+@click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path), hidden=True)
+@click.option("--exit-when-ready", is_flag=True, hidden=True)
+@click.option("--select-row", type=int, default=None, hidden=True)
+@pass_settings
+def gui(settings: Settings, screenshot: Path | None, exit_when_ready: bool, select_row: int | None) -> None:
+    """Open the desktop app on the workspace (--db)."""
+    workspace = settings.workspace()  # a missing or bad file is a one-line error before Qt starts
+    sys.exit(
+        _run_app(
+            workspace,
+            settings.user,
+            screenshot=screenshot,
+            exit_when_ready=exit_when_ready,
+            select_row=select_row,
+        )
+    )
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DEMO_DIR,
+    show_default=True,
+    help="Folder for the demo: workspace file, catalogue and generated clips.",
+)
+@click.option(
+    "--clips",
+    type=click.IntRange(1, 2_000_000),
+    default=5_000,
+    show_default=True,
+    help="How many clips the synthetic catalogue holds.",
+)
+@click.option("--headless", is_flag=True, help="Only build the workspace; do not open the app.")
+@json_option
+@pass_settings
+@click.pass_context
+def demo(
+    ctx: click.Context, settings: Settings, directory: Path, clips: int, headless: bool, as_json: bool
+) -> None:
+    """Build a demo workspace (synthetic catalogue with the published 2021 mix, a few generated clips), then
+    open the app on it.
+
+    The workspace file is DIR/bwvtool.sqlite unless --db is given explicitly. Running it again on the same
+    folder is safe: nothing is duplicated.
+    """
+    from bwvtool.demo import build_demo
+
+    explicit_db = ctx.find_root().params.get("db")
+    report = build_demo(directory, clips=clips, db=explicit_db, actor=settings.user)
+    emit(as_json, report.as_dict(), report.summary)
+    if not headless:
+        from bwvtool.store import open_workspace
+
+        sys.exit(_run_app(open_workspace(report.db), settings.user))

@@ -12,6 +12,8 @@ _GROUPS: list[tuple[str, str]] = [
     ("bwvtool.cli.media_cmds", "group"),
     ("bwvtool.cli.sample_cmds", "group"),
     ("bwvtool.cli.codebook_cmds", "group"),
+    ("bwvtool.cli.app_cmds", "demo"),
+    ("bwvtool.cli.app_cmds", "gui"),
 ]
 
 

@@ -8,8 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from bwvtool import identity
 from bwvtool.errors import StoreError
 from bwvtool.store import audit, migrations
@@ -52,7 +50,13 @@ class Workspace:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+
+    @property
+    def db(self):  # -> sqlite_utils.Database
+        """sqlite-utils' view of the same connection, for introspection (imported lazily: it pulls in pandas)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def close(self) -> None:

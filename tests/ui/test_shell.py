@@ -1,0 +1,183 @@
+"""The main window on a demo workspace: real rows, sorting by header, the filter bar, player area, status bar,
+menus; and `bwvtool gui` end to end in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from bwvtool.ui.columns import Col
+from bwvtool.ui.filter_bar import TEXT_DEBOUNCE_MS
+from bwvtool.ui.main_window import MainWindow
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from bwvtool.demo import build_demo
+from bwvtool.store import audit, browse, open_workspace
+from bwvtool.store.browse import PAGE_SIZE, ClipFilter, ClipSort
+
+CLIPS = 1_500
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    return build_demo(tmp_path_factory.mktemp("demo"), clips=CLIPS, actor="tester").db
+
+
+@pytest.fixture
+def window(demo_db, qtbot):
+    win = MainWindow(open_workspace(demo_db), "tester")
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.ready, timeout=10_000):
+        win.show()
+    return win
+
+
+def _clip_ids(win: MainWindow) -> list[str]:
+    model = win.model
+    return [model.data(model.index(r, Col.CLIP)) for r in range(model.rowCount())]
+
+
+def _store_ids(win: MainWindow, flt: ClipFilter, sort: ClipSort) -> list[str]:
+    return [r.clip_id for r in browse.fetch_clips(win.workspace.conn, flt, sort, limit=PAGE_SIZE)]
+
+
+def test_window_shows_real_rows_newest_first(window):
+    conn = window.workspace.conn
+    newest = conn.execute(
+        "SELECT clip_id FROM clips ORDER BY recorded_ts DESC, rowid DESC LIMIT 1"
+    ).fetchone()[0]
+    assert window.model.rowCount() == PAGE_SIZE and _clip_ids(window)[0] == newest
+    assert window.status_counts.text() == f"{CLIPS:,} clips"
+    assert window.status_user.text() == "User: tester"
+    assert window.status_path.toolTip() == str(window.workspace.path.resolve())
+    assert window.status_path.text().endswith(window.workspace.path.name)
+    assert "All changes saved" in window.status_saved.text()
+    assert window.windowTitle().startswith(window.workspace.path.name)
+    assert window.filter_bar.borough.count() == 1 + len(browse.boroughs(conn))
+
+
+def test_the_current_clip_fills_the_player_area(window, qtbot):
+    rows = window.browser.rows
+    assert window.player.clip == rows[0] and window.player.title.text() == rows[0].clip_id
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)  # the keyboard moves through the clips
+    assert window.player.clip == rows[1]
+
+    videos = [r for r, row in enumerate(rows) if row.media_path]
+    assert videos, "the demo puts its clips with video among the newest rows"
+    window.table.selectRow(videos[0])
+    clip = rows[videos[0]]
+    assert window.player.clip == clip and window.player.title.text() == clip.clip_id
+    assert os.path.basename(clip.media_path) in window.player.surface_label.text()
+
+    window.filter_bar.search.setText("no clip is called this")
+    qtbot.keyClick(window.filter_bar.search, Qt.Key.Key_Return)
+    assert window.browser.matching == 0 and window.player.clip is None
+    assert window.player.empty_title.isVisible()
+    window.filter_bar.reset()
+    assert window.player.clip == rows[0]
+
+
+def test_header_clicks_sort_in_the_store(window, qtbot):
+    header = window.table.horizontalHeader()
+    header.sectionClicked.emit(Col.DURATION)
+    assert window.browser.sort == ClipSort("duration", False)
+    assert _clip_ids(window) == _store_ids(window, ClipFilter(), ClipSort("duration", False))
+    assert header.sortIndicatorSection() == Col.DURATION
+    header.sectionClicked.emit(Col.DURATION)
+    assert _clip_ids(window) == _store_ids(window, ClipFilter(), ClipSort("duration", True))
+    header.sectionClicked.emit(Col.SOURCES)  # not sortable: order and arrow stay
+    assert window.browser.sort == ClipSort("duration", True) and header.sortIndicatorSection() == Col.DURATION
+    header.sectionClicked.emit(Col.OFFICER)
+    assert _clip_ids(window) == _store_ids(window, ClipFilter(), ClipSort("officer", False))
+
+
+def test_filter_bar_narrows_rows_as_the_store_does(window, qtbot):
+    bar, conn = window.filter_bar, window.workspace.conn
+    qtbot.keyClicks(bar.search, "nw")
+    qtbot.waitUntil(lambda: window.browser.filter.text == "nw", timeout=TEXT_DEBOUNCE_MS * 10)
+    expected = browse.count_clips(conn, ClipFilter(text="nw"))
+    assert 0 < window.browser.matching == expected < CLIPS
+    assert window.status_counts.text() == f"{expected:,} of {CLIPS:,} clips match"
+    assert all("nw" in (r.officer_ref + r.borough + r.clip_id).lower() for r in window.browser.rows)
+
+    borough = window.browser.rows[0].borough
+    bar.borough.setCurrentIndex(bar.borough.findData(borough))
+    bar.source.setCurrentIndex(bar.source.findData("stop_search"))
+    flt = ClipFilter(text="nw", borough=borough, source="stop_search")
+    assert window.browser.filter == flt
+    assert _clip_ids(window) == _store_ids(window, flt, window.browser.sort)
+
+    bar.reset()
+    first, last = browse.recorded_range(conn)
+    bar.date_to.setDate(QDate(first.year, first.month, 10))
+    bar.date_from.setDate(QDate(first.year, first.month, 3))
+    flt = ClipFilter(date_from=date(first.year, first.month, 3), date_to=date(first.year, first.month, 10))
+    assert window.browser.filter == flt and window.browser.matching == browse.count_clips(conn, flt)
+    assert bar.clear.isEnabled()
+    window.action_clear.trigger()
+    assert window.browser.filter == ClipFilter() and window.browser.matching == CLIPS
+    assert not bar.clear.isEnabled() and window.status_counts.text() == f"{CLIPS:,} clips"
+
+
+def test_backup_from_the_file_menu_is_audited(window, tmp_path):
+    dest = tmp_path / "copy.sqlite"
+    window.backup_to(dest)
+    with open_workspace(dest) as copy:
+        assert browse.count_clips(copy.conn) == CLIPS
+    newest = audit.recent(window.workspace.conn, 1)[0]
+    assert newest["action"] == "workspace.backup" and newest["actor"] == "tester"
+
+
+def test_opening_another_workspace_and_a_bad_file(window, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    window.open_workspace_file(tmp_path / "missing.sqlite")
+    assert warnings and "no workspace" in warnings[0]
+    assert window.browser.total == CLIPS  # the open workspace stays
+
+    other = build_demo(tmp_path / "small", clips=40, actor="tester").db
+    window.open_workspace_file(other)
+    assert window.workspace.path == other and window.browser.total == 40 and window.model.rowCount() == 40
+
+
+def _run_gui(db, *args, env_extra=None):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bwvtool", "--db", str(db), "gui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_gui_command_starts_and_reports_ready(demo_db, tmp_path):
+    shot = tmp_path / "shot.png"
+    result = _run_gui(demo_db, "--exit-when-ready", "--screenshot", str(shot), "--select-row", "0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("bwvtool-ready ")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_gui_on_a_missing_workspace_is_one_line_exit_2(tmp_path):
+    result = _run_gui(tmp_path / "none.sqlite")
+    assert result.returncode == 2 and "no workspace" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_gui_without_a_display_says_so(demo_db):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bwvtool", "--db", str(demo_db), "gui"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    if sys.platform.startswith("linux"):
+        assert result.returncode == 2 and "no display" in result.stderr
+        assert result.stderr.strip().count("\n") == 0

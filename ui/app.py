@@ -1,0 +1,79 @@
+"""Starting the desktop app: one QApplication, the theme, the main window on an open workspace.
+
+``bwvtool gui`` imports this module lazily (the core never imports Qt) and calls :func:`run`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from bwvtool.ui import theme
+from bwvtool.ui.main_window import MainWindow
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from bwvtool.errors import UsageError
+from bwvtool.store import Workspace
+
+READY_MARKER = "bwvtool-ready"
+
+
+def check_display() -> None:
+    """Refuse clearly, before Qt aborts the process, when a Linux session has no display to draw on."""
+    env = os.environ
+    if sys.platform.startswith("linux") and not (
+        env.get("QT_QPA_PLATFORM") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
+    ):
+        raise UsageError(
+            "no display to open the app on (DISPLAY is not set); run it in a desktop session or under xvfb-run"
+        )
+
+
+def application() -> QApplication:
+    """The process's QApplication, created and themed on first use."""
+    app = QApplication.instance()
+    if app is None:
+        check_display()
+        app = QApplication([sys.argv[0] if sys.argv else "bwvtool"])
+        app.setApplicationName("bwvtool")
+        app.setOrganizationName("bwvtool")
+        theme.apply(app)
+    return app  # type: ignore[return-value]
+
+
+def run(
+    workspace: Workspace,
+    user: str,
+    *,
+    screenshot: Path | None = None,
+    exit_when_ready: bool = False,
+    select_row: int | None = None,
+) -> int:
+    """Show the main window on ``workspace`` and run the event loop until it closes; returns the exit code.
+
+    :param screenshot: save a PNG of the window once it is ready, then quit (for docs and visual checks).
+    :param exit_when_ready: print ``bwvtool-ready <unix time>`` once the window is usable, then quit
+        (the start-up benchmark measures from process start to this line).
+    :param select_row: select this table row first (screenshots show the player area filled in).
+    """
+    app = application()
+    window = MainWindow(workspace, user)
+
+    def on_ready() -> None:
+        if select_row is not None and window.model is not None and window.model.rowCount() > select_row:
+            window.table.selectRow(select_row)
+        if exit_when_ready:
+            print(f"{READY_MARKER} {time.time():.6f}", flush=True)
+        if screenshot is not None:
+            # Let the selection and deferred filter choices paint before grabbing.
+            QTimer.singleShot(300, lambda: (window.grab().save(str(screenshot)), app.quit()))
+        elif exit_when_ready:
+            app.quit()
+
+    window.ready.connect(on_ready)
+    window.show()
+    window.raise_()
+    return app.exec()

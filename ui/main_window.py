@@ -1,0 +1,273 @@
+"""The main window: catalogue table with its filter bar, the player area, menus and status bar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from bwvtool.ui import theme
+from bwvtool.ui.browser import ClipBrowser
+from bwvtool.ui.clip_table_model import ClipTableModel
+from bwvtool.ui.clip_table_view import ClipTableView
+from bwvtool.ui.filter_bar import FilterBar
+from bwvtool.ui.player_panel import PlayerPanel
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bwvtool import __version__
+from bwvtool.errors import BwvError
+from bwvtool.store import Workspace, browse, open_workspace
+
+DEFAULT_SIZE = (1600, 940)
+PLAYER_WIDTH = 420
+WORKSPACE_FILES = "bwvtool workspaces (*.sqlite *.sqlite3 *.db);;All files (*)"
+
+
+def display_path(path: Path) -> str:
+    """An absolute path, with the home folder shortened to ``~``."""
+    path = path.resolve()
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+class MainWindow(QMainWindow):
+    """Emits ``ready`` once, when the window is on screen and the table has painted its first rows."""
+
+    ready = Signal()
+
+    def __init__(self, workspace: Workspace, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._init_state(workspace, user)
+        self._init_widgets()
+        self._init_layout()
+        self._init_menus()
+        self._connect_signals()
+        self._attach_workspace(workspace)
+
+    # -- construction -------------------------------------------------------------------------------------
+    def _init_state(self, workspace: Workspace, user: str) -> None:
+        self.workspace = workspace
+        self.user = user
+        self.browser: ClipBrowser | None = None
+        self.model: ClipTableModel | None = None
+        self._is_ready = False
+
+    def _init_widgets(self) -> None:
+        self.setWindowTitle("bwvtool")
+        self._size_to_screen()
+        self.pane_title = theme.heading(QLabel("Catalogue"))
+        self.pane_subtitle = theme.muted(QLabel())
+        self.filter_bar = FilterBar()
+        self.table = ClipTableView()
+        self.player = PlayerPanel()
+        self.status_path = QLabel()
+        self.status_counts = QLabel()
+        self.status_user = QLabel()
+        self.status_saved = QLabel("● All changes saved", objectName="savedIndicator")
+        self.status_saved.setToolTip(
+            "Every change is committed to the workspace file before it is shown as saved."
+        )
+
+    def _size_to_screen(self) -> None:
+        """1600 × 940 where the screen allows, else nine tenths of it."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = DEFAULT_SIZE
+        if screen is not None and screen.width() > 0:
+            width, height = min(width, screen.width() * 9 // 10), min(height, screen.height() * 9 // 10)
+        self.resize(width, height)
+
+    def _init_layout(self) -> None:
+        heading = QHBoxLayout()
+        heading.addWidget(self.pane_title)
+        heading.addSpacing(10)
+        heading.addWidget(self.pane_subtitle, 1, Qt.AlignmentFlag.AlignBottom)
+
+        catalogue = QWidget()
+        left = QVBoxLayout(catalogue)
+        left.setContentsMargins(14, 12, 8, 12)
+        left.setSpacing(10)
+        left.addLayout(heading)
+        left.addWidget(self.filter_bar)
+        left.addWidget(self.table, 1)
+
+        player_holder = QWidget()
+        right = QVBoxLayout(player_holder)
+        right.setContentsMargins(8, 12, 14, 12)
+        right.addWidget(self.player)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(catalogue)
+        splitter.addWidget(player_holder)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([self.width() - PLAYER_WIDTH, PLAYER_WIDTH])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        status = self.statusBar()
+        status.setStyleSheet(theme.STATUS_STYLE)
+        status.setSizeGripEnabled(False)
+        status.addWidget(self.status_path, 1)
+        status.addPermanentWidget(self.status_counts)
+        status.addPermanentWidget(self.status_user)
+        status.addPermanentWidget(self.status_saved)
+
+    def _init_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.action_open = QAction("&Open workspace…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.action_backup = QAction("&Back up workspace…", self)
+        self.action_quit = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        file_menu.addAction(self.action_open)
+        file_menu.addAction(self.action_backup)
+        file_menu.addSeparator()
+        file_menu.addAction(self.action_quit)
+        view_menu = self.menuBar().addMenu("&View")
+        self.action_find = QAction("&Find clips", self, shortcut=QKeySequence.StandardKey.Find)
+        self.action_clear = QAction("&Clear filters", self, shortcut=QKeySequence("Ctrl+Shift+L"))
+        self.action_reload = QAction("&Reload", self, shortcut=QKeySequence.StandardKey.Refresh)
+        for action in (self.action_find, self.action_clear, self.action_reload):
+            view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.action_about = QAction("&About bwvtool", self)
+        help_menu.addAction(self.action_about)
+
+    def _connect_signals(self) -> None:
+        self.filter_bar.filter_changed.connect(self._on_filter_changed)
+        self.table.clip_selected.connect(self.player.show_clip)
+        self.table.viewport().installEventFilter(self)
+        self.action_open.triggered.connect(self._choose_workspace)
+        self.action_backup.triggered.connect(self._backup)
+        self.action_quit.triggered.connect(self.close)
+        self.action_find.triggered.connect(self.filter_bar.focus_search)
+        self.action_clear.triggered.connect(self.filter_bar.reset)
+        self.action_reload.triggered.connect(self._reload)
+        self.action_about.triggered.connect(self._about)
+
+    # -- the workspace ------------------------------------------------------------------------------------
+    def _attach_workspace(self, workspace: Workspace) -> None:
+        """Show ``workspace``: a new browser and model over it, counts, title and filter choices."""
+        self.workspace = workspace
+        browser = ClipBrowser(workspace.conn)
+        browser.sort = browse.ClipSort("recorded", descending=True)  # newest first
+        browser.filter = self.filter_bar.current()
+        model = ClipTableModel(browser, self)
+        # Connected after the model, so these run once the model has taken the new rows in.
+        browser.events.counts_changed.connect(self._show_counts)
+        browser.events.reset.connect(self._select_first)
+        old_model, self.browser, self.model = self.model, browser, model
+        self.table.setModel(model)
+        if old_model is not None:
+            old_model.deleteLater()
+        browser.refresh()
+        self.setWindowTitle(f"{workspace.path.name} — bwvtool")
+        self.status_path.setText(display_path(workspace.path))
+        self.status_path.setToolTip(str(workspace.path.resolve()))
+        self.status_user.setText(f"User: {self.user}")
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        # Filter choices need a scan of the catalogue: fill them after the first paint, not before it.
+        QTimer.singleShot(0, self._fill_filter_choices)
+
+    def _fill_filter_choices(self) -> None:
+        if self.browser is None:
+            return
+        self.filter_bar.set_boroughs(self.browser.boroughs())
+        span = self.browser.recorded_range()
+        if span:
+            self.filter_bar.set_date_hint(*span)
+
+    def _show_counts(self, total: int, matching: int) -> None:
+        noun = "clip" if total == 1 else "clips"
+        text = f"{total:,} {noun}" if matching == total else f"{matching:,} of {total:,} {noun} match"
+        self.status_counts.setText(text)
+        self.pane_subtitle.setText(text)
+
+    def _select_first(self) -> None:
+        """After new rows (filter, sort, reload): the top clip is current, or the player says none is."""
+        if self.model is not None and self.model.rowCount():
+            self.table.selectRow(0)
+        else:
+            self.player.show_clip(None)
+
+    def _on_filter_changed(self, flt: browse.ClipFilter) -> None:
+        if self.browser is not None:
+            self.browser.set_filter(flt)
+
+    def _reload(self) -> None:
+        if self.browser is not None:
+            self.browser.refresh()
+            self._fill_filter_choices()
+
+    def open_workspace_file(self, path: Path) -> None:
+        """Switch to the workspace at ``path``; a bad file leaves the current one open and says why."""
+        try:
+            workspace = open_workspace(path)
+        except BwvError as exc:
+            QMessageBox.warning(self, "Cannot open workspace", str(exc))
+            return
+        old = self.workspace
+        self._attach_workspace(workspace)
+        old.close()
+
+    def _choose_workspace(self) -> None:
+        start = str(self.workspace.path.parent)
+        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", start, WORKSPACE_FILES)
+        if path:
+            self.open_workspace_file(Path(path))
+
+    def backup_to(self, dest: Path) -> None:
+        """Back up with SQLite's online backup and record it in the audit log, as ``bwvtool backup`` does."""
+        try:
+            self.workspace.backup(dest)
+            with self.workspace.transaction(self.user) as tx:
+                tx.audit(
+                    "workspace.backup", "workspace", str(self.workspace.path), {"dest": str(dest.resolve())}
+                )
+        except BwvError as exc:
+            QMessageBox.warning(self, "Backup failed", str(exc))
+            return
+        self.statusBar().showMessage(f"Backed up to {dest}", 8000)
+
+    def _backup(self) -> None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M")
+        suggestion = self.workspace.path.with_name(f"{self.workspace.path.stem}-backup-{stamp}.sqlite")
+        path, _ = QFileDialog.getSaveFileName(self, "Back up workspace", str(suggestion), WORKSPACE_FILES)
+        if path:
+            self.backup_to(Path(path))
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About bwvtool",
+            f"<b>bwvtool {__version__}</b><p>Sample, code and analyse police body-worn video.</p>"
+            f"<p>Workspace: {self.workspace.path.resolve()}</p>",
+        )
+
+    # -- readiness ----------------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The first paint of the table with rows in it makes the window usable: announce it once."""
+        if (
+            not self._is_ready
+            and event.type() == QEvent.Type.Paint
+            and watched is self.table.viewport()
+            and self.model is not None
+            and (self.model.rowCount() > 0 or not self.browser.matching)
+        ):
+            self._is_ready = True
+            QTimer.singleShot(0, self.ready.emit)
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.workspace.close()
+        super().closeEvent(event)
