@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -114,7 +115,10 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([self.width() - PLAYER_WIDTH, PLAYER_WIDTH])
         splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        # Pages: the catalogue first; the coding desk, debriefs and the dashboard add themselves with add_page.
+        self.pages = QTabWidget(documentMode=True)
+        self.pages.addTab(splitter, "Catalogue")
+        self.setCentralWidget(self.pages)
 
         status = self.statusBar()
         status.setStyleSheet(theme.STATUS_STYLE)
@@ -154,6 +158,13 @@ class MainWindow(QMainWindow):
         self.action_clear.triggered.connect(self.filter_bar.reset)
         self.action_reload.triggered.connect(self._reload)
         self.action_about.triggered.connect(self._about)
+
+    def add_page(self, widget: QWidget, title: str) -> int:
+        """Add a page (tab) to the window; returns its index."""
+        return self.pages.addTab(widget, title)
+
+    def show_page(self, widget: QWidget) -> None:
+        self.pages.setCurrentWidget(widget)
 
     # -- the workspace ------------------------------------------------------------------------------------
     def _attach_workspace(self, workspace: Workspace) -> None:

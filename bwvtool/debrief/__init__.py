@@ -1,0 +1,1 @@
+"""Supervisor debrief notes built from a completed review."""

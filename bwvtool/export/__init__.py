@@ -1,0 +1,1 @@
+"""Research exports: datasets, ELAN files, pseudonymisation."""

@@ -1,0 +1,1 @@
+"""The unit's weekly picture."""

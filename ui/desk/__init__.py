@@ -1,0 +1,1 @@
+"""The coding desk: player, timeline, event table, code palette and review form together."""
