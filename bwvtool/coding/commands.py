@@ -1,0 +1,118 @@
+"""Edits to a coder's events, each a small object that can apply itself and its inverse.
+
+Undo never copies the event list (BORIS deep-copies it on every key press): a command remembers only the one
+event or the fields it changes. :func:`run` executes a command in one audited transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bwvtool.coding.model import Event
+from bwvtool.store import Transaction, Workspace
+from bwvtool.store import events as event_rows
+from bwvtool.store.codebooks import lock_if_unlocked
+
+
+class Command(Protocol):
+    label: str
+
+    def apply(self, tx: Transaction) -> None: ...
+
+    def revert(self, tx: Transaction) -> None: ...
+
+
+@dataclass
+class AddEvent:
+    """Record a new event; its inverse deletes it. Redo re-inserts it under the same id."""
+
+    event: Event
+    label: str = "add event"
+
+    def apply(self, tx: Transaction) -> None:
+        lock_if_unlocked(tx, self.event.codebook_id)  # a codebook version in use never changes again
+        self.event = event_rows.insert(tx, self.event)
+        tx.audit("event.add", "event", str(self.event.id), _summary(self.event))
+
+    def revert(self, tx: Transaction) -> None:
+        event_rows.delete(tx, _id(self.event))
+        tx.audit("event.delete", "event", str(self.event.id), {"undo": True, **_summary(self.event)})
+
+
+@dataclass
+class DeleteEvent:
+    """Remove an event; its inverse restores the identical row."""
+
+    event: Event
+    label: str = "delete event"
+
+    def apply(self, tx: Transaction) -> None:
+        event_rows.delete(tx, _id(self.event))
+        tx.audit("event.delete", "event", str(self.event.id), _summary(self.event))
+
+    def revert(self, tx: Transaction) -> None:
+        self.event = event_rows.insert(tx, self.event)
+        tx.audit("event.restore", "event", str(self.event.id), {"undo": True, **_summary(self.event)})
+
+
+@dataclass
+class EditEvent:
+    """Change some fields of one event; the inverse sets them back."""
+
+    event_id: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+    label: str = "edit event"
+
+    def apply(self, tx: Transaction) -> None:
+        event_rows.update(tx, self.event_id, self.after)
+        tx.audit("event.edit", "event", str(self.event_id), {"from": self.before, "to": self.after})
+
+    def revert(self, tx: Transaction) -> None:
+        event_rows.update(tx, self.event_id, self.before)
+        tx.audit(
+            "event.edit", "event", str(self.event_id), {"undo": True, "from": self.after, "to": self.before}
+        )
+
+
+@dataclass
+class Composite:
+    """Several commands as one user action (e.g. end one state and start the next on a single key)."""
+
+    parts: list[Command] = field(default_factory=list)
+    label: str = "edit"
+
+    def apply(self, tx: Transaction) -> None:
+        for part in self.parts:
+            part.apply(tx)
+
+    def revert(self, tx: Transaction) -> None:
+        for part in reversed(self.parts):
+            part.revert(tx)
+
+
+def run(ws: Workspace, command: Command, actor: str, *, undo: bool = False) -> None:
+    """Apply (or revert) ``command`` in one transaction, committed before this returns."""
+    with ws.transaction(actor) as tx:
+        if undo:
+            command.revert(tx)
+        else:
+            command.apply(tx)
+
+
+def _id(event: Event) -> int:
+    if event.id is None:
+        raise ValueError("event has no id yet")
+    return event.id
+
+
+def _summary(event: Event) -> dict[str, Any]:
+    return {
+        "clip": event.clip_id,
+        "coder_id": event.coder_id,
+        "code": event.code,
+        "actor": event.actor,
+        "onset_ms": event.onset_ms,
+        "offset_ms": event.offset_ms,
+    }

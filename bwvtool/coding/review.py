@@ -1,0 +1,73 @@
+"""The clip review form's core: answers checked against the codebook, saved as a draft on every change,
+and marked complete only when every required item is answered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bwvtool.codebook import Codebook
+from bwvtool.errors import BwvError
+from bwvtool.store import Workspace
+from bwvtool.store import reviews as review_rows
+from bwvtool.store.codebooks import lock_if_unlocked
+
+
+class ReviewIncomplete(BwvError):
+    """Required review items are unanswered, or an answer is not allowed."""
+
+
+def load_answers(ws: Workspace, clip_id: str, coder_id: int) -> tuple[dict[str, Any], str]:
+    """The coder's saved answers and status ('draft', 'complete', or 'new' when nothing is saved)."""
+    stored = review_rows.get(ws.conn, clip_id, coder_id)
+    return ({}, "new") if stored is None else (stored.answers, stored.status)
+
+
+def save_answer(
+    ws: Workspace,
+    *,
+    clip_id: str,
+    coder: str,
+    codebook: Codebook,
+    codebook_id: int,
+    item_id: str,
+    value: Any,
+) -> dict[str, Any]:
+    """Set one answer (``None`` clears it) and commit; a completed review returns to draft when changed."""
+    with ws.transaction(coder) as tx:
+        coder_id = ws.coder_id(tx, coder)
+        stored = review_rows.get(tx.conn, clip_id, coder_id)
+        answers = dict(stored.answers) if stored else {}
+        if value is None or value == "":
+            answers.pop(item_id, None)
+        else:
+            answers[item_id] = value
+        problems = codebook.review_problems(answers)
+        if problems:
+            raise ReviewIncomplete("; ".join(problems))
+        lock_if_unlocked(tx, codebook_id)
+        review_rows.save(
+            tx, clip_id=clip_id, coder_id=coder_id, codebook_id=codebook_id, answers=answers, status="draft"
+        )
+        tx.audit("review.answer", "clip_review", f"{clip_id}/{coder}", {"item": item_id, "value": value})
+    return answers
+
+
+def complete(ws: Workspace, *, clip_id: str, coder: str, codebook: Codebook, codebook_id: int) -> None:
+    """Mark the review complete; refused (nothing changes) while a required item is unanswered."""
+    with ws.transaction(coder) as tx:
+        coder_id = ws.coder_id(tx, coder)
+        stored = review_rows.get(tx.conn, clip_id, coder_id)
+        answers = stored.answers if stored else {}
+        problems = codebook.review_problems(answers, complete=True)
+        if problems:
+            raise ReviewIncomplete("review not complete: " + "; ".join(problems))
+        lock_if_unlocked(tx, codebook_id)
+        review_rows.save(
+            tx,
+            clip_id=clip_id,
+            coder_id=coder_id,
+            codebook_id=codebook_id,
+            answers=answers,
+            status="complete",
+        )
+        tx.audit("review.complete", "clip_review", f"{clip_id}/{coder}", {"answers": len(answers)})

@@ -1,0 +1,270 @@
+"""One coder at work on one clip: the keyboard's meaning, the events in memory, undo and redo.
+
+The session is plain Python, so the app, the command line and the tests run the same edits. Every edit is
+committed to SQLite (one transaction with its audit row) before the session reports it; listeners are told after.
+Per key press the work is one small transaction and an insertion into a sorted list: its cost does not grow
+with the number of events the way a copied event list does.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bwvtool.codebook import Codebook
+from bwvtool.coding.commands import AddEvent, Command, Composite, DeleteEvent, EditEvent, run
+from bwvtool.coding.model import Event
+from bwvtool.errors import BwvError
+from bwvtool.store import Workspace
+from bwvtool.store import events as event_rows
+
+
+class CodingError(BwvError):
+    """An edit that cannot be made (ending a state before it began, an unknown code …)."""
+
+
+@dataclass(frozen=True)
+class CodeSpec:
+    """What the session needs to know about a code."""
+
+    code: str
+    track: str
+    is_state: bool
+    exclusive: bool  # states in this track exclude each other (per actor)
+
+
+class CodeLookup(Protocol):
+    def spec(self, code_id: str) -> CodeSpec: ...
+
+
+class CodebookCodes:
+    """A :class:`CodeLookup` over a codebook: what each code id means to the session."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.codebook = codebook
+        self._specs: dict[str, CodeSpec] = {}
+
+    def spec(self, code_id: str) -> CodeSpec:
+        found = self._specs.get(code_id)
+        if found is None:
+            try:
+                code = self.codebook.code(code_id)
+            except KeyError as exc:
+                raise CodingError(f"{code_id!r} is not a code of {self.codebook.key}") from exc
+            exclusive = self.codebook.track(code.track).exclusive
+            found = self._specs[code_id] = CodeSpec(code.id, code.track, code.is_state, exclusive)
+        return found
+
+
+Listener = Callable[[str, Event | None], None]
+
+
+class CodingSession:
+    """Events of one coder on one clip, kept in onset order, with an undo history of commands."""
+
+    def __init__(
+        self, ws: Workspace, *, clip_id: str, coder: str, codebook_id: int, codes: CodeLookup
+    ) -> None:
+        self.ws = ws
+        self.clip_id = clip_id
+        self.coder = coder
+        self.codebook_id = codebook_id
+        self.codes = codes
+        with ws.transaction(coder) as tx:
+            self.coder_id = ws.coder_id(tx, coder)
+        self._events: dict[int, Event] = {}
+        self._order: list[tuple[int, int]] = []  # (onset_ms, id), sorted
+        self._open: dict[tuple[str, str], int] = {}  # (track, actor) -> id of the state still running
+        self._added_id: int | None = None
+        for event in event_rows.for_clip(ws.conn, clip_id, self.coder_id):
+            self._remember(event)
+        self._undo: list[Command] = []
+        self._redo: list[Command] = []
+        self._listeners: list[Listener] = []
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    @property
+    def events(self) -> list[Event]:
+        """All events in onset order."""
+        return [self._events[event_id] for _, event_id in self._order]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def event(self, event_id: int) -> Event:
+        return self._events[event_id]
+
+    def open_state(self, track: str, actor: str) -> Event | None:
+        """The state still running in ``track`` for ``actor``, if any."""
+        event_id = self._open.get((track, actor))
+        return None if event_id is None else self._events[event_id]
+
+    def neighbour(self, at_ms: int, direction: int) -> Event | None:
+        """The first event strictly after (direction > 0) or before (< 0) ``at_ms``."""
+        if direction > 0:
+            index = bisect.bisect_right(self._order, (at_ms, 1 << 62))
+            return self._events[self._order[index][1]] if index < len(self._order) else None
+        index = bisect.bisect_left(self._order, (at_ms, -1)) - 1
+        return self._events[self._order[index][1]] if index >= 0 else None
+
+    def on_change(self, listener: Listener) -> None:
+        """Call ``listener(kind, event)`` after each committed change; kind is 'added', 'removed', 'changed'."""
+        self._listeners.append(listener)
+
+    # -- the keyboard's meaning --------------------------------------------------------------------------------
+    def code_key(
+        self,
+        code: str,
+        *,
+        at_ms: int,
+        at_frame: int,
+        actor: str,
+        modifiers: dict[str, Any] | None = None,
+        note: str | None = None,
+    ) -> Event:
+        """A code key pressed with the frame at (``at_ms``, ``at_frame``) on screen.
+
+        A point code records an event. A state code starts a state; the same key for the same actor ends it, and
+        starting another state of an exclusive track ends the one running (both in one undoable action).
+        Returns the event added or ended.
+        """
+        spec = self.codes.spec(code)
+        new = Event(
+            clip_id=self.clip_id,
+            coder_id=self.coder_id,
+            codebook_id=self.codebook_id,
+            track=spec.track,
+            code=code,
+            actor=actor,
+            onset_ms=at_ms,
+            onset_frame=at_frame,
+            modifiers=modifiers or {},
+            note=note,
+        )
+        if not spec.is_state:
+            new = new.with_changes(offset_ms=None, offset_frame=None)
+            self.execute(AddEvent(new, label=f"add {code}"))
+            return self._last_added()
+        running = self.open_state(spec.track, actor)
+        if running is not None and running.code == code:
+            self._check_end(running, at_ms)
+            self.execute(self._end(running, at_ms, at_frame))
+            return self._events[running.id]  # type: ignore[index]
+        parts: list[Command] = []
+        if running is not None and spec.exclusive:
+            self._check_end(running, at_ms)
+            parts.append(self._end(running, at_ms, at_frame))
+        parts.append(AddEvent(new, label=f"start {code}"))
+        self.execute(parts[0] if len(parts) == 1 else Composite(parts, label=f"switch to {code}"))
+        return self._last_added()
+
+    def delete(self, event_id: int) -> None:
+        self.execute(DeleteEvent(self._events[event_id], label="delete event"))
+
+    def edit(self, event_id: int, **changes: Any) -> Event:
+        """Change fields of an event (move, resize, recode, note, modifiers, star)."""
+        current = self._events[event_id]
+        changed = {k: v for k, v in changes.items() if getattr(current, k) != v}
+        if not changed:
+            return current
+        proposed = current.with_changes(**changed)
+        if proposed.offset_ms is not None and proposed.offset_ms < proposed.onset_ms:
+            raise CodingError("an event cannot end before it begins")
+        before = {k: getattr(current, k) for k in changed}
+        self.execute(EditEvent(event_id, before, changed, label=f"edit {', '.join(changed)}"))
+        return self._events[event_id]
+
+    # -- history ------------------------------------------------------------------------------------------------
+    def execute(self, command: Command) -> None:
+        """Commit ``command``, then update memory and tell listeners; it becomes the newest undo step."""
+        run(self.ws, command, self.coder)
+        self._undo.append(command)
+        self._redo.clear()
+        self._sync(command, undone=False)
+
+    def undo(self) -> str | None:
+        if not self._undo:
+            return None
+        command = self._undo.pop()
+        run(self.ws, command, self.coder, undo=True)
+        self._redo.append(command)
+        self._sync(command, undone=True)
+        return command.label
+
+    def redo(self) -> str | None:
+        if not self._redo:
+            return None
+        command = self._redo.pop()
+        run(self.ws, command, self.coder)
+        self._undo.append(command)
+        self._sync(command, undone=False)
+        return command.label
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    # -- internals ----------------------------------------------------------------------------------------------
+    def _end(self, running: Event, at_ms: int, at_frame: int) -> EditEvent:
+        return EditEvent(
+            running.id,  # type: ignore[arg-type]
+            {"offset_ms": None, "offset_frame": None},
+            {"offset_ms": at_ms, "offset_frame": at_frame},
+            label=f"end {running.code}",
+        )
+
+    @staticmethod
+    def _check_end(running: Event, at_ms: int) -> None:
+        if at_ms < running.onset_ms:
+            raise CodingError(
+                f"{running.code} began at {running.onset_ms} ms; it cannot end earlier, at {at_ms} ms"
+            )
+
+    def _last_added(self) -> Event:
+        assert self._added_id is not None
+        return self._events[self._added_id]
+
+    def _sync(self, command: Command, *, undone: bool) -> None:
+        parts = command.parts if isinstance(command, Composite) else [command]
+        if undone:
+            parts = list(reversed(parts))
+        for part in parts:
+            if isinstance(part, AddEvent | DeleteEvent):
+                adds = isinstance(part, AddEvent) != undone
+                if adds:
+                    self._remember(part.event)
+                    self._added_id = part.event.id
+                    self._notify("added", part.event)
+                else:
+                    self._forget(part.event.id)  # type: ignore[arg-type]
+                    self._notify("removed", part.event)
+            elif isinstance(part, EditEvent):
+                values = part.before if undone else part.after
+                updated = self._events[part.event_id].with_changes(**values)
+                self._forget(part.event_id)
+                self._remember(updated)
+                self._notify("changed", updated)
+
+    def _remember(self, event: Event) -> None:
+        assert event.id is not None
+        self._events[event.id] = event
+        bisect.insort(self._order, (event.onset_ms, event.id))
+        if event.offset_ms is None and self.codes.spec(event.code).is_state:
+            self._open[(event.track, event.actor)] = event.id
+
+    def _forget(self, event_id: int) -> None:
+        event = self._events.pop(event_id)
+        index = bisect.bisect_left(self._order, (event.onset_ms, event_id))
+        del self._order[index]
+        if self._open.get((event.track, event.actor)) == event_id:
+            del self._open[(event.track, event.actor)]
+
+    def _notify(self, kind: str, event: Event | None) -> None:
+        for listener in self._listeners:
+            listener(kind, event)

@@ -1,0 +1,123 @@
+"""SQL for coded events. Callers pass the open :class:`~bwvtool.store.workspace.Transaction` of the user action."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from bwvtool.coding.model import EDITABLE, Event
+from bwvtool.store.workspace import Transaction
+
+_COLUMNS = (
+    "id",
+    "clip_id",
+    "coder_id",
+    "codebook_id",
+    "track",
+    "code",
+    "actor",
+    "onset_ms",
+    "onset_frame",
+    "offset_ms",
+    "offset_frame",
+    "modifiers",
+    "note",
+    "starred",
+    "caused_by",
+    "created_at",
+    "updated_at",
+)
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM events"  # constant column list, no user values
+
+
+def _from_row(row: tuple) -> Event:
+    values = dict(zip(_COLUMNS, row, strict=True))
+    values["modifiers"] = json.loads(values["modifiers"])
+    values["starred"] = bool(values["starred"])
+    return Event(**values)
+
+
+def _params(event: Event) -> tuple:
+    return (
+        event.clip_id,
+        event.coder_id,
+        event.codebook_id,
+        event.track,
+        event.code,
+        event.actor,
+        event.onset_ms,
+        event.onset_frame,
+        event.offset_ms,
+        event.offset_frame,
+        json.dumps(event.modifiers, sort_keys=True, separators=(",", ":")),
+        event.note,
+        int(event.starred),
+        event.caused_by,
+    )
+
+
+def insert(tx: Transaction, event: Event) -> Event:
+    """Insert ``event`` (keeping its id when it has one: undo of a delete restores the same row)."""
+    created = event.created_at or tx.at
+    cursor = tx.execute(
+        "INSERT INTO events (id, clip_id, coder_id, codebook_id, track, code, actor, onset_ms, onset_frame,"
+        " offset_ms, offset_frame, modifiers, note, starred, caused_by, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (event.id, *_params(event), created, tx.at),
+    )
+    return event.with_changes(id=int(cursor.lastrowid), created_at=created, updated_at=tx.at)
+
+
+def update(tx: Transaction, event_id: int, changes: dict[str, Any]) -> None:
+    """Set the given editable fields of one event."""
+    assignments, values = [], []
+    for name, value in changes.items():
+        if name not in EDITABLE:
+            raise ValueError(f"{name} is not an editable event field")
+        if name == "modifiers":
+            value = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        elif name == "starred":
+            value = int(value)
+        assignments.append(f"{name} = ?")  # name checked against EDITABLE above
+        values.append(value)
+    cursor = tx.execute(
+        f"UPDATE events SET {', '.join(assignments)}, updated_at = ? WHERE id = ?", (*values, tx.at, event_id)
+    )
+    if cursor.rowcount != 1:
+        raise LookupError(f"event {event_id} does not exist")
+
+
+def delete(tx: Transaction, event_id: int) -> None:
+    cursor = tx.execute("DELETE FROM events WHERE id = ?", (event_id,))
+    if cursor.rowcount != 1:
+        raise LookupError(f"event {event_id} does not exist")
+
+
+def get(conn: sqlite3.Connection, event_id: int) -> Event | None:
+    row = conn.execute(f"{_SELECT} WHERE id = ?", (event_id,)).fetchone()
+    return _from_row(row) if row else None
+
+
+def for_clip(conn: sqlite3.Connection, clip_id: str, coder_id: int | None = None) -> list[Event]:
+    """A clip's events (one coder's, or everyone's), in onset order."""
+    if coder_id is None:
+        rows = conn.execute(f"{_SELECT} WHERE clip_id = ? ORDER BY onset_ms, id", (clip_id,))
+    else:
+        rows = conn.execute(
+            f"{_SELECT} WHERE clip_id = ? AND coder_id = ? ORDER BY onset_ms, id", (clip_id, coder_id)
+        )
+    return [_from_row(row) for row in rows]
+
+
+def for_clips(conn: sqlite3.Connection, clip_ids: list[str]) -> list[Event]:
+    """Events of many clips (all coders), for analysis and export."""
+    found: list[Event] = []
+    for start in range(0, len(clip_ids), 500):
+        chunk = clip_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            f"{_SELECT} WHERE clip_id IN ({marks}) ORDER BY clip_id, coder_id, onset_ms, id", chunk
+        )
+        found += [_from_row(row) for row in rows]
+    return found

@@ -1,0 +1,134 @@
+"""Pure arithmetic of the timeline view (no Qt): time ↔ pixels, ruler ticks, and which events are visible.
+
+Kept apart from the widget so it can be tested directly and so painting only asks for what is on screen:
+painting cost follows the number of visible events, not the number of events in the clip.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+# Ruler steps in ms, smallest first; the frame step is added when zoomed in far enough to see frames.
+_STEPS_MS = (
+    10,
+    20,
+    50,
+    100,
+    200,
+    500,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    15_000,
+    30_000,
+    60_000,
+    120_000,
+    300_000,
+    600_000,
+    1_800_000,
+    3_600_000,
+)
+
+
+@dataclass
+class View:
+    """The visible window: ``start_ms`` at the left edge, ``ms_per_px`` horizontal scale."""
+
+    start_ms: float = 0.0
+    ms_per_px: float = 50.0
+    width_px: int = 800
+    duration_ms: int = 60_000
+    min_ms_per_px: float = 0.5
+    max_ms_per_px: float = 5_000.0
+
+    @property
+    def end_ms(self) -> float:
+        return self.start_ms + self.width_px * self.ms_per_px
+
+    def x_of(self, ms: float) -> float:
+        return (ms - self.start_ms) / self.ms_per_px
+
+    def ms_at(self, x: float) -> float:
+        return self.start_ms + x * self.ms_per_px
+
+    def zoom(self, factor: float, anchor_ms: float) -> None:
+        """Scale by ``factor`` (<1 zooms in) keeping ``anchor_ms`` under the same pixel."""
+        anchor_x = self.x_of(anchor_ms)
+        self.ms_per_px = min(self.max_ms_per_px, max(self.min_ms_per_px, self.ms_per_px * factor))
+        self.start_ms = anchor_ms - anchor_x * self.ms_per_px
+        self.clamp()
+
+    def fit(self) -> None:
+        """Show the whole clip."""
+        self.ms_per_px = max(self.min_ms_per_px, self.duration_ms / max(1, self.width_px - 20))
+        self.start_ms = 0.0
+
+    def scroll_px(self, dx: float) -> None:
+        self.start_ms += dx * self.ms_per_px
+        self.clamp()
+
+    def ensure_visible(self, ms: float, margin_px: float = 40) -> None:
+        """Scroll so that ``ms`` is on screen (the playhead is followed while playing)."""
+        if ms < self.start_ms + margin_px * self.ms_per_px:
+            self.start_ms = ms - margin_px * self.ms_per_px
+        elif ms > self.end_ms - margin_px * self.ms_per_px:
+            self.start_ms = ms - (self.width_px - margin_px) * self.ms_per_px
+        self.clamp()
+
+    def clamp(self) -> None:
+        span = self.width_px * self.ms_per_px
+        self.start_ms = max(-0.02 * span, min(self.start_ms, self.duration_ms - 0.98 * span))
+        if self.duration_ms <= 0.96 * span:
+            self.start_ms = -0.02 * span
+
+
+def ruler_step_ms(ms_per_px: float, frame_ms: float | None, min_px: float = 70) -> float:
+    """The smallest labelled step at least ``min_px`` pixels wide (a frame step when zoomed that far in)."""
+    if frame_ms and frame_ms / ms_per_px >= min_px:
+        return frame_ms
+    for step in _STEPS_MS:
+        if step / ms_per_px >= min_px:
+            return step
+    return _STEPS_MS[-1]
+
+
+def format_ms(ms: float, step_ms: float | None = None) -> str:
+    """``m:ss`` for coarse steps, ``m:ss.mmm`` for fine ones, ``h:mm:ss`` past an hour."""
+    total = int(round(ms))
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    hours, rest = divmod(total, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    base = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    if step_ms is None or step_ms < 1000:
+        base += f".{millis:03d}"
+    return sign + base
+
+
+@dataclass
+class LaneIndex:
+    """Events of one lane, sorted by onset, with the longest duration so overlap queries stay bisects."""
+
+    onsets: list[tuple[int, int]] = field(default_factory=list)  # (onset_ms, event_id)
+    ends: dict[int, int] = field(default_factory=dict)  # event_id -> end ms (open states: +inf stand-in)
+    longest_ms: int = 0
+
+    def add(self, event_id: int, onset_ms: int, end_ms: int) -> None:
+        bisect.insort(self.onsets, (onset_ms, event_id))
+        self.ends[event_id] = end_ms
+        self.longest_ms = max(self.longest_ms, end_ms - onset_ms)
+
+    def remove(self, event_id: int, onset_ms: int) -> None:
+        index = bisect.bisect_left(self.onsets, (onset_ms, event_id))
+        if index < len(self.onsets) and self.onsets[index] == (onset_ms, event_id):
+            del self.onsets[index]
+        self.ends.pop(event_id, None)
+
+    def visible(self, start_ms: float, end_ms: float) -> list[int]:
+        """Ids of events overlapping [start_ms, end_ms]."""
+        lo = bisect.bisect_left(self.onsets, (int(start_ms) - self.longest_ms - 1, -1))
+        hi = bisect.bisect_right(self.onsets, (int(end_ms) + 1, 1 << 62))
+        return [eid for onset, eid in self.onsets[lo:hi] if self.ends[eid] >= start_ms]

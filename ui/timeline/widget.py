@@ -1,0 +1,394 @@
+"""The timeline widget: paints a :class:`~bwvtool.coding.session.CodingSession`'s events and edits them through it.
+
+It holds no events of its own beyond a per-lane index for fast visible-range queries; every edit (drag, resize,
+delete) goes through the session, which commits it before the widget repaints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bwvtool.ui.timeline.geometry import LaneIndex, View, format_ms, ruler_step_ms
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from bwvtool.coding.model import Event
+from bwvtool.coding.session import CodingError, CodingSession
+
+RULER_H = 26
+LANE_H = 26
+LABEL_W = 170
+EDGE_PX = 5
+
+BACKGROUND = QColor("#1e2127")
+LANE_A = QColor("#252932")
+LANE_B = QColor("#22262e")
+GRID = QColor("#343a46")
+TEXT = QColor("#c8ccd4")
+MUTED = QColor("#7f8796")
+PLAYHEAD = QColor("#ff5c57")
+SELECTED = QColor("#ffd866")
+
+
+@dataclass(frozen=True)
+class Lane:
+    track: str
+    actor: str
+    label: str
+    colour: str = "#61afef"
+
+
+Snap = Callable[[float], tuple[int, int]]  # ms -> (frame start ms, frame index)
+
+
+def _default_snap(ms: float) -> tuple[int, int]:
+    frame = max(0, int(ms // 40))
+    return frame * 40, frame
+
+
+class TimelineWidget(QWidget):
+    seekRequested = Signal(int)
+    selectionChanged = Signal(object)
+    editFailed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._init_state()
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumHeight(RULER_H + 3 * LANE_H)
+
+    def _init_state(self) -> None:
+        self.session: CodingSession | None = None
+        self.lanes: list[Lane] = []
+        self._lane_of: dict[tuple[str, str], int] = {}
+        self._index: dict[int, LaneIndex] = {}
+        self.view = View()
+        self.playhead_ms = 0
+        self.selected: int | None = None
+        self.snap: Snap = _default_snap
+        self.frame_ms: float | None = 40.0
+        self._drag: tuple[str, int, float, Event] | None = None  # (part, id, press ms, original)
+        self._ghost: Event | None = None
+        self._font = QFont()
+        self._font.setPointSizeF(8.5)
+
+    # -- wiring -------------------------------------------------------------------------------------------------
+    def set_session(
+        self,
+        session: CodingSession,
+        lanes: list[Lane],
+        duration_ms: int,
+        *,
+        snap: Snap | None = None,
+        frame_ms: float | None = None,
+    ) -> None:
+        self.session = session
+        self.lanes = list(lanes)
+        self._lane_of = {(lane.track, lane.actor): i for i, lane in enumerate(self.lanes)}
+        self.view.duration_ms = max(1, duration_ms)
+        self.view.width_px = max(100, self.width() - LABEL_W)
+        self.view.fit()
+        self.snap = snap or _default_snap
+        self.frame_ms = frame_ms
+        self._rebuild_index()
+        session.on_change(self._session_changed)
+        self.setMinimumHeight(RULER_H + max(3, len(self.lanes)) * LANE_H + 4)
+        self.update()
+
+    def set_playhead(self, ms: int, follow: bool = False) -> None:
+        self.playhead_ms = ms
+        if follow:
+            self.view.ensure_visible(ms)
+        self.update()
+
+    def select(self, event_id: int | None) -> None:
+        if event_id != self.selected:
+            self.selected = event_id
+            self.selectionChanged.emit(event_id)
+            self.update()
+
+    def zoom_by(self, factor: float, anchor_ms: float | None = None) -> None:
+        self.view.zoom(factor, self.playhead_ms if anchor_ms is None else anchor_ms)
+        self.update()
+
+    # -- index ----------------------------------------------------------------------------------------------------
+    def _lane_for(self, event: Event) -> int:
+        key = (event.track, event.actor)
+        if key not in self._lane_of:
+            self.lanes.append(Lane(event.track, event.actor, f"{event.track} · {event.actor}"))
+            self._lane_of[key] = len(self.lanes) - 1
+            self.setMinimumHeight(RULER_H + len(self.lanes) * LANE_H + 4)
+        return self._lane_of[key]
+
+    def _end_of(self, event: Event) -> int:
+        return (
+            event.offset_ms
+            if event.offset_ms is not None
+            else (self.view.duration_ms if self._is_open_state(event) else event.onset_ms)
+        )
+
+    def _is_open_state(self, event: Event) -> bool:
+        return (
+            event.offset_ms is None
+            and self.session is not None
+            and self.session.codes.spec(event.code).is_state
+        )
+
+    def _rebuild_index(self) -> None:
+        self._index = {}
+        assert self.session is not None
+        for event in self.session.events:
+            self._index_add(event)
+
+    def _index_add(self, event: Event) -> None:
+        lane = self._lane_for(event)
+        self._index.setdefault(lane, LaneIndex()).add(event.id, event.onset_ms, self._end_of(event))  # type: ignore[arg-type]
+
+    def _session_changed(self, kind: str, event: Event | None) -> None:
+        if event is None or event.id is None:
+            self._rebuild_index()
+        else:
+            for index in self._index.values():
+                if event.id in index.ends:
+                    # the indexed onset may be the old one: find it by id
+                    old = (
+                        next(on for on, eid in index.onsets if eid == event.id) if kind == "changed" else None
+                    )
+                    index.remove(event.id, old if old is not None else event.onset_ms)
+            if kind != "removed":
+                self._index_add(event)
+            elif self.selected == event.id:
+                self.select(None)
+        self.update()
+
+    # -- geometry ---------------------------------------------------------------------------------------------------
+    def _lane_rect(self, lane: int) -> QRectF:
+        return QRectF(LABEL_W, RULER_H + lane * LANE_H, self.width() - LABEL_W, LANE_H)
+
+    def _event_rect(self, event: Event, lane: int) -> QRectF:
+        row = self._lane_rect(lane)
+        x0 = LABEL_W + self.view.x_of(event.onset_ms)
+        if event.offset_ms is None and not self._is_open_state(event):
+            return QRectF(x0 - 3, row.top() + 4, 6, row.height() - 8)
+        end = event.offset_ms if event.offset_ms is not None else max(self.playhead_ms, event.onset_ms)
+        x1 = LABEL_W + self.view.x_of(end)
+        return QRectF(x0, row.top() + 5, max(2.0, x1 - x0), row.height() - 10)
+
+    def event_at(self, pos: QPointF) -> tuple[Event, str] | None:
+        """The event under ``pos`` and the part hit: 'body', 'start' or 'end'."""
+        if self.session is None or pos.y() < RULER_H or pos.x() < LABEL_W:
+            return None
+        lane = int((pos.y() - RULER_H) // LANE_H)
+        index = self._index.get(lane)
+        if index is None:
+            return None
+        ms = self.view.ms_at(pos.x() - LABEL_W)
+        slack = (EDGE_PX + 2) * self.view.ms_per_px
+        for event_id in reversed(index.visible(ms - slack, ms + slack)):
+            event = self.session.event(event_id)
+            rect = self._event_rect(event, lane).adjusted(-2, 0, 2, 0)
+            if not rect.contains(pos):
+                continue
+            if event.offset_ms is not None:
+                if abs(pos.x() - rect.left() - 2) <= EDGE_PX:
+                    return event, "start"
+                if abs(pos.x() - rect.right() + 2) <= EDGE_PX:
+                    return event, "end"
+            return event, "body"
+        return None
+
+    # -- painting ---------------------------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.view.width_px = max(100, self.width() - LABEL_W)
+        self.view.clamp()
+        super().resizeEvent(event)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        painter.setFont(self._font)
+        painter.fillRect(self.rect(), BACKGROUND)
+        self._paint_lanes(painter)
+        self._paint_ruler(painter)
+        self._paint_events(painter)
+        self._paint_playhead(painter)
+        painter.end()
+
+    def _paint_lanes(self, painter: QPainter) -> None:
+        for i, lane in enumerate(self.lanes):
+            row = self._lane_rect(i)
+            painter.fillRect(QRectF(0, row.top(), self.width(), LANE_H), LANE_A if i % 2 == 0 else LANE_B)
+            painter.fillRect(QRectF(0, row.top() + 4, 4, LANE_H - 8), QColor(lane.colour))
+            painter.setPen(TEXT)
+            painter.drawText(
+                QRectF(10, row.top(), LABEL_W - 14, LANE_H), Qt.AlignmentFlag.AlignVCenter, lane.label
+            )
+        painter.setPen(GRID)
+        painter.drawLine(LABEL_W, RULER_H, LABEL_W, self.height())
+
+    def _paint_ruler(self, painter: QPainter) -> None:
+        painter.fillRect(QRectF(0, 0, self.width(), RULER_H), QColor("#171a1f"))
+        step = ruler_step_ms(self.view.ms_per_px, self.frame_ms)
+        first = int(max(0, self.view.start_ms) // step) * step
+        t = first
+        while t <= min(self.view.end_ms, self.view.duration_ms):
+            x = LABEL_W + self.view.x_of(t)
+            if x >= LABEL_W:
+                painter.setPen(GRID)
+                painter.drawLine(QPointF(x, RULER_H), QPointF(x, self.height()))
+                painter.setPen(MUTED)
+                painter.drawLine(QPointF(x, RULER_H - 7), QPointF(x, RULER_H))
+                if self.frame_ms and step == self.frame_ms:
+                    label = f"f{int(round(t / self.frame_ms))}"
+                else:
+                    label = format_ms(t, step)
+                painter.drawText(QPointF(x + 3, RULER_H - 10), label)
+            t += step
+        painter.setPen(MUTED)
+        painter.drawText(
+            QRectF(10, 0, LABEL_W - 14, RULER_H),
+            Qt.AlignmentFlag.AlignVCenter,
+            f"{len(self.session) if self.session else 0:,} events",
+        )
+
+    def _paint_events(self, painter: QPainter) -> None:
+        if self.session is None:
+            return
+        start, end = self.view.start_ms, self.view.end_ms
+        painter.setClipRect(QRectF(LABEL_W, RULER_H, self.width() - LABEL_W, self.height() - RULER_H))
+        for lane, index in self._index.items():
+            colour = QColor(self.lanes[lane].colour)
+            for event_id in index.visible(start, end):
+                event = self.session.event(event_id)
+                if self._ghost is not None and self._ghost.id == event_id:
+                    event = self._ghost
+                self._paint_event(painter, event, lane, colour)
+        painter.setClipping(False)
+
+    def _paint_event(self, painter: QPainter, event: Event, lane: int, colour: QColor) -> None:
+        rect = self._event_rect(event, lane)
+        selected = event.id == self.selected
+        if rect.width() <= 6 and event.offset_ms is None and not self._is_open_state(event):
+            path = QPainterPath()
+            cx = rect.center().x()
+            path.moveTo(cx, rect.top())
+            path.lineTo(cx + 5, rect.top() + 6)
+            path.lineTo(cx, rect.top() + 12)
+            path.lineTo(cx - 5, rect.top() + 6)
+            path.closeSubpath()
+            painter.fillPath(path, SELECTED if selected else colour)
+            painter.setPen(QPen(SELECTED if selected else colour, 2))
+            painter.drawLine(QPointF(cx, rect.top() + 10), QPointF(cx, rect.bottom()))
+            return
+        fill = QColor(colour)
+        fill.setAlpha(200 if event.offset_ms is not None else 120)
+        painter.fillRect(rect, fill)
+        if selected:
+            painter.setPen(QPen(SELECTED, 2))
+            painter.drawRect(rect)
+        if event.starred:
+            painter.setPen(SELECTED)
+            painter.drawText(QPointF(rect.left() + 2, rect.top() - 1), "★")
+        if rect.width() > 40:
+            painter.setPen(QColor("#101216"))
+            painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter, event.code)
+
+    def _paint_playhead(self, painter: QPainter) -> None:
+        x = LABEL_W + self.view.x_of(self.playhead_ms)
+        if x < LABEL_W:
+            return
+        painter.setPen(QPen(PLAYHEAD, 1.5))
+        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        path = QPainterPath()
+        path.moveTo(x - 6, 0)
+        path.lineTo(x + 6, 0)
+        path.lineTo(x, 8)
+        path.closeSubpath()
+        painter.fillPath(path, PLAYHEAD)
+
+    # -- mouse and wheel -----------------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        pos = event.position()
+        hit = self.event_at(pos)
+        if hit is not None:
+            found, part = hit
+            self.select(found.id)
+            self._drag = (part, found.id, self.view.ms_at(pos.x() - LABEL_W), found)  # type: ignore[arg-type]
+            return
+        if pos.x() >= LABEL_W:
+            self.select(None)
+            ms = max(0, min(self.view.duration_ms, int(self.view.ms_at(pos.x() - LABEL_W))))
+            self.seekRequested.emit(ms)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        pos = event.position()
+        if self._drag is None:
+            hit = self.event_at(pos)
+            shape = Qt.CursorShape.ArrowCursor
+            if hit is not None:
+                shape = Qt.CursorShape.SizeHorCursor if hit[1] != "body" else Qt.CursorShape.OpenHandCursor
+                QToolTip.showText(event.globalPosition().toPoint(), self._describe(hit[0]), self)
+            self.setCursor(shape)
+            return
+        part, _event_id, press_ms, original = self._drag
+        self._ghost = self._dragged(original, part, self.view.ms_at(pos.x() - LABEL_W) - press_ms)
+        self.update()
+
+    def mouseReleaseEvent(self, _event: QMouseEvent) -> None:  # noqa: N802 (Qt name)
+        if self._drag is None:
+            return
+        ghost, (_, event_id, _, original) = self._ghost, self._drag
+        self._drag, self._ghost = None, None
+        if ghost is not None and ghost != original:
+            changes = {k: getattr(ghost, k) for k in ("onset_ms", "onset_frame", "offset_ms", "offset_frame")}
+            try:
+                self.session.edit(event_id, **changes)  # type: ignore[union-attr]
+            except CodingError as exc:
+                self.editFailed.emit(str(exc))
+        self.update()
+
+    def _dragged(self, original: Event, part: str, delta_ms: float) -> Event:
+        """The event as it would be after dragging ``part`` by ``delta_ms``, snapped to frame starts."""
+        onset, onset_frame = original.onset_ms, original.onset_frame
+        offset, offset_frame = original.offset_ms, original.offset_frame
+        if part in ("body", "start"):
+            onset, onset_frame = self.snap(max(0.0, original.onset_ms + delta_ms))
+        if part == "body" and offset is not None:
+            offset, offset_frame = self.snap(onset + (original.offset_ms - original.onset_ms))  # type: ignore[operator]
+        if part == "end":
+            offset, offset_frame = self.snap(max(original.onset_ms, original.offset_ms + delta_ms))  # type: ignore[operator]
+        if offset is not None and offset < onset:
+            onset, onset_frame = offset, offset_frame  # type: ignore[assignment]
+        return original.with_changes(
+            onset_ms=onset, onset_frame=onset_frame, offset_ms=offset, offset_frame=offset_frame
+        )
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt name)
+        steps = event.angleDelta().y() / 120
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            anchor = self.view.ms_at(event.position().x() - LABEL_W)
+            self.zoom_by(0.8**steps, anchor)
+        else:
+            self.view.scroll_px(-steps * 60)
+            self.update()
+        event.accept()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:
+            self.session.delete(self.selected)  # type: ignore[union-attr]
+            return
+        super().keyPressEvent(event)
+
+    def _describe(self, event: Event) -> str:
+        span = format_ms(event.onset_ms)
+        if event.offset_ms is not None:
+            span += f" – {format_ms(event.offset_ms)} ({(event.offset_ms - event.onset_ms) / 1000:.2f} s)"
+        lines = [f"<b>{event.code}</b> · {event.actor}", f"{span}, frame {event.onset_frame}"]
+        if event.modifiers:
+            lines.append(", ".join(f"{k}: {v}" for k, v in event.modifiers.items()))
+        if event.note:
+            lines.append(f"<i>{event.note}</i>")
+        return "<br>".join(lines)
