@@ -113,19 +113,65 @@ class LaneIndex:
     """Events of one lane, sorted by onset, with the longest duration so overlap queries stay bisects."""
 
     onsets: list[tuple[int, int]] = field(default_factory=list)  # (onset_ms, event_id)
-    ends: dict[int, int] = field(default_factory=dict)  # event_id -> end ms (open states: +inf stand-in)
+    ends: dict[int, int] = field(default_factory=dict)  # event_id -> end ms (open states: the clip's end)
+    points: set[int] = field(default_factory=set)  # ids of point events
+    onset_of: dict[int, int] = field(default_factory=dict)  # event_id -> indexed onset
     longest_ms: int = 0
+    _arrays: tuple | None = None  # numpy (onsets, ends, is_point), rebuilt after a change
 
-    def add(self, event_id: int, onset_ms: int, end_ms: int) -> None:
+    def add(self, event_id: int, onset_ms: int, end_ms: int, is_point: bool = False) -> None:
         bisect.insort(self.onsets, (onset_ms, event_id))
         self.ends[event_id] = end_ms
+        self.onset_of[event_id] = onset_ms
+        if is_point:
+            self.points.add(event_id)
         self.longest_ms = max(self.longest_ms, end_ms - onset_ms)
+        self._arrays = None
 
-    def remove(self, event_id: int, onset_ms: int) -> None:
+    def remove(self, event_id: int) -> None:
+        onset_ms = self.onset_of.pop(event_id, None)
+        if onset_ms is None:
+            return
         index = bisect.bisect_left(self.onsets, (onset_ms, event_id))
         if index < len(self.onsets) and self.onsets[index] == (onset_ms, event_id):
             del self.onsets[index]
         self.ends.pop(event_id, None)
+        self.points.discard(event_id)
+        self._arrays = None
+
+    def count_between(self, start_ms: float, end_ms: float) -> int:
+        """An upper bound on the events overlapping the window (cheap: two bisects)."""
+        lo = bisect.bisect_left(self.onsets, (int(start_ms) - self.longest_ms - 1, -1))
+        hi = bisect.bisect_right(self.onsets, (int(end_ms) + 1, 1 << 62))
+        return hi - lo
+
+    def coverage(self, view: View) -> tuple[list[tuple[int, int]], list[int]]:
+        """What a dense lane looks like at pixel resolution: runs of pixels covered by states, and the pixel
+        columns holding point events. Cost is linear in events with numpy and in pixels in Python, so a lane
+        of 10,000 events paints as fast as one of a few hundred."""
+        import numpy as np
+
+        if self._arrays is None:
+            ids = [eid for _, eid in self.onsets]
+            self._arrays = (
+                np.fromiter((on for on, _ in self.onsets), dtype=np.float64, count=len(ids)),
+                np.fromiter((self.ends[eid] for eid in ids), dtype=np.float64, count=len(ids)),
+                np.fromiter((eid in self.points for eid in ids), dtype=bool, count=len(ids)),
+            )
+        onsets, ends, is_point = self._arrays
+        width = view.width_px
+        x0 = np.floor((onsets - view.start_ms) / view.ms_per_px).astype(np.int64)
+        x1 = np.floor((ends - view.start_ms) / view.ms_per_px).astype(np.int64)
+        on_screen = (x1 >= 0) & (x0 < width)
+        points = np.unique(np.clip(x0[on_screen & is_point], 0, width - 1)).tolist()
+        states = on_screen & ~is_point
+        delta = np.zeros(width + 2, dtype=np.int64)
+        np.add.at(delta, np.clip(x0[states], 0, width), 1)
+        np.add.at(delta, np.clip(x1[states] + 1, 0, width + 1), -1)
+        covered = np.cumsum(delta)[:width] > 0
+        edges = np.flatnonzero(np.diff(np.concatenate(([False], covered, [False])).astype(np.int8)))
+        runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+        return runs, points
 
     def visible(self, start_ms: float, end_ms: float) -> list[int]:
         """Ids of events overlapping [start_ms, end_ms]."""

@@ -9,18 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bwvtool.ui.timeline.geometry import LaneIndex, View, format_ms, ruler_step_ms
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from bwvtool.coding.model import Event
 from bwvtool.coding.session import CodingError, CodingSession
+from bwvtool.ui.timeline.geometry import LaneIndex, View, format_ms, ruler_step_ms
 
 RULER_H = 26
 LANE_H = 26
 LABEL_W = 170
 EDGE_PX = 5
+DENSE_PX_PER_EVENT = (
+    8  # fewer pixels than this per event on screen: paint coverage, shapes can't be told apart
+)
 
 BACKGROUND = QColor("#1e2127")
 LANE_A = QColor("#252932")
@@ -146,19 +149,15 @@ class TimelineWidget(QWidget):
 
     def _index_add(self, event: Event) -> None:
         lane = self._lane_for(event)
-        self._index.setdefault(lane, LaneIndex()).add(event.id, event.onset_ms, self._end_of(event))  # type: ignore[arg-type]
+        is_point = event.offset_ms is None and not self._is_open_state(event)
+        self._index.setdefault(lane, LaneIndex()).add(event.id, event.onset_ms, self._end_of(event), is_point)  # type: ignore[arg-type]
 
     def _session_changed(self, kind: str, event: Event | None) -> None:
         if event is None or event.id is None:
             self._rebuild_index()
         else:
             for index in self._index.values():
-                if event.id in index.ends:
-                    # the indexed onset may be the old one: find it by id
-                    old = (
-                        next(on for on, eid in index.onsets if eid == event.id) if kind == "changed" else None
-                    )
-                    index.remove(event.id, old if old is not None else event.onset_ms)
+                index.remove(event.id)
             if kind != "removed":
                 self._index_add(event)
             elif self.selected == event.id:
@@ -261,12 +260,31 @@ class TimelineWidget(QWidget):
         painter.setClipRect(QRectF(LABEL_W, RULER_H, self.width() - LABEL_W, self.height() - RULER_H))
         for lane, index in self._index.items():
             colour = QColor(self.lanes[lane].colour)
+            if index.count_between(start, end) * DENSE_PX_PER_EVENT > self.view.width_px:
+                self._paint_dense(painter, index, lane, colour)
+                continue
             for event_id in index.visible(start, end):
                 event = self.session.event(event_id)
                 if self._ghost is not None and self._ghost.id == event_id:
                     event = self._ghost
                 self._paint_event(painter, event, lane, colour)
         painter.setClipping(False)
+
+    def _paint_dense(self, painter: QPainter, index: LaneIndex, lane: int, colour: QColor) -> None:
+        """A lane with more events than can be told apart: covered pixels and point ticks, batched."""
+        row = self._lane_rect(lane)
+        runs, points = index.coverage(self.view)
+        fill = QColor(colour)
+        fill.setAlpha(170)
+        top, height = row.top() + 5, row.height() - 10
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRects([QRectF(LABEL_W + a, top, max(1, b - a), height) for a, b in runs])
+        painter.setPen(QPen(colour, 1))
+        painter.drawLines(
+            [QLineF(LABEL_W + x + 0.5, row.top() + 4, LABEL_W + x + 0.5, row.bottom() - 4) for x in points]
+        )
+        painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_event(self, painter: QPainter, event: Event, lane: int, colour: QColor) -> None:
         rect = self._event_rect(event, lane)
