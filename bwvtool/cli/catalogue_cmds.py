@@ -1,10 +1,166 @@
-"""`bwvtool catalogue` commands."""
+"""`bwvtool catalogue` commands: import, generate, show, list."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
+
+from bwvtool.cli.common import Settings, emit, exit_partial_if, json_option, pass_settings, table
+from bwvtool.errors import UsageError
+
+if TYPE_CHECKING:  # the importer loads only when a command needs it, so the CLI starts fast
+    from bwvtool.catalogue.importer import ImportReport
+
+_SHOWN_REJECTS = 10
 
 
 @click.group(name="catalogue")
 def group() -> None:
     """The clip catalogue: import it and look at it."""
+
+
+@group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--media-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder that relative media_path values start from. Default: the catalogue file's folder.",
+)
+@click.option("--hash", "hash_media", is_flag=True, help="Hash (SHA-256) and probe every media file.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None, help="Default: from the extension."
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where rejected rows are copied verbatim. Default: NAME.rejects.EXT beside FILE.",
+)
+@json_option
+@pass_settings
+def import_(
+    settings: Settings,
+    file: Path,
+    media_root: Path | None,
+    hash_media: bool,
+    fmt: str | None,
+    rejects: Path | None,
+    as_json: bool,
+) -> None:
+    """Import a catalogue (CSV or JSON Lines) in one transaction.
+
+    Bad rows are rejected with line, column and reason and copied to a rejects file; the rest is imported
+    (exit 1 if anything was rejected or a media file could not be checked). Importing the same file again
+    changes nothing; changed rows update their clip and are audited.
+    """
+    from bwvtool.catalogue.importer import import_catalogue
+
+    with settings.workspace() as ws:
+        report = import_catalogue(
+            ws,
+            file,
+            media_root=media_root,
+            hash_media=hash_media,
+            rejects_path=rejects,
+            actor=settings.user,
+            fmt=fmt,
+        )
+    emit(as_json, report.as_dict(), lambda: _import_summary(report))
+    exit_partial_if(report.partial)
+
+
+def _import_summary(report: ImportReport) -> str:
+    lines = [
+        f"Imported {report.source_path} ({report.format}) in {report.elapsed_s:.1f} s: "
+        f"read {report.rows_read:,}, inserted {report.inserted:,}, updated {report.updated:,}, "
+        f"unchanged {report.unchanged:,}, rejected {report.rejected:,}"
+    ]
+    if report.incidents_created:
+        lines.append(f"New incidents: {report.incidents_created:,}")
+    if report.media:
+        lines.append("Media: " + ", ".join(f"{k} {v:,}" for k, v in sorted(report.media.items())))
+    for issue in report.media_issues[:_SHOWN_REJECTS]:
+        lines.append(f"  line {issue.line}: {issue.clip_id}: media {issue.status}: {issue.detail}")
+    for reject in report.rejects[:_SHOWN_REJECTS]:
+        where = f"line {reject.line}" + (f"-{reject.end_line}" if reject.end_line != reject.line else "")
+        column = f" [{reject.column}]" if reject.column else ""
+        lines.append(f"  {where}{column}: {reject.reason}")
+    if report.rejected > _SHOWN_REJECTS:
+        lines.append(f"  ... and {report.rejected - _SHOWN_REJECTS:,} more")
+    if report.rejects_path:
+        lines.append(f"Rejected rows: {report.rejects_path} (reasons: {report.reasons_path})")
+    return "\n".join(lines)
+
+
+def _day(text: str | None, name: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{name} must be a date like 2021-01-31, not {text!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+@group.command("generate")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--rows", type=click.IntRange(min=1), required=True, help="Number of clips.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same file).")
+@click.option(
+    "--start", default=None, help="Earliest recording date (UTC), e.g. 2021-01-01. Default 2021-01-01."
+)
+@click.option("--end", default=None, help="Latest recording date (UTC). Default: start + 90 days.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
+    help="Default: from OUT's extension.",
+)
+@json_option
+def generate(
+    out: Path, rows: int, seed: int, start: str | None, end: str | None, fmt: str | None, as_json: bool
+) -> None:
+    """Write a synthetic catalogue (CSV or JSON Lines) whose mix follows published 2021 MPS figures."""
+    from bwvtool.catalogue.synthetic import generate_file
+
+    data = generate_file(out, rows, seed=seed, start=_day(start, "--start"), end=_day(end, "--end"), fmt=fmt)
+    emit(as_json, data, f"Wrote {data['rows']:,} synthetic clips to {out} ({data['format']})")
+
+
+@group.command("show")
+@click.argument("clip_id")
+@json_option
+@pass_settings
+def show(settings: Settings, clip_id: str, as_json: bool) -> None:
+    """Every stored field of one clip."""
+    from bwvtool.catalogue.clips import clip_details
+
+    with settings.workspace() as ws:
+        clip = clip_details(ws, clip_id)
+    emit(as_json, clip, lambda: "\n".join(f"{k:18} {'' if v is None else v}" for k, v in clip.items()))
+
+
+@group.command("list")
+@click.option("--limit", type=int, default=50, show_default=True, help="How many clips.")
+@click.option("--offset", type=int, default=0, show_default=True, help="Skip this many clips first.")
+@json_option
+@pass_settings
+def list_(settings: Settings, limit: int, offset: int, as_json: bool) -> None:
+    """Clips in recording order: id, incident, time, length, officer, borough."""
+    from bwvtool.catalogue.clips import clip_page
+
+    with settings.workspace() as ws:
+        page = clip_page(ws, limit=limit, offset=offset)
+    columns = ["clip_id", "incident_id", "recorded_at", "duration_s", "officer_ref", "borough"]
+    emit(
+        as_json,
+        page,
+        lambda: table(page["clips"], columns) + f"\n({len(page['clips'])} of {page['total']:,} clips)",
+    )
