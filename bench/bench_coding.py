@@ -49,7 +49,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from bwvtool.catalogue.importer import import_catalogue
-
     from bwvtool.coding.session import CodeSpec, CodingSession
     from bwvtool.store import open_workspace
 
@@ -103,8 +102,9 @@ def main() -> None:
         p99 = percentile(values, 99)
         print(f"  {label:24} {statistics.median(values):8.3f} {p99:8.3f}   {p99 / fp99:5.2f}x")
 
-    from bwvtool.ui.timeline.widget import Lane, TimelineWidget
     from PySide6.QtWidgets import QApplication
+
+    from bwvtool.ui.timeline.widget import Lane, TimelineWidget
 
     app = QApplication.instance() or QApplication([])
     widget = TimelineWidget()

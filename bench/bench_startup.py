@@ -92,9 +92,8 @@ def _best_ms(func, repeat: int = 5) -> float:
 
 def bench_table(db: Path) -> None:
     """Figures for what the user does with the table: open, sort, filter, scroll deep."""
-    from bwvtool.ui.browser import ClipBrowser
-
     from bwvtool.store import browse, open_workspace
+    from bwvtool.ui.browser import ClipBrowser
 
     with open_workspace(db) as ws:
         conn = ws.conn

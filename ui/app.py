@@ -10,13 +10,13 @@ import sys
 import time
 from pathlib import Path
 
-from bwvtool.ui import theme
-from bwvtool.ui.main_window import MainWindow
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from bwvtool.errors import UsageError
 from bwvtool.store import Workspace
+from bwvtool.ui import theme
+from bwvtool.ui.main_window import MainWindow
 
 READY_MARKER = "bwvtool-ready"
 

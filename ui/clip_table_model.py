@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bwvtool.ui.browser import ClipBrowser
-from bwvtool.ui.columns import COLUMNS, Col, media_text, row_texts
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from bwvtool.store.browse import ClipRow, ClipSort
+from bwvtool.ui.browser import ClipBrowser
+from bwvtool.ui.columns import COLUMNS, Col, media_text, row_texts
 
 ClipRowRole = Qt.ItemDataRole.UserRole + 1
 _VIDEO_COLOURS = {"ok": QColor("#1f7a4d"), "unchecked": QColor("#5d6675")}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bwvtool.ui import theme
-from bwvtool.ui.clip_table_model import ClipTableModel
-from bwvtool.ui.columns import COLUMNS, Col, column_for_sort_key
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from bwvtool.store.browse import ClipRow, ClipSort
+from bwvtool.ui import theme
+from bwvtool.ui.clip_table_model import ClipTableModel
+from bwvtool.ui.columns import COLUMNS, Col, column_for_sort_key
 
 ROW_HEIGHT = 28
 CELL_PADDING = 18  # the item's left and right padding

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from bwvtool.ui import theme
-from bwvtool.ui.columns import SOURCE_LABELS
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QMouseEvent
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from bwvtool.catalogue import vocab
 from bwvtool.store.browse import ClipFilter
+from bwvtool.ui import theme
+from bwvtool.ui.columns import SOURCE_LABELS
 
 _NO_DATE = QDate(2000, 1, 1)  # the minimum date of the date boxes, shown as "Any"
 TEXT_DEBOUNCE_MS = 250

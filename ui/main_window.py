@@ -5,12 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from bwvtool.ui import theme
-from bwvtool.ui.browser import ClipBrowser
-from bwvtool.ui.clip_table_model import ClipTableModel
-from bwvtool.ui.clip_table_view import ClipTableView
-from bwvtool.ui.filter_bar import FilterBar
-from bwvtool.ui.player_panel import PlayerPanel
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -28,6 +22,12 @@ from PySide6.QtWidgets import (
 from bwvtool import __version__
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace, browse, open_workspace
+from bwvtool.ui import theme
+from bwvtool.ui.browser import ClipBrowser
+from bwvtool.ui.clip_table_model import ClipTableModel
+from bwvtool.ui.clip_table_view import ClipTableView
+from bwvtool.ui.filter_bar import FilterBar
+from bwvtool.ui.player_panel import PlayerPanel
 
 DEFAULT_SIZE = (1600, 940)
 PLAYER_WIDTH = 420
@@ -118,6 +118,12 @@ class MainWindow(QMainWindow):
         # Pages: the catalogue first; the coding desk, debriefs and the dashboard add themselves with add_page.
         self.pages = QTabWidget(documentMode=True)
         self.pages.addTab(splitter, "Catalogue")
+        # The coding desk holds a media player: built the first time its page is shown, to keep start-up fast.
+        self.desk = None
+        self._desk_holder = QWidget()
+        QVBoxLayout(self._desk_holder).setContentsMargins(0, 0, 0, 0)
+        self.pages.addTab(self._desk_holder, "Coding")
+        self.pages.currentChanged.connect(self._page_changed)
         self.setCentralWidget(self.pages)
 
         status = self.statusBar()
@@ -150,6 +156,7 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         self.filter_bar.filter_changed.connect(self._on_filter_changed)
         self.table.clip_selected.connect(self.player.show_clip)
+        self.table.activated.connect(self._code_current)
         self.table.viewport().installEventFilter(self)
         self.action_open.triggered.connect(self._choose_workspace)
         self.action_backup.triggered.connect(self._backup)
@@ -159,12 +166,40 @@ class MainWindow(QMainWindow):
         self.action_reload.triggered.connect(self._reload)
         self.action_about.triggered.connect(self._about)
 
+    def coding_desk(self):
+        """The coding desk, built on first use."""
+        if self.desk is None:
+            from bwvtool.ui.desk.desk import CodingDesk
+
+            self.desk = CodingDesk(self.workspace, self.user)
+            self.desk.status.connect(self._show_saved)
+            self._desk_holder.layout().addWidget(self.desk)
+        return self.desk
+
+    def code_clip(self, clip_id: str) -> None:
+        """Open ``clip_id`` on the coding desk and show it."""
+        desk = self.coding_desk()
+        self.pages.setCurrentWidget(self._desk_holder)
+        desk.open_clip(clip_id)
+
+    def _page_changed(self, index: int) -> None:
+        if self.pages.widget(index) is self._desk_holder:
+            self.coding_desk().setFocus()
+
+    def _show_saved(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
     def add_page(self, widget: QWidget, title: str) -> int:
         """Add a page (tab) to the window; returns its index."""
         return self.pages.addTab(widget, title)
 
     def show_page(self, widget: QWidget) -> None:
         self.pages.setCurrentWidget(widget)
+
+    def _code_current(self, index) -> None:
+        row = self.model.clip_at(index.row()) if self.model is not None else None
+        if row is not None:
+            self.code_clip(row.clip_id)
 
     # -- the workspace ------------------------------------------------------------------------------------
     def _attach_workspace(self, workspace: Workspace) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from bwvtool.ui import columns, theme
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from bwvtool.store.browse import ClipRow
+from bwvtool.ui import columns, theme
 
 _FIELDS = (
     "Recorded",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,7 +167,7 @@ def import_catalogue(
                 tx,
                 report,
                 hash_media=hash_media,
-                media_root=Path(media_root or source.parent),
+                media_root=Path(media_root or source.parent).resolve(),
                 progress=progress,
             )
             run.load(reader, Normaliser(text=fmt == "csv"))
@@ -229,6 +230,11 @@ class _Run:
             except RowError as exc:
                 rejects.append(Reject(line, end_line, _clip_guess(values), list(exc.problems)))
                 continue
+            relative = row[_MEDIA_PATH_INDEX]
+            if relative is not None and not os.path.isabs(relative):
+                # Stored resolved, so the app finds the file wherever it is started from.
+                i = _MEDIA_PATH_INDEX
+                row = (*row[:i], str(self.media_root / relative), *row[i + 1 :])
             clip_id = row[0]
             first_line = seen.get(clip_id)
             if first_line is not None:

@@ -8,6 +8,7 @@ from typing import Any
 from bwvtool.codebook import Codebook
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace
+from bwvtool.store import queue as queue_rows
 from bwvtool.store import reviews as review_rows
 from bwvtool.store.codebooks import lock_if_unlocked
 
@@ -70,4 +71,20 @@ def complete(ws: Workspace, *, clip_id: str, coder: str, codebook: Codebook, cod
             answers=answers,
             status="complete",
         )
-        tx.audit("review.complete", "clip_review", f"{clip_id}/{coder}", {"answers": len(answers)})
+        changed = queue_rows.set_status(tx, clip_id=clip_id, coder_id=coder_id, status="complete")
+        tx.audit(
+            "review.complete",
+            "clip_review",
+            f"{clip_id}/{coder}",
+            {"answers": len(answers), "assignments": changed},
+        )
+
+
+def flag_clip(ws: Workspace, *, clip_id: str, coder: str, reason: str) -> None:
+    """Flag the coder's assignment of a clip (media problem, needs a second look …) with a reason."""
+    if not reason.strip():
+        raise BwvError("say why the clip is flagged")
+    with ws.transaction(coder) as tx:
+        coder_id = ws.coder_id(tx, coder)
+        changed = queue_rows.set_status(tx, clip_id=clip_id, coder_id=coder_id, status="flagged")
+        tx.audit("assignment.flag", "clip", clip_id, {"reason": reason.strip(), "assignments": changed})

@@ -19,6 +19,7 @@ from bwvtool.coding.model import Event
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace
 from bwvtool.store import events as event_rows
+from bwvtool.store import queue as queue_rows
 
 
 class CodingError(BwvError):
@@ -74,6 +75,7 @@ class CodingSession:
         self.codes = codes
         with ws.transaction(coder) as tx:
             self.coder_id = ws.coder_id(tx, coder)
+        self._started = False  # the clip's assignment moves to in progress with the first edit
         self._events: dict[int, Event] = {}
         self._order: list[tuple[int, int]] = []  # (onset_ms, id), sorted
         self._open: dict[tuple[str, str], int] = {}  # (track, actor) -> id of the state still running
@@ -96,10 +98,22 @@ class CodingSession:
     def event(self, event_id: int) -> Event:
         return self._events[event_id]
 
+    def row_of(self, event_id: int) -> int:
+        """The event's position in onset order (what a table shows as its row)."""
+        event = self._events[event_id]
+        return bisect.bisect_left(self._order, (event.onset_ms, event_id))
+
+    def at_row(self, row: int) -> Event:
+        return self._events[self._order[row][1]]
+
     def open_state(self, track: str, actor: str) -> Event | None:
         """The state still running in ``track`` for ``actor``, if any."""
         event_id = self._open.get((track, actor))
         return None if event_id is None else self._events[event_id]
+
+    def running(self) -> list[Event]:
+        """States still running (no end yet)."""
+        return [self._events[event_id] for event_id in self._open.values()]
 
     def neighbour(self, at_ms: int, direction: int) -> Event | None:
         """The first event strictly after (direction > 0) or before (< 0) ``at_ms``."""
@@ -179,6 +193,10 @@ class CodingSession:
     # -- history ------------------------------------------------------------------------------------------------
     def execute(self, command: Command) -> None:
         """Commit ``command``, then update memory and tell listeners; it becomes the newest undo step."""
+        if not self._started:
+            with self.ws.transaction(self.coder) as tx:
+                queue_rows.mark_started(tx, clip_id=self.clip_id, coder_id=self.coder_id)
+            self._started = True
         run(self.ws, command, self.coder)
         self._undo.append(command)
         self._redo.clear()

@@ -4,10 +4,6 @@ the store, and what the model returns matches the store."""
 from __future__ import annotations
 
 import pytest
-from bwvtool.ui import columns
-from bwvtool.ui.browser import ClipBrowser
-from bwvtool.ui.clip_table_model import ClipRowRole, ClipTableModel
-from bwvtool.ui.columns import Col
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QTableView
 
@@ -15,6 +11,10 @@ from bwvtool.catalogue.importer import import_catalogue
 from bwvtool.catalogue.synthetic import synthetic_rows, write_jsonl
 from bwvtool.store import browse, open_workspace
 from bwvtool.store.browse import PAGE_SIZE, ClipFilter, ClipSort
+from bwvtool.ui import columns
+from bwvtool.ui.browser import ClipBrowser
+from bwvtool.ui.clip_table_model import ClipRowRole, ClipTableModel
+from bwvtool.ui.columns import Col
 
 BIG = 100_000
 

@@ -1,0 +1,74 @@
+"""SQL for a coder's work queue: their assignments with the clip facts the queue shows, and status changes."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bwvtool.store.workspace import Transaction
+
+STATUSES = ("not_started", "in_progress", "complete", "flagged")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    assignment_id: int
+    sample_id: int
+    sample_name: str
+    clip_id: str
+    role: str
+    status: str
+    recorded_at: str
+    duration_s: float
+    borough: str
+    officer_ref: str
+    media_path: str | None
+    sha256: str | None
+    media_status: str
+
+
+_SELECT = (
+    "SELECT a.id, a.sample_id, s.name, a.clip_id, a.role, a.status, c.recorded_at, c.duration_s, c.borough,"
+    " c.officer_ref, c.media_path, c.sha256, c.media_status"
+    " FROM assignments a JOIN coders k ON k.id = a.coder_id JOIN samples s ON s.id = a.sample_id"
+    " JOIN clips c ON c.clip_id = a.clip_id"
+)
+
+
+def for_coder(conn: sqlite3.Connection, coder: str, status: str | None = None) -> list[QueueItem]:
+    """The coder's assignments, oldest sample first, then by recording time."""
+    sql, params = _SELECT + " WHERE k.name = ?", [coder]
+    if status:
+        sql += " AND a.status = ?"
+        params.append(status)
+    sql += " ORDER BY a.sample_id, c.recorded_at, a.clip_id"
+    return [QueueItem(*row) for row in conn.execute(sql, params)]
+
+
+def coders_with_work(conn: sqlite3.Connection) -> list[tuple[str, int, int]]:
+    """(coder, assignments, complete) for everyone who has assignments; for the start-up identity choice."""
+    rows = conn.execute(
+        "SELECT k.name, count(*), sum(a.status = 'complete') FROM assignments a JOIN coders k ON k.id = a.coder_id"
+        " GROUP BY k.name ORDER BY k.name"
+    )
+    return [(name, int(n), int(done or 0)) for name, n, done in rows]
+
+
+def set_status(tx: Transaction, *, clip_id: str, coder_id: int, status: str) -> int:
+    """Set the status of the coder's assignments of ``clip_id``; returns how many changed."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    cursor = tx.execute(
+        "UPDATE assignments SET status = ? WHERE clip_id = ? AND coder_id = ? AND status != ?",
+        (status, clip_id, coder_id, status),
+    )
+    return cursor.rowcount
+
+
+def mark_started(tx: Transaction, *, clip_id: str, coder_id: int) -> int:
+    """Move the coder's not-started assignments of ``clip_id`` to in progress (first edit on the clip)."""
+    cursor = tx.execute(
+        "UPDATE assignments SET status = 'in_progress' WHERE clip_id = ? AND coder_id = ? AND status = 'not_started'",
+        (clip_id, coder_id),
+    )
+    return cursor.rowcount

@@ -1,0 +1,153 @@
+"""The coding desk driven by the keyboard on the real widgets offscreen, on the frame-coded sample clip.
+
+Each recorded event's frame must be the frame on screen when the key was pressed: the frame index is read back
+from the displayed picture's own pixel code, not from the player's arithmetic.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from bwvtool.catalogue.importer import import_catalogue
+from bwvtool.media import framecode
+from bwvtool.store import events as event_rows
+from bwvtool.store import open_workspace
+from bwvtool.store import reviews as review_rows
+from bwvtool.store.codebooks import ensure_default_codebooks, get_codebook
+from tests.conftest import REPO
+
+SAMPLE = REPO / "sample_media" / "framecode_720p25.mp4"
+
+
+@pytest.fixture
+def desk_ws(tmp_path):
+    media = tmp_path / "clip.mp4"
+    shutil.copy(SAMPLE, media)
+    (tmp_path / "cat.csv").write_text(
+        "clip_id,recorded_at,duration_s,officer_ref,borough,media_path,sources\n"
+        "S1,2026-11-02T10:00:00Z,24,PC7,Lambeth,clip.mp4,stop_search\n"
+        "S2,2026-11-02T11:00:00Z,24,PC7,Lambeth,missing.mp4,stop_search\n"
+    )
+    ws = open_workspace(tmp_path / "ws.sqlite", create=True)
+    import_catalogue(ws, tmp_path / "cat.csv", actor="test")
+    ensure_default_codebooks(ws, actor="test")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def desk(qtbot, desk_ws):
+    from bwvtool.ui.desk.desk import CodingDesk
+
+    widget = CodingDesk(desk_ws, "alice")
+    qtbot.addWidget(widget)
+    widget.resize(1500, 950)
+    index = widget.codebook_choice.findText("S&S", Qt.MatchFlag.MatchContains)
+    widget.codebook_choice.setCurrentIndex(max(0, index))
+    widget.show()
+    return widget
+
+
+def _open(qtbot, desk, clip_id="S1"):
+    with qtbot.waitSignal(desk.player.durationKnown, timeout=20_000):
+        desk.open_clip(clip_id)
+    qtbot.waitUntil(lambda: desk.player.current_frame()[0] >= 0, timeout=10_000)
+    desk.setFocus()
+
+
+def _shown_code(desk) -> int | None:
+    frame = desk.player.displayed_frame()
+    image = frame.toImage().convertToFormat(QImage.Format.Format_RGB888)
+    array = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(image.height(), image.bytesPerLine())
+    return framecode.decode(array[:, : image.width() * 3].reshape(image.height(), image.width(), 3))
+
+
+def _seek(qtbot, desk, frame: int):
+    desk.player.seek_frame(frame)
+    qtbot.waitUntil(lambda: desk.player.current_frame()[0] == frame, timeout=10_000)
+
+
+def test_keyboard_codes_land_on_the_frame_on_screen(qtbot, desk):
+    _open(qtbot, desk)
+    for target in (12, 137, 300, 451):
+        _seek(qtbot, desk, target)
+        qtbot.keyClick(desk, Qt.Key.Key_C)  # command (point)
+    stored = event_rows.for_clip(desk.ws.conn, "S1")
+    assert [e.onset_frame for e in stored] == [12, 137, 300, 451]
+    for event in stored:  # seek back to each event and read the picture's own frame code
+        _seek(qtbot, desk, event.onset_frame)
+        assert _shown_code(desk) == event.onset_frame
+        assert event.onset_ms == event.onset_frame * 40
+
+
+def test_digit_picks_the_actor_and_states_toggle(qtbot, desk):
+    _open(qtbot, desk)
+    _seek(qtbot, desk, 50)
+    qtbot.keyClick(desk, Qt.Key.Key_2)
+    qtbot.keyClick(desk, Qt.Key.Key_Semicolon)  # verbal resistance (subject state) starts, subject 2
+    _seek(qtbot, desk, 120)
+    qtbot.keyClick(desk, Qt.Key.Key_2)
+    qtbot.keyClick(desk, Qt.Key.Key_Semicolon)  # the same key for the same actor ends it
+    (state,) = event_rows.for_clip(desk.ws.conn, "S1")
+    assert (state.code, state.actor, state.onset_frame, state.offset_frame) == (
+        "verbal_resistance",
+        "subject_2",
+        50,
+        120,
+    )
+    qtbot.keyClick(desk, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the end
+    assert event_rows.for_clip(desk.ws.conn, "S1")[0].offset_ms is None
+
+
+def test_modifier_prompt_is_answered_with_the_keyboard(qtbot, desk, monkeypatch):
+    from bwvtool.ui.desk import modifier_prompt
+
+    _open(qtbot, desk)
+    _seek(qtbot, desk, 80)
+
+    def answer(self):  # the dialog is modal: answer it the way a coder would, with number keys
+        self.show()
+        lists = [w for w in self._inputs.values() if isinstance(w, modifier_prompt._OptionList)]
+        qtbot.keyClick(lists[0], Qt.Key.Key_3)
+        return self.result() or 1
+
+    monkeypatch.setattr(modifier_prompt.ModifierPrompt, "exec", answer)
+    qtbot.keyClick(desk, Qt.Key.Key_I)  # subject demeanour: asks for its level
+    (event,) = event_rows.for_clip(desk.ws.conn, "S1")
+    codebook = get_codebook(desk.ws.conn, "ss_language_behaviour").codebook
+    level = codebook.code("demeanour").modifiers[0]
+    assert event.modifiers == {"level": level.option_ids[2]}
+
+
+def test_review_form_completes_only_when_required_items_are_answered(qtbot, desk):
+    _open(qtbot, desk)
+    form = desk.review
+    assert not form.complete_button.isEnabled()
+    items = [i for i in desk.codebook.review_items if i.required]
+    for item in items[:-1]:
+        form.answer(item.id, item.choices[0])
+    assert not form.complete_button.isEnabled()
+    form.answer(items[-1].id, items[-1].choices[0])
+    assert form.complete_button.isEnabled()
+    qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
+    coder_id = desk.session.coder_id
+    stored = review_rows.get(desk.ws.conn, "S1", coder_id)
+    assert stored.status == "complete" and len(stored.answers) == len(items)
+
+
+def test_missing_media_blocks_coding_but_the_desk_keeps_working(qtbot, desk):
+    messages = []
+    desk.status.connect(messages.append)
+    with qtbot.waitSignal(desk.player.error, timeout=10_000):
+        desk.open_clip("S2")
+    qtbot.keyClick(desk, Qt.Key.Key_C)
+    assert event_rows.for_clip(desk.ws.conn, "S2") == []
+    assert any("Not recorded" in m for m in messages)
+    _open(qtbot, desk, "S1")
+    qtbot.keyClick(desk, Qt.Key.Key_C)
+    assert len(event_rows.for_clip(desk.ws.conn, "S1")) == 1

@@ -1,0 +1,440 @@
+"""The coding desk: the reviewer's whole working surface for one clip at a time.
+
+Queue on the left; player with the code palette and review form beside it; timeline and event table below.
+Keys: the player's transport keys work everywhere; a digit picks the actor's number; a code's key records it at
+the frame on screen; Up/Down jump to the previous/next event; * stars the selected event; Enter edits its note;
+Ctrl+Z / Ctrl+Shift+Z undo and redo; Page Down / Page Up open the next / previous clip in the queue.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bwvtool.codebook.model import Code, Codebook
+from bwvtool.coding.actors import ActorChooser, actor_label
+from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession
+from bwvtool.errors import BwvError
+from bwvtool.media import frametimes
+from bwvtool.store import Workspace, catalogue
+from bwvtool.store import codebooks as codebook_rows
+from bwvtool.store import events as event_rows
+from bwvtool.store import queue as queue_rows
+from bwvtool.ui.desk.event_table import EventTableModel
+from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
+from bwvtool.ui.desk.palette import CodePalette
+from bwvtool.ui.desk.review_form import ReviewForm
+from bwvtool.ui.player.widget import PlayerWidget
+from bwvtool.ui.timeline.widget import Lane, TimelineWidget
+
+STATUS_ICON = {"not_started": "○", "in_progress": "◐", "complete": "●", "flagged": "⚑"}
+
+
+class CodingDesk(QWidget):
+    status = Signal(str)  # what was just committed, for the status bar
+
+    def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._init_state(ws, user)
+        self._init_widgets()
+        self._init_layout()
+        self._init_actions()
+        self._connect_signals()
+        self.reload_queue()
+
+    # -- construction -----------------------------------------------------------------------------------------
+    def _init_state(self, ws: Workspace, user: str) -> None:
+        self.ws = ws
+        self.user = user
+        self.session: CodingSession | None = None
+        self.codebook: Codebook | None = None
+        self.codebook_id: int | None = None
+        self.clip_id: str | None = None
+        self.actors = ActorChooser()
+        self.blocked: str | None = None  # why coding is refused on this clip (integrity failure, no media)
+
+    def _init_widgets(self) -> None:
+        self.queue = QListWidget()
+        self.queue.setObjectName("queue")
+        self.queue_title = QLabel()
+        self.codebook_choice = QComboBox()
+        for stored in codebook_rows.list_codebooks(self.ws.conn):
+            self.codebook_choice.addItem(f"{stored.title} v{stored.version}", stored.id)
+        self.player = PlayerWidget()
+        self.clip_title = QLabel("Choose a clip from your queue")
+        self.clip_title.setObjectName("clipTitle")
+        self.palette = CodePalette()
+        self.review = ReviewForm()
+        self.side = QTabWidget()
+        self.side.addTab(self.palette, "Codes")
+        self.side.addTab(self.review, "Review")
+        self.timeline = TimelineWidget()
+        self.table = QTableView()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _init_layout(self) -> None:
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 4, 8)
+        left_layout.addWidget(self.queue_title)
+        left_layout.addWidget(self.queue, 1)
+        left_layout.addWidget(QLabel("Codebook"))
+        left_layout.addWidget(self.codebook_choice)
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(4, 8, 4, 4)
+        centre_layout.addWidget(self.clip_title)
+        centre_layout.addWidget(self.player, 1)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(centre)
+        top.addWidget(self.side)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
+
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.timeline)
+        bottom.addWidget(self.table)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 2)
+
+        work = QSplitter(Qt.Orientation.Vertical)
+        work.addWidget(top)
+        work.addWidget(bottom)
+        work.setStretchFactor(0, 3)
+        work.setStretchFactor(1, 2)
+
+        outer = QSplitter(Qt.Orientation.Horizontal)
+        outer.addWidget(left)
+        outer.addWidget(work)
+        outer.setStretchFactor(0, 0)
+        outer.setStretchFactor(1, 1)
+        outer.setSizes([240, 1300])
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(outer)
+
+    def _init_actions(self) -> None:
+        self.player.install_actions(self, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        specs = (
+            ("undo", "Undo", QKeySequence.StandardKey.Undo, self.undo),
+            ("redo", "Redo", QKeySequence("Ctrl+Shift+Z"), self.redo),
+            ("next_clip", "Next clip", QKeySequence("PgDown"), lambda: self.open_neighbour(+1)),
+            ("previous_clip", "Previous clip", QKeySequence("PgUp"), lambda: self.open_neighbour(-1)),
+        )
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, text, key, slot in specs:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            self.actions_by_name[name] = action
+
+    def _connect_signals(self) -> None:
+        self.queue.itemActivated.connect(lambda item: self.open_clip(item.data(Qt.ItemDataRole.UserRole)))
+        self.player.frameShown.connect(self._on_frame)
+        self.player.integrityFailed.connect(self._on_integrity_failed)
+        self.player.error.connect(lambda message: self._block(message))
+        self.player.durationKnown.connect(self._on_duration)
+        self.timeline.seekRequested.connect(self.player.seek_time)
+        self.timeline.selectionChanged.connect(self._select_in_table)
+        self.timeline.editFailed.connect(self.status)
+        self.palette.codeClicked.connect(self.record)
+        self.review.saved.connect(self.status)
+        self.review.failed.connect(self.status)
+        self.review.completed.connect(self.reload_queue)
+        self.codebook_choice.currentIndexChanged.connect(self._codebook_changed)
+
+    # -- queue ------------------------------------------------------------------------------------------------
+    def reload_queue(self) -> None:
+        items = queue_rows.for_coder(self.ws.conn, self.user)
+        current = self.clip_id
+        self.queue.clear()
+        done = 0
+        for item in items:
+            done += item.status == "complete"
+            role = " · 2nd coder" if item.role == "reliability" else ""
+            entry = QListWidgetItem(
+                f"{STATUS_ICON[item.status]}  {item.clip_id}\n     {item.recorded_at[:16].replace('T', ' ')}"
+                f" · {item.borough} · {int(item.duration_s // 60)}:{int(item.duration_s % 60):02d}{role}"
+            )
+            entry.setData(Qt.ItemDataRole.UserRole, item.clip_id)
+            entry.setToolTip(f"{item.sample_name}: {item.status.replace('_', ' ')}")
+            self.queue.addItem(entry)
+            if item.clip_id == current:
+                self.queue.setCurrentItem(entry)
+        self.queue_title.setText(f"<b>{self.user}</b> — {done} of {len(items)} reviewed")
+
+    def open_neighbour(self, step: int) -> None:
+        row = self.queue.currentRow() + step
+        if 0 <= row < self.queue.count():
+            self.queue.setCurrentRow(row)
+            self.open_clip(self.queue.item(row).data(Qt.ItemDataRole.UserRole))
+
+    # -- opening a clip -------------------------------------------------------------------------------------------
+    def _codebook_for(self, clip_id: str, coder_id: int) -> int | None:
+        existing = event_rows.for_clip(self.ws.conn, clip_id, coder_id)
+        if existing:
+            return existing[0].codebook_id
+        return self.codebook_choice.currentData()
+
+    def open_clip(self, clip_id: str) -> None:
+        clip = catalogue.get_clip(self.ws.conn, clip_id)
+        if clip is None:
+            self.status.emit(f"{clip_id} is not in the catalogue")
+            return
+        self.blocked = None
+        self.clip_id = clip_id
+        self.actors.clear()
+        self.session = None
+        with self.ws.transaction(self.user) as tx:
+            coder_id = self.ws.coder_id(tx, self.user)
+        codebook_id = self._codebook_for(clip_id, coder_id)
+        if codebook_id is None:
+            self._block("No codebook in this workspace: import one with 'bwvtool codebook import'")
+            return
+        stored = codebook_rows.get_codebook_by_id(self.ws.conn, codebook_id)
+        self.codebook, self.codebook_id = stored.codebook, codebook_id
+        self.session = CodingSession(
+            self.ws,
+            clip_id=clip_id,
+            coder=self.user,
+            codebook_id=codebook_id,
+            codes=CodebookCodes(self.codebook),
+        )
+        self.session.on_change(self._on_session_change)
+        self.palette.set_codebook(self.codebook)
+        self.review.load(
+            self.ws,
+            clip_id=clip_id,
+            coder=self.user,
+            coder_id=coder_id,
+            codebook=self.codebook,
+            codebook_id=codebook_id,
+        )
+        self.model = EventTableModel(self.session, {c.id: c.label for c in self.codebook.codes}, self)
+        self.table.setModel(self.model)
+        self.table.selectionModel().currentRowChanged.connect(self._table_row_changed)
+        duration_ms = int(float(clip["duration_s"]) * 1000)
+        self.timeline.set_session(self.session, self._lanes(), duration_ms)
+        self.clip_title.setText(
+            f"<b>{clip_id}</b> &nbsp; {clip['recorded_at'][:16].replace('T', ' ')} UTC · {clip['borough']}"
+            f" · officer {clip['officer_ref']}"
+        )
+        media = clip.get("media_path")
+        if not media:
+            self.player.close_clip()
+            self._block("No media file is recorded for this clip")
+        else:
+            self.player.open_clip(media, clip.get("sha256"))
+        self.setFocus()
+        self.status.emit(f"Opened {clip_id}: {len(self.session)} events by {self.user}")
+
+    def _lanes(self) -> list[Lane]:
+        assert self.codebook is not None
+        lanes = []
+        for track in self.codebook.tracks:
+            if self.codebook.codes_in_track(track.id):
+                actor = "third_party" if track.default_actor == "third_party" else f"{track.default_actor}_1"
+                lanes.append(
+                    Lane(track.id, actor, f"{track.label} · {actor_label(actor)}", track.colour or "#61afef")
+                )
+        return lanes
+
+    @Slot(int, int)
+    def _on_duration(self, duration_ms: int, _frames: int) -> None:
+        times = self.player.engine.times
+        if times is None:
+            return
+        self.timeline.view.duration_ms = max(1, duration_ms)
+        self.timeline.frame_ms = float(times.common_gap) / 1000 if times.common_gap else None
+        self.timeline.snap = lambda ms: (
+            frametimes.frame_ms(times, frametimes.frame_at(times, ms)),
+            frametimes.frame_at(times, ms),
+        )
+        self.timeline.update()
+
+    def _block(self, reason: str) -> None:
+        self.blocked = reason
+        self.status.emit(f"Coding blocked on this clip: {reason}")
+
+    @Slot(str)
+    def _on_integrity_failed(self, message: str) -> None:
+        self._block(message)
+
+    # -- coding ---------------------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt)
+        text = event.text()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if mods not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
+            super().keyPressEvent(event)
+            return
+        if text.isdigit():
+            self.actors.press_digit(int(text))
+            self.palette.show_pending(self.actors.pending)
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.actors.clear()
+            self.palette.show_pending(None)
+            return
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.jump_to_event(-1 if event.key() == Qt.Key.Key_Up else 1)
+            return
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.timeline.selected is not None:
+            self._guard(lambda: self.session.delete(self.timeline.selected))
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.timeline.selected is not None:
+            self.edit_note(self.timeline.selected)
+            return
+        if text == "*" and self.timeline.selected is not None and self.session is not None:
+            selected = self.session.event(self.timeline.selected)
+            self._guard(lambda: self.session.edit(selected.id, starred=not selected.starred))
+            return
+        if text and self.codebook is not None:
+            code = self.codebook.code_for_shortcut(text)
+            if code is not None:
+                self.record(code.id)
+                return
+        super().keyPressEvent(event)
+
+    def record(self, code_id: str) -> None:
+        """Record ``code_id`` at the frame on screen (the digit pressed before picks the actor's number)."""
+        if self.session is None or self.codebook is None:
+            return
+        if self.blocked:
+            self.status.emit(f"Not recorded: {self.blocked}")
+            return
+        frame, ms = self.player.current_frame()
+        if frame < 0:
+            self.status.emit("Not recorded: the clip's frame times are still being read")
+            return
+        code: Code = self.codebook.code(code_id)
+        actor = self.actors.resolve(code)
+        self.palette.show_pending(None)
+        modifiers: dict = {}
+        if code.modifiers and not (code.is_state and self._ends_running(code, actor)):
+            self.player.pause()
+            prompt = ModifierPrompt(code, actor_label(actor), frametimes.format_clock(ms), self)
+            if not prompt.exec():
+                self.status.emit(f"{code.label}: cancelled")
+                self.setFocus()
+                return
+            modifiers = prompt.values()
+            self.setFocus()
+        cause = self._cause_for(code, ms, actor)
+        event = self._guard(
+            lambda: self.session.code_key(code.id, at_ms=ms, at_frame=frame, actor=actor, modifiers=modifiers)
+        )
+        if event is not None and cause is not None and event.caused_by is None and event.offset_ms is None:
+            self._guard(lambda: self.session.edit(event.id, caused_by=cause))
+
+    def _ends_running(self, code: Code, actor: str) -> bool:
+        running = self.session.open_state(code.track, actor) if self.session else None
+        return running is not None and running.code == code.id
+
+    def _cause_for(self, code: Code, ms: int, actor: str) -> int | None:
+        """An escalation marker links to its cause: the selected event, else the last event of another actor."""
+        if not code.links_cause or self.session is None:
+            return None
+        if self.timeline.selected is not None:
+            return self.timeline.selected
+        before = self.session.neighbour(ms + 1, -1)
+        while before is not None and before.actor == actor:
+            before = self.session.neighbour(before.onset_ms, -1)
+        return before.id if before is not None else None
+
+    def _guard(self, action):
+        try:
+            return action()
+        except (CodingError, BwvError) as exc:
+            self.status.emit(str(exc))
+            return None
+
+    def undo(self) -> None:
+        if self.session is not None:
+            label = self.session.undo()
+            self.status.emit(f"Undone: {label}" if label else "Nothing to undo")
+
+    def redo(self) -> None:
+        if self.session is not None:
+            label = self.session.redo()
+            self.status.emit(f"Redone: {label}" if label else "Nothing to redo")
+
+    def jump_to_event(self, direction: int) -> None:
+        if self.session is None:
+            return
+        _frame, ms = self.player.current_frame()
+        target = self.session.neighbour(max(ms, 0), direction)
+        if target is not None:
+            self.player.seek_time(target.onset_ms)
+            self.timeline.select(target.id)
+
+    def edit_note(self, event_id: int) -> None:
+        event = self.session.event(event_id)  # type: ignore[union-attr]
+        text, ok = QInputDialog.getMultiLineText(self, "Note", f"Note on {event.code}", event.note or "")
+        if ok:
+            self._guard(lambda: self.session.edit(event_id, note=text.strip() or None))
+        self.setFocus()
+
+    # -- keeping views in step -------------------------------------------------------------------------------
+    @Slot(int, int)
+    def _on_frame(self, _index: int, ms: int) -> None:
+        self.timeline.set_playhead(ms, follow=self.player.engine.is_playing)
+
+    def _on_session_change(self, kind: str, event) -> None:
+        if self.session is None:
+            return
+        self.palette.show_running({e.code for e in self.session.running()})
+        count = len(self.session)
+        what = {"added": "added", "removed": "removed", "changed": "changed"}.get(kind, kind)
+        label = event.code if event is not None else ""
+        self.status.emit(f"Saved ✓ {label} {what} · {count} events on {self.clip_id}")
+        if kind == "added":
+            self.timeline.select(event.id)
+
+    def _select_in_table(self, event_id: int | None) -> None:
+        if event_id is None or self.table.model() is None:
+            self.table.clearSelection()
+            return
+        row = self.model.row_of(event_id)
+        if row >= 0:
+            index = self.model.index(row, 0)
+            self.table.selectionModel().setCurrentIndex(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.table.scrollTo(index)
+
+    def _table_row_changed(self, current, _previous) -> None:
+        if current.isValid():
+            event = self.model.event_at(current.row())
+            if self.timeline.selected != event.id:
+                self.timeline.select(event.id)
+
+    def _codebook_changed(self, _index: int) -> None:
+        if self.clip_id and self.session is not None and len(self.session) == 0:
+            self.open_clip(self.clip_id)

@@ -1,0 +1,179 @@
+"""The clip review form, built from the codebook's clip-level items. Every answer is committed as it is given;
+"Mark complete" is refused until each required item is answered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bwvtool.codebook.model import Codebook, ReviewItem
+from bwvtool.coding import review
+from bwvtool.errors import BwvError
+from bwvtool.store import Workspace
+
+_UNANSWERED = "—"
+
+
+class ReviewForm(QWidget):
+    saved = Signal(str)  # a status message after each commit
+    failed = Signal(str)
+    completed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws: Workspace | None = None
+        self._inputs: dict[str, QComboBox | QPlainTextEdit] = {}
+        self._loading = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.status = QLabel()
+        self.body = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.body)
+        self.complete_button = QPushButton("Mark review complete")
+        self.complete_button.clicked.connect(self.mark_complete)
+        layout.addWidget(self.status)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.complete_button)
+
+    def load(
+        self, ws: Workspace, *, clip_id: str, coder: str, coder_id: int, codebook: Codebook, codebook_id: int
+    ) -> None:
+        self.ws, self.clip_id, self.coder, self.codebook, self.codebook_id = (
+            ws,
+            clip_id,
+            coder,
+            codebook,
+            codebook_id,
+        )
+        answers, state = review.load_answers(ws, clip_id, coder_id)
+        self._build(codebook.review_items)
+        self._loading = True
+        for item in codebook.review_items:
+            self._set_widget(item, answers.get(item.id))
+        self._loading = False
+        self._show_state(state, answers)
+
+    def _build(self, items: tuple[ReviewItem, ...]) -> None:
+        old = self.body.layout()
+        if old is not None:
+            QWidget().setLayout(old)  # reparent the old layout so it is deleted
+        self._inputs = {}
+        outer = QVBoxLayout(self.body)
+        sections: dict[str, QFormLayout] = {}
+        for item in items:
+            title = item.section or "Review"
+            if title not in sections:
+                box = QGroupBox(title)
+                sections[title] = QFormLayout(box)
+                outer.addWidget(box)
+            label = QLabel(item.label + (" *" if item.required else ""))
+            label.setWordWrap(True)
+            if item.help:
+                label.setToolTip(item.help)
+            widget = self._make_widget(item)
+            widget.setToolTip(item.help)
+            self._inputs[item.id] = widget
+            sections[title].addRow(label, widget)
+        outer.addStretch(1)
+
+    def _make_widget(self, item: ReviewItem) -> QComboBox | QPlainTextEdit:
+        if item.type == "text":
+            edit = QPlainTextEdit()
+            edit.setFixedHeight(64)
+            timer = QTimer(edit, singleShot=True, interval=600)  # commit once typing pauses
+            edit.textChanged.connect(timer.start)
+            timer.timeout.connect(lambda i=item, e=edit: self._answer(i, e.toPlainText().strip() or None))
+            return edit
+        combo = QComboBox()
+        combo.addItem(_UNANSWERED, None)
+        if item.type == "choice":
+            for option in item.options:
+                combo.addItem(option.label, option.id)
+        elif item.type == "yes_no":
+            combo.addItem("Yes", "yes")
+            combo.addItem("No", "no")
+        else:
+            for value in range(5):
+                anchor = item.anchors[value] if value < len(item.anchors) else ""
+                combo.addItem(f"{value}" + (f" – {anchor}" if anchor else ""), value)
+        combo.currentIndexChanged.connect(lambda _i, it=item, c=combo: self._answer(it, c.currentData()))
+        return combo
+
+    def _set_widget(self, item: ReviewItem, value: Any) -> None:
+        widget = self._inputs[item.id]
+        widget.blockSignals(True)  # showing a stored answer is not a new answer
+        if isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(value or "")
+        else:
+            widget.setCurrentIndex(max(0, widget.findData(value)) if value is not None else 0)
+        widget.blockSignals(False)
+
+    def answer(self, item_id: str, value: Any) -> None:
+        """Set an answer as if the coder chose it (used by tests and keyboard shortcuts)."""
+        item = self.codebook.review_item(item_id)
+        self._set_widget(item, value)
+        self._answer(item, value)
+
+    def _answer(self, item: ReviewItem, value: Any) -> None:
+        if self._loading or self.ws is None:
+            return
+        try:
+            answers = review.save_answer(
+                self.ws,
+                clip_id=self.clip_id,
+                coder=self.coder,
+                codebook=self.codebook,
+                codebook_id=self.codebook_id,
+                item_id=item.id,
+                value=value,
+            )
+        except BwvError as exc:
+            self.failed.emit(str(exc))
+            return
+        self._show_state("draft", answers)
+        self.saved.emit(f"Saved: {item.label}")
+
+    def _show_state(self, state: str, answers: dict[str, Any]) -> None:
+        missing = [
+            i.label for i in self.codebook.review_items if i.required and answers.get(i.id) in (None, "")
+        ]
+        if state == "complete":
+            self.status.setText("<b style='color:#2e7d32'>Review complete</b>")
+        elif missing:
+            self.status.setText(f"Draft · {len(missing)} required item(s) unanswered")
+        else:
+            self.status.setText("Draft · all required items answered")
+        self.complete_button.setEnabled(state != "complete" and not missing)
+
+    def mark_complete(self) -> bool:
+        if self.ws is None:
+            return False
+        try:
+            review.complete(
+                self.ws,
+                clip_id=self.clip_id,
+                coder=self.coder,
+                codebook=self.codebook,
+                codebook_id=self.codebook_id,
+            )
+        except BwvError as exc:
+            self.failed.emit(str(exc))
+            return False
+        self._show_state("complete", {})
+        self.saved.emit("Review marked complete")
+        self.completed.emit()
+        return True
