@@ -151,3 +151,21 @@ def test_missing_media_blocks_coding_but_the_desk_keeps_working(qtbot, desk):
     _open(qtbot, desk, "S1")
     qtbot.keyClick(desk, Qt.Key.Key_C)
     assert len(event_rows.for_clip(desk.ws.conn, "S1")) == 1
+
+
+def test_whole_review_form_with_the_keyboard_alone(qtbot, desk):
+    """Ctrl+R opens the form on the first unanswered item; Down picks an answer, Tab moves on; Ctrl+Return
+    completes once every required item is answered."""
+    _open(qtbot, desk)
+    qtbot.keyClick(desk, Qt.Key.Key_C)
+    qtbot.keyClick(desk, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    required = [i for i in desk.codebook.review_items if i.required]
+    for _ in required:
+        field = desk.focusWidget() or desk.review.focusWidget()
+        qtbot.keyClick(field, Qt.Key.Key_Down)  # first real answer after the blank
+        desk.review.focus_first()
+    qtbot.keyClick(desk.review, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    stored = review_rows.get(desk.ws.conn, "S1", desk.session.coder_id)
+    assert stored is not None and stored.status == "complete"
+    qtbot.keyClick(desk.review, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert desk.side.currentWidget() is desk.palette

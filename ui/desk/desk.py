@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from bwvtool.codebook.model import Code, Codebook
+from bwvtool.coding import review
 from bwvtool.coding.actors import ActorChooser, actor_label
 from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession
 from bwvtool.errors import BwvError
@@ -144,6 +145,10 @@ class CodingDesk(QWidget):
             ("redo", "Redo", QKeySequence("Ctrl+Shift+Z"), self.redo),
             ("next_clip", "Next clip", QKeySequence("PgDown"), lambda: self.open_neighbour(+1)),
             ("previous_clip", "Previous clip", QKeySequence("PgUp"), lambda: self.open_neighbour(-1)),
+            ("review", "Review form", QKeySequence("Ctrl+R"), self.focus_review),
+            ("codes", "Back to coding", QKeySequence("Ctrl+E"), self.focus_coding),
+            ("complete", "Mark review complete", QKeySequence("Ctrl+Return"), self.review.mark_complete),
+            ("flag", "Flag clip…", QKeySequence("Ctrl+Shift+F"), self.flag_current),
         )
         self.actions_by_name: dict[str, QAction] = {}
         for name, text, key, slot in specs:
@@ -383,6 +388,27 @@ class CodingDesk(QWidget):
         if self.session is not None:
             label = self.session.redo()
             self.status.emit(f"Redone: {label}" if label else "Nothing to redo")
+
+    def focus_review(self) -> None:
+        """Show the review form and put the keyboard in its first field (Tab moves on, Ctrl+E returns)."""
+        self.side.setCurrentWidget(self.review)
+        self.review.focus_first()
+
+    def focus_coding(self) -> None:
+        self.side.setCurrentWidget(self.palette)
+        self.setFocus()
+
+    def flag_current(self) -> None:
+        if self.clip_id is None:
+            return
+        reason, ok = QInputDialog.getText(self, "Flag clip", f"Why is {self.clip_id} flagged?")
+        if ok and reason.strip():
+            self._guard(
+                lambda: review.flag_clip(self.ws, clip_id=self.clip_id, coder=self.user, reason=reason)
+            )
+            self.reload_queue()
+            self.status.emit(f"Flagged {self.clip_id}: {reason.strip()}")
+        self.setFocus()
 
     def jump_to_event(self, direction: int) -> None:
         if self.session is None:

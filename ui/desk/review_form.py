@@ -122,6 +122,17 @@ class ReviewForm(QWidget):
             widget.setCurrentIndex(max(0, widget.findData(value)) if value is not None else 0)
         widget.blockSignals(False)
 
+    def focus_first(self) -> None:
+        """Focus the first unanswered required field (else the first field)."""
+        for item in self.codebook.review_items:
+            widget = self._inputs[item.id]
+            if item.required and isinstance(widget, QComboBox) and widget.currentData() is None:
+                widget.setFocus()
+                return
+        first = next(iter(self._inputs.values()), None)
+        if first is not None:
+            first.setFocus()
+
     def answer(self, item_id: str, value: Any) -> None:
         """Set an answer as if the coder chose it (used by tests and keyboard shortcuts)."""
         item = self.codebook.review_item(item_id)
