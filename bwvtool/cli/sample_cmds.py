@@ -1,10 +1,319 @@
-"""`bwvtool sample` commands."""
+"""`bwvtool sample` commands: draw, list, show, verify, export, size, plans, plan-copy."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
+
+from bwvtool.cli.common import (
+    EXIT_FATAL,
+    EXIT_PARTIAL,
+    Settings,
+    emit,
+    json_option,
+    pass_settings,
+    table,
+    warn,
+)
+from bwvtool.errors import UsageError
 
 
 @click.group(name="sample")
 def group() -> None:
     """Sampling plans and the samples they draw."""
+
+
+@group.command("draw")
+@click.argument("plan")
+@click.option(
+    "--seed", type=int, default=None, help="Random seed. Default: the plan's seed, else a new one (recorded)."
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Draw date YYYY-MM-DD that relative windows count from. Default: today (UTC).",
+)
+@click.option("--dry-run", is_flag=True, help="Show the frame, census, strata and expected n; store nothing.")
+@json_option
+@pass_settings
+def draw_cmd(
+    settings: Settings, plan: str, seed: int | None, as_of: str | None, dry_run: bool, as_json: bool
+) -> None:
+    """Draw a sample from PLAN (a plan file, or a built-in plan's name; see `bwvtool sample plans`).
+
+    The sample is stored with its plan, seed, draw date and a manifest that `bwvtool sample verify` can redraw
+    byte for byte. A bad plan or an impossible allocation stops with the line and field at fault (exit 2).
+    """
+    from bwvtool import sampling
+
+    loaded = sampling.load_plan(plan)
+    with settings.workspace() as ws:
+        if dry_run:
+            data = sampling.preview(ws, loaded, as_of)
+            emit(
+                as_json, data, lambda: _layout_text(f"Dry run of {data['plan']} as of {data['as_of']}", data)
+            )
+            return
+        sample_id = sampling.draw(ws, loaded, seed=seed, as_of=as_of, actor=settings.user)
+        sample = sampling.get_sample(ws, sample_id)
+    manifest = sample["report"]["manifest"]
+    data = {
+        "sample_id": sample_id,
+        "name": sample["name"],
+        "seed": sample["seed"],
+        "seed_source": sample["report"]["seed_source"],
+        "as_of": manifest["as_of"],
+        "manifest_sha256": sample["manifest_sha256"],
+        "frame_size": manifest["frame"]["size"],
+        "frame_sha256": manifest["frame"]["sha256"],
+        "units": manifest["units"],
+        "clips": len(manifest["items"]),
+        "census": manifest["census"],
+        "strata": manifest["strata"],
+        "domains": manifest["domains"],
+        "warnings": sample["report"]["warnings"],
+        "workloads": sample["report"]["workloads"],
+        "timings": sample["report"]["timings"],
+    }
+    for message in data["warnings"]:
+        warn(f"warning: {message}")
+    emit(as_json, data, lambda: _draw_text(data, sample))
+
+
+def _draw_text(data: dict[str, Any], sample: dict[str, Any]) -> str:
+    manifest = sample["report"]["manifest"]
+    head = (
+        f"Drew sample {data['sample_id']}: {data['name']}: {_count(data, manifest['unit'])}\n"
+        f"seed {data['seed']} ({data['seed_source']}), manifest sha256 {data['manifest_sha256']}"
+    )
+    return _stored_text(head, sample, warnings=False)
+
+
+def _count(data: dict[str, Any], unit: str) -> str:
+    clips = f"{data['clips']} clip{'s' if data['clips'] != 1 else ''}"
+    return (
+        clips if unit == "clip" else f"{data['units']} incident{'s' if data['units'] != 1 else ''}, {clips}"
+    )
+
+
+def _stored_text(head: str, sample: dict[str, Any], *, warnings: bool = True) -> str:
+    """A stored sample's frame, census, strata (and warnings) and coders' workloads, for the terminal."""
+    report = sample["report"]
+    manifest = report["manifest"]
+    layout = {
+        **manifest,
+        "frame_size": manifest["frame"]["size"],
+        "excluded": manifest["exclusions"]["excluded_units"],
+        "warnings": report["warnings"] if warnings else [],
+    }
+    text = _layout_text(head, layout)
+    if report["workloads"]:
+        text += "\n\nCoders:\n" + table(report["workloads"], ["coder", "primary", "reliability", "seconds"])
+    return text
+
+
+def _layout_text(head: str, data: dict[str, Any]) -> str:
+    """The frame, census, domains and strata of a preview or a drawn manifest, for the terminal."""
+    lines = [head]
+    window = data.get("window")
+    span = f", recorded {window['from']} to {window['to_exclusive']} (excl.)" if window else ""
+    excluded = {k: v for k, v in (data.get("excluded") or {}).items() if v}
+    left_out = f"; excluded: {', '.join(f'{v} {k}' for k, v in excluded.items())}" if excluded else ""
+    lines.append(f"frame: {data['frame_size']:,} units{span}{left_out}")
+    if data.get("capacity"):
+        lines.append(f"capacity: {data['capacity']}")
+    if data.get("census"):
+        lines += [
+            "",
+            "Census rules (priority order):",
+            table(data["census"], ["rule", "matched", "taken", "dropped"]),
+        ]
+    if data.get("domains"):
+        lines += [
+            "",
+            "Oversampling:",
+            table(
+                data["domains"], ["domain", "population", "minimum", "proportional", "allocated", "shortfall"]
+            ),
+        ]
+    strata = data.get("strata") or []
+    if strata:
+        lines += ["", "Strata:", table(strata, ["stratum", "population", "target", "allocated", "shortfall"])]
+    if "expected_units" in data:
+        lines.append(f"\nexpected units: {data['expected_units']}")
+    lines += [f"warning: {w}" for w in data.get("warnings", [])]
+    return "\n".join(lines)
+
+
+@group.command("list")
+@json_option
+@pass_settings
+def list_cmd(settings: Settings, as_json: bool) -> None:
+    """List the samples in the workspace, newest first."""
+    from bwvtool import sampling
+
+    with settings.workspace() as ws:
+        rows = sampling.list_samples(ws)
+    emit(
+        as_json,
+        rows,
+        lambda: table(
+            rows, ["id", "name", "unit", "units", "clips", "frame_size", "seed", "drawn_at", "drawn_by"]
+        ),
+    )
+
+
+_SHOWN = ("sample_id", "name", "unit", "as_of", "seed", "seed_source", "drawn_at", "drawn_by", "plan_sha256",
+          "frame_sha256", "manifest_sha256")  # fmt: skip
+_ITEM_COLUMNS = ["draw_order", "unit_id", "clip_id", "stratum", "selection", "inclusion_prob", "design_weight",
+                 "coder", "reliability_coder"]  # fmt: skip
+
+
+@group.command("show")
+@click.argument("sample_id", type=int)
+@click.option(
+    "--items", "with_items", is_flag=True, help="Also list the sample's clips with weights and coders."
+)
+@json_option
+@pass_settings
+def show_cmd(settings: Settings, sample_id: int, with_items: bool, as_json: bool) -> None:
+    """Show a sample's provenance (plan hash, seed, frame hash, who and when), census, strata and coders."""
+    from bwvtool import sampling
+    from bwvtool.sampling.export import provenance
+
+    with settings.workspace() as ws:
+        sample = sampling.get_sample(ws, sample_id)
+        items = sampling.sample_items(ws, sample_id) if with_items else None
+    manifest = sample["report"]["manifest"]
+    data = {
+        **provenance(sample),
+        "census": manifest["census"],
+        "domains": manifest["domains"],
+        "strata": manifest["strata"],
+        "warnings": sample["report"]["warnings"],
+        "workloads": sample["report"]["workloads"],
+        "units": manifest["units"],
+        "clips": len(manifest["items"]),
+    }
+    if items is not None:
+        data["items"] = items
+
+    def text() -> str:
+        head = (
+            "\n".join(f"{k:16} {data[k]}" for k in _SHOWN)
+            + f"\n{'units / clips':16} {data['units']} / {data['clips']}"
+        )
+        out = _stored_text(head, sample)
+        if items is not None:
+            out += "\n\nItems:\n" + table(items, _ITEM_COLUMNS)
+        return out
+
+    emit(as_json, data, text)
+
+
+@group.command("verify")
+@click.argument("sample_id", type=int)
+@json_option
+@pass_settings
+def verify_cmd(settings: Settings, sample_id: int, as_json: bool) -> None:
+    """Redraw a sample from its stored plan, seed and draw date on the current catalogue, and compare.
+
+    Exit 0: identical byte for byte. Exit 1: the catalogue changed since the draw (the stored sample is intact).
+    Exit 2: the stored sample does not match its own hashes, or the same frame gave a different draw.
+    """
+    from bwvtool import sampling
+
+    with settings.workspace() as ws:
+        result = sampling.verify(ws, sample_id, actor=settings.user)
+    emit(as_json, result, f"Sample {sample_id}: {result['status']}: {result['message']}")
+    if result["status"] == "catalogue_changed":
+        sys.exit(EXIT_PARTIAL)
+    if not result["ok"]:
+        sys.exit(EXIT_FATAL)
+
+
+@group.command("export")
+@click.argument("sample_id", type=int)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: .csv (one row per clip, with weights and coders) or .json (manifest and provenance).",
+)
+@json_option
+@pass_settings
+def export_cmd(settings: Settings, sample_id: int, out: Path, as_json: bool) -> None:
+    """Export a sample's manifest with inclusion probabilities and design weights (CSV or JSON)."""
+    from bwvtool import sampling
+
+    with settings.workspace() as ws:
+        result = sampling.export_sample(ws, sample_id, out, actor=settings.user)
+    emit(as_json, result, f"Wrote {result['rows']} rows of sample {sample_id} to {result['path']}")
+
+
+@group.command("size")
+@click.option("--rate", type=float, required=True, help="Expected share of cases, e.g. 0.10.")
+@click.option("--margin", type=float, required=True, help="Margin of error (half-width), e.g. 0.05.")
+@click.option(
+    "--population", type=int, default=None, help="Population size N (finite population correction)."
+)
+@click.option("--confidence", type=float, default=0.95, show_default=True, help="Confidence level.")
+@json_option
+def size_cmd(rate: float, margin: float, population: int | None, confidence: float, as_json: bool) -> None:
+    """Sample size to estimate a rate within a margin; and clips to see at least one case."""
+    from bwvtool.sampling.size import sample_size
+
+    data = sample_size(rate, margin, population, confidence)
+    pop = f" from {population:,}" if population else ""
+    text = (
+        f"To estimate a rate of {rate:g} within ±{margin:g} at {confidence:.0%} confidence: n = {data['n']}{pop}"
+        f" (without finite population correction: {data['n_without_fpc']})\n"
+        f"To see at least one case with {confidence:.0%} probability at rate {rate:g}: n = {data['detect_one']['n']}"
+    )
+    emit(as_json, data, text)
+
+
+@group.command("plans")
+@json_option
+def plans_cmd(as_json: bool) -> None:
+    """List the built-in sampling plans."""
+    from bwvtool.sampling import builtin_plans, load_plan
+
+    rows = []
+    for name in builtin_plans():
+        plan = load_plan(name)
+        rows.append(
+            {
+                "name": name,
+                "title": plan.name,
+                "unit": plan.unit,
+                "description": plan.data.get("description", ""),
+            }
+        )
+    emit(as_json, rows, lambda: table(rows, ["name", "title", "unit"]))
+
+
+@group.command("plan-copy")
+@click.argument("name")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@json_option
+def plan_copy_cmd(name: str, out: Path, force: bool, as_json: bool) -> None:
+    """Write an editable copy of built-in plan NAME to OUT."""
+    from bwvtool.sampling import builtin_plan_text
+
+    text = builtin_plan_text(name)
+    if out.exists() and not force:
+        raise UsageError(f"{out} already exists (use --force to overwrite)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    emit(
+        as_json,
+        {"name": name, "path": str(out)},
+        f"Wrote {out}; edit it and draw with: bwvtool sample draw {out}",
+    )

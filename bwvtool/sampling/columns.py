@@ -1,0 +1,121 @@
+"""Catalogue columns as numpy arrays: what rules and designs compute on.
+
+Loaded once per draw (``bwvtool.store.samples.load_columns``), or built directly from Python sequences in tests.
+List fields arrive as their bit masks; text fields become integer codes (-1 for missing) with their categories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bwvtool.sampling import fields
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bwvtool.sampling.plan import Plan
+
+
+@dataclass
+class Coded:
+    """A text column as codes into ``categories`` (-1: missing)."""
+
+    codes: np.ndarray
+    categories: list[str]
+
+    def code_of(self, value: str) -> int:
+        """The code of ``value``, or -2 (matches nothing) when no row has it."""
+        try:
+            return self.categories.index(value)
+        except ValueError:
+            return -2
+
+
+@dataclass
+class Columns:
+    """The catalogue rows of one draw, column by column (row ``i`` of every array is the same clip)."""
+
+    clip_id: np.ndarray  # object (str)
+    incident_id: np.ndarray  # object (str)
+    recorded_ts: np.ndarray  # int64, unix seconds
+    duration_s: np.ndarray  # float64
+    masks: dict[str, np.ndarray] = field(default_factory=dict)  # list fields: int64 bit masks
+    coded: dict[str, Coded] = field(default_factory=dict)  # choice and text fields
+    numbers: dict[str, np.ndarray] = field(default_factory=dict)  # float64, NaN when missing
+    flags: dict[str, np.ndarray] = field(default_factory=dict)  # bool (media)
+
+    @property
+    def size(self) -> int:
+        return int(self.recorded_ts.shape[0])
+
+    def number(self, name: str) -> np.ndarray:
+        """A numeric field (``duration_s`` is a base column; the others live in ``numbers``)."""
+        return self.duration_s if name == "duration_s" else self.numbers[name]
+
+
+def needed_fields(plan: Plan) -> list[str]:
+    """The catalogue fields a draw of ``plan`` reads, beyond the ids, date and duration every draw needs."""
+    from bwvtool.sampling.checks import iter_rules
+
+    names = {rule["field"] for _pointer, rule in iter_rules(plan)}
+    names.update((plan.sample or {}).get("strata", []))
+    names -= set(fields.BASE_COLUMNS)
+    return sorted(names)
+
+
+def build(raw: dict[str, Sequence[Any]], *, choice_codes: bool = False) -> Columns:
+    """Columns from raw per-field sequences (as :func:`bwvtool.store.samples.load_columns` returns them).
+
+    ``raw`` holds ``clip_id``, ``incident_id``, ``recorded_ts`` and ``duration_s`` plus any plan fields: list fields
+    as int masks, ``media`` as 0/1, ``retention_until`` as unix seconds or ``None``, others as values or ``None``.
+    With ``choice_codes``, choice fields are already integer codes into their vocabulary (-1: missing).
+    """
+    import numpy as np
+
+    cols = Columns(
+        clip_id=_objects(raw["clip_id"]),
+        incident_id=_objects(raw["incident_id"]),
+        recorded_ts=np.asarray(raw["recorded_ts"], dtype=np.int64),
+        duration_s=np.asarray(raw["duration_s"], dtype=np.float64),
+    )
+    for name, values in raw.items():
+        if name in fields.BASE_COLUMNS:
+            continue
+        spec = fields.field(name)
+        if spec.kind == fields.LIST:
+            cols.masks[name] = np.asarray(values, dtype=np.int64)
+        elif spec.kind == fields.CHOICE and choice_codes:
+            cols.coded[name] = Coded(np.asarray(values, dtype=np.int32), list(spec.vocabulary or ()))
+        elif spec.kind in (fields.CHOICE, fields.TEXT):
+            cols.coded[name] = encode(values)
+        elif spec.kind == fields.MEDIA:
+            cols.flags[name] = np.asarray(values, dtype=bool)
+        else:  # NUMBER and RETENTION: floats, None becomes NaN
+            cols.numbers[name] = np.asarray(values, dtype=object).astype(np.float64)
+    return cols
+
+
+def encode(values: Sequence[Any]) -> Coded:
+    """Integer codes for a text column (categories sorted); ``None`` and empty text are missing (-1).
+
+    Mapping through a dict with ``map`` keeps the per-row work in C: about 0.1 s for a million rows.
+    """
+    import numpy as np
+
+    categories = sorted(v for v in set(values) if v is not None and v != "")
+    index: dict[Any, int] = {v: i for i, v in enumerate(categories)}
+    index[None] = index[""] = -1
+    codes = np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values))
+    return Coded(codes, categories)
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    import numpy as np
+
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return values
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out

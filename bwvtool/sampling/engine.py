@@ -1,0 +1,251 @@
+"""Previewing, drawing and verifying samples: the core API the command line and the app call.
+
+A draw reads the catalogue columns the plan needs (only the plan's date window, through the index), computes the
+frame, the design and the random selection in numpy, and writes the sample, its strata, items and assignments and
+an audit row in one transaction. The manifest (see :mod:`bwvtool.sampling.manifest`) is what ``verify`` redraws.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bwvtool import __version__
+from bwvtool.errors import UsageError
+from bwvtool.sampling import assign, design, manifest, select, window
+from bwvtool.sampling.frame import build_frame
+from bwvtool.sampling.inputs import (
+    ColumnCache,
+    Inputs,
+    gather_inputs,
+    list_sha256,
+    load_columns,
+    new_seed,
+    resolve_lists,
+)
+from bwvtool.sampling.plan import Plan, PlanError, load_plan, parse_plan
+from bwvtool.store import samples as store
+
+if TYPE_CHECKING:
+    from bwvtool.sampling.columns import Columns
+    from bwvtool.store import Workspace
+
+
+@dataclass
+class Draw:
+    """Everything one draw computed (nothing stored yet)."""
+
+    plan: Plan
+    seed: int
+    as_of: date
+    layout: design.Layout
+    items: list[select.Item]
+    assignments: list[assign.Assignment]
+    manifest: dict[str, Any]
+    workloads: dict[int, float]
+
+    @property
+    def manifest_sha256(self) -> str:
+        return manifest.sha256(self.manifest)
+
+
+# -- pure computation on columns ------------------------------------------------------------------------------
+
+
+def layout_of(plan: Plan, cols: Columns, inputs: Inputs) -> design.Layout:
+    """The deterministic part of a draw (frame, census, strata and sizes): what a preview shows."""
+    ctx = inputs.context
+    frame = build_frame(plan, cols, ctx, inputs.window, inputs.exclusions)
+    return design.lay_out(plan, cols, frame, ctx)
+
+
+def compute(plan: Plan, cols: Columns, inputs: Inputs, seed: int) -> Draw:
+    """A complete draw of ``plan`` on ``cols`` with ``seed``: layout, selection, assignments and manifest."""
+    layout = layout_of(plan, cols, inputs)
+    items = select.select(plan, cols, layout, seed)
+    workloads = {item.order: float(cols.duration_s[list(item.clip_rows)].sum()) for item in items}
+    assignments = assign.assign(items, [workloads[i.order] for i in items], plan.assignment, seed)
+    built = manifest.build(
+        plan,
+        seed=seed,
+        as_of=inputs.as_of,
+        layout=layout,
+        items=items,
+        assignments=assignments,
+        cols=cols,
+        lists=inputs.list_digests(),
+    )
+    return Draw(plan, seed, inputs.as_of, layout, items, assignments, built, workloads)
+
+
+def _as_of(value: str | date | None) -> date:
+    try:
+        return window.parse_as_of(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# -- the API ----------------------------------------------------------------------------------------------------------
+
+
+def preview(
+    ws: Workspace,
+    plan: Plan | str | Path,
+    as_of: str | date | None = None,
+    *,
+    cache: ColumnCache | None = None,
+) -> dict[str, Any]:
+    """Frame size, census counts, strata (N and n) and the expected number of units — nothing is stored.
+
+    :param plan: a :class:`Plan`, or anything :func:`~bwvtool.sampling.plan.load_plan` accepts.
+    :param as_of: the draw date (default today, UTC).
+    :param cache: a :class:`ColumnCache` kept between calls (the app's live preview), or ``None``.
+    """
+    started = time.perf_counter()
+    plan = load_plan(plan)
+    day = _as_of(as_of)
+    inputs = gather_inputs(ws, plan, day, resolve_lists(plan))
+    cols = load_columns(ws, plan, inputs.window, cache)
+    layout = layout_of(plan, cols, inputs)
+    return {
+        "plan": plan.name,
+        "plan_sha256": plan.sha256,
+        "as_of": day.isoformat(),
+        "unit": plan.unit,
+        "clips_read": cols.size,
+        **layout.as_dict(),
+        "elapsed_s": round(time.perf_counter() - started, 4),
+    }
+
+
+def draw(
+    ws: Workspace,
+    plan: Plan | str | Path,
+    seed: int | None = None,
+    as_of: str | date | None = None,
+    actor: str | None = None,
+) -> int:
+    """Draw a sample of ``plan`` and store it (immutable, audited); its id.
+
+    :param seed: the random seed; default the plan's ``seed``, else a new one (recorded either way).
+    :param as_of: the draw date that relative windows and exclusions count from (default today, UTC).
+    :param actor: who draws (default the current user).
+    :raises PlanError: the plan is invalid, or its allocation is impossible on this catalogue; nothing is stored.
+    """
+    plan = load_plan(plan)
+    day = _as_of(as_of)
+    lists = resolve_lists(plan)
+    seed_source = "option" if seed is not None else "plan" if "seed" in plan.data else "generated"
+    seed = int(seed if seed is not None else plan.data.get("seed", new_seed()))
+    if not 0 <= seed < 2**63:
+        raise UsageError(f"seed {seed} is out of range (0 to 2**63 - 1)")
+    with ws.transaction(actor) as tx:
+        started = time.perf_counter()
+        inputs = gather_inputs(ws, plan, day, lists, drawn_at=tx.at)
+        cols = load_columns(ws, plan, inputs.window)
+        loaded = time.perf_counter()
+        result = compute(plan, cols, inputs, seed)
+        computed = time.perf_counter()
+        digest = result.manifest_sha256
+        report = _report(
+            result, lists, seed_source, timings={"load_s": loaded - started, "draw_s": computed - loaded}
+        )
+        sample_id = store.insert_sample(
+            tx,
+            {
+                "name": f"{plan.name} ({day.isoformat()})",
+                "plan_text": plan.text,
+                "plan_sha256": plan.sha256,
+                "seed": seed,
+                "unit": plan.unit,
+                "drawn_at": tx.at,
+                "drawn_by": tx.actor,
+                "frame_sha256": result.manifest["frame"]["sha256"],
+                "frame_size": result.layout.frame.size,
+                "manifest_sha256": digest,
+                "report": report,
+            },
+        )
+        coder_ids = {name: ws.coder_id(tx, name) for name in (plan.assignment or {}).get("coders", [])}
+        store.insert_contents(
+            tx,
+            sample_id,
+            manifest.strata_rows(result.manifest),
+            manifest.item_rows(result.manifest),
+            [
+                (clip, coder_ids[coder], role)
+                for clip, coder, role in manifest.assignment_rows(result.manifest)
+            ],
+        )
+        tx.audit(
+            "sample.draw",
+            "sample",
+            str(sample_id),
+            {
+                "plan": plan.name,
+                "plan_sha256": plan.sha256,
+                "seed": seed,
+                "as_of": day.isoformat(),
+                "frame_size": result.layout.frame.size,
+                "frame_sha256": result.manifest["frame"]["sha256"],
+                "units": len(result.items),
+                "clips": len(result.manifest["items"]),
+                "manifest_sha256": digest,
+            },
+        )
+    return sample_id
+
+
+def _report(
+    result: Draw, lists: dict[str, list[str]], seed_source: str, timings: dict[str, float]
+) -> dict[str, Any]:
+    import numpy as np
+
+    return {
+        "as_of": result.as_of.isoformat(),
+        "manifest": result.manifest,
+        "lists": {name: {"ids": ids, "sha256": list_sha256(ids)} for name, ids in lists.items()},
+        "seed_source": seed_source,
+        "warnings": result.layout.warnings,
+        "workloads": assign.workload_summary(result.assignments, result.workloads),
+        "software": {"bwvtool": __version__, "numpy": np.__version__},
+        "timings": {k: round(v, 4) for k, v in timings.items()},
+    }
+
+
+def list_samples(ws: Workspace) -> list[dict[str, Any]]:
+    """Every sample, newest first: id, name, unit, seed, draw time and user, frame size, units and clips."""
+    return store.list_samples(ws.conn)
+
+
+def get_sample(ws: Workspace, sample_id: int) -> dict[str, Any]:
+    """One sample's provenance and report (plan text, seeds, hashes, census, strata, warnings, workloads).
+
+    :raises UsageError: there is no such sample.
+    """
+    sample = store.get_sample(ws.conn, sample_id)
+    if sample is None:
+        raise UsageError(f"no sample {sample_id} (see 'bwvtool sample list')")
+    return sample
+
+
+def sample_items(ws: Workspace, sample_id: int) -> list[dict[str, Any]]:
+    """The sample's clips in draw order, with probability, design weight, stratum and coders."""
+    get_sample(ws, sample_id)
+    return store.get_items(ws.conn, sample_id)
+
+
+def redraw(ws: Workspace, sample: dict[str, Any]) -> Draw:
+    """Draw a stored sample again from its plan text, seed, draw date and lists, on the current catalogue."""
+    try:
+        plan = parse_plan(sample["plan_text"], label=f"of sample {sample['id']}")
+    except PlanError as exc:
+        raise UsageError(f"sample {sample['id']}: its stored plan no longer validates: {exc}") from exc
+    report = sample["report"]
+    lists = {name: entry["ids"] for name, entry in report.get("lists", {}).items()}
+    day = date.fromisoformat(report["as_of"])
+    inputs = gather_inputs(ws, plan, day, lists, before_sample=sample["id"], drawn_at=sample["drawn_at"])
+    return compute(plan, load_columns(ws, plan, inputs.window), inputs, int(sample["seed"]))

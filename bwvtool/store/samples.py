@@ -1,0 +1,241 @@
+"""SQL for sampling: catalogue columns for a draw, earlier samples and reviews, and the sample tables.
+
+Samples are immutable once written (migration 0002 adds triggers that refuse UPDATE and DELETE on ``samples``,
+``sample_strata`` and ``sample_items``); assignments may change status but nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from bwvtool.store.workspace import Transaction
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# What each plan field is read as. Identifiers come only from this table, never from user input.
+_BAD_MEDIA = "('missing', 'mismatch', 'unreadable')"
+COLUMN_SQL: dict[str, str] = {
+    "clip_id": "clip_id",
+    "incident_id": "incident_id",
+    "recorded_ts": "recorded_ts",
+    "duration_s": "duration_s",
+    "sources": "sources_mask",
+    "uof_tactics": "uof_mask",
+    "assault_types": "assault_mask",
+    "ss_power": "ss_power",
+    "ss_outcome": "ss_outcome",
+    "subject_age_band": "subject_age_band",
+    "subject_gender": "subject_gender",
+    "subject_ethnicity": "subject_ethnicity",
+    "media_status": "media_status",
+    "officer_ref": "officer_ref",
+    "borough": "borough",
+    "bcu": "bcu",
+    "camera_id": "camera_id",
+    "mtip": "mtip",
+    "media": f"(media_path IS NOT NULL AND media_path <> '' AND media_status NOT IN {_BAD_MEDIA})",
+    "retention_until": "CAST(strftime('%s', retention_until) AS INTEGER)",
+}
+
+
+# numpy type of each column as read: text and nullable numbers as Python objects, the rest native.
+COLUMN_DTYPE: dict[str, str] = {"recorded_ts": "i8", "duration_s": "f8", "sources": "i8", "uof_tactics": "i8",
+                                "assault_types": "i8", "media": "i8"}  # fmt: skip
+
+
+def load_columns(
+    conn: sqlite3.Connection,
+    names: Sequence[str],
+    start_ts: int | None = None,
+    end_ts: int | None = None,
+    *,
+    vocabularies: dict[str, Sequence[str]] | None = None,
+) -> dict[str, np.ndarray]:
+    """The catalogue columns ``names`` (plan field names) as numpy arrays, one entry per clip, in one table scan.
+
+    With ``start_ts``/``end_ts`` only clips recorded in ``[start_ts, end_ts)`` are read (through the
+    ``clips_recorded`` index), so a weekly plan reads a week, not the whole catalogue. Fields named in
+    ``vocabularies`` come back as integer codes into their vocabulary (-1: empty), computed by SQLite: far cheaper
+    than turning a million strings into Python objects. Rows stream straight into one structured array.
+    """
+    import numpy as np
+
+    vocabularies = vocabularies or {}
+    exprs: list[str] = []
+    params: list[Any] = []
+    dtype: list[tuple[str, str]] = []
+    for name in names:
+        if name in vocabularies:
+            whens = " ".join(f"WHEN ? THEN {i:d}" for i in range(len(vocabularies[name])))
+            exprs.append(f"CASE {COLUMN_SQL[name]} {whens} ELSE -1 END")
+            params.extend(vocabularies[name])
+            dtype.append((name, "i4"))
+        else:
+            exprs.append(COLUMN_SQL[name])
+            dtype.append((name, COLUMN_DTYPE.get(name, "O")))
+    sql = f"SELECT {', '.join(exprs)} FROM clips"
+    if start_ts is not None and end_ts is not None:
+        sql += " WHERE recorded_ts >= ? AND recorded_ts < ?"
+        params += [start_ts, end_ts]
+    table = np.fromiter(conn.execute(sql, params), dtype=np.dtype(dtype))
+    return {name: table[name] for name in names}
+
+
+def change_marker(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Changes when anything is written to the workspace: by this connection, or committed by another."""
+    return conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def sampled_between(
+    conn: sqlite3.Connection,
+    first_day: str,
+    last_day: str,
+    *,
+    plan_name: str | None = None,
+    before_sample: int | None = None,
+) -> list[tuple[str, str]]:
+    """(clip id, incident id) of clips in samples whose draw date is in ``[first_day, last_day]`` (ISO dates).
+
+    ``plan_name``: only samples of plans with this name. ``before_sample``: only samples with a smaller id (a
+    verification ignores the sample itself and later ones).
+    """
+    sql = (
+        "SELECT DISTINCT si.clip_id, c.incident_id FROM sample_items si"
+        " JOIN samples s ON s.id = si.sample_id JOIN clips c ON c.clip_id = si.clip_id"
+        " WHERE json_extract(s.report, '$.as_of') BETWEEN ? AND ?"
+    )
+    params: list[Any] = [first_day, last_day]
+    if plan_name is not None:
+        sql += " AND json_extract(s.report, '$.manifest.plan.name') = ?"
+        params.append(plan_name)
+    if before_sample is not None:
+        sql += " AND s.id < ?"
+        params.append(before_sample)
+    return [(row[0], row[1]) for row in conn.execute(sql, params)]
+
+
+def reviewed_between(conn: sqlite3.Connection, start: str, end: str) -> list[tuple[str, str]]:
+    """(clip id, incident id) of clips with a clip review created in ``[start, end)`` (stored UTC text)."""
+    sql = (
+        "SELECT DISTINCT r.clip_id, c.incident_id FROM clip_reviews r JOIN clips c ON c.clip_id = r.clip_id"
+        " WHERE r.created_at >= ? AND r.created_at < ?"
+    )
+    return [(row[0], row[1]) for row in conn.execute(sql, (start, end))]
+
+
+def insert_sample(tx: Transaction, sample: dict[str, Any]) -> int:
+    """Insert a ``samples`` row from ``sample`` (keys named as the columns; ``report`` a dict); its id."""
+    cursor = tx.execute(
+        "INSERT INTO samples (name, plan_text, plan_sha256, seed, unit, drawn_at, drawn_by, frame_sha256,"
+        " frame_size, manifest_sha256, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            sample["name"],
+            sample["plan_text"],
+            sample["plan_sha256"],
+            sample["seed"],
+            sample["unit"],
+            sample["drawn_at"],
+            sample["drawn_by"],
+            sample["frame_sha256"],
+            sample["frame_size"],
+            sample["manifest_sha256"],
+            json.dumps(sample["report"], sort_keys=True, ensure_ascii=False),
+        ),
+    )
+    return int(cursor.lastrowid)
+
+
+def insert_contents(
+    tx: Transaction,
+    sample_id: int,
+    strata: Iterable[tuple[Any, ...]],
+    items: Iterable[tuple[Any, ...]],
+    assignments: Iterable[tuple[str, int, str]],
+) -> None:
+    """The sample's strata, items and assignments (``(clip id, coder id, role)``), stamped with the draw time."""
+    tx.executemany(
+        "INSERT INTO sample_strata (sample_id, stratum, population, allocated, shortfall) VALUES (?, ?, ?, ?, ?)",
+        [(sample_id, *row) for row in strata],
+    )
+    tx.executemany(
+        "INSERT INTO sample_items (sample_id, clip_id, unit_id, stratum, selection, inclusion_prob,"
+        " design_weight, draw_order) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(sample_id, *row) for row in items],
+    )
+    tx.executemany(
+        "INSERT INTO assignments (sample_id, clip_id, coder_id, role, assigned_at) VALUES (?, ?, ?, ?, ?)",
+        [(sample_id, clip, coder, role, tx.at) for clip, coder, role in assignments],
+    )
+
+
+_SAMPLE_COLUMNS = (
+    "id", "name", "plan_text", "plan_sha256", "seed", "unit", "drawn_at", "drawn_by",
+    "frame_sha256", "frame_size", "manifest_sha256", "report",
+)  # fmt: skip
+
+
+def get_sample(conn: sqlite3.Connection, sample_id: int) -> dict[str, Any] | None:
+    """The ``samples`` row (``report`` parsed), or ``None``."""
+    row = conn.execute(
+        f"SELECT {', '.join(_SAMPLE_COLUMNS)} FROM samples WHERE id = ?", (sample_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    sample = dict(zip(_SAMPLE_COLUMNS, row, strict=True))
+    sample["report"] = json.loads(sample["report"])
+    return sample
+
+
+def list_samples(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every sample, newest first, with its unit and clip counts."""
+    rows = conn.execute(
+        "SELECT s.id, s.name, s.unit, s.seed, s.drawn_at, s.drawn_by, s.frame_size, s.manifest_sha256,"
+        " json_extract(s.report, '$.as_of'),"
+        " (SELECT count(DISTINCT unit_id) FROM sample_items i WHERE i.sample_id = s.id),"
+        " (SELECT count(*) FROM sample_items i WHERE i.sample_id = s.id)"
+        " FROM samples s ORDER BY s.id DESC"
+    ).fetchall()
+    keys = ("id", "name", "unit", "seed", "drawn_at", "drawn_by", "frame_size", "manifest_sha256", "as_of",
+            "units", "clips")  # fmt: skip
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def get_items(conn: sqlite3.Connection, sample_id: int) -> list[dict[str, Any]]:
+    """The sample's clips in draw order, with a few catalogue fields and their coders."""
+    rows = conn.execute(
+        "SELECT i.draw_order, i.unit_id, i.clip_id, c.incident_id, c.recorded_at, c.duration_s, c.officer_ref,"
+        " i.stratum, i.selection, i.inclusion_prob, i.design_weight,"
+        " (SELECT group_concat(k.name, ';') FROM assignments a JOIN coders k ON k.id = a.coder_id"
+        "   WHERE a.sample_id = i.sample_id AND a.clip_id = i.clip_id AND a.role = 'primary'),"
+        " (SELECT group_concat(k.name, ';') FROM assignments a JOIN coders k ON k.id = a.coder_id"
+        "   WHERE a.sample_id = i.sample_id AND a.clip_id = i.clip_id AND a.role = 'reliability')"
+        " FROM sample_items i JOIN clips c ON c.clip_id = i.clip_id"
+        " WHERE i.sample_id = ? ORDER BY i.draw_order, i.clip_id",
+        (sample_id,),
+    ).fetchall()
+    keys = ("draw_order", "unit_id", "clip_id", "incident_id", "recorded_at", "duration_s", "officer_ref",
+            "stratum", "selection", "inclusion_prob", "design_weight", "coder", "reliability_coder")  # fmt: skip
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def stored_rows(conn: sqlite3.Connection, sample_id: int) -> dict[str, list[tuple[Any, ...]]]:
+    """The sample's stored strata, items and assignments as tuples (to compare with its manifest)."""
+    strata = conn.execute(
+        "SELECT stratum, population, allocated, shortfall FROM sample_strata WHERE sample_id = ?",
+        (sample_id,),
+    ).fetchall()
+    items = conn.execute(
+        "SELECT clip_id, unit_id, stratum, selection, inclusion_prob, design_weight, draw_order"
+        " FROM sample_items WHERE sample_id = ?",
+        (sample_id,),
+    ).fetchall()
+    assignments = conn.execute(
+        "SELECT a.clip_id, k.name, a.role FROM assignments a JOIN coders k ON k.id = a.coder_id"
+        " WHERE a.sample_id = ?",
+        (sample_id,),
+    ).fetchall()
+    return {"strata": strata, "items": items, "assignments": assignments}
