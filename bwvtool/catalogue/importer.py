@@ -200,6 +200,7 @@ class _Run:
         self.report = report
         self.hash_media = hash_media
         self.media_root = media_root
+        self.file_facts = media_check.FileFacts()
         conn = tx.conn
         self.existing = store.clip_hashes(conn) if store.count_clips(conn) else {}
         self.incidents = store.incident_ids(conn)
@@ -314,7 +315,7 @@ class _Run:
     ) -> media_check.MediaCheck | None:
         """Check the row's media file; None when the row is rejected for a sha256 mismatch."""
         clip_id = row[0]
-        result = media_check.check(row[_MEDIA_PATH_INDEX], row[_SHA_INDEX], self.media_root)
+        result = media_check.check(row[_MEDIA_PATH_INDEX], row[_SHA_INDEX], self.media_root, self.file_facts)
         self.report.media[result.status] = self.report.media.get(result.status, 0) + 1
         if result.status == media_check.MISMATCH:
             self.report.rejects.append(

@@ -28,24 +28,49 @@ def resolve(media_path: str, media_root: Path) -> Path:
     return path if path.is_absolute() else media_root / path
 
 
-def check(media_path: str, expected_sha256: str | None, media_root: Path) -> MediaCheck:
-    """Hash (streamed) and probe one file. Never raises for a bad file: the status says what was found."""
-    from bwvtool.media.hashing import sha256_file
-    from bwvtool.media.probe import probe
+class FileFacts:
+    """Hashes and probes of files already read in this import, keyed by path, size and modification time:
+    catalogues name one file for several clips (one recording cut into parts, a re-export), and each file is
+    read once."""
 
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, int, int], tuple[str | None, str | None, str | None]] = {}
+
+    def read(self, path: Path) -> tuple[str | None, str | None, str | None]:
+        """(sha256, probe JSON, problem) for ``path``."""
+        from bwvtool.media.hashing import sha256_file
+        from bwvtool.media.probe import probe
+
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        if key not in self._seen:
+            try:
+                digest = sha256_file(path)
+            except MediaError as exc:
+                self._seen[key] = (None, None, str(exc))
+                return self._seen[key]
+            try:
+                info = json.dumps(probe(path).as_dict(), sort_keys=True, default=str)
+                self._seen[key] = (digest, info, None)
+            except MediaError as exc:
+                self._seen[key] = (digest, None, str(exc))
+        return self._seen[key]
+
+
+def check(
+    media_path: str, expected_sha256: str | None, media_root: Path, facts: FileFacts | None = None
+) -> MediaCheck:
+    """Hash (streamed) and probe one file. Never raises for a bad file: the status says what was found."""
     path = resolve(media_path, media_root)
     if not path.is_file():
         return MediaCheck(MISSING, path, detail=f"no file at {path}")
-    try:
-        digest = sha256_file(path)
-    except MediaError as exc:
-        return MediaCheck(UNREADABLE, path, detail=str(exc))
+    digest, info, problem = (facts or FileFacts()).read(path)
+    if digest is None:
+        return MediaCheck(UNREADABLE, path, detail=problem)
     if expected_sha256 is not None and digest != expected_sha256:
         return MediaCheck(
             MISMATCH, path, digest, detail=f"sha256 does not match the file {path.name} (file has {digest})"
         )
-    try:
-        info = probe(path).as_dict()
-    except MediaError as exc:
-        return MediaCheck(UNREADABLE, path, digest, detail=str(exc))
-    return MediaCheck(OK, path, digest, json.dumps(info, sort_keys=True, default=str))
+    if info is None:
+        return MediaCheck(UNREADABLE, path, digest, detail=problem)
+    return MediaCheck(OK, path, digest, info)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,9 @@ def build_demo(
         from bwvtool.catalogue.importer import import_catalogue
 
         report = import_catalogue(ws, catalogue, media_root=directory, hash_media=True, actor=actor)
+        from bwvtool.demo.coded import code_demo
+
+        code_demo(ws, actor=actor)  # samples, coded clips and reviews to debrief and to chart (once)
     counts = {
         "inserted": report.inserted,
         "updated": report.updated,
@@ -163,12 +167,17 @@ def _media_files(folder: Path) -> tuple[list[Path], str]:
     return files, "generated"
 
 
+RECENT_WITH_MEDIA_DAYS = 21
+
+
 def _write_catalogue(path: Path, clips: int, seed: int, media: list[Path]) -> list[dict[str, Any]]:
     """Write the synthetic catalogue, pointing a few fitting rows at ``media``; returns those links."""
     from bwvtool.catalogue.synthetic import synthetic_rows, write_jsonl
     from bwvtool.media.probe import probe
 
-    rows = list(synthetic_rows(clips, seed=seed))
+    # The twelve weeks up to today, so "last week" plans, retention deadlines and the weekly picture have data.
+    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = list(synthetic_rows(clips, seed=seed, start=end - timedelta(days=84), end=end))
     for row in rows:
         row["media_path"] = None  # the synthetic export names files that do not exist here
     links = []
@@ -185,8 +194,24 @@ def _write_catalogue(path: Path, clips: int, seed: int, media: list[Path]) -> li
         if duration:
             row["duration_s"] = round(duration, 3)
         links.append({"clip_id": row["clip_id"], "media": str(file), "kind": label})
+    _link_recent(rows, media, end - timedelta(days=RECENT_WITH_MEDIA_DAYS), probe)
     write_jsonl(path, rows)
     return links
+
+
+def _link_recent(rows: list[dict[str, Any]], media: list[Path], since: datetime, probe: Callable) -> None:
+    """Give every clip of the last weeks a video (the few demo files in turn): in a force's evidence system
+    every clip has one, and plans such as PIOSS weekly only draw clips whose media is present."""
+    if not media:
+        return
+    durations = {file: probe(file).duration_s for file in media}
+    cutoff = since.isoformat()
+    recent = [row for row in rows if not row.get("media_path") and str(row["recorded_at"]) >= cutoff]
+    for number, row in enumerate(recent):
+        file = media[number % len(media)]
+        row["media_path"] = str(file)
+        if durations[file]:
+            row["duration_s"] = round(durations[file], 3)
 
 
 def _first_free(rows: list[dict], taken: set[int], test: RowTest) -> int | None:
