@@ -123,6 +123,10 @@ class MainWindow(QMainWindow):
         self._desk_holder = QWidget()
         QVBoxLayout(self._desk_holder).setContentsMargins(0, 0, 0, 0)
         self.pages.addTab(self._desk_holder, "Coding")
+        from bwvtool.ui.sampling.page import SamplesPage
+
+        self.samples = SamplesPage(self.workspace, self.user)
+        self.pages.addTab(self.samples, "Samples")
         self.pages.currentChanged.connect(self._page_changed)
         self.setCentralWidget(self.pages)
 
@@ -149,6 +153,9 @@ class MainWindow(QMainWindow):
         self.action_reload = QAction("&Reload", self, shortcut=QKeySequence.StandardKey.Refresh)
         for action in (self.action_find, self.action_clear, self.action_reload):
             view_menu.addAction(action)
+        sample_menu = self.menuBar().addMenu("&Sampling")
+        self.action_draw = QAction("&Draw a sample…", self, shortcut=QKeySequence("Ctrl+D"))
+        sample_menu.addAction(self.action_draw)
         help_menu = self.menuBar().addMenu("&Help")
         self.action_about = QAction("&About bwvtool", self)
         help_menu.addAction(self.action_about)
@@ -165,6 +172,8 @@ class MainWindow(QMainWindow):
         self.action_clear.triggered.connect(self.filter_bar.reset)
         self.action_reload.triggered.connect(self._reload)
         self.action_about.triggered.connect(self._about)
+        self.action_draw.triggered.connect(self._draw_sample)
+        self.samples.codeRequested.connect(self.code_clip)
 
     def coding_desk(self):
         """The coding desk, built on first use."""
@@ -181,6 +190,12 @@ class MainWindow(QMainWindow):
         desk = self.coding_desk()
         self.pages.setCurrentWidget(self._desk_holder)
         desk.open_clip(clip_id)
+
+    def _draw_sample(self) -> None:
+        self.pages.setCurrentWidget(self.samples)
+        self.samples.open_dialog()
+        if self.desk is not None:
+            self.desk.reload_queue()
 
     def _page_changed(self, index: int) -> None:
         if self.pages.widget(index) is self._desk_holder:
@@ -217,6 +232,12 @@ class MainWindow(QMainWindow):
         if old_model is not None:
             old_model.deleteLater()
         browser.refresh()
+        self.samples.ws = workspace
+        self.samples.reload()
+        if self.desk is not None:  # the desk is rebuilt on the new workspace when next shown
+            self.desk.setParent(None)
+            self.desk.deleteLater()
+            self.desk = None
         self.setWindowTitle(f"{workspace.path.name} — bwvtool")
         self.status_path.setText(display_path(workspace.path))
         self.status_path.setToolTip(str(workspace.path.resolve()))

@@ -1,0 +1,64 @@
+"""The sampling dialog previews a plan live as it is edited, names the line of a mistake, and draws a sample
+that the Samples page then lists with its units and coders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from bwvtool.catalogue.importer import import_catalogue
+from bwvtool.catalogue.synthetic import synthetic_rows, write_csv
+from bwvtool.sampling import list_samples, sample_items
+from bwvtool.ui.sampling.dialog import SamplingDialog
+from bwvtool.ui.sampling.page import SamplesPage
+
+PLAN = """name: Test simple
+unit: clip
+frame:
+  where: {field: sources, op: contains_any, value: [stop_search]}
+design:
+  sample: {method: simple, n: 12}
+assignment:
+  coders: [ann, bob]
+  double_code: 0.25
+"""
+
+
+@pytest.fixture
+def sampling_ws(workspace, tmp_path):
+    end = datetime.now(UTC)
+    write_csv(tmp_path / "cat.csv", synthetic_rows(400, seed=3, start=end - timedelta(days=30), end=end))
+    import_catalogue(workspace, tmp_path / "cat.csv", actor="test")
+    return workspace
+
+
+def test_preview_follows_the_text_and_draw_lands_on_the_samples_page(qtbot, sampling_ws):
+    page = SamplesPage(sampling_ws, "carol")
+    qtbot.addWidget(page)
+    dialog = SamplingDialog(sampling_ws, "carol", page)
+    qtbot.addWidget(dialog)
+    dialog.editor.setPlainText(PLAN)
+    dialog.refresh()
+    stop_search = sum(
+        "stop_search" in r[0] for r in sampling_ws.conn.execute("SELECT sources FROM clips").fetchall()
+    )
+    assert f"Eligible frame: <b>{stop_search:,}</b>" in dialog.summary.text()
+    assert "expected sample: <b>12</b>" in dialog.summary.text()
+
+    dialog.editor.setPlainText(PLAN.replace("contains_any", "contains_some"))
+    dialog.refresh()
+    assert "line 4" in dialog.problem.text() and not dialog.draw_button.isEnabled()
+
+    dialog.editor.setPlainText(PLAN)
+    dialog.refresh()
+    dialog.seed.setText("41")
+    dialog.drawn.connect(lambda sample_id: page.reload(select=sample_id))
+    qtbot.mouseClick(dialog.draw_button, Qt.MouseButton.LeftButton)
+    (sample,) = list_samples(sampling_ws)
+    assert sample["seed"] == 41 and sample["clips"] == 12
+    assert page.list.count() == 1 and page.items.rowCount() == 12
+    items = sample_items(sampling_ws, sample["id"])
+    assert {i["coder"] for i in items} <= {"ann", "bob"}
+    assert sum(bool(i["reliability_coder"]) for i in items) == 3  # 25% double-coded, blind to a second coder

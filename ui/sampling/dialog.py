@@ -1,0 +1,201 @@
+"""The sampling dialog: pick a built-in plan or a file, edit it, see the frame and strata counts update as you
+type, and draw. Everything it shows comes from :mod:`bwvtool.sampling` (the same calls as ``bwvtool sample``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bwvtool import sampling
+from bwvtool.errors import BwvError
+from bwvtool.store import Workspace
+
+_FILE = "Open a plan file…"
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+def _fill(table: QTableWidget, rows: list[list[Any]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            item = QTableWidgetItem(
+                "" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
+            )
+            if isinstance(value, int | float):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+
+
+class SamplingDialog(QDialog):
+    drawn = Signal(int)  # the new sample's id
+
+    def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws, self.user = ws, user
+        self.cache = sampling.ColumnCache()  # columns read once, reused until the workspace changes
+        self.plan: sampling.Plan | None = None
+        self.setWindowTitle("Draw a sample")
+        self.resize(1200, 760)
+        self._init_widgets()
+        self._init_layout()
+        self._connect()
+        self.choice.setCurrentIndex(0)
+        self._choose(0)
+
+    def _init_widgets(self) -> None:
+        self.choice = QComboBox()
+        for name in sampling.builtin_plans():
+            self.choice.addItem(name.replace("_", " ").capitalize(), name)
+        self.choice.addItem(_FILE, None)
+        self.editor = QPlainTextEdit()
+        self.editor.setFont(QFont("monospace", 9))
+        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.as_of = QDateEdit(QDate.currentDate(), calendarPopup=True)
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.seed = QLineEdit(placeholderText="random (recorded)")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.census = _table(["Census rule", "Matched", "Taken", "Dropped"])
+        self.strata = _table(["Stratum", "N", "n", "Shortfall"])
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.draw_button = self.buttons.addButton("Draw sample", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.timer = QTimer(self, singleShot=True, interval=350)  # preview once typing pauses
+
+    def _init_layout(self) -> None:
+        left = QWidget()
+        form = QFormLayout()
+        form.addRow("Plan", self.choice)
+        form.addRow("Draw date", self.as_of)
+        form.addRow("Seed", self.seed)
+        left_layout = QVBoxLayout(left)
+        left_layout.addLayout(form)
+        left_layout.addWidget(self.editor, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(QLabel("<b>Preview</b> (nothing is stored until you draw)"))
+        right_layout.addWidget(self.summary)
+        right_layout.addWidget(self.problem)
+        right_layout.addWidget(self.census, 1)
+        right_layout.addWidget(self.strata, 2)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([560, 640])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split, 1)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
+
+    def _connect(self) -> None:
+        self.choice.activated.connect(self._choose)
+        self.editor.textChanged.connect(self.timer.start)
+        self.as_of.dateChanged.connect(self.timer.start)
+        self.timer.timeout.connect(self.refresh)
+        self.buttons.rejected.connect(self.reject)
+        self.draw_button.clicked.connect(self.draw)
+
+    def _choose(self, index: int) -> None:
+        name = self.choice.itemData(index)
+        if name is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Sampling plan", "", "Plans (*.yaml *.yml *.json)")
+            if not path:
+                return
+            self.editor.setPlainText(Path(path).read_text(encoding="utf-8"))
+        else:
+            self.editor.setPlainText(sampling.builtin_plan_text(name))
+        self.refresh()
+
+    def _day(self) -> date:
+        return self.as_of.date().toPython()
+
+    def refresh(self) -> None:
+        """Validate the plan text and preview its draw (fast: cached columns)."""
+        self.timer.stop()
+        try:
+            self.plan = sampling.load_plan(self.editor.toPlainText(), label="in the editor")
+            report = sampling.preview(self.ws, self.plan, as_of=self._day(), cache=self.cache)
+        except BwvError as exc:
+            self.plan = None
+            self.summary.setText("")
+            self.problem.setText(str(exc))
+            self.draw_button.setEnabled(False)
+            return
+        self.problem.setText("\n".join(report.get("warnings", [])))
+        self.draw_button.setEnabled(True)
+        window = report.get("window") or {}
+        span = (
+            f"{window.get('from', '')[:10]} to {window.get('to_exclusive', '')[:10]} (exclusive)"
+            if window
+            else "all dates"
+        )
+        self.summary.setText(
+            f"<b>{report['plan']}</b> · unit: {report['unit']} · window {span}<br>"
+            f"Eligible frame: <b>{report['frame_size']:,}</b> {report['unit']}s "
+            f"(excluded: {', '.join(f'{k} {v}' for k, v in report['excluded'].items())}) · "
+            f"census takes {report['census_taken']:,} · expected sample: <b>{report['expected_units']:,}</b>"
+            + (f" · capacity {report['capacity']}" if report.get("capacity") else "")
+        )
+        _fill(
+            self.census,
+            [[c["rule"], c["matched"], c["taken"], c["dropped"]] for c in report.get("census", [])],
+        )
+        _fill(
+            self.strata,
+            [
+                [s["stratum"], s["population"], s["allocated"], s["shortfall"] or ""]
+                for s in report.get("strata", [])
+                if s["population"] or s["allocated"]
+            ],
+        )
+
+    def draw(self) -> None:
+        if self.plan is None:
+            return
+        text = self.seed.text().strip()
+        try:
+            seed = int(text) if text else None
+            sample_id = sampling.draw(self.ws, self.plan, seed=seed, as_of=self._day(), actor=self.user)
+        except ValueError:
+            self.problem.setText("the seed must be a whole number")
+            return
+        except BwvError as exc:
+            self.problem.setText(str(exc))
+            return
+        self.drawn.emit(sample_id)
+        self.accept()

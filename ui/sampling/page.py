@@ -1,0 +1,102 @@
+"""The Samples page: every sample drawn in the workspace, and for the chosen one its units with stratum,
+inclusion probability, design weight and coders (primary and blind second coder)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bwvtool import sampling
+from bwvtool.store import Workspace
+from bwvtool.ui.sampling.dialog import SamplingDialog, _fill, _table
+
+
+class SamplesPage(QWidget):
+    codeRequested = Signal(str)  # a clip to open on the coding desk
+
+    def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws, self.user = ws, user
+        self.list = QListWidget()
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        self.items = _table(
+            ["Clip", "Incident", "Recorded", "Stratum", "Selection", "p", "Weight", "Coder", "Second coder"]
+        )
+        self.new_button = QPushButton("Draw a sample…")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.new_button)
+        left_layout.addWidget(self.list, 1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.header)
+        right_layout.addWidget(self.items, 1)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([300, 1200])
+        layout = QHBoxLayout(self)
+        layout.addWidget(split)
+        self.list.currentItemChanged.connect(
+            lambda item, _old: item and self.show_sample(item.data(Qt.ItemDataRole.UserRole))
+        )
+        self.new_button.clicked.connect(self.open_dialog)
+        self.items.cellActivated.connect(
+            lambda row, _c: self.codeRequested.emit(self.items.item(row, 0).text())
+        )
+        self.reload()
+
+    def reload(self, select: int | None = None) -> None:
+        self.list.clear()
+        for sample in sampling.list_samples(self.ws):
+            item = QListWidgetItem(
+                f"#{sample['id']} {sample['name']}\n   {sample['units']:,} units · "
+                f"{sample['clips']:,} clips · seed {sample['seed']}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, sample["id"])
+            self.list.addItem(item)
+            if sample["id"] == select:
+                self.list.setCurrentItem(item)
+        if select is None and self.list.count():
+            self.list.setCurrentRow(0)
+
+    def show_sample(self, sample_id: int) -> None:
+        sample = sampling.get_sample(self.ws, sample_id)
+        rows = sampling.sample_items(self.ws, sample_id)
+        self.header.setText(
+            f"<b>#{sample['id']} {sample['name']}</b> · drawn {sample['drawn_at'][:16].replace('T', ' ')} by "
+            f"{sample['drawn_by']} · seed {sample['seed']} · frame {sample['frame_size']:,} · manifest "
+            f"<code>{sample['manifest_sha256'][:16]}…</code>"
+        )
+        _fill(
+            self.items,
+            [
+                [
+                    r["clip_id"],
+                    r["incident_id"],
+                    r["recorded_at"][:16].replace("T", " "),
+                    r["stratum"],
+                    r["selection"],
+                    round(r["inclusion_prob"], 4),
+                    round(r["design_weight"], 3),
+                    r["coder"] or "",
+                    r["reliability_coder"] or "",
+                ]
+                for r in rows
+            ],
+        )
+
+    def open_dialog(self) -> None:
+        dialog = SamplingDialog(self.ws, self.user, self)
+        dialog.drawn.connect(lambda sample_id: self.reload(select=sample_id))
+        dialog.exec()
