@@ -12,8 +12,18 @@ _GROUPS: list[tuple[str, str]] = [
     ("bwvtool.cli.media_cmds", "group"),
     ("bwvtool.cli.sample_cmds", "group"),
     ("bwvtool.cli.codebook_cmds", "group"),
+    ("bwvtool.cli.coding_cmds", "queue"),
+    ("bwvtool.cli.coding_cmds", "events_group"),
+    ("bwvtool.cli.coding_cmds", "review_group"),
     ("bwvtool.cli.app_cmds", "demo"),
     ("bwvtool.cli.app_cmds", "gui"),
+    ("bwvtool.cli.debrief_cmds", "debrief"),
+    ("bwvtool.cli.debrief_cmds", "excerpt"),
+    ("bwvtool.cli.debrief_cmds", "report"),
+    ("bwvtool.cli.export_cmds", "export_group"),
+    ("bwvtool.cli.export_cmds", "import_group"),
+    ("bwvtool.cli.export_cmds", "reliability"),
+    ("bwvtool.cli.export_cmds", "sequences"),
 ]
 
 

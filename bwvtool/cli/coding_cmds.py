@@ -1,0 +1,219 @@
+"""`bwvtool queue`, `bwvtool events` and `bwvtool review`: the coding desk's work, as commands."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from bwvtool.cli.common import Settings, emit, json_option, pass_settings, table
+
+
+@click.command("queue")
+@click.option("--coder", default=None, help="Whose queue (default: --user).")
+@click.option(
+    "--status", type=click.Choice(["not_started", "in_progress", "complete", "flagged"]), default=None
+)
+@json_option
+@pass_settings
+def queue(settings: Settings, coder: str | None, status: str | None, as_json: bool) -> None:
+    """A coder's assigned clips with their status."""
+    from dataclasses import asdict
+
+    from bwvtool.store import queue as queue_rows
+
+    with settings.workspace() as ws:
+        rows = [asdict(item) for item in queue_rows.for_coder(ws.conn, coder or settings.user, status)]
+    emit(
+        as_json,
+        rows,
+        lambda: table(rows, ["clip_id", "sample_name", "role", "status", "recorded_at", "borough"]),
+    )
+
+
+@click.group("events")
+def events_group() -> None:
+    """Coded events: list, add and delete them without the app."""
+
+
+@events_group.command("list")
+@click.argument("clip_id")
+@click.option("--coder", default=None, help="Only this coder's events.")
+@json_option
+@pass_settings
+def events_list(settings: Settings, clip_id: str, coder: str | None, as_json: bool) -> None:
+    """The events coded on CLIP_ID, in onset order."""
+    from dataclasses import asdict
+
+    from bwvtool.store import events as event_rows
+
+    with settings.workspace() as ws:
+        coder_id = None
+        if coder:
+            row = ws.conn.execute("SELECT id FROM coders WHERE name = ?", (coder,)).fetchone()
+            coder_id = row[0] if row else -1
+        rows = [asdict(e) for e in event_rows.for_clip(ws.conn, clip_id, coder_id)]
+    emit(
+        as_json,
+        rows,
+        lambda: table(rows, ["id", "onset_ms", "onset_frame", "offset_ms", "code", "actor", "note"]),
+    )
+
+
+def _modifiers(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """``key=value`` pairs; a value that is JSON (a number, a list) is read as JSON."""
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not key=value", param_hint="--modifier")
+        try:
+            result[key] = json.loads(value)
+        except json.JSONDecodeError:
+            result[key] = value
+    return result
+
+
+@events_group.command("add")
+@click.argument("clip_id")
+@click.option("--code", required=True, help="Code id from the codebook.")
+@click.option("--at-ms", type=float, required=True, help="Time of the frame on screen (ms from clip start).")
+@click.option("--to-ms", type=float, default=None, help="End of a state event.")
+@click.option(
+    "--actor", default=None, help="officer_1, subject_2, third_party … (default: the code's default)."
+)
+@click.option("--modifier", "modifier_pairs", multiple=True, help="key=value (repeat); JSON values allowed.")
+@click.option("--note", default=None)
+@click.option(
+    "--codebook", "codebook_key", default=None, help="Codebook key for a clip not yet coded by you."
+)
+@json_option
+@pass_settings
+def events_add(
+    settings: Settings,
+    clip_id: str,
+    code: str,
+    at_ms: float,
+    to_ms: float | None,
+    actor: str | None,
+    modifier_pairs: tuple[str, ...],
+    note: str | None,
+    codebook_key: str | None,
+    as_json: bool,
+) -> None:
+    """Record an event on CLIP_ID at the frame shown at --at-ms (frame index read from the clip's video)."""
+    from dataclasses import asdict
+
+    from bwvtool.coding.scripted import add_event
+
+    with settings.workspace() as ws:
+        event = add_event(
+            ws,
+            clip_id=clip_id,
+            coder=settings.user,
+            code=code,
+            at_ms=at_ms,
+            to_ms=to_ms,
+            actor=actor,
+            modifiers=_modifiers(modifier_pairs),
+            note=note,
+            codebook_key=codebook_key,
+        )
+    emit(
+        as_json,
+        asdict(event),
+        f"Saved event {event.id}: {event.code} at frame {event.onset_frame} ({event.onset_ms} ms)",
+    )
+
+
+@events_group.command("delete")
+@click.argument("event_id", type=int)
+@json_option
+@pass_settings
+def events_delete(settings: Settings, event_id: int, as_json: bool) -> None:
+    """Delete one of your events (audited)."""
+    from bwvtool.coding.scripted import delete_event
+
+    with settings.workspace() as ws:
+        event = delete_event(ws, event_id, settings.user)
+    emit(as_json, {"deleted": event_id}, f"Deleted event {event_id} ({event.code} on {event.clip_id})")
+
+
+@click.group("review")
+def review_group() -> None:
+    """Clip reviews: show, answer and complete them without the app."""
+
+
+def _review_context(ws, clip_id: str, coder: str, codebook_key: str | None):
+    from bwvtool.coding.scripted import codebook_for
+
+    with ws.transaction(coder) as tx:
+        coder_id = ws.coder_id(tx, coder)
+    codebook_id, codebook = codebook_for(ws, clip_id, coder_id, codebook_key)
+    return coder_id, codebook_id, codebook
+
+
+@review_group.command("show")
+@click.argument("clip_id")
+@click.option("--codebook", "codebook_key", default=None)
+@json_option
+@pass_settings
+def review_show(settings: Settings, clip_id: str, codebook_key: str | None, as_json: bool) -> None:
+    """Your review of CLIP_ID: every item, its answer, and what is still required."""
+    from bwvtool.coding.review import load_answers
+
+    with settings.workspace() as ws:
+        coder_id, _, codebook = _review_context(ws, clip_id, settings.user, codebook_key)
+        answers, state = load_answers(ws, clip_id, coder_id)
+    rows = [
+        {"item": i.id, "label": i.label, "required": i.required, "answer": answers.get(i.id)}
+        for i in codebook.review_items
+    ]
+    data = {"clip_id": clip_id, "coder": settings.user, "status": state, "items": rows}
+    emit(
+        as_json,
+        data,
+        lambda: f"{clip_id} · {settings.user} · {state}\n" + table(rows, ["item", "required", "answer"]),
+    )
+
+
+@review_group.command("answer")
+@click.argument("clip_id")
+@click.argument("item_id")
+@click.argument("value")
+@click.option("--codebook", "codebook_key", default=None)
+@pass_settings
+def review_answer(
+    settings: Settings, clip_id: str, item_id: str, value: str, codebook_key: str | None
+) -> None:
+    """Answer one review item (a number for 0–4 scales; an empty string clears)."""
+    from bwvtool.coding.review import save_answer
+
+    answer: Any = int(value) if value.isdigit() else value
+    with settings.workspace() as ws:
+        _, codebook_id, codebook = _review_context(ws, clip_id, settings.user, codebook_key)
+        save_answer(
+            ws,
+            clip_id=clip_id,
+            coder=settings.user,
+            codebook=codebook,
+            codebook_id=codebook_id,
+            item_id=item_id,
+            value=answer,
+        )
+    click.echo(f"Saved {item_id} = {value!r}")
+
+
+@review_group.command("complete")
+@click.argument("clip_id")
+@click.option("--codebook", "codebook_key", default=None)
+@pass_settings
+def review_complete(settings: Settings, clip_id: str, codebook_key: str | None) -> None:
+    """Mark your review of CLIP_ID complete (refused, exit 2, while a required item is unanswered)."""
+    from bwvtool.coding.review import complete
+
+    with settings.workspace() as ws:
+        _, codebook_id, codebook = _review_context(ws, clip_id, settings.user, codebook_key)
+        complete(ws, clip_id=clip_id, coder=settings.user, codebook=codebook, codebook_id=codebook_id)
+    click.echo(f"Review of {clip_id} by {settings.user} is complete")
