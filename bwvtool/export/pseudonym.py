@@ -1,0 +1,121 @@
+"""Keyed pseudonyms for the identifiers in a research export.
+
+Officer references, clip, incident and camera ids become ``HMAC-SHA256(key, "bwvtool:<kind>:<value>")``,
+shown as ``<kind>-<first 16 hex digits>`` (64 bits: no collision in practice at a million clips). The kind is
+part of the message, so an officer ref that happens to equal a camera id gets two unrelated pseudonyms. The same
+key gives the same pseudonyms in every export, so a researcher can link a second delivery to the first; without
+the key nobody can compute a pseudonym from a known identifier (unlike a plain hash, which anyone can try).
+
+The key file stays with the force. It is text: a comment line and ``bwvtool-key-v1:<64 hex digits>`` (32 random
+bytes), written with owner-only permissions by :func:`generate_key_file`. Its *fingerprint* (an HMAC of a fixed
+string, not the key) is recorded in each export's manifest, so exports made with the same key can be matched.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Iterable
+from hashlib import sha256
+from pathlib import Path
+
+from bwvtool.errors import UsageError
+
+KEY_PREFIX = "bwvtool-key-v1:"
+KINDS: tuple[str, ...] = ("clip", "incident", "officer", "camera", "stratum")
+_HEX_KEY = re.compile(r"^[0-9a-f]{64}$")
+_DIGITS = 16
+
+
+class Pseudonymiser:
+    """Turns identifiers into keyed pseudonyms, remembering each one it has computed (exports repeat ids)."""
+
+    identified = False
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise UsageError("a pseudonymisation key must be at least 16 bytes")
+        self._key = key
+        self._cache: dict[tuple[str, str], str] = {}
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the key (not derived in a way that reveals it): 16 hex digits."""
+        return hmac.new(self._key, b"bwvtool:key-fingerprint", sha256).hexdigest()[:_DIGITS]
+
+    def __call__(self, kind: str, value: str | None) -> str | None:
+        """The pseudonym of ``value`` as a ``kind`` identifier (None and '' stay empty)."""
+        if not value:
+            return None
+        found = self._cache.get((kind, value))
+        if found is None:
+            digest = hmac.new(self._key, f"bwvtool:{kind}:{value}".encode(), sha256).hexdigest()
+            found = self._cache[(kind, value)] = f"{kind}-{digest[:_DIGITS]}"
+        return found
+
+
+class Identity:
+    """The stand-in for an identified export: identifiers pass through unchanged."""
+
+    identified = True
+    fingerprint = None
+
+    def __call__(self, kind: str, value: str | None) -> str | None:
+        return value or None
+
+
+def generate_key_file(path: str | Path) -> str:
+    """Write a new random key to ``path`` (refusing to overwrite one); returns its fingerprint."""
+    path = Path(path)
+    if path.exists():
+        raise UsageError(
+            f"{path} already exists: a key is never overwritten (pseudonyms made with it would be lost)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    text = (
+        "# bwvtool pseudonymisation key. Keep it with the force; never send it with an export.\n"
+        f"{KEY_PREFIX}{key.hex()}\n"
+    )
+    # Created owner-only from the start (no window in which others could read it).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(text)
+    return Pseudonymiser(key).fingerprint
+
+
+def load_key_file(path: str | Path) -> Pseudonymiser:
+    """The pseudonymiser of the key in ``path``; UsageError naming the problem when it is not a key file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise UsageError(f"no key file {path} (make one with 'bwvtool export keygen {path}')") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read key file {path}: {exc}") from None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith(KEY_PREFIX):
+            value = line[len(KEY_PREFIX) :].lower()
+            if _HEX_KEY.match(value):
+                return Pseudonymiser(bytes.fromhex(value))
+            raise UsageError(f"{path}: the key must be 64 hexadecimal digits after {KEY_PREFIX!r}")
+    raise UsageError(f"{path} is not a bwvtool key file (no line starting {KEY_PREFIX!r})")
+
+
+def scrubber(replacements: Iterable[tuple[str, str]]):
+    """A function that replaces each known identifier inside free text by its pseudonym.
+
+    Identifiers match whole (not inside a longer word), longest first. Used only for text a user chose to keep.
+    """
+    table = {old: new for old, new in replacements if old and new and old != new}
+    if not table:
+        return lambda text: text
+    pattern = re.compile(
+        r"(?<![\w-])("
+        + "|".join(re.escape(old) for old in sorted(table, key=len, reverse=True))
+        + r")(?![\w-])"
+    )
+    return lambda text: text if not text else pattern.sub(lambda m: table[m.group(1)], text)

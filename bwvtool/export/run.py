@@ -1,0 +1,370 @@
+"""One research export of a sample: tables or ELAN files, codebooks, data dictionary and manifest, audited.
+
+The files are written into a hidden staging folder beside ``out`` while one read snapshot of the workspace is
+open (coders can keep coding: WAL readers do not block writers), then the export is audited and the staging
+folder renamed to ``out``. A failed export leaves no half-written folder behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from bwvtool import __version__, identity
+from bwvtool.errors import UsageError
+from bwvtool.export import dataset
+from bwvtool.export.context import COARSENINGS, FORMATS, Context, ExportOptions
+from bwvtool.export.eaf import POINT_MS, EafEvent, MediaLink, build_eaf, write_eaf
+from bwvtool.export.pseudonym import Identity, load_key_file
+from bwvtool.export.summary import Summary, SummaryRoles
+from bwvtool.export.tables import DICTIONARY, Column, Table, TableWriter, WrittenFile, file_digest, write_json
+from bwvtool.store import Workspace
+from bwvtool.store import exports as rows_of
+from bwvtool.store import samples as sample_rows
+from bwvtool.store.codebooks import get_codebook_by_id
+from bwvtool.timeutil import utc_now
+
+MANIFEST = "manifest.json"
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@dataclass
+class ExportResult:
+    sample_id: int
+    out: Path
+    options: ExportOptions
+    files: list[WrittenFile]
+    rows: dict[str, int]
+    manifest: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    missing_media: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        """Some media could not be copied (the rest of the export is complete)."""
+        return bool(self.missing_media)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sample_id": self.sample_id,
+            "out": str(self.out),
+            "format": self.options.fmt,
+            "identified": self.options.identified,
+            "key_fingerprint": self.manifest["privacy"]["key_fingerprint"],
+            "rows": self.rows,
+            "files": [f.as_dict() for f in self.files],
+            "warnings": self.warnings,
+            "missing_media": self.missing_media,
+        }
+
+
+def _check(options: ExportOptions) -> None:
+    if options.fmt not in FORMATS:
+        raise UsageError(f"unknown export format {options.fmt!r} (choose from {', '.join(FORMATS)})")
+    if options.identified and options.key_file is not None:
+        raise UsageError(
+            "an export is either pseudonymised (--pseudonymise KEYFILE) or --identified, not both"
+        )
+    if not options.identified and options.key_file is None:
+        raise UsageError(
+            "research exports are pseudonymised: pass --pseudonymise KEYFILE (make a key with"
+            " 'bwvtool export keygen KEYFILE' and keep it with the force), or --identified for internal use"
+        )
+    if options.coarsen_dates is not None and options.coarsen_dates not in COARSENINGS:
+        raise UsageError(f"--coarsen-dates must be one of {', '.join(COARSENINGS)}")
+    if options.copy_media and options.fmt != "eaf":
+        raise UsageError("--copy-media goes with --format eaf")
+
+
+def _target(out: Path) -> Path:
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError(f"{out} exists and is not an empty folder: choose a new folder for the export")
+    return out
+
+
+def export_sample(
+    ws: Workspace,
+    sample_id: int,
+    out: str | Path,
+    options: ExportOptions,
+    *,
+    actor: str | None = None,
+    roles: SummaryRoles | None = None,
+) -> ExportResult:
+    """Export sample ``sample_id`` into the new folder ``out`` (see the module docstring and README).
+
+    :raises UsageError: bad options, no such sample or coder, ``out`` not empty, or an unreadable key file.
+    """
+    _check(options)
+    actor = identity.current_user(actor)
+    sample = sample_rows.get_sample(ws.conn, sample_id)
+    if sample is None:
+        raise UsageError(f"no sample {sample_id} (see 'bwvtool sample list')")
+    pseudo = Identity() if options.identified else load_key_file(options.key_file)  # type: ignore[arg-type]
+    out = _target(Path(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        with rows_of.snapshot(ws.conn) as conn:
+            if options.coder is not None and options.coder not in rows_of.coder_names(conn):
+                known = ", ".join(rows_of.coder_names(conn)) or "none"
+                raise UsageError(f"no coder {options.coder!r} in this workspace (coders: {known})")
+            codebooks = {
+                i: get_codebook_by_id(conn, i) for i in rows_of.codebook_ids(conn, sample_id, options.coder)
+            }
+            ctx = Context(sample=sample, options=options, pseudo=pseudo, codebooks=codebooks)
+            expected = rows_of.count_rows(conn, sample_id, options.coder)
+            if options.fmt == "eaf":
+                files, rows, missing = _write_eafs(ctx, conn, staging, out, actor)
+                summary_roles = None
+            else:
+                files, rows, summary_roles = _write_tables(ctx, conn, staging, roles)
+                missing = []
+        for name in ("clips", "events", "reviews"):
+            if name in rows and rows[name] != expected[name]:
+                ctx.warnings.append(f"{name}: wrote {rows[name]} rows, the workspace holds {expected[name]}")
+        manifest = _manifest(ctx, actor, files, rows, summary_roles)
+        files.append(write_json(staging, MANIFEST, manifest))
+        with ws.transaction(actor) as tx:
+            tx.audit(
+                "export.identified" if options.identified else "export.pseudonymised",
+                "sample",
+                str(sample_id),
+                {
+                    "out": str(out.resolve()),
+                    "format": options.fmt,
+                    "key_fingerprint": manifest["privacy"]["key_fingerprint"],
+                    "coder": options.coder,
+                    "keep_text": options.keep_text,
+                    "coarsen_dates": options.coarsen_dates,
+                    "rows": rows,
+                    "manifest_sha256": files[-1].sha256,
+                },
+            )
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ExportResult(sample_id, out, options, files, rows, manifest, ctx.warnings, missing)
+
+
+# -- tables ---------------------------------------------------------------------------------------------------
+def _write_table(folder: Path, table: Table, fmt: str, fill: Any) -> tuple[WrittenFile, Any]:
+    """Stream ``fill(writer)`` into the table's file; the file written and what ``fill`` returned."""
+    with TableWriter(folder, table, fmt) as writer:  # type: ignore[arg-type]
+        result = fill(writer)
+    return writer.close(), result
+
+
+def _write_rows(writer: TableWriter, rows: list[list[Any]]) -> None:
+    for row in rows:
+        writer.write(row)
+
+
+def _write_tables(
+    ctx: Context, conn: Any, folder: Path, roles: SummaryRoles | None
+) -> tuple[list[WrittenFile], dict[str, int], dict[str, list[str]]]:
+    fmt = ctx.options.fmt
+    clip_rows = dataset.read_clips(ctx, conn)
+    coders_of = rows_of.coders_by_clip(conn, ctx.sample_id)
+    summary = Summary(ctx, roles)
+    tables = [
+        dataset.clips_table(ctx),
+        dataset.reviews_table(ctx),
+        dataset.events_table(ctx),
+        summary.table(),
+    ]
+    clips, _ = _write_table(
+        folder, tables[0], fmt, lambda w: dataset.write_clips(ctx, clip_rows, coders_of, w)
+    )
+    reviews, statuses = _write_table(folder, tables[1], fmt, lambda w: dataset.write_reviews(ctx, conn, w))
+    events, _ = _write_table(
+        folder, tables[2], fmt, lambda w: dataset.write_events(ctx, conn, w, summary.observe)
+    )
+    summarised, _ = _write_table(folder, tables[3], fmt, lambda w: summary.write(coders_of, statuses, w))
+    files = [clips, reviews, events, summarised]
+    dictionary = [column.dictionary_row(f.name) for table, f in zip(tables, files, strict=True)
+                  for column in table.columns]  # fmt: skip
+    rows = {t.name: f.rows for t, f in zip(tables, files, strict=True)}
+    files += _codebook_files(ctx, folder)
+    files.append(_write_table(folder, DICTIONARY, fmt, lambda w: _write_rows(w, dictionary))[0])
+    return files, rows, summary.roles_description()
+
+
+def _codebook_files(ctx: Context, folder: Path) -> list[WrittenFile]:
+    return [
+        write_json(folder, f"codebook_{s.key}_v{s.version}.json", s.codebook.data())
+        for s in ctx.codebooks.values()
+    ]
+
+
+# -- ELAN -----------------------------------------------------------------------------------------------------
+_EAF_DICTIONARY = [
+    Column("TIER_ID", "text", "track@actor@coder; #2, #3 … for overflow tiers where annotations would overlap."),
+    Column("LINGUISTIC_TYPE_REF", "text", "The track (its controlled vocabulary lists the track's codes)."),
+    Column("PARTICIPANT", "text", "The actor: officer_N, subject_N or third_party."),
+    Column("ANNOTATOR", "text", "The coder."),
+    Column("ANNOTATION_VALUE", "text", f"The code id. Point events are {POINT_MS} ms annotations."),
+    Column("…/details", "text", "Dependent tier: JSON per annotation — f frames, m modifiers, s starred, id and"
+           " cause event ids, n note (kept text only), open (state never ended), end (true offset)."),
+]  # fmt: skip
+
+
+def _media_link(
+    ctx: Context, clip_name: str, media_path: str | None, out: Path, copied: bool
+) -> MediaLink | None:
+    """The media link of one clip's EAF: the copied file, the real file (identified) or where it is expected."""
+    if not media_path:
+        return None
+    suffix = Path(media_path).suffix or ".mp4"
+    if copied or not ctx.pseudo.identified:
+        local = f"media/{clip_name}{suffix}"
+        return MediaLink.for_path((out.resolve() / local).as_uri(), f"./{local}", local)
+    source = _resolve_media(ctx, media_path)
+    relative = Path(os.path.relpath(source, out.resolve())).as_posix()
+    return MediaLink.for_path(
+        source.as_uri(), relative if relative.startswith("..") else f"./{relative}", media_path
+    )
+
+
+def _resolve_media(ctx: Context, media_path: str) -> Path:
+    path = Path(media_path).expanduser()
+    if not path.is_absolute():
+        path = (ctx.options.media_root or Path.cwd()) / path
+    return path.resolve()
+
+
+def _eaf_events(ctx: Context, rows: Any) -> list[EafEvent]:
+    events = []
+    for (event_id, _clip, _incident, coder, codebook_id, track, code_id, actor, onset, onset_frame, offset,
+         offset_frame, modifiers, note, starred, caused_by, _created, _updated) in rows:  # fmt: skip
+        code = ctx.code(codebook_id, code_id)
+        is_state = code.is_state if code is not None else offset is not None
+        events.append(
+            EafEvent(coder, track, code_id, actor, onset, offset, is_state, onset_frame, offset_frame,
+                     json.loads(modifiers), ctx.text(note), bool(starred), event_id, caused_by)
+        )  # fmt: skip
+    return events
+
+
+def _write_eafs(
+    ctx: Context, conn: Any, folder: Path, out: Path, actor: str
+) -> tuple[list[WrittenFile], dict[str, int], list[str]]:
+    dataset.read_clips(ctx, conn)
+    books = [s.codebook for s in ctx.codebooks.values()]
+    date = datetime.now(UTC).replace(microsecond=0).isoformat()
+    by_clip: dict[str, list[EafEvent]] = {}
+    n_events = 0
+    for clip_id, rows in groupby(
+        rows_of.event_rows(conn, ctx.sample_id, ctx.options.coder), key=lambda r: r[1]
+    ):
+        by_clip[clip_id] = _eaf_events(ctx, rows)
+        n_events += len(by_clip[clip_id])
+    missing: list[str] = []
+    files: list[WrittenFile] = []
+    for clip_id, info in ctx.clips.items():
+        name = _SAFE_NAME.sub("_", info.name)
+        copied = False
+        if ctx.options.copy_media and info.media_path:
+            copied = _copy_media(
+                ctx, info.media_path, folder / "media" / f"{name}{Path(info.media_path).suffix}"
+            )
+            if not copied:
+                missing.append(info.name)
+        events = by_clip.get(clip_id, [])
+        tree = build_eaf(clip_name=info.name, duration_ms=info.duration_ms, events=events, codebooks=books,
+                         media=_media_link(ctx, name, info.media_path, out, copied), author=actor, date=date)  # fmt: skip
+        path = folder / f"{name}.eaf"
+        write_eaf(path, tree)
+        digest, size = file_digest(path)
+        files.append(WrittenFile(path.name, len(events), digest, size))
+        if copied:
+            media = folder / "media" / f"{name}{Path(info.media_path).suffix}"  # type: ignore[arg-type]
+            digest, size = file_digest(media)
+            files.append(WrittenFile(f"media/{media.name}", 0, digest, size))
+    if missing:
+        ctx.warnings.append(f"media not found for {len(missing)} clip(s): {', '.join(missing[:10])}")
+    files += _codebook_files(ctx, folder)
+    described = [column.dictionary_row("<clip>.eaf") for column in _EAF_DICTIONARY]
+    files.append(_write_table(folder, DICTIONARY, "csv", lambda w: _write_rows(w, described))[0])
+    return files, {"clips": len(ctx.clips), "events": n_events}, missing
+
+
+def _copy_media(ctx: Context, media_path: str, target: Path) -> bool:
+    source = _resolve_media(ctx, media_path)
+    if not source.is_file():
+        return False
+    target.parent.mkdir(exist_ok=True)
+    shutil.copyfile(source, target)
+    return True
+
+
+# -- manifest -------------------------------------------------------------------------------------------------
+def _manifest(
+    ctx: Context,
+    actor: str,
+    files: list[WrittenFile],
+    rows: dict[str, int],
+    summary_roles: dict[str, list[str]] | None,
+) -> dict[str, Any]:
+    sample, options = ctx.sample, ctx.options
+    report = sample.get("report") or {}
+    manifest: dict[str, Any] = {
+        "format": "bwvtool-research-export",
+        "format_version": 1,
+        "tool": {"name": "bwvtool", "version": __version__},
+        "exported_at": utc_now(),
+        "exported_by": actor,
+        "export_format": options.fmt,
+        "sample": {
+            "id": sample["id"],
+            "name": sample["name"],
+            "unit": sample["unit"],
+            "plan_sha256": sample["plan_sha256"],
+            "seed": sample["seed"],
+            "as_of": report.get("as_of"),
+            "drawn_at": sample["drawn_at"],
+            "manifest_sha256": sample["manifest_sha256"],
+            "frame_sha256": sample["frame_sha256"],
+            "frame_size": sample["frame_size"],
+        },
+        "codebooks": [
+            {
+                "key": s.key,
+                "version": s.version,
+                "sha256": s.sha256,
+                "file": f"codebook_{s.key}_v{s.version}.json",
+            }
+            for s in ctx.codebooks.values()
+        ],
+        "privacy": {
+            "identified": options.identified,
+            "key_fingerprint": ctx.pseudo.fingerprint,
+            "pseudonymised_columns": []
+            if options.identified
+            else ["clip_id", "incident_id", "unit_id", "officer_ref", "camera_id"],  # fmt: skip
+            "free_text": "kept" if options.keep_text else "dropped",
+            "dates": options.coarsen_dates or "exact",
+        },
+        "filters": {"coder": options.coder},
+        "rows": rows,
+        "files": [f.as_dict() for f in files],
+        "warnings": ctx.warnings,
+    }
+    if summary_roles is not None:
+        manifest["summary_roles"] = summary_roles
+    if options.fmt == "eaf":
+        manifest["eaf"] = {"version": "3.0", "point_ms": POINT_MS, "time_units": "milliseconds"}
+    return manifest

@@ -1,0 +1,182 @@
+"""Export tables as data: every column's name, type, meaning and allowed values, and the writers that stream
+rows into CSV, TSV or JSON Lines files.
+
+The data dictionary is generated from the same :class:`Column` objects the writers use, so the two cannot drift.
+
+**Formula injection** (OWASP, "CSV Injection"): a spreadsheet treats a cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return as a formula. In CSV and TSV every *text* cell that starts with one of these
+(or their full-width forms) gets a leading single quote, so ``=HYPERLINK(...)`` in a note arrives as the text
+``'=HYPERLINK(...)``. Number cells are never touched: a negative number stays a number (``-5``), which a
+spreadsheet reads as a number, not a formula. JSON Lines files keep text exactly (JSON is not opened as a
+spreadsheet). CSV follows RFC 4180: comma-separated, CRLF line ends, fields quoted only when needed, UTF-8
+without a byte-order mark; empty cells are missing values; booleans are ``true``/``false``; lists are joined
+with ``;``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+Format = Literal["csv", "tsv", "jsonl"]
+ColumnType = Literal["integer", "number", "text", "boolean", "datetime", "list", "identifier"]
+
+FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+_FORMULA_CLASS = "[" + re.escape("".join(sorted(FORMULA_START))) + "]"
+EXTENSIONS: dict[str, str] = {"csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    meaning: str
+    allowed: tuple[Any, ...] = ()
+
+    def dictionary_row(self, file: str) -> list[Any]:
+        allowed = ";".join(str(v) for v in self.allowed)
+        return [file, self.name, self.type, allowed, self.meaning]
+
+
+@dataclass
+class Table:
+    """A file of the export: its base name and columns."""
+
+    name: str
+    columns: list[Column] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+DICTIONARY = Table(
+    "data_dictionary",
+    [
+        Column("file", "text", "The export file the column is in."),
+        Column("column", "text", "The column's name."),
+        Column(
+            "type",
+            "text",
+            "integer, number, boolean (true/false), text, identifier (a pseudonym unless the export is"
+            " identified), datetime (UTC ISO 8601, or coarsened: YYYY-MM-DD, YYYY-Www, YYYY-MM), list"
+            " (';'-separated in CSV/TSV, an array in JSON Lines).",
+        ),
+        Column("allowed_values", "text", "The values the column may hold (';'-separated); empty when open."),
+        Column("meaning", "text", "What the column means."),
+    ],
+)
+
+
+def neutralise(text: str) -> str:
+    """``text`` made safe for a spreadsheet cell (a leading quote before a formula character)."""
+    return "'" + text if text and text[0] in FORMULA_START else text
+
+
+@dataclass
+class WrittenFile:
+    name: str
+    rows: int
+    sha256: str
+    bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "rows": self.rows, "sha256": self.sha256, "bytes": self.bytes}
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a written file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class TableWriter:
+    """Streams rows (lists in the table's column order) into one file; :meth:`close` returns what it wrote.
+
+    Rows are converted in place for CSV/TSV (booleans, lists, formula neutralising by column type), so callers
+    pass a fresh list per row.
+    """
+
+    def __init__(self, folder: Path, table: Table, fmt: Format, *, path: Path | None = None) -> None:
+        self.table = table
+        self.fmt = fmt
+        self.path = path or folder / (table.name + EXTENSIONS[fmt])
+        self.rows = 0
+        self._handle: IO[str] = self.path.open("w", encoding="utf-8", newline="")
+        types = [c.type for c in table.columns]
+        self._bools = [i for i, t in enumerate(types) if t == "boolean"]
+        self._lists = [i for i, t in enumerate(types) if t == "list"]
+        self._texts = [i for i, t in enumerate(types) if t in ("text", "identifier", "datetime", "list")]
+        if fmt == "jsonl":
+            self._names = table.names
+            self._encode = json.JSONEncoder(
+                ensure_ascii=False
+            ).encode  # one encoder: json.dumps makes one per call
+        else:
+            self._delimiter, self._end = ("\t", "\n") if fmt == "tsv" else (",", "\r\n")
+            self._delimiters = len(table.columns) - 1
+            # One scan of the joined line finds any cell that may start with a formula character (a negative
+            # number too); only then are the text cells checked one by one.
+            self._risky = re.compile(re.escape(self._delimiter) + _FORMULA_CLASS)
+            self._csv = csv.writer(self._handle, delimiter=self._delimiter, lineterminator=self._end)
+            self._csv.writerow([neutralise(name) for name in table.names])
+
+    def write(self, row: list[Any]) -> None:
+        self.rows += 1
+        if self.fmt == "jsonl":
+            self._handle.write(self._encode(dict(zip(self._names, row, strict=True))) + "\n")
+            return
+        for i in self._bools:
+            value = row[i]
+            if value is not None:
+                row[i] = "true" if value else "false"
+        for i in self._lists:
+            value = row[i]
+            if value is not None:
+                row[i] = ";".join(map(str, value))
+        cells = [v if v.__class__ is str else "" if v is None else str(v) for v in row]
+        line = self._delimiter.join(cells)
+        if line[:1] in FORMULA_START or self._risky.search(line):
+            for i in self._texts:
+                cells[i] = neutralise(cells[i])
+            line = self._delimiter.join(cells)
+        # Most rows need no quoting: write the joined line (twice as fast as csv.writer); the rest go through it.
+        if (
+            line.count(self._delimiter) == self._delimiters
+            and '"' not in line
+            and "\n" not in line
+            and "\r" not in line
+        ):
+            self._handle.write(line + self._end)
+        else:
+            self._csv.writerow(cells)
+
+    def close(self) -> WrittenFile:
+        self._handle.close()
+        digest, size = file_digest(self.path)
+        return WrittenFile(self.path.name, self.rows, digest, size)
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._handle.closed:
+            self._handle.close()
+
+
+def write_json(folder: Path, name: str, data: Any) -> WrittenFile:
+    """A JSON document (codebook, manifest), pretty-printed with sorted keys."""
+    path = folder / name
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    digest, size = file_digest(path)
+    return WrittenFile(name, 1, digest, size)

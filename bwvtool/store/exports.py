@@ -1,0 +1,242 @@
+"""SQL for research exports, reliability and sequences: a sample's clips, events and reviews, streamed.
+
+Readers take a connection (or the open transaction of the export, so that every file comes from one snapshot)
+and return cursors or small lists. Column lists are constants; values are always parameters. The big readers
+(:func:`event_rows`) return the cursor itself, so an export of 100,000 events never holds them all in memory.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from bwvtool.store.workspace import Transaction
+
+Queryable = sqlite3.Connection | Transaction
+
+# The catalogue fields a researcher may see (never media paths, hashes, import bookkeeping or extra columns),
+# then the sample's design fields. ``notes`` is free text: the export drops it unless asked to keep text.
+CLIP_COLUMNS: tuple[str, ...] = (
+    "clip_id",
+    "incident_id",
+    "unit_id",
+    "officer_ref",
+    "camera_id",
+    "recorded_at",
+    "duration_s",
+    "borough",
+    "bcu",
+    "sources",
+    "uof_tactics",
+    "assault_types",
+    "ss_power",
+    "ss_outcome",
+    "mtip",
+    "subject_age_band",
+    "subject_gender",
+    "subject_ethnicity",
+    "stratum",
+    "selection",
+    "inclusion_prob",
+    "design_weight",
+    "draw_order",
+    "notes",
+    "media_path",
+)
+_CLIP_SELECT = (
+    "SELECT c.clip_id, c.incident_id, si.unit_id, c.officer_ref, c.camera_id, c.recorded_at, c.duration_s,"
+    " c.borough, c.bcu, c.sources, c.uof_tactics, c.assault_types, c.ss_power, c.ss_outcome, c.mtip,"
+    " c.subject_age_band, c.subject_gender, c.subject_ethnicity, si.stratum, si.selection, si.inclusion_prob,"
+    " si.design_weight, si.draw_order, c.notes, c.media_path"
+    " FROM sample_items si JOIN clips c ON c.clip_id = si.clip_id WHERE si.sample_id = ?"
+)
+
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "clip_id",
+    "incident_id",
+    "coder",
+    "codebook_id",
+    "track",
+    "code",
+    "actor",
+    "onset_ms",
+    "onset_frame",
+    "offset_ms",
+    "offset_frame",
+    "modifiers",
+    "note",
+    "starred",
+    "caused_by",
+    "created_at",
+    "updated_at",
+)
+_EVENT_SELECT = (
+    "SELECT e.id, e.clip_id, c.incident_id, k.name, e.codebook_id, e.track, e.code, e.actor, e.onset_ms,"
+    " e.onset_frame, e.offset_ms, e.offset_frame, e.modifiers, e.note, e.starred, e.caused_by, e.created_at,"
+    " e.updated_at"
+    " FROM sample_items si JOIN events e ON e.clip_id = si.clip_id JOIN clips c ON c.clip_id = e.clip_id"
+    " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
+)
+
+REVIEW_COLUMNS: tuple[str, ...] = (
+    "clip_id",
+    "incident_id",
+    "coder",
+    "codebook_id",
+    "status",
+    "answers",
+    "created_at",
+    "updated_at",
+)
+_REVIEW_SELECT = (
+    "SELECT r.clip_id, c.incident_id, k.name, r.codebook_id, r.status, r.answers, r.created_at, r.updated_at"
+    " FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id JOIN clips c ON c.clip_id = r.clip_id"
+    " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?"
+)
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A read transaction: every query inside sees one committed state, and (WAL) writers are not blocked.
+
+    An export reads many queries over a second or more while coders keep coding; this keeps its files consistent
+    with each other without holding the write lock.
+    """
+    conn.execute("BEGIN DEFERRED")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")  # nothing was written: commit and rollback are the same
+
+
+def _coder_filter(sql: str, params: list[Any], coder: str | None) -> str:
+    if coder is None:
+        return sql
+    params.append(coder)
+    return sql + " AND k.name = ?"
+
+
+def clip_rows(conn: Queryable, sample_id: int) -> Iterator[tuple[Any, ...]]:
+    """The sample's clips (:data:`CLIP_COLUMNS` order) in draw order."""
+    return conn.execute(_CLIP_SELECT + " ORDER BY si.draw_order, si.clip_id", (sample_id,))
+
+
+def event_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> Iterator[tuple[Any, ...]]:
+    """The events of the sample's clips (:data:`EVENT_COLUMNS` order) by clip, coder (registration order), onset.
+
+    A live cursor. The order is the order of the indexes it walks, so SQLite sorts nothing and the first row
+    arrives at once.
+    """
+    params: list[Any] = [sample_id]
+    sql = _coder_filter(_EVENT_SELECT, params, coder)
+    return conn.execute(sql + " ORDER BY si.clip_id, e.coder_id, e.onset_ms, e.id", params)
+
+
+def review_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> Iterator[tuple[Any, ...]]:
+    """The clip reviews of the sample's clips (:data:`REVIEW_COLUMNS` order, answers as JSON text)."""
+    params: list[Any] = [sample_id]
+    sql = _coder_filter(_REVIEW_SELECT, params, coder)
+    return conn.execute(sql + " ORDER BY r.clip_id, k.name", params)
+
+
+def codebook_ids(conn: Queryable, sample_id: int, coder: str | None = None) -> list[int]:
+    """Ids of the codebook versions that events or reviews of the sample's clips use (of one coder if given)."""
+    params: list[Any] = [sample_id, sample_id]
+    sql = (
+        "SELECT DISTINCT e.codebook_id FROM sample_items si JOIN events e ON e.clip_id = si.clip_id"
+        " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
+    )
+    reviews = (
+        " UNION SELECT DISTINCT r.codebook_id FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id"
+        " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?"
+    )
+    if coder is not None:
+        sql, reviews = sql + " AND k.name = ?", reviews + " AND k.name = ?"
+        params = [sample_id, coder, sample_id, coder]
+    return sorted(int(row[0]) for row in conn.execute(sql + reviews, params))
+
+
+def coders_by_clip(conn: Queryable, sample_id: int) -> dict[str, set[str]]:
+    """Who coded each clip of the sample: coders with an event, a review, or a completed assignment on it.
+
+    Every sample clip is a key (an empty set when nobody has coded it yet).
+    """
+    found: dict[str, set[str]] = {
+        row[0]: set()
+        for row in conn.execute("SELECT clip_id FROM sample_items WHERE sample_id = ?", (sample_id,))
+    }
+    rows = conn.execute(
+        "SELECT DISTINCT e.clip_id, k.name FROM sample_items si JOIN events e ON e.clip_id = si.clip_id"
+        " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
+        " UNION SELECT r.clip_id, k.name FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id"
+        " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?"
+        " UNION SELECT a.clip_id, k.name FROM assignments a JOIN coders k ON k.id = a.coder_id"
+        " WHERE a.sample_id = ? AND a.status = 'complete'",
+        (sample_id, sample_id, sample_id),
+    )
+    for clip_id, coder in rows:
+        found.setdefault(clip_id, set()).add(coder)
+    return found
+
+
+def assignment_rows(conn: Queryable, sample_id: int) -> list[tuple[str, str, str, str]]:
+    """(clip id, coder, role, status) of every assignment of the sample."""
+    rows = conn.execute(
+        "SELECT a.clip_id, k.name, a.role, a.status FROM assignments a JOIN coders k ON k.id = a.coder_id"
+        " WHERE a.sample_id = ? ORDER BY a.clip_id, k.name",
+        (sample_id,),
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def coder_names(conn: Queryable) -> list[str]:
+    return [row[0] for row in conn.execute("SELECT name FROM coders ORDER BY name")]
+
+
+def count_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> dict[str, int]:
+    """How many clips, events and reviews an export of the sample holds (to check files against)."""
+    params: list[Any] = [sample_id]
+    events = _coder_filter(
+        "SELECT count(*) FROM sample_items si JOIN events e ON e.clip_id = si.clip_id"
+        " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?",
+        params,
+        coder,
+    )
+    n_events = conn.execute(events, params).fetchone()[0]
+    params = [sample_id]
+    reviews = _coder_filter(
+        "SELECT count(*) FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id"
+        " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?",
+        params,
+        coder,
+    )
+    n_reviews = conn.execute(reviews, params).fetchone()[0]
+    n_clips = conn.execute("SELECT count(*) FROM sample_items WHERE sample_id = ?", (sample_id,)).fetchone()[
+        0
+    ]
+    return {"clips": int(n_clips), "events": int(n_events), "reviews": int(n_reviews)}
+
+
+def catalogue_identifiers(conn: Queryable) -> dict[str, set[str]]:
+    """Every clip id, incident id, officer reference and camera id in the catalogue (for leak checks)."""
+    found: dict[str, set[str]] = {"clip": set(), "incident": set(), "officer": set(), "camera": set()}
+    for clip_id, incident_id, officer_ref, camera_id in conn.execute(
+        "SELECT clip_id, incident_id, officer_ref, camera_id FROM clips"
+    ):
+        found["clip"].add(clip_id)
+        found["incident"].add(incident_id)
+        found["officer"].add(officer_ref)
+        if camera_id:
+            found["camera"].add(camera_id)
+    return found
+
+
+def clip_media(conn: Queryable, clip_id: str) -> tuple[float, str | None, str | None] | None:
+    """(duration in seconds, media path, media probe JSON) of one clip, or None if there is no such clip."""
+    row = conn.execute(
+        "SELECT duration_s, media_path, media_probe FROM clips WHERE clip_id = ?", (clip_id,)
+    ).fetchone()
+    return None if row is None else (float(row[0]), row[1], row[2])
