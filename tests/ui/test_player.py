@@ -1,0 +1,306 @@
+"""The PlayerWidget's behaviour offscreen: opening, bad files, integrity, keys, speed, loop, shuttle, the end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtMultimedia import QMediaPlayer
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+from tests.ui.test_player_helpers import (
+    MAIN_SAMPLE,
+    SAMPLES,
+    WAIT_MS,
+    FrameRecorder,
+    assert_on_screen,
+    frame_code,
+    make_player,
+    open_clip,
+    sample_sha256,
+    seek_and_check,
+    settle,
+)
+
+
+def _key(qtbot, widget, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(widget, key, modifier)
+
+
+def _wait_still(qtbot, player) -> None:
+    qtbot.waitUntil(lambda: not player.engine.seeking, timeout=WAIT_MS)
+
+
+def test_open_shows_first_frame_counter_and_duration(qtbot):
+    player = make_player(qtbot)
+    with qtbot.waitSignal(player.durationKnown, timeout=WAIT_MS) as duration:
+        open_clip(qtbot, player, MAIN_SAMPLE)
+    assert duration.args == [24000, 600]
+    assert_on_screen(player, 0)
+    assert player.current_frame() == (0, 0)
+    transport = player.transport
+    assert transport.time_label.text() == "00:00:00.000"
+    assert transport.frame_label.text() == "frame 0 / 600"
+    seek_and_check(qtbot, player, 437)
+    assert transport.time_label.text() == "00:00:17.480"
+    assert transport.frame_label.text() == "frame 437 / 600"
+    assert transport.scrub.value() == 437
+
+
+def test_missing_file_shows_a_message_and_the_player_keeps_working(qtbot, tmp_path):
+    player = make_player(qtbot)
+    missing = tmp_path / "gone.mp4"
+    with qtbot.waitSignal(player.error, timeout=WAIT_MS) as error:
+        player.open_clip(missing, "ab" * 32)
+    assert "does not exist" in error.args[0] and "gone.mp4" in error.args[0]
+    assert player.view.message[0].startswith("Cannot open gone.mp4")
+    assert player.current_frame() == (-1, -1)
+    player.step(1)  # nothing to step: no crash, no change
+    player.play()
+    assert not player.engine.is_playing
+    open_clip(qtbot, player, MAIN_SAMPLE)
+    assert player.view.message is None
+    assert_on_screen(player, 0)
+
+
+def test_undecodable_file_shows_a_message(qtbot, tmp_path):
+    player = make_player(qtbot)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000))
+    with qtbot.waitSignal(player.error, timeout=WAIT_MS) as error:
+        player.open_clip(broken)
+    assert "broken.mp4" in error.args[0]
+    assert player.view.message is not None and player.view.frame() is None
+    assert player.current_frame()[0] == -1
+    qtbot.wait(300)  # Qt and the probe both notice: the message is said once, nothing crashes meanwhile
+
+
+def test_integrity_mismatch_shows_a_banner_without_blocking_playback(qtbot):
+    player = make_player(qtbot)
+    with qtbot.waitSignal(player.integrityFailed, timeout=WAIT_MS) as failed:
+        player.open_clip(MAIN_SAMPLE, "0" * 64)
+        qtbot.waitUntil(lambda: player.current_frame()[0] >= 0, timeout=WAIT_MS)
+    assert "does not match the catalogue" in failed.args[0]
+    assert player.view.banner == failed.args[0]
+    assert player.integrity_state == "failed"
+    seek_and_check(qtbot, player, 123)  # the clip can still be watched
+    open_clip(qtbot, player, MAIN_SAMPLE)  # a new clip removes the banner
+    assert player.view.banner is None and player.integrity_state == "none"
+
+
+def test_matching_hash_is_verified(qtbot):
+    player = make_player(qtbot)
+    expected = sample_sha256(MAIN_SAMPLE.name)
+    with qtbot.waitSignal(player.integrityVerified, timeout=WAIT_MS) as verified:
+        player.open_clip(MAIN_SAMPLE, expected.upper())
+    assert verified.args == [expected]
+    assert player.integrity_state == "ok" and player.view.banner is None
+
+
+def test_keys_step_jump_and_shuttle(qtbot):
+    player = make_player(qtbot)
+    open_clip(qtbot, player, MAIN_SAMPLE)
+    player.setFocus()
+    seek_and_check(qtbot, player, 100)
+    steps = [
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier, 101),
+        (Qt.Key.Key_Period, Qt.KeyboardModifier.NoModifier, 102),
+        (Qt.Key.Key_Left, Qt.KeyboardModifier.NoModifier, 101),
+        (Qt.Key.Key_Comma, Qt.KeyboardModifier.NoModifier, 100),
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier, 125),  # +1 s at 25 fps
+        (Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier, 100),
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier, 225),  # +5 s
+        (Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier, 100),
+        (Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier, 0),  # clamped at the start
+    ]
+    for key, modifier, expected in steps:
+        _key(qtbot, player, key, modifier)
+        _wait_still(qtbot, player)
+        assert_on_screen(player, expected)
+    _key(qtbot, player, Qt.Key.Key_L)
+    assert player.engine.is_playing and player.engine.rate == 1.0
+    _key(qtbot, player, Qt.Key.Key_L)
+    assert player.engine.rate == 2.0
+    _key(qtbot, player, Qt.Key.Key_L)
+    assert player.engine.rate == 4.0
+    assert player.engine.player.playbackRate() == 4.0
+    _key(qtbot, player, Qt.Key.Key_K)
+    assert not player.engine.is_playing
+    settle(qtbot, player)
+    assert_on_screen(player)
+    _key(qtbot, player, Qt.Key.Key_Space)
+    assert player.engine.is_playing
+    _key(qtbot, player, Qt.Key.Key_Space)
+    assert not player.engine.is_playing
+
+
+def test_speed_keys_clamp_and_keep_pitch(qtbot):
+    player = make_player(qtbot)
+    open_clip(qtbot, player, MAIN_SAMPLE)
+    player.setFocus()
+    engine = player.engine
+    assert engine.player.pitchCompensation()  # Qt keeps the pitch at other speeds (on by default)
+    for expected in (1.25, 1.5, 2.0, 3.0, 4.0, 4.0):
+        _key(qtbot, player, Qt.Key.Key_Plus)
+        assert engine.rate == expected
+    for _ in range(12):
+        _key(qtbot, player, Qt.Key.Key_Minus)
+    assert engine.rate == 0.25
+    _key(qtbot, player, Qt.Key.Key_Equal)
+    assert engine.rate == 0.5 and player.transport.speed_button.text() == "0.5×"
+    player.set_rate(9)
+    assert engine.rate == 4.0
+
+
+def test_mute_and_volume(qtbot):
+    player = make_player(qtbot)
+    open_clip(qtbot, player, MAIN_SAMPLE)
+    player.setFocus()
+    assert not player.engine.muted
+    _key(qtbot, player, Qt.Key.Key_M)
+    assert player.engine.muted and player.engine.audio_output.isMuted()
+    _key(qtbot, player, Qt.Key.Key_M)
+    assert not player.engine.muted
+    player.transport.volume.setValue(30)
+    assert abs(player.engine.audio_output.volume() - 0.3) < 1e-6
+
+
+def test_a_b_loop_keeps_playback_between_the_marks(qtbot):
+    player = make_player(qtbot)
+    open_clip(qtbot, player, MAIN_SAMPLE)
+    player.setFocus()
+    seek_and_check(qtbot, player, 130)
+    _key(qtbot, player, Qt.Key.Key_BracketRight)
+    seek_and_check(qtbot, player, 110)
+    _key(qtbot, player, Qt.Key.Key_BracketLeft)
+    assert (player.engine.loop.a, player.engine.loop.b) == (110, 130)
+    assert player.transport.loop_label.text() == "A 00:00:04.400  →  B 00:00:05.200"
+    recorder = FrameRecorder(player, decode=True)
+    player.set_rate(2.0)
+    player.play()
+    qtbot.wait(2500)  # 20 frames of loop take 0.4 s at 2×: several turns
+    player.pause()
+    settle(qtbot, player)
+    recorder.detach()
+    shown = [index for index, _ms, _code in recorder.shown]
+    assert recorder.mismatches() == []
+    assert min(shown) >= 110 and max(shown) <= 135  # a frame or two past B may be decoded before the jump
+    assert sum(1 for a, b in zip(shown, shown[1:], strict=False) if b < a) >= 2  # jumped back to A
+    _key(qtbot, player, Qt.Key.Key_Backslash)
+    assert not player.engine.loop.active and player.transport.loop_label.text() == ""
+
+
+def test_reverse_shuttle_moves_back_with_exact_frames(qtbot):
+    player = make_player(qtbot)
+    open_clip(qtbot, player, MAIN_SAMPLE)
+    player.setFocus()
+    seek_and_check(qtbot, player, 300)
+    recorder = FrameRecorder(player, decode=True)
+    _key(qtbot, player, Qt.Key.Key_J)
+    assert player.engine.is_reversing and player.transport.speed_button.text() == "◀ 1×"
+    qtbot.wait(1000)
+    _key(qtbot, player, Qt.Key.Key_J)
+    assert player.engine.reverse_rate == 2.0
+    qtbot.wait(500)
+    _key(qtbot, player, Qt.Key.Key_K)
+    assert not player.engine.is_reversing
+    settle(qtbot, player)
+    recorder.detach()
+    shown = [index for index, _ms, _code in recorder.shown]
+    assert recorder.mismatches() == []
+    assert shown == sorted(shown, reverse=True) and len(shown) >= 3
+    index = assert_on_screen(player)
+    assert 300 - 2 * 25 - 5 <= index < 300  # about 2 s of clip time back at most (1 s at 1× + 0.5 s at 2×)
+
+
+def test_playing_to_the_end_keeps_the_last_frame_and_can_restart(qtbot):
+    player = make_player(qtbot)
+    open_clip(qtbot, player, MAIN_SAMPLE)
+    seek_and_check(qtbot, player, 585)
+    player.set_rate(4.0)
+    player.play()
+    qtbot.waitUntil(
+        lambda: player.engine.player.mediaStatus() == QMediaPlayer.MediaStatus.EndOfMedia, timeout=WAIT_MS
+    )
+    settle(qtbot, player)
+    assert_on_screen(player, 599)
+    player.step(-1)  # a stopped player must be paused before it can seek
+    _wait_still(qtbot, player)
+    assert_on_screen(player, 598)
+    seek_and_check(qtbot, player, 599)
+    player.set_rate(1.0)
+    player.play()  # from the last frame: starts again at the beginning
+    qtbot.waitUntil(lambda: player.current_frame()[0] < 100, timeout=WAIT_MS)
+    player.pause()
+    settle(qtbot, player)
+    assert_on_screen(player)
+
+
+def test_installed_actions_work_anywhere_in_the_window(qtbot):
+    window = QWidget()
+    qtbot.addWidget(window)
+    player = make_player(qtbot, window)
+    other = QWidget(window)
+    other.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    notes = QLineEdit(window)
+    layout = QVBoxLayout(window)
+    for widget in (other, notes, player):
+        layout.addWidget(widget)
+    player.install_actions(window)
+    window.show()
+    qtbot.waitExposed(window)
+    open_clip(qtbot, player, MAIN_SAMPLE)
+    other.setFocus()
+    qtbot.waitUntil(other.hasFocus)
+    _key(qtbot, other, Qt.Key.Key_Right)
+    _wait_still(qtbot, player)
+    assert_on_screen(player, 1)
+    notes.setFocus()
+    qtbot.waitUntil(notes.hasFocus)
+    qtbot.keyClicks(notes, "l.")  # typing in a text field stays typing
+    assert notes.text() == "l." and not player.engine.is_playing
+    assert player.current_frame()[0] == 1
+    player.close_clip()
+
+
+def test_rotated_sample_code_reads_only_upright(qtbot):
+    """The picture handed to the view is already turned by the display matrix."""
+    player = make_player(qtbot)
+    open_clip(qtbot, player, SAMPLES / "odd_2997fps_rot90.mp4")
+    frame = player.displayed_frame()
+    assert (frame.width(), frame.height()) == (640, 360)  # stored landscape
+    assert frame_code(frame) == 0  # read from the upright image
+
+
+def test_close_clip_clears_everything(qtbot):
+    player = make_player(qtbot)
+    open_clip(qtbot, player, MAIN_SAMPLE, "0" * 64)
+    qtbot.waitUntil(lambda: player.integrity_state == "failed", timeout=WAIT_MS)
+    player.close_clip()
+    assert player.current_frame() == (-1, -1)
+    assert player.view.banner is None and player.view.frame() is None
+    assert player.transport.frame_label.text() == "frame – / –"
+
+
+def test_standalone_runner_saves_a_screenshot(tmp_path):
+    shot = tmp_path / "player.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bwvtool.ui.player",
+            str(MAIN_SAMPLE),
+            "--frame",
+            "250",
+            "--screenshot",
+            str(shot),
+        ],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    assert shot.stat().st_size > 10_000
