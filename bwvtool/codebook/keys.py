@@ -24,10 +24,10 @@ PLAYER_KEYS: tuple[PlayerKey, ...] = (
     PlayerKey("J", "j", "shuttle backwards (press again to go faster)"),
     PlayerKey("K", "k", "shuttle stop"),
     PlayerKey("L", "l", "shuttle forwards (press again to go faster)"),
-    PlayerKey("Left", None, "jump back (with Shift: further)"),
-    PlayerKey("Right", None, "jump forward (with Shift: further)"),
-    PlayerKey("Up", None, "previous (player navigation)"),
-    PlayerKey("Down", None, "next (player navigation)"),
+    PlayerKey("Left", None, "one frame back (Shift: 1 s, Ctrl: 5 s)"),
+    PlayerKey("Right", None, "one frame forward (Shift: 1 s, Ctrl: 5 s)"),
+    PlayerKey("Up", None, "previous event"),
+    PlayerKey("Down", None, "next event"),
     PlayerKey("Comma", ",", "one frame back"),
     PlayerKey("Period", ".", "one frame forward"),
     *(PlayerKey(str(d), str(d), "choose the actor of the next code") for d in range(10)),
@@ -39,7 +39,11 @@ PLAYER_KEYS: tuple[PlayerKey, ...] = (
     PlayerKey("BracketLeft", "[", "set loop start (A)"),
     PlayerKey("BracketRight", "]", "set loop end (B)"),
     PlayerKey("Plus", "+", "faster"),
+    PlayerKey("Equal", "=", "faster (the + key without Shift)"),
     PlayerKey("Minus", "-", "slower"),
+    PlayerKey("Asterisk", "*", "star the selected event as a key moment"),
+    PlayerKey("PageUp", None, "previous clip in the queue"),
+    PlayerKey("PageDown", None, "next clip in the queue"),
 )
 
 # Names a codebook author might write for a named key, lower-cased, each mapped to the player's key name.

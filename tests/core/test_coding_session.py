@@ -32,8 +32,9 @@ def _codebook_id(ws) -> int:
 
 @pytest.fixture
 def session(clip_workspace):
-    return CodingSession(clip_workspace, clip_id="C001", coder="alice", codebook_id=_codebook_id(clip_workspace),
-                         codes=Codes())
+    return CodingSession(
+        clip_workspace, clip_id="C001", coder="alice", codebook_id=_codebook_id(clip_workspace), codes=Codes()
+    )
 
 
 def test_point_key_commits_an_event_before_returning(session):
@@ -94,7 +95,9 @@ def test_undo_redo_round_trip_matches_the_store(session):
 def test_reopening_a_session_restores_events_and_running_states(session):
     session.code_key("calm", at_ms=0, at_frame=0, actor="subject_1")
     session.code_key("command", at_ms=300, at_frame=7, actor="officer_1")
-    again = CodingSession(session.ws, clip_id="C001", coder="alice", codebook_id=session.codebook_id, codes=Codes())
+    again = CodingSession(
+        session.ws, clip_id="C001", coder="alice", codebook_id=session.codebook_id, codes=Codes()
+    )
     assert len(again) == 2
     assert again.open_state("subject_behaviour", "subject_1") is not None
     assert again.neighbour(0, +1).code == "command"

@@ -159,9 +159,9 @@ def test_mute_and_volume(qtbot):
     open_clip(qtbot, player, MAIN_SAMPLE)
     player.setFocus()
     assert not player.engine.muted
-    _key(qtbot, player, Qt.Key.Key_M)
+    _key(qtbot, player, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     assert player.engine.muted and player.engine.audio_output.isMuted()
-    _key(qtbot, player, Qt.Key.Key_M)
+    _key(qtbot, player, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     assert not player.engine.muted
     player.transport.volume.setValue(30)
     assert abs(player.engine.audio_output.volume() - 0.3) < 1e-6
@@ -188,7 +188,7 @@ def test_a_b_loop_keeps_playback_between_the_marks(qtbot):
     assert recorder.mismatches() == []
     assert min(shown) >= 110 and max(shown) <= 135  # a frame or two past B may be decoded before the jump
     assert sum(1 for a, b in zip(shown, shown[1:], strict=False) if b < a) >= 2  # jumped back to A
-    _key(qtbot, player, Qt.Key.Key_Backslash)
+    _key(qtbot, player, Qt.Key.Key_Backslash, Qt.KeyboardModifier.ControlModifier)
     assert not player.engine.loop.active and player.transport.loop_label.text() == ""
 
 
@@ -304,3 +304,21 @@ def test_standalone_runner_saves_a_screenshot(tmp_path):
     )
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     assert shot.stat().st_size > 10_000
+
+
+def test_player_keys_and_codebook_reserved_keys_agree():
+    """A single key the player binds must be reserved for codebooks, or a code key would be swallowed."""
+    from PySide6.QtGui import QKeySequence
+
+    from bwvtool.codebook.keys import PLAYER_KEYS, RESERVED_CHARS
+    from bwvtool.ui.player.actions import SPECS
+
+    named = {k.name.lower() for k in PLAYER_KEYS}
+    for spec in SPECS:
+        for key in spec.keys:
+            if "+" in key and len(key) > 1:  # Ctrl+…, Shift+…: not a code key
+                continue
+            text = QKeySequence(key).toString().lower()
+            assert key.lower() in RESERVED_CHARS or text in named, (
+                f"{spec.name}: {key} is not reserved for codebooks"
+            )

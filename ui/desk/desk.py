@@ -245,7 +245,11 @@ class CodingDesk(QWidget):
         self.table.setModel(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._table_row_changed)
         duration_ms = int(float(clip["duration_s"]) * 1000)
+        self.timeline.lane_factory = self._lane
         self.timeline.set_session(self.session, self._lanes(), duration_ms)
+        self.codebook_choice.blockSignals(True)  # show the codebook this clip is coded with
+        self.codebook_choice.setCurrentIndex(max(0, self.codebook_choice.findData(codebook_id)))
+        self.codebook_choice.blockSignals(False)
         self.clip_title.setText(
             f"<b>{clip_id}</b> &nbsp; {clip['recorded_at'][:16].replace('T', ' ')} UTC · {clip['borough']}"
             f" · officer {clip['officer_ref']}"
@@ -259,15 +263,19 @@ class CodingDesk(QWidget):
         self.setFocus()
         self.status.emit(f"Opened {clip_id}: {len(self.session)} events by {self.user}")
 
+    def _lane(self, track_id: str, actor: str) -> Lane:
+        assert self.codebook is not None
+        track = self.codebook.track(track_id)
+        return Lane(track_id, actor, f"{track.label} · {actor_label(actor)}", track.colour or "#61afef")
+
     def _lanes(self) -> list[Lane]:
+        """One lane per track for its default actor; lanes for other actors appear when they are coded."""
         assert self.codebook is not None
         lanes = []
         for track in self.codebook.tracks:
             if self.codebook.codes_in_track(track.id):
                 actor = "third_party" if track.default_actor == "third_party" else f"{track.default_actor}_1"
-                lanes.append(
-                    Lane(track.id, actor, f"{track.label} · {actor_label(actor)}", track.colour or "#61afef")
-                )
+                lanes.append(self._lane(track.id, actor))
         return lanes
 
     @Slot(int, int)

@@ -1,6 +1,7 @@
 """The player's keyboard commands as QActions, so a main window can install them application-wide.
 
-Keys (letters other than J, K, L and M stay free for codebook shortcuts):
+Keys (single keys other than these stay free for codebook shortcuts; :mod:`bwvtool.codebook.keys` reserves them
+and a test checks the two lists agree):
 
 ======================  =======================================
 Space                   play / pause
@@ -9,9 +10,9 @@ Right, ``.``            one frame forward (pauses)
 Shift+Left / Right      1 s back / forward
 Ctrl+Left / Right       5 s back / forward
 J / K / L               shuttle: reverse (1×, 2×, 4×) / stop / forward (1×, 2×, 4×)
-``[`` / ``]``           A–B loop start / end at the frame on screen; ``\\`` clears the loop
+``[`` / ``]``           A–B loop start / end at the frame on screen; Ctrl+``\\`` clears the loop
 ``+`` (or ``=``) / ``-``  faster / slower (0.25× to 4×, pitch kept)
-M                       mute
+Ctrl+M                  mute
 ======================  =======================================
 """
 
@@ -47,10 +48,10 @@ SPECS = (
     ActionSpec("shuttle_forward", "Shuttle forward", ("L",), PlayerEngine.shuttle_forward),
     ActionSpec("loop_a", "Set loop start (A)", ("[",), PlayerEngine.set_loop_a),
     ActionSpec("loop_b", "Set loop end (B)", ("]",), PlayerEngine.set_loop_b),
-    ActionSpec("loop_clear", "Clear loop", ("\\",), PlayerEngine.clear_loop),
+    ActionSpec("loop_clear", "Clear loop", ("Ctrl+\\",), PlayerEngine.clear_loop),
     ActionSpec("faster", "Faster", ("+", "="), PlayerEngine.faster),
     ActionSpec("slower", "Slower", ("-",), PlayerEngine.slower),
-    ActionSpec("mute", "Mute", ("M",), PlayerEngine.toggle_mute),
+    ActionSpec("mute", "Mute", ("Ctrl+M",), PlayerEngine.toggle_mute),
 )
 
 

@@ -35,6 +35,12 @@ PLAYHEAD = QColor("#ff5c57")
 SELECTED = QColor("#ffd866")
 
 
+def _actor_order(actor: str) -> tuple[int, int]:
+    kind, _, number = actor.rpartition("_")
+    rank = {"officer": 0, "subject": 1}.get(kind, 2)
+    return rank, int(number) if number.isdigit() else 0
+
+
 @dataclass(frozen=True)
 class Lane:
     track: str
@@ -68,7 +74,11 @@ class TimelineWidget(QWidget):
         self.session: CodingSession | None = None
         self.lanes: list[Lane] = []
         self._lane_of: dict[tuple[str, str], int] = {}
-        self._index: dict[int, LaneIndex] = {}
+        self._index: dict[tuple[str, str], LaneIndex] = {}  # by lane key (track, actor)
+        self.lane_factory: Callable[[str, str], Lane] = lambda track, actor: Lane(
+            track, actor, f"{track} · {actor}"
+        )
+        self.track_order: dict[str, int] = {}
         self.view = View()
         self.playhead_ms = 0
         self.selected: int | None = None
@@ -91,6 +101,9 @@ class TimelineWidget(QWidget):
     ) -> None:
         self.session = session
         self.lanes = list(lanes)
+        self.track_order = {}
+        for lane in lanes:
+            self.track_order.setdefault(lane.track, len(self.track_order))
         self._lane_of = {(lane.track, lane.actor): i for i, lane in enumerate(self.lanes)}
         self.view.duration_ms = max(1, duration_ms)
         self.view.width_px = max(100, self.width() - LABEL_W)
@@ -119,13 +132,18 @@ class TimelineWidget(QWidget):
         self.update()
 
     # -- index ----------------------------------------------------------------------------------------------------
-    def _lane_for(self, event: Event) -> int:
+    def _lane_for(self, event: Event) -> tuple[str, str]:
+        """The lane key of ``event``; a new actor gets a lane next to its track's others."""
         key = (event.track, event.actor)
         if key not in self._lane_of:
-            self.lanes.append(Lane(event.track, event.actor, f"{event.track} · {event.actor}"))
-            self._lane_of[key] = len(self.lanes) - 1
+            self.lanes.append(self.lane_factory(event.track, event.actor))
+            last = len(self.track_order)
+            self.lanes.sort(
+                key=lambda lane: (self.track_order.get(lane.track, last), _actor_order(lane.actor))
+            )
+            self._lane_of = {(lane.track, lane.actor): i for i, lane in enumerate(self.lanes)}
             self.setMinimumHeight(RULER_H + len(self.lanes) * LANE_H + 4)
-        return self._lane_of[key]
+        return key
 
     def _end_of(self, event: Event) -> int:
         return (
@@ -182,7 +200,9 @@ class TimelineWidget(QWidget):
         if self.session is None or pos.y() < RULER_H or pos.x() < LABEL_W:
             return None
         lane = int((pos.y() - RULER_H) // LANE_H)
-        index = self._index.get(lane)
+        if not 0 <= lane < len(self.lanes):
+            return None
+        index = self._index.get((self.lanes[lane].track, self.lanes[lane].actor))
         if index is None:
             return None
         ms = self.view.ms_at(pos.x() - LABEL_W)
@@ -258,7 +278,8 @@ class TimelineWidget(QWidget):
             return
         start, end = self.view.start_ms, self.view.end_ms
         painter.setClipRect(QRectF(LABEL_W, RULER_H, self.width() - LABEL_W, self.height() - RULER_H))
-        for lane, index in self._index.items():
+        for key, index in self._index.items():
+            lane = self._lane_of[key]
             colour = QColor(self.lanes[lane].colour)
             if index.count_between(start, end) * DENSE_PX_PER_EVENT > self.view.width_px:
                 self._paint_dense(painter, index, lane, colour)

@@ -1,0 +1,119 @@
+"""Make the app screenshots in docs/ from a fresh demo workspace (run under xvfb-run for real window decorations,
+or offscreen): ``QT_QPA_PLATFORM=offscreen python docs/make_screenshots.py [--dir /tmp/shots]``.
+
+The coding view is shown on a demo clip with a busy timeline: a coder's events laid down through the same
+session the desk uses, so what is pictured is what a reviewer would see.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+
+
+def _busy_coding(ws, clip_id: str, coder: str) -> None:
+    """About 150 events over the clip: language points, subject states, de-escalation, escalation markers."""
+    from bwvtool.coding.scripted import open_session
+    from bwvtool.media import frametimes
+    from bwvtool.media.probe import frame_times
+    from bwvtool.store import catalogue
+
+    session = open_session(ws, clip_id, coder, "ss_language_behaviour")
+    if len(session):
+        return
+    times = frame_times(catalogue.get_clip(ws.conn, clip_id)["media_path"])
+    rng = random.Random(7)
+    last = len(times) - 1
+
+    def at(frame: int) -> dict:
+        frame = max(0, min(last, frame))
+        return {"at_ms": frametimes.frame_ms(times, frame), "at_frame": frame}
+
+    points = [
+        "command",
+        "reason_given",
+        "explains_process",
+        "reassurance",
+        "invites_voice",
+        "active_listening",
+        "formal_address",
+        "safety_concern",
+        "respect",
+        "humanise",
+    ]
+    for frame in sorted(rng.sample(range(0, last), 110)):
+        session.code_key(rng.choice(points), actor=f"officer_{rng.choice([1, 1, 2])}", **at(frame))
+    states = ["verbal_resistance", "passive_resistance", "active_resistance"]
+    frame = 20
+    while frame < last - 40:
+        session.code_key(rng.choice(states), actor="subject_1", **at(frame))
+        frame += rng.randint(30, 90)
+    session.code_key("calm", actor="officer_1", **at(40))
+    session.code_key("calm", actor="officer_1", **at(last // 2))
+    for frame in sorted(rng.sample(range(30, last - 10), 8)):
+        session.code_key(
+            rng.choice(["escalation_up", "escalation_down", "complies"]),
+            actor="subject_1" if rng.random() < 0.3 else "officer_1",
+            **at(frame),
+        )
+    session.code_key("turning_point", actor="officer_1", **at(last * 2 // 3))
+    starred = session.events[12]
+    session.edit(starred.id, starred=True, note="Clear grounds given before the search")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/bwvtool-shots"))
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QTimer
+
+    from bwvtool.demo.builder import build_demo
+    from bwvtool.store import open_workspace
+    from bwvtool.ui.main_window import MainWindow
+
+    report = build_demo(args.dir, clips=5000)
+    ws = open_workspace(report.db)
+    clip_id = ws.conn.execute(
+        "SELECT clip_id FROM clips WHERE media_path LIKE '%framecode_720p25%' ORDER BY recorded_at DESC LIMIT 1"
+    ).fetchone()[0]
+    _busy_coding(ws, clip_id, "s.okafor")
+
+    from bwvtool.ui.app import application
+
+    app = application()
+    window = MainWindow(ws, "s.okafor")
+    window.resize(1600, 1000)
+    window.show()
+
+    def code_view() -> None:
+        window.code_clip(clip_id)
+        window.desk.player.durationKnown.connect(lambda *_: window.desk.player.seek_frame(330))
+        QTimer.singleShot(2500, finish)
+
+    def finish() -> None:
+        desk = window.desk
+        event = desk.session.events[40]
+        desk.timeline.select(event.id)
+        desk.timeline.set_playhead(desk.player.current_frame()[1])
+        app.processEvents()
+        window.grab().save(str(DOCS / "coding.png"))
+        desk.timeline.zoom_by(0.08, event.onset_ms)
+        app.processEvents()
+        desk.timeline.grab().save(str(DOCS / "timeline-zoomed.png"))
+        window.pages.setCurrentWidget(window.samples)
+        app.processEvents()
+        app.quit()
+
+    QTimer.singleShot(800, code_view)
+    app.exec()
+    print(f"screenshots written to {DOCS}")
+
+
+if __name__ == "__main__":
+    main()
