@@ -51,6 +51,7 @@ def run(
     screenshot: Path | None = None,
     exit_when_ready: bool = False,
     select_row: int | None = None,
+    choose_user: bool = False,
 ) -> int:
     """Show the main window on ``workspace`` and run the event loop until it closes; returns the exit code.
 
@@ -58,8 +59,16 @@ def run(
     :param exit_when_ready: print ``bwvtool-ready <unix time>`` once the window is usable, then quit
         (the start-up benchmark measures from process start to this line).
     :param select_row: select this table row first (screenshots show the player area filled in).
+    :param choose_user: ask who is coding before the window opens (``user`` is the suggestion).
     """
     app = application()
+    if choose_user:
+        from bwvtool.ui.identity import choose_identity
+
+        chosen = choose_identity(workspace, user)
+        if chosen is None:
+            return 0
+        user = chosen
     window = MainWindow(workspace, user)
 
     def on_ready() -> None:

@@ -254,17 +254,21 @@ def _slice_alpha(ts: TrackSlices, bootstrap: Bootstrap) -> dict[str, Any]:
 def _pooled_tracks_entry(
     slices: list[TrackSlices], pair: tuple[str, str], bootstrap: Bootstrap
 ) -> dict[str, Any]:
-    """Kappa of every track's bins together: one unit per bin and track, labels kept apart per track."""
+    """Kappa of every track's bins together: one unit per bin and track. Codes stay apart per track, but "none"
+    is one category for all tracks: kept apart per track, it would make chance agreement look tiny and the pooled
+    kappa far higher than any track's own."""
     blocks = []
     for ts in slices:
         a, b = ts.coders.index(pair[0]), ts.coders.index(pair[1])
         blocks.append(ts.pair_tables(a, b)[1])
-    sizes = [block.shape[-1] for block in blocks]
-    tables = np.zeros((blocks[0].shape[0], sum(sizes), sum(sizes)))
-    start = 0
-    for block, size in zip(blocks, sizes, strict=True):
-        tables[:, start : start + size, start : start + size] = block
-        start += size
+    size = 1 + sum(block.shape[-1] - 1 for block in blocks)
+    tables = np.zeros((blocks[0].shape[0], size, size))
+    start = 1
+    for block in blocks:
+        k = block.shape[-1]
+        where = np.concatenate(([0], np.arange(start, start + k - 1)))  # block label i -> pooled label
+        tables[:, where[:, None], where[None, :]] += block
+        start += k - 1
     total = tables.sum(axis=0)
     return {
         "coders": list(pair),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,11 @@ from bwvtool.cli.common import Settings, emit, json_option, pass_settings
 from bwvtool.store import Workspace
 
 DEFAULT_DEMO_DIR = Path("bwvtool-demo")
+
+
+def _should_ask_user(ctx: click.Context) -> bool:
+    """Ask who is coding at start unless --user or $BWVTOOL_USER already says."""
+    return ctx.find_root().params.get("user") is None and not os.environ.get("BWVTOOL_USER")
 
 
 def _run_app(workspace: Workspace, user: str, **options: object) -> int:
@@ -25,8 +31,15 @@ def _run_app(workspace: Workspace, user: str, **options: object) -> int:
 @click.option("--exit-when-ready", is_flag=True, hidden=True)
 @click.option("--select-row", type=int, default=None, hidden=True)
 @pass_settings
-def gui(settings: Settings, screenshot: Path | None, exit_when_ready: bool, select_row: int | None) -> None:
-    """Open the desktop app on the workspace (--db)."""
+@click.pass_context
+def gui(
+    ctx: click.Context,
+    settings: Settings,
+    screenshot: Path | None,
+    exit_when_ready: bool,
+    select_row: int | None,
+) -> None:
+    """Open the desktop app on the workspace (--db); asks who is coding unless --user or $BWVTOOL_USER says."""
     workspace = settings.workspace()  # a missing or bad file is a one-line error before Qt starts
     sys.exit(
         _run_app(
@@ -35,6 +48,7 @@ def gui(settings: Settings, screenshot: Path | None, exit_when_ready: bool, sele
             screenshot=screenshot,
             exit_when_ready=exit_when_ready,
             select_row=select_row,
+            choose_user=_should_ask_user(ctx) and screenshot is None and not exit_when_ready,
         )
     )
 
@@ -76,4 +90,4 @@ def demo(
     if not headless:
         from bwvtool.store import open_workspace
 
-        sys.exit(_run_app(open_workspace(report.db), settings.user))
+        sys.exit(_run_app(open_workspace(report.db), settings.user, choose_user=_should_ask_user(ctx)))

@@ -221,3 +221,37 @@ def test_bad_events_are_refused():
         CodedEvent("a", "ann", "t", "x", "officer", -1)
     with pytest.raises(UsageError, match="duration"):
         Clip("a", 0)
+
+
+def test_pooled_kappa_over_tracks_shares_the_none_category():
+    """All tracks together: sklearn's kappa over the concatenated bin labels, where "none" is one label."""
+    rng = np.random.default_rng(5)
+    clips = [Clip(f"P{i}", duration_ms=60_000, coders=("ann", "bob")) for i in range(6)]
+    events, labels = [], {"ann": [], "bob": []}
+    for clip in clips:
+        for track, codes in (("speech", ("command", "reason")), ("body", ("calm", "tense"))):
+            bins = {coder: ["none"] * 60 for coder in ("ann", "bob")}
+            for start in range(0, 60, 10):
+                code = str(rng.choice(codes))
+                for coder in ("ann", "bob"):
+                    if coder == "bob" and rng.random() < 0.3:
+                        continue  # bob misses some
+                    events.append(
+                        CodedEvent(
+                            clip.clip_id,
+                            coder,
+                            track,
+                            code,
+                            "officer_1",
+                            onset_ms=start * 1000,
+                            offset_ms=(start + 5) * 1000,
+                        )
+                    )
+                    bins[coder][start : start + 5] = [f"{track}:{code}"] * 5
+            for coder in ("ann", "bob"):
+                labels[coder] += bins[coder]
+    report = reliability_report(clips, events, {}, n_boot=50)
+    (pooled,) = report["time_sliced_all_tracks"]
+    assert pooled["kappa"]["value"] == pytest.approx(
+        cohen_kappa_score(labels["ann"], labels["bob"]), abs=1e-9
+    )

@@ -169,3 +169,24 @@ def test_whole_review_form_with_the_keyboard_alone(qtbot, desk):
     assert stored is not None and stored.status == "complete"
     qtbot.keyClick(desk.review, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert desk.side.currentWidget() is desk.palette
+
+
+def test_a_file_that_fails_its_sha256_blocks_coding(qtbot, desk_ws, tmp_path):
+    """The catalogue says one SHA-256, the file has another: a banner, and codes are refused."""
+    from bwvtool.ui.desk.desk import CodingDesk
+
+    (tmp_path / "cat2.csv").write_text(
+        "clip_id,recorded_at,duration_s,officer_ref,borough,media_path,sha256\n"
+        f"S3,2026-11-02T12:00:00Z,24,PC7,Lambeth,clip.mp4,{'ab' * 32}\n"
+    )
+    import_catalogue(desk_ws, tmp_path / "cat2.csv", actor="test")
+    widget = CodingDesk(desk_ws, "alice")
+    qtbot.addWidget(widget)
+    widget.show()
+    with qtbot.waitSignal(widget.player.integrityFailed, timeout=20_000):
+        widget.open_clip("S3")
+    qtbot.waitUntil(lambda: widget.player.current_frame()[0] >= 0, timeout=10_000)
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_C)
+    assert event_rows.for_clip(desk_ws.conn, "S3") == []
+    assert widget.player.view.banner and "sha" in widget.player.view.banner.lower()

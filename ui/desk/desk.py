@@ -73,6 +73,15 @@ class CodingDesk(QWidget):
         self.queue = QListWidget()
         self.queue.setObjectName("queue")
         self.queue_title = QLabel()
+        self.queue_filter = QComboBox()
+        for label, status in (
+            ("All my clips", None),
+            ("Not started", "not_started"),
+            ("In progress", "in_progress"),
+            ("Complete", "complete"),
+            ("Flagged", "flagged"),
+        ):
+            self.queue_filter.addItem(label, status)
         self.codebook_choice = QComboBox()
         for stored in codebook_rows.list_codebooks(self.ws.conn):
             self.codebook_choice.addItem(f"{stored.title} v{stored.version}", stored.id)
@@ -100,6 +109,7 @@ class CodingDesk(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 4, 8)
         left_layout.addWidget(self.queue_title)
+        left_layout.addWidget(self.queue_filter)
         left_layout.addWidget(self.queue, 1)
         left_layout.addWidget(QLabel("Codebook"))
         left_layout.addWidget(self.codebook_choice)
@@ -173,15 +183,17 @@ class CodingDesk(QWidget):
         self.review.failed.connect(self.status)
         self.review.completed.connect(self.reload_queue)
         self.codebook_choice.currentIndexChanged.connect(self._codebook_changed)
+        self.queue_filter.currentIndexChanged.connect(self.reload_queue)
 
     # -- queue ------------------------------------------------------------------------------------------------
     def reload_queue(self) -> None:
-        items = queue_rows.for_coder(self.ws.conn, self.user)
+        everything = queue_rows.for_coder(self.ws.conn, self.user)
+        wanted = self.queue_filter.currentData()
+        items = [item for item in everything if wanted is None or item.status == wanted]
         current = self.clip_id
         self.queue.clear()
-        done = 0
+        done = sum(item.status == "complete" for item in everything)
         for item in items:
-            done += item.status == "complete"
             role = " · 2nd coder" if item.role == "reliability" else ""
             entry = QListWidgetItem(
                 f"{STATUS_ICON[item.status]}  {item.clip_id}\n     {item.recorded_at[:16].replace('T', ' ')}"
@@ -192,7 +204,7 @@ class CodingDesk(QWidget):
             self.queue.addItem(entry)
             if item.clip_id == current:
                 self.queue.setCurrentItem(entry)
-        self.queue_title.setText(f"<b>{self.user}</b> — {done} of {len(items)} reviewed")
+        self.queue_title.setText(f"<b>{self.user}</b> — {done} of {len(everything)} reviewed")
 
     def open_neighbour(self, step: int) -> None:
         row = self.queue.currentRow() + step

@@ -1,0 +1,28 @@
+"""Who is coding: chosen when the app starts (unless given with --user or $BWVTOOL_USER) and stamped on every
+event, review and audit row from then on."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QInputDialog, QWidget
+
+from bwvtool.store import Workspace
+from bwvtool.store import queue as queue_rows
+
+
+def choose_identity(workspace: Workspace, default: str, parent: QWidget | None = None) -> str | None:
+    """Ask for the coder's name, offering the coders who have work in this workspace; None if cancelled."""
+    coders = queue_rows.coders_with_work(workspace.conn)
+    names = [name for name, _n, _done in coders]
+    if default not in names:
+        names.insert(0, default)
+    summary = ", ".join(f"{name} ({done}/{n} done)" for name, n, done in coders) or "no assignments yet"
+    name, ok = QInputDialog.getItem(
+        parent,
+        "Who is coding?",
+        f"Your name is stamped on everything you code.\nCoders here: {summary}",
+        names,
+        0,
+        True,
+    )
+    name = name.strip()
+    return name if ok and name else None
