@@ -127,6 +127,21 @@ class MainWindow(QMainWindow):
 
         self.samples = SamplesPage(self.workspace, self.user)
         self.pages.addTab(self.samples, "Samples")
+        # Debriefs and the weekly picture load when first shown and follow the window's current workspace.
+        from bwvtool.ui.dashboard import DashboardPage
+        from bwvtool.ui.debrief import DebriefPage
+
+        self.debrief = DebriefPage(lambda: self.workspace, self.user)
+        self.dashboard = DashboardPage(lambda: self.workspace)
+        for page, title in ((self.debrief, "Debrief"), (self.dashboard, "Dashboard")):
+            self.pages.addTab(page, title)
+            page.status.connect(self._show_saved)
+        # Reliability and the sequences heat map: lists the samples when first shown.
+        from bwvtool.ui.analysis import AnalysisPage
+
+        self.analysis = AnalysisPage(lambda: self.workspace)
+        self.add_page(self.analysis, "Analysis")
+        self.analysis.status.connect(self._show_saved)
         self.pages.currentChanged.connect(self._page_changed)
         self.setCentralWidget(self.pages)
 

@@ -9,15 +9,15 @@ import sys
 from datetime import date
 
 import pytest
-from bwvtool.ui.columns import Col
-from bwvtool.ui.filter_bar import TEXT_DEBOUNCE_MS
-from bwvtool.ui.main_window import MainWindow
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from bwvtool.demo import build_demo
 from bwvtool.store import audit, browse, open_workspace
 from bwvtool.store.browse import PAGE_SIZE, ClipFilter, ClipSort
+from bwvtool.ui.columns import Col
+from bwvtool.ui.filter_bar import TEXT_DEBOUNCE_MS
+from bwvtool.ui.main_window import MainWindow
 
 CLIPS = 1_500
 

@@ -1,0 +1,81 @@
+"""The demo's review work: samples, coded encounters on real frames, completed reviews; a supervisor can debrief
+a featured clip and see the weekly picture."""
+
+from __future__ import annotations
+
+import pytest
+
+from bwvtool import debrief
+from bwvtool.demo import build_demo
+from bwvtool.demo.coded import CODERS, code_demo, weekly_plan_text
+from bwvtool.media.probe import frame_times
+from bwvtool.report import weekly_report
+from bwvtool.sampling import load_plan
+from bwvtool.store import audit, open_workspace
+from bwvtool.store import events as event_rows
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    report = build_demo(tmp_path_factory.mktemp("demo") / "d", clips=900, actor="tester")
+    return report.db
+
+
+def test_demo_draws_samples_and_completes_reviews(demo_db):
+    with open_workspace(demo_db) as ws:
+        marker = audit.recent(ws.conn, 1, entity="demo_coding")[0]["detail"]
+        names = [row[0] for row in ws.conn.execute("SELECT name FROM samples")]
+        coders = {row[0] for row in ws.conn.execute("SELECT DISTINCT k.name FROM assignments a JOIN coders k"
+                                                        " ON k.id = a.coder_id")}  # fmt: skip
+        outcomes = dict(ws.conn.execute("SELECT json_extract(answers, '$.outcome'), count(*) FROM clip_reviews"
+                                        " WHERE status = 'complete' GROUP BY 1").fetchall())  # fmt: skip
+        drafts = ws.conn.execute("SELECT count(*) FROM clip_reviews WHERE status = 'draft'").fetchone()[0]
+        queue = dict(ws.conn.execute("SELECT status, count(*) FROM assignments GROUP BY status").fetchall())
+        reviewed = ws.conn.execute(
+            "SELECT count(*) FROM assignments a JOIN clip_reviews r ON r.clip_id = a.clip_id"
+            " AND r.coder_id = a.coder_id AND r.status = 'complete'"
+        ).fetchone()[0]
+        assert ws.verify_audit().ok and not ws.integrity_check()
+    assert any(n.startswith("PIOSS weekly (demo)") for n in names) and any(
+        n.startswith("S&S research") for n in names
+    )
+    assert coders == set(CODERS)
+    assert marker["reviews"] > 100 and marker["unreviewed_incidents"] > 0 and drafts == marker["drafts"] > 0
+    assert queue["complete"] == reviewed and queue["in_progress"] >= drafts and queue["not_started"] > 0
+    with_outcome = sum(n for k, n in outcomes.items() if k)
+    assert 0.04 < outcomes["support_offered"] / with_outcome < 0.2  # about 10%, as published for PIOSS
+    assert load_plan(weekly_plan_text()).name == "PIOSS weekly (demo)"
+
+
+def test_featured_clips_are_coded_at_exact_frames_with_stars_and_causes(demo_db):
+    with open_workspace(demo_db) as ws:
+        featured = audit.recent(ws.conn, 1, entity="demo_coding")[0]["detail"]["coded_with_video"]
+        assert len(featured) == 4
+        for clip_id in featured:
+            events = event_rows.for_clip(ws.conn, clip_id)
+            path = ws.conn.execute("SELECT media_path FROM clips WHERE clip_id = ?", (clip_id,)).fetchone()[0]
+            times = frame_times(path)
+            assert len(events) >= 10
+            assert all(times.index_at(e.onset_ms) == e.onset_frame for e in events)
+            assert (
+                any(e.starred for e in events)
+                and any(e.caused_by for e in events)
+                and any(e.note for e in events)
+            )
+            note = debrief.build_note(ws, clip_id, stills=False) if _one_review(ws, clip_id) else None
+            if note is not None:
+                assert note.moments and note.narrative["summary"]
+
+
+def _one_review(ws, clip_id: str) -> bool:
+    return ws.conn.execute("SELECT count(*) FROM clip_reviews WHERE clip_id = ? AND status = 'complete'",
+                           (clip_id,)).fetchone()[0] == 1  # fmt: skip
+
+
+def test_the_supervisor_sees_a_weekly_picture_and_the_demo_is_coded_once(demo_db):
+    with open_workspace(demo_db) as ws:
+        report = weekly_report(ws)
+        assert sum(p.reviewed for p in report.trend) > 50 and report.code_totals
+        before = ws.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        assert code_demo(ws, actor="tester").skipped
+        assert ws.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before

@@ -1,0 +1,64 @@
+"""The Dashboard tab shows the core's weekly figures: tiles and Qt Charts, checked on the hand-computed fixture."""
+
+from __future__ import annotations
+
+import pytest
+
+from bwvtool.ui.dashboard import DashboardPage
+from tests.core.test_weekly import build_weekly_fixture
+
+
+@pytest.fixture
+def page(workspace, tmp_path, qtbot):
+    build_weekly_fixture(workspace, tmp_path)
+    widget = DashboardPage(lambda: workspace)
+    qtbot.addWidget(widget)
+    widget.resize(1500, 900)
+    widget.show()  # the newest week with sampled incidents: 2026-W10
+    qtbot.waitUntil(lambda: widget.report is not None, timeout=5_000)
+    return widget
+
+
+def _bar_values(view) -> dict[str, list[float]]:
+    series = view.chart().series()[0]
+    return {bar.label(): [bar.at(i) for i in range(bar.count())] for bar in series.barSets()}
+
+
+def test_tiles_show_the_weeks_figures(page):
+    assert page.report.week == "2026-W10" and page.week.currentText().startswith("2026-W10")
+    values = {name: tile.value.text() for name, tile in page.tiles.items()}
+    assert values == {"reviewed": "4", "sampled": "5", "backlog": "3", "retention": "2", "support": "28.6%"}
+    assert "below the 150–200 target" in page.tiles["reviewed"].caption.text()
+    assert "2 of 7 reviews, 95% CI 8.2%–64.1%" in page.tiles["support"].caption.text()
+    assert "1 already past" in page.tiles["retention"].caption.text()
+    assert [page.retention.item(r, 0).text() for r in range(page.retention.rowCount())] == ["C2", "J1"]
+
+
+def test_charts_plot_the_core_figures(page):
+    assert _bar_values(page.views["programmes"]) == {
+        "In the catalogue": [1, 1, 1, 1, 2, 2],
+        "Sampled": [1, 1, 1, 1, 1, 1],
+        "Reviewed": [1, 1, 0, 0, 2, 1],
+    }
+    trend = _bar_values(page.views["trend"])
+    assert trend["Reviewed"] == [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 4] and trend["Sampled"][-1] == 5
+    support = page.views["support"].chart()
+    share = next(s for s in support.series() if s.name() == "Support offered")
+    points = [(p.x(), round(p.y(), 2)) for p in share.points()]
+    assert points == [(2, 0.0), (10, 100.0), (11, round(200 / 7, 2))]  # weeks without reviews have no point
+    themes = _bar_values(page.views["themes"])["Reviews"]
+    assert sorted(themes, reverse=True)[:3] == [1, 1, 1] and sum(themes) == 3
+    boroughs = _bar_values(page.views["boroughs"])
+    assert boroughs["Command"] == [1, 0, 1, 2]  # Westminster, Brent, Croydon, Lambeth (bottom to top)
+    assert boroughs["Reason given"] == [0, 1, 1, 0] and boroughs["Irritant spray"] == [0, 0, 0, 1]
+
+
+def test_week_navigation_and_export(page, tmp_path):
+    page.previous.click()
+    assert page.report.week == "2026-W09"
+    assert (page.report.sampled, page.report.reviewed) == (2, 1)
+    assert page.tiles["reviewed"].value.text() == "1"
+    page.next.click()
+    assert page.report.week == "2026-W10" and not page.next.isEnabled()
+    out = page.export_html(tmp_path / "weekly.html")
+    assert "Weekly picture 2026-W10" in out.read_text(encoding="utf-8")
