@@ -21,6 +21,7 @@ from bwvtool.catalogue.readers import Reject, copy_records, detect_format, finge
 from bwvtool.catalogue.rows import COLUMNS, NORMALISED_FIELDS, Normaliser, Problem, RowError
 from bwvtool.errors import StoreError, UsageError
 from bwvtool.store import catalogue as store
+from bwvtool.store import snapshot
 from bwvtool.store.workspace import Transaction, Workspace
 
 CHUNK_ROWS = 20_000  # rows per executemany: big enough to amortise, small enough to keep memory flat
@@ -176,6 +177,7 @@ def import_catalogue(
                     source, fmt, reader.header_lines, report.rejects, rejects_file
                 )
             store.finish_import(tx, import_id, report.counts(), report.rejects_path)
+            snapshot.refresh(tx.conn)  # so the next draw reads the new catalogue as packed columns at once
             report.elapsed_s = time.perf_counter() - started
             tx.audit("catalogue.import", "catalogue_import", str(import_id), _audit_detail(report))
     finally:

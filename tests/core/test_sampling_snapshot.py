@@ -1,0 +1,345 @@
+"""The column snapshot: it reads exactly what a row scan of ``clips`` reads, draws from it give the same manifests
+byte for byte, and a stale snapshot is never used — whoever changed the clips, and even when they change while
+it is being rebuilt."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bwvtool import sampling
+from bwvtool.catalogue import vocab
+from bwvtool.catalogue.importer import import_catalogue
+from bwvtool.catalogue.synthetic import synthetic_rows, write_jsonl
+from bwvtool.sampling import columns, engine, fields
+from bwvtool.sampling import inputs as reading
+from bwvtool.store import catalogue as catalogue_store
+from bwvtool.store import open_workspace, samples, snapshot
+
+AS_OF = date(2021, 3, 10)
+START, END = datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 3, 31, tzinfo=UTC)
+ALL_FIELDS = list(snapshot.KINDS)
+CHOICES = {n: f.vocabulary or () for n, f in fields.FIELDS.items() if f.kind == fields.CHOICE}
+BOROUGH_PLAN = """\
+name: snapshot check
+unit: clip
+frame:
+  where: {field: borough, op: equals, value: Camden}
+design:
+  sample: {method: simple, n: 5}
+"""
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory):
+    """A 1,500-clip synthetic catalogue (Jan–Mar 2021), imported once; each test gets its own copy."""
+    folder = tmp_path_factory.mktemp("snapshot")
+    source = folder / "catalogue.jsonl"
+    write_jsonl(source, synthetic_rows(1500, seed=11, start=START, end=END))
+    with open_workspace(folder / "base.sqlite", create=True) as ws:
+        import_catalogue(ws, source, actor="setup")
+    return folder / "base.sqlite"
+
+
+@pytest.fixture
+def ws(catalogue, tmp_path):
+    path = tmp_path / "ws.sqlite"
+    shutil.copy(catalogue, path)
+    workspace = open_workspace(path)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def snapshot_only(monkeypatch):
+    """Every read through the snapshot, even a plan's small date window."""
+    monkeypatch.setattr(samples, "SMALL_WINDOW_CLIPS", 0)
+
+
+def _via_scan(conn, names, start=None, end=None) -> columns.Columns:
+    names = list(dict.fromkeys([*fields.BASE_COLUMNS, *names]))
+    vocabularies = {n: CHOICES[n] for n in names if n in CHOICES}
+    return columns.build(
+        samples.scan_columns(conn, names, start, end, vocabularies=vocabularies), choice_codes=True
+    )
+
+
+def _via_snapshot(conn, names, start=None, end=None) -> columns.Columns:
+    names = list(dict.fromkeys([*fields.BASE_COLUMNS, *names]))
+    vocabularies = {n: CHOICES[n] for n in names if n in CHOICES}
+    return columns.build(snapshot.load(conn, names, start, end, vocabularies=vocabularies), choice_codes=True)
+
+
+def _by_clip(cols: columns.Columns) -> dict[str, list]:
+    """Every field of every clip as plain values, rows ordered by clip id (the two routes order rows differently)."""
+    order = np.argsort(cols.clip_id.astype(str), kind="stable")
+    out = {
+        "clip_id": cols.clip_id.astype(str)[order].tolist(),
+        "incident_id": cols.incident_id.astype(str)[order].tolist(),
+        "recorded_ts": cols.recorded_ts[order].tolist(),
+        "duration_s": cols.duration_s[order].tolist(),
+    }
+    for name, values in {**cols.masks, **cols.flags}.items():
+        out[name] = values[order].tolist()
+    for name, values in cols.numbers.items():
+        out[name] = [None if np.isnan(v) else v for v in values[order].tolist()]
+    for name, coded in cols.coded.items():
+        out[name] = [coded.categories[c] if c >= 0 else None for c in coded.codes[order].tolist()]
+        out[f"{name} categories"] = coded.categories
+    return out
+
+
+def _current_fields(ws) -> set[str]:
+    """The fields the snapshot holds at the catalogue's current generation."""
+    sql = "SELECT field FROM column_snapshot WHERE generation = ?"
+    return {row[0] for row in ws.conn.execute(sql, (snapshot.generation(ws.conn),))}
+
+
+def _edit_clip(ws, clip_id: str, **changes) -> None:
+    with ws.transaction("tester") as tx:
+        catalogue_store.update_clip(tx, clip_id, changes)
+
+
+# -- same values as a row scan --------------------------------------------------------------------------------------
+
+
+def test_the_import_leaves_a_current_snapshot_that_reads_like_a_row_scan(ws):
+    assert snapshot.is_current(ws.conn)
+    assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
+    start, end = (int(datetime(2021, 2, d, tzinfo=UTC).timestamp()) for d in (1, 8))
+    week = _via_snapshot(ws.conn, ALL_FIELDS, start, end)
+    assert 0 < week.size < 1500
+    assert _by_clip(week) == _by_clip(_via_scan(ws.conn, ALL_FIELDS, start, end))
+    assert np.all(np.diff(week.recorded_ts) >= 0)  # kept in recording order, so a window is a slice
+
+
+_TEXTS = st.sampled_from(
+    [None, "", "Camden", "camden", "Ünïcode ✓", "x\ny", "a\x00b", "ÿ", "\U0001f600", " "]
+)
+_IDS = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=6
+)
+
+
+def _choice(name: str):
+    return st.sampled_from([*CHOICES[name], None, "", "not in the vocabulary", "Ünï"])
+
+
+_ROW = st.fixed_dictionaries(
+    {
+        "incident_id": st.sampled_from(["I1", "I2", "Ï3", "I\n4"]),
+        "recorded_ts": st.integers(1_600_000_000, 1_600_000_005),  # many ties
+        "duration_s": st.floats(min_value=1e-9, max_value=1e6, allow_nan=False, allow_infinity=False),
+        "sources_mask": st.integers(0, 2**40),
+        "uof_mask": st.integers(0, 2**20),
+        "assault_mask": st.integers(0, 300),
+        "mtip": st.sampled_from([None, 0, 1, 7]),
+        "retention_until": st.sampled_from(
+            [None, "", "2021-02-01", "2021-02-30", "garbage", "2021-01-01T10:00:00Z", "2021-01-01 10:00:00"]
+        ),
+        "media_path": st.sampled_from([None, "", "/v/a.mp4"]),
+        "officer_ref": _TEXTS.map(lambda v: v or "PC1"),  # NOT NULL columns
+        "borough": _TEXTS.map(lambda v: "" if v is None else v),
+        "bcu": _TEXTS,
+        "camera_id": _TEXTS,
+        **{name: _choice(name) for name in CHOICES},
+        "media_status": _choice("media_status").map(lambda v: "unchecked" if v is None else v),  # NOT NULL
+    }
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_IDS, _ROW), max_size=25, unique_by=lambda r: r[0]))
+def test_odd_values_read_the_same_through_the_snapshot(workspace, rows):
+    """NULLs, empty text, values outside a vocabulary, any Unicode (newlines, NULs, 0xFF), ties, big masks,
+    unparseable dates: the snapshot gives what the row scan gives. Each example replaces the clips, so this also
+    shows the snapshot following every change."""
+    with workspace.transaction("tester") as tx:
+        tx.execute("DELETE FROM clips")
+        tx.executemany(
+            "INSERT OR IGNORE INTO incidents (incident_id, created_at) VALUES (?, ?)",
+            [(r["incident_id"], tx.at) for _, r in rows],
+        )
+        for clip_id, row in rows:
+            names = ["clip_id", *row, "recorded_at", "row_hash", "created_at", "updated_at"]
+            values = [clip_id, *row.values(), "2021-01-01T00:00:00Z", "h", tx.at, tx.at]
+            sql = f"INSERT INTO clips ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+            tx.execute(sql, values)
+    assert not snapshot.is_current(workspace.conn)
+    assert _by_clip(_via_snapshot(workspace.conn, ALL_FIELDS)) == _by_clip(
+        _via_scan(workspace.conn, ALL_FIELDS)
+    )
+    assert snapshot.is_current(workspace.conn)
+    window = (1_600_000_001, 1_600_000_004)
+    assert _by_clip(_via_snapshot(workspace.conn, ALL_FIELDS, *window)) == _by_clip(
+        _via_scan(workspace.conn, ALL_FIELDS, *window)
+    )
+
+
+def test_an_empty_catalogue_previews_and_reads(workspace):
+    cols = _via_snapshot(workspace.conn, ALL_FIELDS)
+    assert cols.size == 0 and cols.coded["borough"].categories == []
+    assert sampling.preview(workspace, BOROUGH_PLAN, AS_OF)["frame_size"] == 0
+
+
+# -- same draws ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("plan_name", ["pioss_weekly", "ss_research_study", "supervisor_dip"])
+def test_draws_from_the_snapshot_match_draws_from_a_row_scan_byte_for_byte(ws, snapshot_only, plan_name):
+    plan = sampling.load_plan(plan_name)
+    inputs = reading.gather_inputs(ws, plan, AS_OF, reading.resolve_lists(plan))
+    names = list(fields.BASE_COLUMNS) + columns.needed_fields(plan)
+    bounds = (inputs.window.start_ts, inputs.window.end_ts) if inputs.window else (None, None)
+    for seed in (1, 2):
+        from_scan = engine.compute(plan, _via_scan(ws.conn, names, *bounds), inputs, seed)
+        from_snapshot = engine.compute(plan, reading.load_columns(ws, plan, inputs.window), inputs, seed)
+        assert from_scan.layout.frame.size > 0
+        assert from_snapshot.manifest_sha256 == from_scan.manifest_sha256
+
+
+# -- never stale ----------------------------------------------------------------------------------------------------
+
+
+def test_a_changed_clip_is_seen_by_the_next_draw_and_verify(ws, tmp_path):
+    first = sampling.draw(ws, BOROUGH_PLAN, seed=3, as_of=AS_OF)
+    assert sampling.verify(ws, first)["status"] == "identical"
+    frame_then = sampling.get_sample(ws, first)["frame_size"]
+    # A catalogue re-import moves one clip into Camden: the import path, as users change clips.
+    clip = ws.conn.execute("SELECT clip_id FROM clips WHERE borough <> 'Camden' LIMIT 1").fetchone()[0]
+    row = next(r for r in synthetic_rows(1500, seed=11, start=START, end=END) if r["clip_id"] == clip)
+    changed = tmp_path / "changed.jsonl"
+    write_jsonl(changed, [row | {"borough": "Camden"}])
+    assert import_catalogue(ws, changed, actor="tester").updated == 1
+    assert snapshot.is_current(ws.conn)  # the import refreshed it
+    result = sampling.verify(ws, first)
+    assert result["status"] == "catalogue_changed"
+    assert result["frame_now"]["size"] == frame_then + 1
+    second = sampling.draw(ws, BOROUGH_PLAN, seed=3, as_of=AS_OF)
+    assert sampling.get_sample(ws, second)["frame_size"] == frame_then + 1
+    assert sampling.verify(ws, second)["status"] == "identical"
+
+
+@pytest.mark.parametrize("change", ["update", "insert", "delete"])
+def test_writes_from_outside_bwvtool_invalidate_the_snapshot(ws, change):
+    before = sampling.preview(ws, BOROUGH_PLAN, AS_OF)["frame_size"]
+    outside = sqlite3.connect(ws.path)  # another program: no bwvtool code runs
+    clip, incident = outside.execute(
+        "SELECT clip_id, incident_id FROM clips WHERE borough = 'Camden' AND media_status = 'unchecked' LIMIT 1"
+    ).fetchone()
+    if change == "update":
+        outside.execute("UPDATE clips SET borough = 'Barnet' WHERE clip_id = ?", (clip,))
+    elif change == "delete":
+        outside.execute("DELETE FROM clips WHERE clip_id = ?", (clip,))
+    else:
+        columns_ = [r[1] for r in outside.execute("PRAGMA table_info(clips)")]
+        copied = ", ".join("'NEW1'" if c == "clip_id" else c for c in columns_)
+        outside.execute(
+            f"INSERT INTO clips ({', '.join(columns_)}) SELECT {copied} FROM clips WHERE clip_id = ?", (clip,)
+        )
+    outside.commit()
+    outside.close()
+    assert not snapshot.is_current(ws.conn)
+    after = sampling.preview(ws, BOROUGH_PLAN, AS_OF)["frame_size"]
+    assert after == before + (1 if change == "insert" else -1)
+    assert _current_fields(ws) == {*fields.BASE_COLUMNS, "borough"}  # rebuilt: what the preview read
+    assert incident  # the incident row stays (clips refer to it)
+
+
+def test_the_generation_moves_once_per_batch_of_changes(ws):
+    at = snapshot.generation(ws.conn)
+    clips = [r[0] for r in ws.conn.execute("SELECT clip_id FROM clips LIMIT 3")]
+    for clip in clips:
+        _edit_clip(ws, clip, notes="edited")
+    assert snapshot.generation(ws.conn) == at + 1  # only the first change after the stamp writes the state
+    assert not snapshot.is_current(ws.conn)
+    assert snapshot.refresh(ws.conn) and snapshot.is_current(ws.conn)
+    assert not snapshot.refresh(ws.conn)
+    _edit_clip(ws, clips[0], notes="again")
+    assert snapshot.generation(ws.conn) == at + 2
+
+
+def test_only_the_fields_a_draw_reads_are_rebuilt_and_they_line_up(ws):
+    _edit_clip(ws, ws.conn.execute("SELECT clip_id FROM clips LIMIT 1").fetchone()[0], notes="x")
+    _via_snapshot(ws.conn, ["clip_id", "borough"])
+    assert _current_fields(ws) == {*fields.BASE_COLUMNS, "borough"}
+    # Fields built later, by another scan, line up row for row with those built before.
+    assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
+    assert snapshot.is_current(ws.conn)
+
+
+def test_a_change_committed_during_a_rebuild_is_not_missed(ws, monkeypatch):
+    clip = ws.conn.execute("SELECT clip_id FROM clips WHERE borough <> 'Camden' LIMIT 1").fetchone()[0]
+    _edit_clip(ws, clip, notes="x")
+    build = snapshot._build
+
+    def build_then_someone_writes(conn, names):
+        built = build(conn, names)  # inside the rebuild's read transaction
+        other = sqlite3.connect(ws.path)
+        other.execute("UPDATE clips SET borough = 'Camden' WHERE clip_id = ?", (clip,))
+        other.commit()
+        other.close()
+        return built
+
+    monkeypatch.setattr(snapshot, "_build", build_then_someone_writes)
+    stale = _via_snapshot(ws.conn, ["clip_id", "borough"])
+    monkeypatch.undo()
+    assert _borough_of(stale, clip) != "Camden"  # read before the write: right for its moment
+    assert not snapshot.is_current(ws.conn)
+    assert _borough_of(_via_snapshot(ws.conn, ["clip_id", "borough"]), clip) == "Camden"
+
+
+def _borough_of(cols: columns.Columns, clip: str) -> str:
+    coded = cols.coded["borough"]
+    return coded.categories[coded.codes[cols.clip_id.tolist().index(clip)]]
+
+
+def test_a_reader_that_cannot_write_still_reads_right_and_stores_nothing(ws, monkeypatch):
+    monkeypatch.setattr(snapshot, "_BUSY_MS", 20)
+    clip = ws.conn.execute("SELECT clip_id FROM clips WHERE borough <> 'Camden' LIMIT 1").fetchone()[0]
+    _edit_clip(ws, clip, borough="Camden")
+    writer = sqlite3.connect(ws.path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        assert _borough_of(_via_snapshot(ws.conn, ["clip_id", "borough"]), clip) == "Camden"
+        assert not snapshot.is_current(ws.conn)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert _borough_of(_via_snapshot(ws.conn, ["clip_id", "borough"]), clip) == "Camden"
+    assert ws.conn.execute("SELECT count(*) FROM column_snapshot WHERE field = 'borough'").fetchone()[0] == 1
+
+
+def test_a_draw_that_fails_leaves_no_snapshot_half_written(ws):
+    """The rebuild runs inside the draw's transaction, so a refused plan rolls it back with everything else."""
+    _edit_clip(ws, ws.conn.execute("SELECT clip_id FROM clips LIMIT 1").fetchone()[0], notes="x")
+    impossible = (
+        "name: too many\nunit: clip\ndesign:\n  sample:\n    method: stratified\n    n: 10\n"
+        "    strata: [borough]\n    allocation: minimum\n    per_stratum: 5\n"
+    )
+    with pytest.raises(sampling.PlanError, match="minimum 5 per stratum"):
+        sampling.draw(ws, impossible, seed=1, as_of=AS_OF)
+    assert not snapshot.is_current(ws.conn)
+    old_rows = ws.conn.execute("SELECT count(*) FROM column_snapshot").fetchone()[0]
+    assert old_rows == len(ALL_FIELDS)
+    assert sampling.list_samples(ws) == []
+    assert sampling.preview(ws, BOROUGH_PLAN, AS_OF)["frame_size"] > 0
+
+
+def test_rows_of_another_layout_are_ignored_and_rebuilt(ws):
+    ws.conn.execute("UPDATE column_snapshot SET format = format + 1, data = x'00'")
+    assert not snapshot.is_current(ws.conn)
+    assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
+    assert snapshot.is_current(ws.conn)
+
+
+def test_the_store_knows_how_to_keep_every_plan_field():
+    assert set(snapshot.KINDS) == set(samples.COLUMN_SQL)
+    assert set(snapshot.KINDS) - {"recorded_ts"} <= set(fields.FIELDS)
+    assert vocab.CHOICE_FIELDS.keys() <= CHOICES.keys()
