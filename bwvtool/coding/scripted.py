@@ -82,7 +82,7 @@ def add_event(
     who = actor or (
         "third_party" if definition.default_actor == "third_party" else f"{definition.default_actor}_1"
     )
-    running = session.open_state(spec.track, who) if spec.is_state else None
+    running = session.open_state(spec.track, who, code) if spec.is_state else None
     if running is not None and running.code == code:
         raise UsageError(
             f"a {code} state is still running for {who} (event {running.id}); end it in the app first"

@@ -78,7 +78,8 @@ class CodingSession:
         self._started = False  # the clip's assignment moves to in progress with the first edit
         self._events: dict[int, Event] = {}
         self._order: list[tuple[int, int]] = []  # (onset_ms, id), sorted
-        self._open: dict[tuple[str, str], int] = {}  # (track, actor) -> id of the state still running
+        # Running states: key (track, actor) in exclusive tracks, (track, actor, code) where states may overlap.
+        self._open: dict[tuple[str, ...], int] = {}
         self._added_id: int | None = None
         for event in event_rows.for_clip(ws.conn, clip_id, self.coder_id):
             self._remember(event)
@@ -106,10 +107,16 @@ class CodingSession:
     def at_row(self, row: int) -> Event:
         return self._events[self._order[row][1]]
 
-    def open_state(self, track: str, actor: str) -> Event | None:
-        """The state still running in ``track`` for ``actor``, if any."""
+    def open_state(self, track: str, actor: str, code: str | None = None) -> Event | None:
+        """The state still running in ``track`` for ``actor`` (of ``code``, in a track whose states overlap)."""
         event_id = self._open.get((track, actor))
+        if event_id is None and code is not None:
+            event_id = self._open.get((track, actor, code))
         return None if event_id is None else self._events[event_id]
+
+    def _open_key(self, event: Event) -> tuple[str, ...]:
+        spec = self.codes.spec(event.code)
+        return (event.track, event.actor) if spec.exclusive else (event.track, event.actor, event.code)
 
     def running(self) -> list[Event]:
         """States still running (no end yet)."""
@@ -161,7 +168,7 @@ class CodingSession:
             new = new.with_changes(offset_ms=None, offset_frame=None)
             self.execute(AddEvent(new, label=f"add {code}"))
             return self._last_added()
-        running = self.open_state(spec.track, actor)
+        running = self.open_state(spec.track, actor, code)
         if running is not None and running.code == code:
             self._check_end(running, at_ms)
             self.execute(self._end(running, at_ms, at_frame))
@@ -274,14 +281,15 @@ class CodingSession:
         self._events[event.id] = event
         bisect.insort(self._order, (event.onset_ms, event.id))
         if event.offset_ms is None and self.codes.spec(event.code).is_state:
-            self._open[(event.track, event.actor)] = event.id
+            self._open[self._open_key(event)] = event.id
 
     def _forget(self, event_id: int) -> None:
         event = self._events.pop(event_id)
         index = bisect.bisect_left(self._order, (event.onset_ms, event_id))
         del self._order[index]
-        if self._open.get((event.track, event.actor)) == event_id:
-            del self._open[(event.track, event.actor)]
+        key = self._open_key(event)
+        if self._open.get(key) == event_id:
+            del self._open[key]
 
     def _notify(self, kind: str, event: Event | None) -> None:
         for listener in self._listeners:

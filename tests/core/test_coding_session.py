@@ -13,6 +13,8 @@ SPECS = {
     "reason": CodeSpec("reason", "officer_language", is_state=False, exclusive=False),
     "calm": CodeSpec("calm", "subject_behaviour", is_state=True, exclusive=True),
     "verbal_resist": CodeSpec("verbal_resist", "subject_behaviour", is_state=True, exclusive=True),
+    "handcuffed": CodeSpec("handcuffed", "force", is_state=True, exclusive=False),
+    "restraint": CodeSpec("restraint", "force", is_state=True, exclusive=False),
 }
 
 
@@ -102,3 +104,16 @@ def test_reopening_a_session_restores_events_and_running_states(session):
     assert again.open_state("subject_behaviour", "subject_1") is not None
     assert again.neighbour(0, +1).code == "command"
     assert again.neighbour(300, -1).code == "calm"
+
+
+def test_states_of_an_overlapping_track_toggle_each_by_its_own_key(session):
+    session.code_key("handcuffed", at_ms=1000, at_frame=25, actor="officer_1")
+    session.code_key("restraint", at_ms=2000, at_frame=50, actor="officer_1")
+    session.code_key(
+        "restraint", at_ms=3000, at_frame=75, actor="officer_1"
+    )  # ends restraint, not a second one
+    session.code_key("handcuffed", at_ms=4000, at_frame=100, actor="officer_1")
+    assert [(e.code, e.onset_ms, e.offset_ms) for e in session.events] == [
+        ("handcuffed", 1000, 4000),
+        ("restraint", 2000, 3000),
+    ]

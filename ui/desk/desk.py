@@ -378,7 +378,7 @@ class CodingDesk(QWidget):
             self._guard(lambda: self.session.edit(event.id, caused_by=cause))
 
     def _ends_running(self, code: Code, actor: str) -> bool:
-        running = self.session.open_state(code.track, actor) if self.session else None
+        running = self.session.open_state(code.track, actor, code.id) if self.session else None
         return running is not None and running.code == code.id
 
     def _cause_for(self, code: Code, ms: int, actor: str) -> int | None:

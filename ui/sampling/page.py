@@ -57,7 +57,9 @@ class SamplesPage(QWidget):
         self.reload()
 
     def reload(self, select: int | None = None) -> None:
+        self.list.blockSignals(True)  # clearing must not show a sample of a workspace just closed
         self.list.clear()
+        self.list.blockSignals(False)
         for sample in sampling.list_samples(self.ws):
             item = QListWidgetItem(
                 f"#{sample['id']} {sample['name']}\n   {sample['units']:,} units · "
