@@ -22,8 +22,8 @@ def _busy_coding(ws, clip_id: str, coder: str) -> None:
     from bwvtool.media.probe import frame_times
     from bwvtool.store import catalogue
 
-    session = open_session(ws, clip_id, coder, "ss_language_behaviour")
-    if len(session):
+    session = open_session(ws, clip_id, coder, None)
+    if len(session) >= 60:
         return
     times = frame_times(catalogue.get_clip(ws.conn, clip_id)["media_path"])
     rng = random.Random(7)
@@ -65,6 +65,27 @@ def _busy_coding(ws, clip_id: str, coder: str) -> None:
     session.edit(starred.id, starred=True, note="Clear grounds given before the search")
 
 
+def _featured(ws) -> tuple[str, str]:
+    """A demo reviewer's S&S clip on the frame-coded sample video: the busiest such (coder, clip)."""
+    from bwvtool.coding.scripted import open_session
+    from bwvtool.errors import BwvError
+    from bwvtool.store import queue
+
+    best: tuple[int, str, str] | None = None
+    for coder, _n, _done in queue.coders_with_work(ws.conn):
+        for item in queue.for_coder(ws.conn, coder):
+            if not (item.media_path and "framecode_720p25" in item.media_path):
+                continue
+            try:
+                session = open_session(ws, item.clip_id, coder, "ss_language_behaviour")
+            except BwvError:
+                continue
+            if best is None or len(session) > best[0]:
+                best = (len(session), coder, item.clip_id)
+    assert best is not None, "the demo has no S&S clip on the sample video"
+    return best[1], best[2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/bwvtool-shots"))
@@ -79,22 +100,27 @@ def main() -> None:
 
     report = build_demo(args.dir, clips=5000)
     ws = open_workspace(report.db)
-    clip_id = ws.conn.execute(
-        "SELECT clip_id FROM clips WHERE media_path LIKE '%framecode_720p25%' ORDER BY recorded_at DESC LIMIT 1"
-    ).fetchone()[0]
-    _busy_coding(ws, clip_id, "s.okafor")
+    coder, clip_id = _featured(ws)
+    _busy_coding(ws, clip_id, coder)
 
     from bwvtool.ui.app import application
 
     app = application()
-    window = MainWindow(ws, "s.okafor")
+    window = MainWindow(ws, coder)
     window.resize(1600, 1000)
     window.show()
 
     def code_view() -> None:
         window.code_clip(clip_id)
-        window.desk.player.durationKnown.connect(lambda *_: window.desk.player.seek_frame(330))
-        QTimer.singleShot(2500, finish)
+        QTimer.singleShot(300, seek_when_ready)
+
+    def seek_when_ready() -> None:
+        player = window.desk.player
+        if player.current_frame()[0] < 0:
+            QTimer.singleShot(100, seek_when_ready)
+            return
+        player.seek_frame(330)
+        QTimer.singleShot(1500, finish)
 
     def finish() -> None:
         desk = window.desk

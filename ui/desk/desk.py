@@ -143,7 +143,7 @@ class CodingDesk(QWidget):
         outer.addWidget(work)
         outer.setStretchFactor(0, 0)
         outer.setStretchFactor(1, 1)
-        outer.setSizes([240, 1300])
+        outer.setSizes([270, 1300])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(outer)
@@ -227,6 +227,11 @@ class CodingDesk(QWidget):
         self.blocked = None
         self.clip_id = clip_id
         self.actors.clear()
+        for row in range(self.queue.count()):  # show where this clip is in the queue
+            if self.queue.item(row).data(Qt.ItemDataRole.UserRole) == clip_id:
+                self.queue.setCurrentRow(row)
+                self.queue.scrollToItem(self.queue.item(row))
+                break
         self.session = None
         with self.ws.transaction(self.user) as tx:
             coder_id = self.ws.coder_id(tx, self.user)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from bwvtool.coding.model import Event
@@ -19,7 +19,7 @@ from bwvtool.ui.timeline.geometry import LaneIndex, View, format_ms, ruler_step_
 
 RULER_H = 26
 LANE_H = 26
-LABEL_W = 170
+LABEL_W = 215
 EDGE_PX = 5
 DENSE_PX_PER_EVENT = (
     8  # fewer pixels than this per event on screen: paint coverage, shapes can't be told apart
@@ -236,6 +236,21 @@ class TimelineWidget(QWidget):
         self._paint_playhead(painter)
         painter.end()
 
+    def _lane_text(self, lane: Lane) -> str:
+        """The lane's label fitted to the label column: the track name is shortened, the actor kept whole."""
+        metrics = QFontMetrics(self._font)
+        room = LABEL_W - 16
+        if metrics.horizontalAdvance(lane.label) <= room:
+            return lane.label
+        track, sep, actor = lane.label.rpartition(" · ")
+        if not sep:
+            return metrics.elidedText(lane.label, Qt.TextElideMode.ElideRight, room)
+        tail = f" · {actor}"
+        return (
+            metrics.elidedText(track, Qt.TextElideMode.ElideRight, room - metrics.horizontalAdvance(tail))
+            + tail
+        )
+
     def _paint_lanes(self, painter: QPainter) -> None:
         for i, lane in enumerate(self.lanes):
             row = self._lane_rect(i)
@@ -243,7 +258,9 @@ class TimelineWidget(QWidget):
             painter.fillRect(QRectF(0, row.top() + 4, 4, LANE_H - 8), QColor(lane.colour))
             painter.setPen(TEXT)
             painter.drawText(
-                QRectF(10, row.top(), LABEL_W - 14, LANE_H), Qt.AlignmentFlag.AlignVCenter, lane.label
+                QRectF(10, row.top(), LABEL_W - 14, LANE_H),
+                Qt.AlignmentFlag.AlignVCenter,
+                self._lane_text(lane),
             )
         painter.setPen(GRID)
         painter.drawLine(LABEL_W, RULER_H, LABEL_W, self.height())
