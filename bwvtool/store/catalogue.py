@@ -11,37 +11,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bwvtool.catalogue.rows import NORMALISED_FIELDS
 from bwvtool.store.workspace import Transaction
 
 # Every column of ``clips``, in the order :func:`insert_clips` expects its tuples.
 CLIP_COLUMNS: tuple[str, ...] = (
-    "clip_id",
-    "incident_id",
-    "recorded_at",
-    "recorded_ts",
-    "duration_s",
-    "officer_ref",
-    "borough",
-    "camera_id",
-    "bcu",
-    "media_path",
-    "sha256",
-    "sources",
-    "sources_mask",
-    "uof_tactics",
-    "uof_mask",
-    "assault_types",
-    "assault_mask",
-    "ss_power",
-    "ss_outcome",
-    "mtip",
-    "subject_age_band",
-    "subject_gender",
-    "subject_ethnicity",
-    "retention_until",
-    "notes",
-    "extra",
-    "row_hash",
+    *NORMALISED_FIELDS,  # the catalogue row as the importer normalises it, then the store's bookkeeping
     "import_id",
     "media_status",
     "media_probe",
