@@ -82,6 +82,10 @@ def add_event(
     who = actor or (
         "third_party" if definition.default_actor == "third_party" else f"{definition.default_actor}_1"
     )
+    kind = "third_party" if who == "third_party" else who.rpartition("_")[0]
+    if kind not in definition.actors or (kind != "third_party" and not who.rpartition("_")[2].isdigit()):
+        allowed = ", ".join("third_party" if a == "third_party" else f"{a}_N" for a in definition.actors)
+        raise UsageError(f"{code} is coded for {allowed}, not {who!r}")
     running = session.open_state(spec.track, who, code) if spec.is_state else None
     if running is not None and running.code == code:
         raise UsageError(
