@@ -36,6 +36,7 @@ from bwvtool.store import Workspace, catalogue
 from bwvtool.store import codebooks as codebook_rows
 from bwvtool.store import events as event_rows
 from bwvtool.store import queue as queue_rows
+from bwvtool.ui.desk.event_editor import EventEditor
 from bwvtool.ui.desk.event_table import EventTableModel
 from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
 from bwvtool.ui.desk.palette import CodePalette
@@ -159,6 +160,9 @@ class CodingDesk(QWidget):
             ("codes", "Back to coding", QKeySequence("Ctrl+E"), self.focus_coding),
             ("complete", "Mark review complete", QKeySequence("Ctrl+Return"), self.review.mark_complete),
             ("flag", "Flag clip…", QKeySequence("Ctrl+Shift+F"), self.flag_current),
+            ("zoom_in", "Zoom timeline in", QKeySequence("Ctrl+="), lambda: self.timeline.zoom_by(0.5)),
+            ("zoom_out", "Zoom timeline out", QKeySequence("Ctrl+-"), lambda: self.timeline.zoom_by(2.0)),
+            ("zoom_fit", "Whole clip on the timeline", QKeySequence("Ctrl+0"), self._fit_timeline),
         )
         self.actions_by_name: dict[str, QAction] = {}
         for name, text, key, slot in specs:
@@ -261,6 +265,7 @@ class CodingDesk(QWidget):
         self.model = EventTableModel(self.session, {c.id: c.label for c in self.codebook.codes}, self)
         self.table.setModel(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._table_row_changed)
+        self.table.doubleClicked.connect(lambda index: self.edit_event(self.model.event_at(index.row()).id))
         duration_ms = int(float(clip["duration_s"]) * 1000)
         self.timeline.lane_factory = self._lane
         self.timeline.set_session(self.session, self._lanes(), duration_ms)
@@ -338,7 +343,7 @@ class CodingDesk(QWidget):
             self._guard(lambda: self.session.delete(self.timeline.selected))
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.timeline.selected is not None:
-            self.edit_note(self.timeline.selected)
+            self.edit_event(self.timeline.selected)
             return
         if text == "*" and self.timeline.selected is not None and self.session is not None:
             selected = self.session.event(self.timeline.selected)
@@ -414,6 +419,10 @@ class CodingDesk(QWidget):
             label = self.session.redo()
             self.status.emit(f"Redone: {label}" if label else "Nothing to redo")
 
+    def _fit_timeline(self) -> None:
+        self.timeline.view.fit()
+        self.timeline.update()
+
     def focus_review(self) -> None:
         """Show the review form and put the keyboard in its first field (Tab moves on, Ctrl+E returns)."""
         self.side.setCurrentWidget(self.review)
@@ -444,11 +453,27 @@ class CodingDesk(QWidget):
             self.player.seek_time(target.onset_ms)
             self.timeline.select(target.id)
 
-    def edit_note(self, event_id: int) -> None:
-        event = self.session.event(event_id)  # type: ignore[union-attr]
-        text, ok = QInputDialog.getMultiLineText(self, "Note", f"Note on {event.code}", event.note or "")
-        if ok:
-            self._guard(lambda: self.session.edit(event_id, note=text.strip() or None))
+    def edit_event(self, event_id: int) -> None:
+        """Change the selected event's code, actor, modifiers, note or star: one undoable edit."""
+        if self.session is None or self.codebook is None:
+            return
+        event = self.session.event(event_id)
+        editor = EventEditor(event, self.codebook, self)
+        if editor.exec():
+            changes = editor.changes()
+            code = editor.chosen_code()
+            if code.id != event.code:
+                changes["modifiers"] = {}
+                if code.modifiers:
+                    prompt = ModifierPrompt(
+                        code, actor_label(changes["actor"]), frametimes.format_clock(event.onset_ms), self
+                    )
+                    if not prompt.exec():
+                        self.status.emit("Edit cancelled")
+                        self.setFocus()
+                        return
+                    changes["modifiers"] = prompt.values()
+            self._guard(lambda: self.session.edit(event_id, **changes))
         self.setFocus()
 
     # -- keeping views in step -------------------------------------------------------------------------------
