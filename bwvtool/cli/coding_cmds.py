@@ -51,8 +51,8 @@ def events_list(settings: Settings, clip_id: str, coder: str | None, as_json: bo
     with settings.workspace() as ws:
         coder_id = None
         if coder:
-            row = ws.conn.execute("SELECT id FROM coders WHERE name = ?", (coder,)).fetchone()
-            coder_id = row[0] if row else -1
+            found = ws.find_coder(coder)
+            coder_id = -1 if found is None else found  # an unknown coder has no events
         rows = [asdict(e) for e in event_rows.for_clip(ws.conn, clip_id, coder_id)]
     emit(
         as_json,

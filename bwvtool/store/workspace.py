@@ -97,6 +97,11 @@ class Workspace:
         tx.audit("coder.register", "coder", name, {"role": role})
         return int(cursor.lastrowid)
 
+    def find_coder(self, name: str) -> int | None:
+        """The id of coder ``name``, or None if they have never acted here (reads only)."""
+        row = self.conn.execute("SELECT id FROM coders WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
     # -- reading and maintenance ---------------------------------------------------------------------------
     def integrity_check(self) -> list[str]:
         """SQLite's own integrity check plus foreign keys; empty when all is well."""
