@@ -289,63 +289,107 @@ def events_table(ctx: Context) -> Table:
     return Table("events", columns)
 
 
-Observer = Callable[[str, str, Any, str, str, int, int | None], None]
+def _code_cells(
+    ctx: Context, out: TableWriter | None, codebook_id: int, track: str, code_id: str, actor: str
+) -> tuple[list[Any], str | None]:
+    """The cells an event's code and actor give (codebook, version, track, code, label, kind, actor, actor kind),
+    and, for CSV/TSV (``out``), their :meth:`~TableWriter.segment`."""
+    stored, code = ctx.codebooks[codebook_id], ctx.code(codebook_id, code_id)
+    cells = [stored.key, stored.version, track, code_id, code.label if code else None, code.type if code else None,
+             actor, actor_kind(actor)]  # fmt: skip
+    return cells, None if out is None else out.segment(out.table.names.index("codebook"), cells)
+
+
+Observer = Callable[[str, str, list[tuple[str, int, int | None]]], None]
 
 
 def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | None = None) -> None:
-    """Stream the events into ``out``; ``observe(clip, coder, code, track, actor, onset_ms, offset_ms)`` sees each.
+    """Stream the events into ``out``; ``observe(clip, coder, events)`` sees the ``(code, onset_ms, offset_ms)``
+    of each clip's coder in turn (rows come clip by clip, coder by coder).
 
-    The hot loop of an export (100,000 events in well under a second): lookups are cached per codebook and
-    code, pseudonyms per identifier, and modifiers parsed only when an event has any.
+    The hot loop of an export (100,000 events in well under a second): what repeats — pseudonyms per clip,
+    codebook, label and kind per code, modifiers per distinct JSON text — is worked out once. In CSV/TSV these
+    pieces are kept converted (:meth:`TableWriter.segment`), so a row is one f-string of them and its own
+    numbers and dates, checked once (:meth:`TableWriter.plain`) and written with its neighbours; a row that
+    needs quoting or neutralising goes through :meth:`TableWriter.write`, as every JSON Lines row does.
     """
     mods = [m.id for m in modifier_sets(ctx)]
     mod_index = {m: i for i, m in enumerate(mods)}
-    no_modifiers: list[Any] = [None] * len(mods)
     keep, coarsen = ctx.options.keep_text, ctx.options.coarsen_dates is not None
     pseudo, date, sample_id = ctx.pseudo, ctx.date, ctx.sample_id
-    info: dict[tuple[int, str, str], tuple[str, int, str | None, str | None, str | None]] = {}
+    joined = out.fmt != "jsonl"
+    d = out.delimiter if joined else ""
+    names = out.table.names
+    cells, first_modifier = len(names), names.index("caused_by") + 1
+    plain = out.plain
+    described: dict[tuple[int, str, str, str], tuple[list[Any], str | None]] = {}
+    parsed: dict[str, tuple[list[Any], str | None]] = {}
     unknown_modifiers: set[str] = set()
-    last_clip = clip_name = incident_name = None
+    lines: list[str] = []  # plain rows of the current clip and coder, written together (memory: one clip)
+    seen: list[tuple[str, int, int | None]] = []
+    last_clip = last_coder = clip_name = incident_name = ident = None
     for (event_id, clip_id, incident_id, coder, codebook_id, track, code_id, actor, onset, onset_frame, offset,
          offset_frame, modifiers, note, starred, caused_by, created, updated) in rows_of.event_rows(
         conn, sample_id, ctx.options.coder
     ):  # fmt: skip
-        if clip_id != last_clip:  # rows come clip by clip
-            last_clip, clip_name, incident_name = (
-                clip_id,
-                pseudo("clip", clip_id),
-                pseudo("incident", incident_id),
+        if clip_id != last_clip or coder != last_coder:
+            if lines:
+                out.write_lines(lines)
+                lines = []
+            if observe is not None and seen:
+                observe(last_clip, last_coder, seen)  # type: ignore[arg-type]
+            seen = []
+            last_clip, last_coder = clip_id, coder
+            clip_name, incident_name = pseudo("clip", clip_id), pseudo("incident", incident_id)
+            ident = out.segment(names.index("clip_id"), [clip_name, incident_name, coder]) if joined else None
+        seen.append((code_id, onset, offset))
+        code = described.get((codebook_id, track, code_id, actor))
+        if code is None:  # codebook, version, track, code, label, kind, actor, actor kind
+            code = described[(codebook_id, track, code_id, actor)] = _code_cells(
+                ctx, out if joined else None, codebook_id, track, code_id, actor
             )
-        found = info.get((codebook_id, code_id, actor))
-        if found is None:
-            stored, code = ctx.codebooks[codebook_id], ctx.code(codebook_id, code_id)
-            found = info[(codebook_id, code_id, actor)] = (
-                stored.key,
-                stored.version,
-                code.label if code else None,
-                code.type if code else None,
-                actor_kind(actor),
-            )
-        book, version, label, kind, who = found
-        values = no_modifiers
-        if modifiers != "{}":
-            values = [None] * len(mods)
+        mod = parsed.get(modifiers)
+        if mod is None:
+            values: list[Any] = [None] * len(mods)
             for name, value in json.loads(modifiers).items():
                 index = mod_index.get(name)
                 if index is None:
                     unknown_modifiers.add(name)
                 else:
                     values[index] = value
+            text = out.segment(first_modifier, values) if joined else None
+            mod = parsed[modifiers] = (values, None if text is None else d + text if mods else "")
         if coarsen:
             created, updated = date(created), date(updated)
-        tail = (ctx.text(note), created, updated) if keep else (created, updated)
+        if keep:
+            note = ctx.text(note)
+        is_open = code[0][5] == "state" and offset is None
+        texts = (note, created, updated) if keep else (created, updated)
+        if ident is not None and code[1] is not None and mod[1] is not None:
+            line = (
+                f"{sample_id}{d}{event_id}{d}{ident}{d}{code[1]}{d}{onset}{d}{onset_frame}{d}"
+                f"{'' if offset is None else offset}{d}{'' if offset_frame is None else offset_frame}{d}"
+                f"{'' if offset is None else offset - onset}{d}{'true' if is_open else 'false'}{d}"
+                f"{'true' if starred else 'false'}{d}{'' if caused_by is None else caused_by}{mod[1]}{d}"
+                + (f"{'' if note is None else note}{d}{created}{d}{updated}" if keep else f"{created}{d}{updated}")
+            )  # fmt: skip
+            # The pieces are plain and the numbers need no check for formula characters (they are never
+            # neutralised); the texts do.
+            if plain(line, cells, texts):
+                lines.append(line)
+                continue
+        if lines:
+            out.write_lines(lines)
+            lines = []
         out.write([
-            sample_id, event_id, clip_name, incident_name, coder, book, version, track, code_id, label, kind,
-            actor, who, onset, onset_frame, offset, offset_frame, None if offset is None else offset - onset,
-            kind == "state" and offset is None, bool(starred), caused_by, *values, *tail,
+            sample_id, event_id, clip_name, incident_name, coder, *code[0], onset, onset_frame, offset, offset_frame,
+            None if offset is None else offset - onset, is_open, bool(starred), caused_by, *mod[0],
+            *texts,
         ])  # fmt: skip
-        if observe is not None:
-            observe(clip_id, coder, code_id, track, actor, onset, offset)
+    if lines:
+        out.write_lines(lines)
+    if observe is not None and seen:
+        observe(last_clip, last_coder, seen)  # type: ignore[arg-type]
     if unknown_modifiers:
         ctx.warnings.append(
             f"modifiers not in the codebook were left out: {', '.join(sorted(unknown_modifiers))}"

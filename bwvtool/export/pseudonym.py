@@ -105,17 +105,27 @@ def load_key_file(path: str | Path) -> Pseudonymiser:
     raise UsageError(f"{path} is not a bwvtool key file (no line starting {KEY_PREFIX!r})")
 
 
+_WORD = re.compile(r"[\w-]+")
+
+
 def scrubber(replacements: Iterable[tuple[str, str]]):
     """A function that replaces each known identifier inside free text by its pseudonym.
 
-    Identifiers match whole (not inside a longer word), longest first. Used only for text a user chose to keep.
+    Identifiers match whole (not inside a longer word), longest first. Used for labels and for text a user chose
+    to keep. When every identifier is a single word (letters, digits, ``_`` and ``-``, as catalogue ids are), a
+    match is exactly a whole word of the text, so each word is looked up instead of trying thousands of
+    alternatives at every position (same result, a hundred times faster).
     """
     table = {old: new for old, new in replacements if old and new and old != new}
     if not table:
         return lambda text: text
-    pattern = re.compile(
-        r"(?<![\w-])("
-        + "|".join(re.escape(old) for old in sorted(table, key=len, reverse=True))
-        + r")(?![\w-])"
-    )
-    return lambda text: text if not text else pattern.sub(lambda m: table[m.group(1)], text)
+    if all(_WORD.fullmatch(old) for old in table):
+        pattern, swap = _WORD, lambda m: table.get(m.group(0), m.group(0))
+    else:
+        pattern = re.compile(
+            r"(?<![\w-])("
+            + "|".join(re.escape(old) for old in sorted(table, key=len, reverse=True))
+            + r")(?![\w-])"
+        )
+        swap = lambda m: table[m.group(1)]  # noqa: E731
+    return lambda text: text if not text else pattern.sub(swap, text)

@@ -67,30 +67,27 @@ class Summary:
             for code_id in ids:
                 self._role_of.setdefault(code_id, []).append(role)
         self._tallies: dict[tuple[str, str], _Tally] = {}
-        self._last: tuple[str, str, _Tally] | None = None  # events arrive clip by clip, coder by coder
 
     def roles_description(self) -> dict[str, list[str]]:
         return dict(self.roles)
 
-    def observe(
-        self, clip_id: str, coder: str, code: str, track: str, actor: str, onset: int, offset: int | None
-    ) -> None:
-        last = self._last
-        if last is not None and last[0] == clip_id and last[1] == coder:
-            tally = last[2]
-        else:
-            tally = self._tallies.setdefault((clip_id, coder), _Tally())
-            self._last = (clip_id, coder, tally)
-        tally.n_events += 1
-        tally.counts[code] = tally.counts.get(code, 0) + 1
-        if code in self.states:
-            end = offset if offset is not None else max(onset, self.ctx.clips[clip_id].duration_ms)
-            tally.durations[code] = tally.durations.get(code, 0) + end - onset
-        for role in self._role_of.get(code, ()):  # usually none
-            if role not in tally.first or onset < tally.first[role]:
-                tally.first[role] = onset
-                if role == "force":
-                    tally.first_force_code = code
+    def observe(self, clip_id: str, coder: str, events: list[tuple[str, int, int | None]]) -> None:
+        """Count ``(code, onset_ms, offset_ms)`` events of one clip's coder (in onset order)."""
+        tally = self._tallies.setdefault((clip_id, coder), _Tally())
+        tally.n_events += len(events)
+        counts, durations, first = tally.counts, tally.durations, tally.first
+        states, role_of = self.states, self._role_of
+        clip_end = self.ctx.clips[clip_id].duration_ms
+        for code, onset, offset in events:
+            counts[code] = counts.get(code, 0) + 1
+            if code in states:
+                end = offset if offset is not None else max(onset, clip_end)
+                durations[code] = durations.get(code, 0) + end - onset
+            for role in role_of.get(code, ()):  # usually none
+                if role not in first or onset < first[role]:
+                    first[role] = onset
+                    if role == "force":
+                        tally.first_force_code = code
 
     def table(self) -> Table:
         roles = self.roles
