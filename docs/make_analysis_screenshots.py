@@ -203,6 +203,7 @@ def review_truth(rng: random.Random) -> dict[str, Any]:
         truth[item] = min(4, max(0, base + rng.choice([-1, 0, 0, 1])))
     truth["whole_encounter_recorded"] = rng.choices(["yes", "no"], [9, 1])[0]
     truth["audio_quality"] = rng.choices(["good", "usable", "poor"], [6, 3, 1])[0]
+    truth["learning_themes"] = ["none"] if truth["gowisely_grounds"] == "given" else ["reasons_grounds"]
     return truth
 
 

@@ -2,9 +2,13 @@
 
 Levels of measurement per item come from the codebook when the caller has it
 (:func:`levels_from_codebook`: ``choice`` and ``yes_no`` are nominal, ``scale_0_4`` is ordinal and interval,
-free ``text`` is not analysed). Without it they are inferred from the answers: all numbers (not booleans)
-give ordinal and interval; anything else (strings, booleans, a mix) gives nominal; lists and dictionaries
-(e.g. multiple choice) are skipped with a note. An unanswered item (missing key or None) is missing data.
+``multiple`` is nominal per option, free ``text`` is not analysed). Without it they are inferred from the answers:
+all numbers (not booleans) give ordinal and interval; anything else (strings, booleans, a mix) gives nominal;
+dictionaries are skipped with a note. An unanswered item (missing key or None) is missing data.
+
+A **multiple-choice** item (answers are lists of option ids) is analysed one option at a time, as a nominal 0/1
+item named ``item=option`` (chosen or not by each coder who answered the item): one alpha per option that any
+coder chose, since agreement on "which themes" is agreement on each theme.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ CODEBOOK_LEVELS: dict[str, tuple[str, ...]] = {
     "choice": ("nominal",),
     "yes_no": ("nominal",),
     "scale_0_4": ("ordinal", "interval"),
+    "multiple": ("nominal",),  # per option, as 0/1
     "text": (),
 }
 
@@ -33,10 +38,13 @@ def levels_from_codebook(review_items: Iterable[Mapping[str, Any]]) -> dict[str,
 
 
 def infer_levels(values: Iterable[Any]) -> tuple[str, ...] | None:
-    """Levels for an item from its answers; None when the answers are not single values."""
+    """Levels for an item from its answers; None when the answers are mappings (not analysed). Lists (multiple
+    choice) are nominal, per option."""
     answers = [v for v in values if v is not None]
-    if any(isinstance(v, list | tuple | dict | set) for v in answers):
+    if any(isinstance(v, dict) for v in answers):
         return None
+    if any(isinstance(v, list | tuple | set) for v in answers):
+        return ("nominal",)
     if answers and all(isinstance(v, int | float) and not isinstance(v, bool) for v in answers):
         return ("ordinal", "interval")
     return ("nominal",)
@@ -70,7 +78,7 @@ def review_alpha(
         )
         if item_levels is None:
             entries.append(
-                {"item": item, "level": None, "alpha": None, "note": "answers are lists or mappings: skipped"}
+                {"item": item, "level": None, "alpha": None, "note": "answers are mappings: skipped"}
             )
             continue
         for level in item_levels:
@@ -78,8 +86,31 @@ def review_alpha(
                 raise UsageError(
                     f"review item {item!r}: unknown level {level!r} (choose from {', '.join(LEVELS)})"
                 )
+        if any(isinstance(v, list | tuple | set) for row in data for v in row):
+            for option, binary in _per_option(data):
+                alpha = _item_alpha(binary, "nominal", bootstrap)
+                entries.append(
+                    {"item": f"{item}={option}", "option": option, "level": "nominal", "alpha": alpha}
+                )
+            continue
+        for level in item_levels:
             entries.append({"item": item, "level": level, "alpha": _item_alpha(data, level, bootstrap)})
     return entries
+
+
+def _per_option(data: list[list[Any]]) -> list[tuple[str, list[list[Any]]]]:
+    """A multiple-choice item's answers as one 0/1 table per option any coder chose (sorted by option id); a coder
+    who did not answer the item (or whose answer is not a list) is missing for every option."""
+    options = sorted(
+        {o for row in data for v in row if isinstance(v, list | tuple | set) for o in v if isinstance(o, str)}
+    )
+    return [
+        (
+            option,
+            [[int(option in v) if isinstance(v, list | tuple | set) else None for v in row] for row in data],
+        )
+        for option in options
+    ]
 
 
 def _item_alpha(data: list[list[Any]], level: str, bootstrap: Bootstrap) -> dict[str, Any]:

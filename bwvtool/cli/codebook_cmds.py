@@ -108,6 +108,14 @@ def _modifiers(code: Any) -> str:
     return "; ".join(parts)
 
 
+def _answers(item: Any) -> str:
+    """What a review item accepts, in a few words."""
+    if item.type != "multiple":
+        return "/".join(map(str, item.choices))
+    alone = f" ({', '.join(item.exclusive_options)} alone)" if item.exclusive_options else ""
+    return "any of " + "/".join(item.choices) + alone
+
+
 def _show_text(stored: Any) -> str:
     cb: Codebook = stored.codebook
     lock = f"locked {stored.locked_at}" if stored.locked_at else "not locked"
@@ -142,7 +150,7 @@ def _show_text(stored: Any) -> str:
             "label": i.label,
             "type": i.type,
             "required": "yes" if i.required else "",
-            "answers": "/".join(map(str, i.choices)),
+            "answers": _answers(i),
         }
         for i in cb.review_items
     ]

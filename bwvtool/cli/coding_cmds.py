@@ -167,15 +167,22 @@ def review_show(settings: Settings, clip_id: str, codebook_key: str | None, as_j
         coder_id, _, codebook = _review_context(ws, clip_id, settings.user, codebook_key)
         answers, state = load_answers(ws, clip_id, coder_id)
     rows = [
-        {"item": i.id, "label": i.label, "required": i.required, "answer": answers.get(i.id)}
+        {"item": i.id, "label": i.label, "type": i.type, "required": i.required, "answer": answers.get(i.id)}
         for i in codebook.review_items
     ]
     data = {"clip_id": clip_id, "coder": settings.user, "status": state, "items": rows}
-    emit(
-        as_json,
-        data,
-        lambda: f"{clip_id} · {settings.user} · {state}\n" + table(rows, ["item", "required", "answer"]),
-    )
+
+    def text() -> str:
+        # A multiple answer is shown as it is typed: option ids joined by commas.
+        shown = [
+            r | {"answer": ",".join(r["answer"]) if isinstance(r["answer"], list) else r["answer"]}
+            for r in rows
+        ]
+        return f"{clip_id} · {settings.user} · {state}\n" + table(
+            shown, ["item", "type", "required", "answer"]
+        )
+
+    emit(as_json, data, text)
 
 
 @review_group.command("answer")
@@ -187,12 +194,15 @@ def review_show(settings: Settings, clip_id: str, codebook_key: str | None, as_j
 def review_answer(
     settings: Settings, clip_id: str, item_id: str, value: str, codebook_key: str | None
 ) -> None:
-    """Answer one review item (a number for 0–4 scales; an empty string clears)."""
+    """Answer one review item: an option id, yes/no, a number for 0–4 scales, text; for a multiple-choice item
+    the option ids separated by commas (a,b,c). An empty string clears the answer."""
     from bwvtool.coding.review import save_answer
 
-    answer: Any = int(value) if value.isdigit() else value
     with settings.workspace() as ws:
         _, codebook_id, codebook = _review_context(ws, clip_id, settings.user, codebook_key)
+        known = {i.id: i for i in codebook.review_items}
+        # An unknown item keeps the text as it is: save_answer names the problem.
+        answer: Any = known[item_id].parse(value) if item_id in known else value
         save_answer(
             ws,
             clip_id=clip_id,
@@ -202,7 +212,8 @@ def review_answer(
             item_id=item_id,
             value=answer,
         )
-    click.echo(f"Saved {item_id} = {value!r}")
+    shown = ",".join(answer) if isinstance(answer, list) else answer
+    click.echo(f"Saved {item_id} = {shown!r}" if shown is not None else f"Cleared {item_id}")
 
 
 @review_group.command("complete")

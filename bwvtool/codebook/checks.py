@@ -1,4 +1,5 @@
-"""Checks the JSON Schema cannot express: unique ids, free and unique shortcuts, known tracks, sane defaults.
+"""Checks the JSON Schema cannot express: unique ids, free and unique shortcuts, known tracks, sane defaults,
+exclusive options (e.g. ``none``) among a multiple review item's own options.
 
 They run on the parsed document even when it also has schema errors, so one run lists every problem; hence
 every step guards against values of the wrong type (those are the schema's to report).
@@ -195,10 +196,35 @@ def _check_review_items(doc: dict[str, Any], locate: Locate) -> Iterator[Finding
         kind = item.get("type")
         yield from _duplicate_options(item.get("options"), (*path, "options"))
         if "options" in item and kind in ("yes_no", "scale_0_4", "text"):
-            yield Finding((*path, "options"), f"options are only for choice items, not {kind}", at_key=True)
-        if "anchors" in item and kind in ("choice", "yes_no", "text"):
+            yield Finding(
+                (*path, "options"), f"options are only for choice and multiple items, not {kind}", at_key=True
+            )
+        if "anchors" in item and kind in ("choice", "multiple", "yes_no", "text"):
             yield Finding(
                 (*path, "anchors"), f"anchors are only for scale_0_4 items, not {kind}", at_key=True
+            )
+        yield from _check_exclusive_options(item, path)
+
+
+def _check_exclusive_options(item: dict[str, Any], path: Path) -> Iterator[Finding]:
+    """``exclusive_options`` belong to multiple items and name their options."""
+    exclusive = item.get("exclusive_options")
+    if exclusive is None:
+        return
+    kind = item.get("type")
+    if kind in ("choice", "yes_no", "scale_0_4", "text"):
+        yield Finding(
+            (*path, "exclusive_options"),
+            f"exclusive_options are only for multiple items, not {kind}",
+            at_key=True,
+        )
+        return
+    ids = _option_ids(item.get("options"))
+    for index, value in enumerate(exclusive if isinstance(exclusive, list) else ()):
+        if isinstance(value, str) and value not in ids:
+            yield Finding(
+                (*path, "exclusive_options", index),
+                f"exclusive option {value!r} is not among the options {ids}",
             )
 
 

@@ -115,33 +115,108 @@ class Code:
         return problems
 
 
+def is_unanswered(value: Any) -> bool:
+    """True for a missing review answer: None, an empty text, or an empty multiple choice."""
+    return value is None or value == "" or (isinstance(value, list | tuple) and not value)
+
+
 @dataclass(frozen=True)
 class ReviewItem:
+    """A question answered once per clip. A ``multiple`` item's answer is a sorted list of option ids; its
+    ``exclusive_options`` (e.g. ``none``) may only be chosen alone; ``required`` means at least one option."""
+
     id: str
     label: str
-    type: Literal["choice", "yes_no", "scale_0_4", "text"]
+    type: Literal["choice", "multiple", "yes_no", "scale_0_4", "text"]
     options: tuple[Option, ...] = ()
     required: bool = False
     help: str = ""
     section: str = ""
     anchors: tuple[str, ...] = ()
+    exclusive_options: tuple[str, ...] = ()
 
     @property
     def choices(self) -> tuple[str | int, ...]:
-        """The acceptable answers (empty for text)."""
-        if self.type == "choice":
+        """The acceptable answers; for a multiple item the option ids a list may hold (empty for text)."""
+        if self.type in ("choice", "multiple"):
             return tuple(o.id for o in self.options)
         return {"yes_no": YES_NO, "scale_0_4": SCALE_0_4}.get(self.type, ())
 
+    def normalise(self, value: Any) -> Any:
+        """``value`` in its stored form: a multiple answer sorted without repeats (None when empty)."""
+        # Anything but a list of strings is left as it is, for problem() to name.
+        if (
+            self.type == "multiple"
+            and isinstance(value, list | tuple)
+            and all(isinstance(v, str) for v in value)
+        ):
+            return sorted(set(value)) or None
+        return value
+
+    def toggle(self, value: Any, option_id: str) -> list[str] | None:
+        """A multiple answer after ticking or unticking ``option_id``: ticking an exclusive option (``none``)
+        clears the others, and ticking any other option clears the exclusive ones."""
+        chosen = set(value) if isinstance(value, list | tuple) else set()
+        if option_id in chosen:
+            chosen.discard(option_id)
+        elif option_id in self.exclusive_options:
+            chosen = {option_id}
+        else:
+            chosen = (chosen - set(self.exclusive_options)) | {option_id}
+        return self.normalise(list(chosen))
+
+    def parse(self, text: str) -> Any:
+        """An answer typed as text (the command line): ``a,b,c`` for a multiple item, a whole number for a
+        0-4 scale, anything else as it is; an empty text is no answer (None)."""
+        text = text.strip()
+        if not text:
+            return None
+        if self.type == "multiple":
+            return self.normalise([part.strip() for part in text.split(",") if part.strip()])
+        if self.type == "scale_0_4" and text.isdigit():
+            return int(text)
+        return text
+
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not an acceptable answer (None when it is, or when it is missing)."""
-        if value is None or value == "":
+        if is_unanswered(value):
             return None
         if self.type == "text":
             return None if isinstance(value, str) else f"{self.label}: expected text"
+        if self.type == "multiple":
+            return self._multiple_problem(value)
         if isinstance(value, bool) or value not in self.choices:
             return f"{self.label}: {value!r} is not one of {', '.join(map(str, self.choices))}"
         return None
+
+    def _multiple_problem(self, value: Any) -> str | None:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return f"{self.label}: expected a list of option ids among {', '.join(map(str, self.choices))}"
+        unknown = [v for v in value if v not in self.choices]
+        if unknown:
+            listed = ", ".join(map(repr, unknown))
+            return f"{self.label}: {listed} is not an option ({', '.join(map(str, self.choices))})"
+        if len(set(value)) != len(value):
+            return f"{self.label}: an option is chosen twice"
+        for option in self.exclusive_options:
+            if option in value and len(value) > 1:
+                return f"{self.label}: {option!r} cannot be combined with other options"
+        return None
+
+    def answer_text(self, value: Any) -> str:
+        """``value`` in words: option labels (a multiple answer's in option order), Yes/No, a scale's anchor."""
+        if is_unanswered(value):
+            return ""
+        labels = {o.id: o.label for o in self.options}
+        if self.type == "multiple" and isinstance(value, list | tuple):
+            chosen = set(value)
+            known = [o.label for o in self.options if o.id in chosen]
+            return ", ".join(known + [str(v) for v in value if v not in labels])
+        if self.type == "yes_no":
+            return {"yes": "Yes", "no": "No"}.get(value, str(value))
+        if self.type == "scale_0_4" and self.anchors and value in SCALE_0_4:
+            return f"{value} ({self.anchors[value]})"
+        return labels.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
 @dataclass(frozen=True)
@@ -216,7 +291,7 @@ class Codebook:
             value = answers.get(item.id)
             if (p := item.problem(value)) is not None:
                 problems.append(p)
-            elif complete and item.required and value in (None, ""):
+            elif complete and item.required and is_unanswered(value):
                 problems.append(f"{item.label}: an answer is required")
         return problems
 
@@ -304,6 +379,7 @@ def _review_item(raw: Mapping[str, Any]) -> ReviewItem:
         help=raw.get("help", ""),
         section=raw.get("section", ""),
         anchors=tuple(raw.get("anchors", ())),
+        exclusive_options=tuple(raw.get("exclusive_options", ())),
     )
 
 

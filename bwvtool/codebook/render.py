@@ -39,6 +39,7 @@ FIELD_ORDER: tuple[str, ...] = (
     "unit",
     "default",
     "options",
+    "exclusive_options",
     "anchors",
     "modifiers",
     "tracks",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bwvtool.codebook import Codebook
+from bwvtool.codebook.model import is_unanswered
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace
 from bwvtool.store import queue as queue_rows
@@ -33,12 +34,15 @@ def save_answer(
     item_id: str,
     value: Any,
 ) -> dict[str, Any]:
-    """Set one answer (``None`` clears it) and commit; a completed review returns to draft when changed."""
+    """Set one answer (``None``, ``""`` or an empty list clears it) and commit; a completed review returns to
+    draft when changed. A multiple answer is stored as a sorted list of option ids."""
+    if item_id in {i.id for i in codebook.review_items}:
+        value = codebook.review_item(item_id).normalise(value)
     with ws.transaction(coder) as tx:
         coder_id = ws.coder_id(tx, coder)
         stored = review_rows.get(tx.conn, clip_id, coder_id)
         answers = dict(stored.answers) if stored else {}
-        if value is None or value == "":
+        if is_unanswered(value):
             answers.pop(item_id, None)
         else:
             answers[item_id] = value

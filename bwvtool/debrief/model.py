@@ -152,6 +152,8 @@ class ReviewSummary:
             item = self.codebook.review_item(item_id)
         except KeyError:
             return str(value)
+        if item.type == "multiple":  # several options: their labels, in the codebook's order
+            return item.answer_text(value) or None
         for option in item.options:
             if option.id == value:
                 return option.label

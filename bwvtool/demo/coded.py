@@ -17,8 +17,9 @@ What it makes (deterministic for a seed; run again, it finds its audit marker an
   catalogue records, a command and a reason, escalation markers, compliance), inserted through the coding commands
   in one transaction per sample; at the file's exact frames when the clip has video, else at a nominal 25 fps.
 * **Completed reviews** with PIOSS outcomes (about 10% support offered, more after an assault on the officer),
-  welfare concerns and learning points; the newest week is partly still in the queue (the backlog), and a few older
-  incidents were never finished (some near their retention date).
+  welfare concerns and learning points, and coded learning themes that agree with them (:func:`learning_themes`:
+  mostly "no learning identified" when there are no learning points); the newest week is partly still in the
+  queue (the backlog), and a few older incidents were never finished (some near their retention date).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from bwvtool.coding.commands import AddEvent
 from bwvtool.coding.model import Event
 from bwvtool.coding.session import CodebookCodes, CodingSession
 from bwvtool.errors import BwvError
+from bwvtool.report.themes import ITEM as THEMES_ITEM
+from bwvtool.report.themes import NO_LEARNING, themes_of
 from bwvtool.store import Workspace, audit, browse
 from bwvtool.store import queue as queue_rows
 from bwvtool.store import reviews as review_rows
@@ -597,7 +600,27 @@ def review_answers(codebook: Codebook, clip: dict[str, Any], rng: random.Random)
             answers[item.id] = (
                 _pick(rng, [(ids[0], 0.7), (ids[1], 0.2), (ids[2], 0.1)]) if len(ids) > 2 else ids[0]
             )
+    if THEMES_ITEM in {i.id for i in codebook.review_items}:
+        answers[THEMES_ITEM] = learning_themes(answers)
     return answers
+
+
+def learning_themes(answers: dict[str, Any]) -> list[str]:
+    """The coded learning themes a reviewer would tick for these answers (no random draws, so the demo's other
+    figures stay as they were): the themes the learning points mention, officer welfare after a support offer
+    for a welfare concern; for an S&S review, which has no learning points, grounds not fully given, a low dignity
+    rating or an incomplete recording. ``none`` when nothing applies."""
+    text = " ".join(str(answers.get(k) or "") for k in ("individual_learning", "organisational_learning"))
+    found = set(themes_of(text))
+    if answers.get("welfare_concern") == "yes" and answers.get("outcome") == "support_offered":
+        found.add("officer_welfare")
+    if answers.get("gowisely_grounds") in ("partial", "not_given"):
+        found.add("reasons_grounds")
+    if isinstance(answers.get("pj_dignity_respect"), int) and answers["pj_dignity_respect"] <= 1:
+        found.add("language_manner")
+    if "gowisely_grounds" in answers and answers.get("whole_encounter_recorded") == "no":
+        found.add("bwv_recording")
+    return sorted(found) or [NO_LEARNING]
 
 
 def complete_review(ws: Workspace, clip_id: str, coder: str, codebook: Codebook, codebook_id: int,
@@ -689,6 +712,8 @@ def code_demo(ws: Workspace, *, seed: int = SEED, actor: str | None = None) -> C
                     answers = review_answers(stored.codebook, clip, rng)
                     if not second:
                         answers.update(feature.answers)
+                        if THEMES_ITEM in answers:  # the reviewer's own learning points: themes to match
+                            answers[THEMES_ITEM] = learning_themes(answers)
                     complete_review(ws, clip["clip_id"], coder, stored.codebook, stored.id, answers)
                     report.with_video.append(clip["clip_id"])
                     report.reviews += 1

@@ -180,8 +180,11 @@ def reviews_table(ctx: Context) -> Table:
         _date("updated_at", "When it was last changed", ctx),
     ]
     for item in review_items(ctx):
-        kind = {"scale_0_4": "integer", "text": "text"}.get(item.type, "text")
+        kind = {"scale_0_4": "integer", "text": "text", "multiple": "list"}.get(item.type, "text")
         meaning = item.label + (f" ({item.section})" if item.section else "")
+        if item.type == "multiple":
+            alone = f"; {', '.join(item.exclusive_options)} only alone" if item.exclusive_options else ""
+            meaning += f". Multiple choice: the option ids chosen, sorted{alone}"
         if item.type == "scale_0_4" and item.anchors:
             meaning += ". " + "; ".join(f"{i} = {a}" for i, a in enumerate(item.anchors))
         if item.type == "text":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bwvtool.report.weekly import WeeklyReport
+from bwvtool.report.weekly import ThemeCount, WeeklyReport
 
 STATUS_WORDS = {"below": "below the target", "within": "within the target", "above": "above the target"}
 TOP_CODES = 8
@@ -20,6 +20,27 @@ def support_text(report: WeeklyReport) -> str:
     if s.share is None:
         return "no reviews with a PIOSS outcome"
     return f"{s.support_offered} of {s.reviews} reviews ({percent(s.share)}, 95% CI {percent(s.low)}–{percent(s.high)})"
+
+
+def _sources(theme: ThemeCount) -> str:
+    """Where a theme's count came from, when not only from coded answers."""
+    if not theme.keywords:
+        return ""
+    return f": {theme.coded} coded, {theme.keywords} by keywords"
+
+
+def themes_source_text(report: WeeklyReport) -> str:
+    """Which reviews the learning themes were counted from."""
+    text = (
+        f"Counted from the coded learning themes of {report.coded_reviews} completed reviews"
+        f" ({report.no_learning_reviews} with no learning identified)"
+    )
+    if report.keyword_reviews:
+        text += (
+            f"; {report.keyword_reviews} older reviews without coded themes were counted by keywords in their"
+            " learning points"
+        )
+    return text + "."
 
 
 def weekly_text(report: WeeklyReport) -> str:
@@ -40,8 +61,9 @@ def weekly_text(report: WeeklyReport) -> str:
         f" {len(b.near_retention)} clips within 7 days of their retention date, {b.past_retention} past it",
         f"  Support offered: {support_text(report)}",
     ]
-    themes = [f"{t.label} ({t.reviews})" for t in report.themes if t.reviews]
+    themes = [f"{t.label} ({t.reviews}{_sources(t)})" for t in report.themes if t.reviews]
     lines.append(f"  Learning themes: {', '.join(themes) if themes else 'none recorded'}")
+    lines.append(f"    {themes_source_text(report)}")
     top = list(report.code_totals.items())[:TOP_CODES]
     lines.append(f"  Most coded: {', '.join(f'{c} ({n})' for c, n in top) if top else 'nothing coded'}")
     lines.append("")
@@ -162,8 +184,12 @@ def render_weekly_html(report: WeeklyReport) -> str:
             ],
         ),  # fmt: skip
         "<h2>Learning themes</h2>",
-        _table(["Theme", "Reviews"], [[t.label, t.reviews] for t in report.themes]),
-        f'<p class="muted">{report.learning_reviews} completed reviews this week recorded learning points.</p>',
+        _table(
+            ["Theme", "Reviews", "Coded", "By keywords"],
+            [[t.label, t.reviews, t.coded, t.keywords] for t in report.themes],
+        ),
+        f'<p class="muted">{report.learning_reviews} completed reviews this week identified learning.'
+        f" {escape(themes_source_text(report))}</p>",
         "<h2>Backlog near its retention date</h2>",
         _table(
             ["Clip", "Incident", "Retention until", "Days left"],

@@ -14,8 +14,11 @@ Definitions (every figure is tested against a hand-computed fixture in ``tests/c
   day (the end of week W, or today while week W is running), and **past** it when the date has gone.
 * **Support share**: of the completed reviews of week W's clips that record a PIOSS outcome, the share whose
   outcome is "support offered", with its 95% Wilson score interval.
-* **Learning themes**: completed reviews of week W whose learning points mention each theme
-  (:mod:`bwvtool.report.themes`).
+* **Learning themes**: for each theme, the completed reviews of week W that name it, most frequent first. A review's
+  themes are its coded answer to the multiple-choice item ``learning_themes`` when it has one (``none``: no learning
+  identified); a review without that answer (saved before the item existed) counts under the themes its free-text
+  learning points mention by keyword (:mod:`bwvtool.report.themes`). Each count says how many came from each source.
+  **Reviews with learning**: coded with a theme, or without a coded answer but with learning points.
 * **Codes by borough**: for each borough (of the clip) and code, the number of week W clips in which a coder with
   a completed review coded it (a clip counts once per code, however often the code occurs or however many coders).
 * **Trend**: sampled and reviewed incidents and the support share for each of the 12 weeks up to W.
@@ -24,17 +27,19 @@ Definitions (every figure is tested against a hand-computed fixture in ``tests/c
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bwvtool.catalogue import vocab
 from bwvtool.report.stats import wilson_interval
-from bwvtool.report.themes import THEMES, themes_of
+from bwvtool.report.themes import ITEM as THEMES_ITEM
+from bwvtool.report.themes import NO_LEARNING, THEMES, themes_of
 from bwvtool.report.weeks import Week
 from bwvtool.store import Workspace
 from bwvtool.store import weekly as store
+from bwvtool.store.codebooks import get_codebook_by_id
 from bwvtool.timeutil import utc_now
 
 DEFINITIONS = __doc__ or ""
@@ -116,9 +121,14 @@ class Backlog:
 
 @dataclass(frozen=True)
 class ThemeCount:
+    """Completed reviews naming a theme: ``coded`` from the ``learning_themes`` answers, ``keywords`` from the
+    learning points of reviews without one; ``reviews`` is their sum."""
+
     id: str
     label: str
     reviews: int
+    coded: int = 0
+    keywords: int = 0
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,10 @@ class WeeklyReport:
     backlog: Backlog
     support: Share
     outcomes: dict[str, int]
-    learning_reviews: int
+    learning_reviews: int  # reviews with learning: coded with a theme, or (uncoded) with learning points
+    coded_reviews: int  # reviews with a coded learning_themes answer
+    no_learning_reviews: int  # of those, coded "no learning identified"
+    keyword_reviews: int  # reviews without a coded answer whose learning points were read for keywords
     themes: tuple[ThemeCount, ...]
     codes_by_borough: dict[str, dict[str, int]]
     code_totals: dict[str, int]
@@ -207,8 +220,13 @@ def compute(
     *,
     today: date,
     generated_at: str = "",
+    theme_labels: Mapping[str, str] | None = None,
 ) -> WeeklyReport:
-    """The weekly picture from the rows :mod:`bwvtool.store.weekly` reads (pure: tests call it directly)."""
+    """The weekly picture from the rows :mod:`bwvtool.store.weekly` reads (pure: tests call it directly).
+
+    :param theme_labels: option id → label of the coded learning themes, in the codebook's order (default: the
+        shipped codebooks' themes, :data:`bwvtool.report.themes.THEMES`).
+    """
     weeks = [week.shift(-k) for k in range(TREND_WEEKS - 1, -1, -1)]
     incidents = _incidents(clips, weeks[0].start_ts, week.end_ts)
     complete: dict[str, list[store.WeeklyReview]] = defaultdict(list)
@@ -273,17 +291,7 @@ def compute(
     week_clips = {c.clip_id: c for inc in this_week for c in inc.clips}
     week_reviews = [r for clip_id in week_clips for r in complete.get(clip_id, [])]
     outcomes = Counter(r.outcome for r in week_reviews if r.outcome)
-    theme_counts: Counter[str] = Counter()
-    learning = 0
-    for review in week_reviews:
-        text = " ".join(t for t in (review.individual_learning, review.organisational_learning) if t)
-        if text.strip():
-            learning += 1
-        theme_counts.update(set(themes_of(text)))
-    themes = tuple(
-        ThemeCount(t.id, t.label, theme_counts[t.id])
-        for t in sorted(THEMES, key=lambda t: (-theme_counts[t.id], THEMES.index(t)))
-    )
+    themes, learning = _themes(week_reviews, theme_labels)
 
     # Codes by borough (clip level).
     by_borough: dict[str, Counter[str]] = defaultdict(Counter)
@@ -319,7 +327,10 @@ def compute(
         backlog=backlog,
         support=share_of(this_week),
         outcomes=dict(sorted(outcomes.items())),
-        learning_reviews=learning,
+        learning_reviews=learning["learning"],
+        coded_reviews=learning["coded"],
+        no_learning_reviews=learning["none"],
+        keyword_reviews=learning["keywords"],
         themes=themes,
         codes_by_borough={
             b: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -328,6 +339,54 @@ def compute(
         code_totals=dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))),
         trend=trend,
     )
+
+
+def _themes(
+    reviews: list[store.WeeklyReview], labels: Mapping[str, str] | None
+) -> tuple[tuple[ThemeCount, ...], Counter[str]]:
+    """Theme counts (most frequent first, then in the codebook's order) and the review tallies behind them."""
+    labels = dict(labels or {t.id: t.label for t in THEMES})
+    for theme in THEMES:  # keyword themes a custom codebook may lack
+        labels.setdefault(theme.id, theme.label)
+    coded: Counter[str] = Counter()
+    keywords: Counter[str] = Counter()
+    tally: Counter[str] = Counter({"learning": 0, "coded": 0, "none": 0, "keywords": 0})
+    for review in reviews:
+        if review.learning_themes:
+            found = set(review.learning_themes) - {NO_LEARNING}
+            tally["coded"] += 1
+            tally["none" if not found else "learning"] += 1
+            coded.update(found)
+            continue
+        text = " ".join(t for t in (review.individual_learning, review.organisational_learning) if t)
+        if text.strip():
+            tally["keywords"] += 1
+            tally["learning"] += 1
+            keywords.update(set(themes_of(text)))
+    for theme_id in coded:
+        labels.setdefault(theme_id, theme_id.replace("_", " ").capitalize())  # a theme no codebook labels
+    order = {theme_id: index for index, theme_id in enumerate(labels)}
+    counts = [
+        ThemeCount(theme_id, label, coded[theme_id] + keywords[theme_id], coded[theme_id], keywords[theme_id])
+        for theme_id, label in labels.items()
+    ]
+    counts.sort(key=lambda t: (-t.reviews, order[t.id]))
+    return tuple(counts), tally
+
+
+def theme_labels(ws: Workspace, codebook_ids: Iterable[int]) -> dict[str, str]:
+    """Option id → label of the ``learning_themes`` items in these codebooks (first codebook first; ``none``
+    left out): the coded themes' names in the report."""
+    labels: dict[str, str] = {}
+    for codebook_id in sorted(set(codebook_ids)):
+        codebook = get_codebook_by_id(ws.conn, codebook_id).codebook
+        if THEMES_ITEM not in {i.id for i in codebook.review_items}:
+            continue
+        item = codebook.review_item(THEMES_ITEM)
+        for option in item.options if item.type == "multiple" else ():
+            if option.id != NO_LEARNING:
+                labels.setdefault(option.id, option.label)
+    return labels
 
 
 # -- the API ------------------------------------------------------------------------------------------------------
@@ -362,11 +421,13 @@ def weekly_report(
         week = Week.parse(week)
     first = week.shift(-(TREND_WEEKS - 1))
     start_ts, end_ts = first.start_ts - 86_400, week.end_ts + 86_400  # incidents spanning midnight are whole
+    reviews = store.reviews(ws.conn, start_ts, end_ts)
     return compute(
         week,
         store.clips(ws.conn, start_ts, end_ts, week.start_ts - 86_400, end_ts),
-        store.reviews(ws.conn, start_ts, end_ts),
+        reviews,
         store.reviewed_codes(ws.conn, start_ts, end_ts),
         today=today,
         generated_at=utc_now(),
+        theme_labels=theme_labels(ws, {r.codebook_id for r in reviews if r.codebook_id is not None}) or None,
     )

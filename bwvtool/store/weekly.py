@@ -6,6 +6,7 @@ index; the figures themselves are computed in Python by the report module, where
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import NamedTuple
 
@@ -28,6 +29,23 @@ class WeeklyReview(NamedTuple):
     outcome: str | None
     individual_learning: str | None
     organisational_learning: str | None
+    learning_themes: tuple[str, ...] | None = (
+        None  # the coded themes; None when the review has no such answer
+    )
+    codebook_id: int | None = None
+
+
+def _themes(text: str | None) -> tuple[str, ...] | None:
+    """The ``learning_themes`` answer (JSON text of a list) as a tuple; None when missing or not a list."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        return None
+    return tuple(value)
 
 
 def clips(
@@ -54,12 +72,13 @@ def reviews(conn: sqlite3.Connection, start_ts: int, end_ts: int) -> list[Weekly
     """Reviews (any status) of clips recorded in ``[start_ts, end_ts)``, with the answers the picture uses."""
     rows = conn.execute(
         "SELECT r.clip_id, r.coder_id, r.status, json_extract(r.answers, '$.outcome'),"
-        " json_extract(r.answers, '$.individual_learning'), json_extract(r.answers, '$.organisational_learning')"
+        " json_extract(r.answers, '$.individual_learning'), json_extract(r.answers, '$.organisational_learning'),"
+        " json_quote(json_extract(r.answers, '$.learning_themes')), r.codebook_id"
         " FROM clip_reviews r JOIN clips c ON c.clip_id = r.clip_id"
         " WHERE c.recorded_ts >= ? AND c.recorded_ts < ?",
         (start_ts, end_ts),
     )
-    return [WeeklyReview(*row) for row in rows]
+    return [WeeklyReview(*row[:6], _themes(row[6]), row[7]) for row in rows]
 
 
 def reviewed_codes(conn: sqlite3.Connection, start_ts: int, end_ts: int) -> list[tuple[str, str]]:

@@ -54,9 +54,18 @@ def test_import_show_list_export_round_trip(run_cli, tmp_path):
 
     code, out, _ = run_cli("codebook", "show", "ss_language_behaviour")
     assert code == 0 and "Review items" in out and "gowisely_grounds" in out and "reason_given" in out
+    themes = next(line for line in out.splitlines() if line.startswith("learning_themes"))
+    assert (
+        "multiple" in themes
+        and "any of reasons_grounds/language_manner/" in themes
+        and "(none alone)" in themes
+    )
     code, out, _ = run_cli("codebook", "show", "pioss_review", "--version", "1", "--json")
     data = json.loads(out)
     assert code == 0 and data["codes"] == 24 and data["codebook"]["key"] == "pioss_review"
+    assert data["review_items"] == 7 and "learning_themes" in {
+        i["id"] for i in data["codebook"]["review_items"]
+    }
 
     copy = tmp_path / "copy.yaml"
     code, out, _ = run_cli("codebook", "export", "pioss_review", "--out", str(copy))

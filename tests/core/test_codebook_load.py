@@ -274,6 +274,88 @@ def test_review_item_rules():
     assert issue.line == 32 and "only for choice" in issue.message
 
 
+THEMES_ITEM = """\
+  - id: themes
+    label: Themes
+    type: multiple
+    required: true
+    options: [reasons, welfare, none]
+    exclusive_options: [none]
+"""
+
+
+def test_multiple_review_item_answers_are_sorted_lists_and_none_stands_alone():
+    cb = parse_codebook(MINIMAL + THEMES_ITEM)
+    item = cb.review_item("themes")
+    assert (item.type, item.choices, item.exclusive_options) == (
+        "multiple",
+        ("reasons", "welfare", "none"),
+        ("none",),
+    )
+    assert item.problem(["welfare", "reasons"]) is None and item.problem(["none"]) is None
+    assert "'none' cannot be combined" in item.problem(["none", "welfare"])
+    assert "'maybe' is not an option" in item.problem(["maybe"])
+    assert "expected a list" in item.problem("welfare") and "expected a list" in item.problem([1])
+    assert "chosen twice" in item.problem(["welfare", "welfare"])
+    assert item.problem([]) is None and item.problem(None) is None  # unanswered, not wrong
+    assert (
+        item.normalise(("welfare", "reasons", "welfare")) == ["reasons", "welfare"]
+        and item.normalise([]) is None
+    )
+    assert item.parse(" welfare, reasons ,") == ["reasons", "welfare"] and item.parse("") is None
+    # Ticking "none" clears the themes; ticking a theme clears "none"; unticking the last one: unanswered.
+    assert item.toggle(["reasons", "welfare"], "none") == ["none"]
+    assert item.toggle(["none"], "welfare") == ["welfare"] and item.toggle(["welfare"], "welfare") is None
+    assert item.answer_text(["welfare", "reasons"]) == "reasons, welfare"  # labels, in option order
+    # Required means at least one option.
+    assert cb.review_problems({"outcome": "no_action", "themes": []}, complete=True) == [
+        "Themes: an answer is required"
+    ]
+    assert cb.review_problems({"outcome": "no_action", "themes": ["welfare"]}, complete=True) == []
+    # Other kinds of item parse as before.
+    assert cb.review_item("outcome").parse("no_action") == "no_action"
+
+
+def test_multiple_review_item_rules():
+    issue = _only(_issues(MINIMAL + THEMES_ITEM.replace("    options: [reasons, welfare, none]\n", "")),
+                  "$.review_items[1]")  # fmt: skip
+    assert "missing required field 'options'" in issue.message
+    issue = _only(
+        _issues(MINIMAL + THEMES_ITEM.replace("[none]", "[nothing]")),
+        "$.review_items[1].exclusive_options[0]",
+    )
+    assert (issue.line, issue.column) == (
+        39,
+        25,
+    ) and "exclusive option 'nothing' is not among" in issue.message
+    text = _edit("    required: true\n", "    required: true\n    exclusive_options: [no_action]\n")
+    issue = _only(_issues(text), "$.review_items[0].exclusive_options")
+    assert "only for multiple items, not choice" in issue.message
+    text = MINIMAL + THEMES_ITEM + "    anchors: [a, b, c, d, e]\n"
+    assert "only for scale_0_4" in _only(_issues(text), "$.review_items[1].anchors").message
+    issue = _only(
+        _issues(MINIMAL + THEMES_ITEM.replace("type: multiple", "type: multi")), "$.review_items[1].type"
+    )
+    assert "did you mean 'multiple'" in issue.message
+
+
+def test_multiple_review_item_round_trips_through_yaml_and_json():
+    cb = parse_codebook(MINIMAL + THEMES_ITEM)
+    text = to_yaml(cb)
+    assert "exclusive_options: [none]" in text and "type: multiple" in text
+    assert (
+        parse_codebook(text).sha256 == cb.sha256 and parse_codebook(to_json(cb), "x.json").sha256 == cb.sha256
+    )
+
+
+def test_both_default_codebooks_ask_for_coded_learning_themes():
+    for name in default_codebook_files():
+        item = load_default_codebook(name).review_item("learning_themes")
+        assert item.type == "multiple" and item.required and item.section == "Learning"
+        assert item.exclusive_options == ("none",) and item.choices[-1] == "none" and len(item.choices) == 10
+        assert all(o.label != o.id and o.description for o in item.options)
+
+
 def test_default_actor_must_be_allowed():
     issue = _only(
         _issues(_edit("    actors: [subject]\n", "    actors: [subject]\n    default_actor: officer\n")),

@@ -110,3 +110,39 @@ def test_review_by_command_completes_only_when_required_items_are_answered(run_c
     assert json.loads(out)["status"] == "complete"
     code, out, _ = run_cli("queue", "--json")
     assert code == 0 and json.loads(out) == []  # no sample drawn: nothing assigned
+
+
+def test_review_answer_takes_a_multiple_choice_as_comma_separated_option_ids(run_cli, coded_db):
+    """`a,b,c` answers a multiple-choice item (stored sorted); "none" only alone; an empty value clears it."""
+    from bwvtool.store import open_workspace
+
+    run_cli(
+        "events", "add", "E1", "--code", "command", "--at-ms", "500", "--codebook", "ss_language_behaviour"
+    )
+    code, out, err = run_cli("review", "answer", "E1", "learning_themes", "officer_welfare, reasons_grounds")
+    assert code == 0 and "reasons_grounds" in out, err
+
+    def stored():
+        with open_workspace(coded_db) as ws:
+            (answers,) = ws.conn.execute("SELECT answers FROM clip_reviews WHERE clip_id = 'E1'").fetchone()
+        return json.loads(answers).get("learning_themes")
+
+    assert stored() == ["officer_welfare", "reasons_grounds"]
+    code, out, _ = run_cli("review", "show", "E1", "--json")
+    item = next(i for i in json.loads(out)["items"] if i["item"] == "learning_themes")
+    assert item == {"item": "learning_themes", "label": "Learning themes", "type": "multiple", "required": True,
+                    "answer": ["officer_welfare", "reasons_grounds"]}  # fmt: skip
+    code, out, _ = run_cli("review", "show", "E1")
+    assert "officer_welfare,reasons_grounds" in out
+    for bad, message in (("none,officer_welfare", "'none' cannot be combined"),
+                         ("reasons_grounds,nonsense", "'nonsense' is not an option")):  # fmt: skip
+        code, _, err = run_cli("review", "answer", "E1", "learning_themes", bad)
+        assert code == 2 and message in err and err.strip().count("\n") == 0
+        assert stored() == ["officer_welfare", "reasons_grounds"]  # nothing lost
+    assert run_cli("review", "answer", "E1", "learning_themes", "none")[0] == 0 and stored() == ["none"]
+    code, out, _ = run_cli("review", "answer", "E1", "learning_themes", "")
+    assert code == 0 and "Cleared" in out and stored() is None
+    code, _, err = run_cli("review", "complete", "E1")
+    assert code == 2 and "Learning themes: an answer is required" in err
+    code, out, _ = run_cli("review", "answer", "--help")
+    assert "a,b,c" in out

@@ -76,6 +76,7 @@ def make_reviewed_workspace(folder: Path, clip_file: Path, *, complete: bool = T
         "welfare_concern": "yes",
         "individual_learning": "Give the reason before the first command.",
         "organisational_learning": "Check spit guard issue.",
+        "learning_themes": ["reasons_grounds", "use_of_force_technique"],
         "whole_encounter_recorded": "yes",
         "audio_quality": "good",
     }
@@ -174,7 +175,7 @@ def test_which_review_a_note_is_built_from(reviewed, clip_file, tmp_path):
         debrief.build_note(reviewed, "D001", "rev.two")
     stored = get_codebook(reviewed.conn, "pioss_review")
     for item, value in (("outcome", "no_action"), ("welfare_concern", "no"), ("whole_encounter_recorded", "yes"),
-                        ("audio_quality", "good")):  # fmt: skip
+                        ("audio_quality", "good"), ("learning_themes", ["none"])):  # fmt: skip
         review.save_answer(reviewed, clip_id="D001", coder="rev.two", codebook=stored.codebook,
                            codebook_id=stored.id, item_id=item, value=value)  # fmt: skip
     with pytest.raises(UsageError, match="still a draft"):
@@ -231,6 +232,9 @@ def test_html_is_self_contained_with_every_still_and_the_timeline(reviewed, tmp_
     assert html.count("<svg") == 1 and "Escalation markers" in html
     assert not re.search(r'(src|href)="(?!data:)', html)  # nothing fetched from outside the file
     assert "<li>Calm voice</li>" in html and "OFFICIAL-SENSITIVE" in html and "Version 1, saved" in html
+    assert (
+        '<td width="55%">Explaining reasons and grounds, Use-of-force technique</td>' in html
+    )  # coded themes
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     assert result.sha256 == digest and result.version == 1
     row = audit.recent(reviewed.conn, 1, entity="debrief_note")[0]

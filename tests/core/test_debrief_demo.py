@@ -72,10 +72,30 @@ def _one_review(ws, clip_id: str) -> bool:
                            (clip_id,)).fetchone()[0] == 1  # fmt: skip
 
 
+def test_coded_learning_themes_agree_with_the_learning_points(demo_db):
+    import json
+
+    with open_workspace(demo_db) as ws:
+        rows = [
+            json.loads(r[0])
+            for r in ws.conn.execute("SELECT answers FROM clip_reviews WHERE status = 'complete'")
+        ]
+    assert rows and all(r.get("learning_themes") for r in rows)
+    silent = [r for r in rows if "outcome" in r and not r.get("individual_learning")
+              and not r.get("organisational_learning")]  # fmt: skip
+    none = sum(r["learning_themes"] == ["none"] for r in silent)
+    assert none / len(silent) > 0.8  # no learning points: mostly "no learning identified"
+    pava = [r for r in rows if "Announce PAVA" in (r.get("individual_learning") or "")]
+    assert pava and all("use_of_force_technique" in r["learning_themes"] for r in pava)
+    assert all("none" not in r["learning_themes"] for r in rows if r.get("individual_learning"))
+
+
 def test_the_supervisor_sees_a_weekly_picture_and_the_demo_is_coded_once(demo_db):
     with open_workspace(demo_db) as ws:
         report = weekly_report(ws)
         assert sum(p.reviewed for p in report.trend) > 50 and report.code_totals
+        # Every completed review codes its learning themes, so the picture needs no keywords.
+        assert report.coded_reviews > 0 and report.keyword_reviews == 0 and report.themes[0].coded > 0
         before = ws.conn.execute("SELECT count(*) FROM events").fetchone()[0]
         assert code_demo(ws, actor="tester").skipped
         assert ws.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before

@@ -324,3 +324,28 @@ def test_a_sample_nobody_has_coded_yet_exports_empty_tables(clip_workspace, key,
     assert pd.read_csv(tmp_path / "csv" / "events.csv").empty
     elan = export_sample(ws, sample_id, tmp_path / "eaf", ExportOptions(fmt="eaf", identified=True))
     assert sorted(p.name for p in elan.out.glob("*.eaf")) == ["C001.eaf", "C003.eaf"]
+
+
+def test_a_multiple_choice_review_answer_is_a_list_in_every_format(coded_sample, key, csv_export, tmp_path):
+    """learning_themes: ';'-joined option ids in CSV/TSV, a JSON array in JSON Lines, described as a list."""
+    reviews = pd.read_csv(csv_export.out / "reviews.csv", dtype=str)
+    assert set(reviews["learning_themes"]) == {"language_manner;reasons_grounds"}
+    dictionary = pd.read_csv(csv_export.out / "data_dictionary.csv", keep_default_na=False)
+    entry = dictionary[
+        (dictionary["file"] == "reviews.csv") & (dictionary["column"] == "learning_themes")
+    ].iloc[0]
+    assert (
+        entry["type"] == "list"
+        and "Multiple choice" in entry["meaning"]
+        and "none only alone" in entry["meaning"]
+    )
+    assert entry["allowed_values"].split(";")[0] == "reasons_grounds" and entry["allowed_values"].endswith(
+        ";none"
+    )
+    tsv = _export(coded_sample, tmp_path / "tsv", fmt="tsv", key_file=key)
+    assert set(pd.read_csv(tsv.out / "reviews.tsv", sep="\t", dtype=str)["learning_themes"]) == {
+        "language_manner;reasons_grounds"
+    }
+    jsonl = _export(coded_sample, tmp_path / "jsonl", fmt="jsonl", key_file=key)
+    rows = [json.loads(line) for line in (jsonl.out / "reviews.jsonl").read_text().splitlines()]
+    assert rows and all(r["learning_themes"] == ["language_manner", "reasons_grounds"] for r in rows)

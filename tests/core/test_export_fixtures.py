@@ -98,8 +98,8 @@ ANSWERS = {
     "gowisely_grounds": "given", "gowisely_object": "given", "gowisely_warrant_card": "not_applicable",
     "gowisely_identity": "partial", "gowisely_station": "not_given", "gowisely_entitlement": "given",
     "gowisely_legal_power": "given", "gowisely_detained": "partial", "pj_voice": 3, "pj_neutrality": 2,
-    "pj_dignity_respect": 4, "pj_trustworthy_motives": 3, "whole_encounter_recorded": "yes",
-    "audio_quality": "good",
+    "pj_dignity_respect": 4, "pj_trustworthy_motives": 3, "learning_themes": ["language_manner", "reasons_grounds"],
+    "whole_encounter_recorded": "yes", "audio_quality": "good",
 }  # fmt: skip
 
 

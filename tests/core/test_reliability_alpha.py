@@ -96,7 +96,7 @@ def test_review_alpha_levels_and_missing_answers():
         ("outcome", "nominal"),
         ("respect", "ordinal"),
         ("respect", "interval"),
-        ("tags", None),
+        ("tags=a", "nominal"),  # a multiple-choice item: one 0/1 item per option chosen
     }
     outcome = entries[("outcome", "nominal")]["alpha"]
     expected = reference([[1, 0, 0, 0], [1, 0, 1, None]], "nominal")
@@ -108,7 +108,7 @@ def test_review_alpha_levels_and_missing_answers():
         entries[("notes", "nominal")]["alpha"]["value"] is None
     )  # one answer only: undefined, with a reason
     assert "two or more coders" in entries[("notes", "nominal")]["alpha"]["note"]
-    assert entries[("tags", None)]["note"].endswith("skipped")
+    assert entries[("tags=a", "nominal")]["option"] == "a"
     # Levels from the codebook: free text is left out, scales get ordinal and interval.
     levels = levels_from_codebook(
         [
@@ -122,3 +122,33 @@ def test_review_alpha_levels_and_missing_answers():
     assert chosen == [("outcome", "nominal"), ("respect", "ordinal"), ("respect", "interval")]
     with pytest.raises(UsageError, match="unknown level"):
         review_alpha(reviews, coders_of, boot, {"outcome": ("categorical",)})
+
+
+def test_multiple_choice_review_items_get_a_nominal_alpha_per_option():
+    reviews = {
+        "c1": {"ann": {"themes": ["reasons", "welfare"]}, "bob": {"themes": ["reasons"]}},
+        "c2": {"ann": {"themes": ["none"]}, "bob": {"themes": ["none"]}},
+        "c3": {"ann": {"themes": ["welfare"]}, "bob": {"themes": ["welfare"]}},
+        "c4": {"ann": {"themes": ["reasons"]}, "bob": {}},  # bob did not answer: missing, not "not chosen"
+        "c5": {"ann": {"meta": {"x": 1}}, "bob": {"meta": {"x": 2}}},
+    }
+    coders_of = {clip: ("ann", "bob") for clip in reviews}
+    boot = Bootstrap(n_boot=50, seed=1)
+    levels = levels_from_codebook([{"id": "themes", "type": "multiple"}])
+    assert levels == {"themes": ("nominal",)}
+    entries = {e["item"]: e for e in review_alpha(reviews, coders_of, boot, levels)}
+    assert list(entries) == ["themes=none", "themes=reasons", "themes=welfare"]
+    expected = {  # by hand: chosen (1) or not (0) per clip, c1..c5; bob's c4 and the unanswered c5 are missing
+        "none": [[0, 1, 0, 0, None], [0, 1, 0, None, None]],
+        "reasons": [[1, 0, 0, 1, None], [1, 0, 0, None, None]],
+        "welfare": [[1, 0, 1, 0, None], [0, 0, 1, None, None]],
+    }
+    for option, data in expected.items():
+        entry = entries[f"themes={option}"]
+        assert entry["option"] == option and entry["level"] == "nominal"
+        assert same(entry["alpha"]["value"], reference(data, "nominal")), option
+    inferred = {(e["item"], e["level"]) for e in review_alpha(reviews, coders_of, boot)}
+    assert ("themes=welfare", "nominal") in inferred and (
+        "meta",
+        None,
+    ) in inferred  # mappings are still skipped

@@ -6,18 +6,25 @@ the end of the week, 9 March):
 =====  ========================  ===========================  ========  =========================================
 inc.   clips (borough)           flags                        sampled   reviews
 =====  ========================  ===========================  ========  =========================================
-I1     A1, A2 (Lambeth) Mon      Op Hampshire, PAVA used      both      A1 support (learning: PAVA); A2 no action
-I2     B1 (Croydon) Tue          stop and search              yes       learning identified (grounds; radio)
+I1     A1, A2 (Lambeth) Mon      Op Hampshire, PAVA used      both      A1 support (force, welfare); A2 no action (none)
+I2     B1 (Croydon) Tue          stop and search              yes       learning identified (uncoded: grounds; radio)
 I3     C1, C2 (Croydon) Wed      DCB                          both      C1 no action; C2 none (retention 12 Mar)
 I4     D1 (Lambeth) Thu          self-referral                yes       draft only (retention 5 Mar: past)
 I5     E1 (Brent) Fri            —                            no        none
-I6     F1 (Brent) Sat            stop and search              no        support offered (reviewed, not sampled)
-I7     G1 Sun 23:59, G2 Mon      —                            both      both no action (G2 is in W11: same incident)
-I8     H1 (Lambeth) W09          Op Hampshire                 yes       support offered
+I6     F1 (Brent) Sat            stop and search              no        support offered (welfare; not sampled)
+I7     G1 Sun 23:59, G2 Mon      —                            both      both no action, G1 coded none (G2 is in W11)
+I8     H1 (Lambeth) W09          Op Hampshire                 yes       support offered (de-escalation)
 I9     J1 (Lambeth) W09          —                            yes       none (retention 16 Mar: 7 days)
 I10    K1 2025-12-30 (W01)       —                            yes       no action
 I11    L1 2025-12-10 (W50)       —                            yes       none, but outside the 12 weeks
 =====  ========================  ===========================  ========  =========================================
+
+Learning themes in W10, by hand: coded answers (A1 use_of_force_technique + officer_welfare, A2 none, F1
+officer_welfare, G1 none; A1's text about PAVA is not read because A1 is coded) and keywords for the one completed
+review without a coded answer (B1: "grounds", "reason" → reasons_grounds; "radio" → equipment_backup_tasking). C1
+and G2 have neither. D1's coded draft and H1 (W09) do not count. So: officer welfare 2 (coded), then the ties at 1
+in the codebook's order: reasons and grounds (keywords), use of force (coded), equipment (keywords); 4 coded
+reviews, 2 of them "none"; 1 by keywords; 3 reviews with learning (A1, F1, B1).
 """
 
 from __future__ import annotations
@@ -56,17 +63,18 @@ L1,I11,2025-12-10T11:00:00Z,60,PC3,Lambeth,,,,2026-01-10
 SAMPLED = ["A1", "A2", "B1", "C1", "C2", "D1", "G1", "G2", "H1", "J1", "K1", "L1"]
 # (clip, coder, status, answers)
 REVIEWS = [
-    ("A1", "rev1", "complete", {"outcome": "support_offered", "individual_learning": "Announce PAVA before using it."}),
-    ("A2", "rev2", "complete", {"outcome": "no_action"}),
+    ("A1", "rev1", "complete", {"outcome": "support_offered", "individual_learning": "Announce PAVA before using it.",
+                                "learning_themes": ["officer_welfare", "use_of_force_technique"]}),
+    ("A2", "rev2", "complete", {"outcome": "no_action", "learning_themes": ["none"]}),
     ("B1", "rev1", "complete", {"outcome": "learning_identified",
                                 "individual_learning": "Give the grounds before searching; explain the reason.",
                                 "organisational_learning": "Radio coverage poor in the station."}),
     ("C1", "rev2", "complete", {"outcome": "no_action"}),
-    ("D1", "rev1", "draft", {"outcome": "support_offered"}),
-    ("F1", "rev3", "complete", {"outcome": "support_offered"}),
-    ("G1", "rev1", "complete", {"outcome": "no_action"}),
+    ("D1", "rev1", "draft", {"outcome": "support_offered", "learning_themes": ["reasons_grounds"]}),
+    ("F1", "rev3", "complete", {"outcome": "support_offered", "learning_themes": ["officer_welfare"]}),
+    ("G1", "rev1", "complete", {"outcome": "no_action", "learning_themes": ["none"]}),
     ("G2", "rev1", "complete", {"outcome": "no_action"}),
-    ("H1", "rev2", "complete", {"outcome": "support_offered"}),
+    ("H1", "rev2", "complete", {"outcome": "support_offered", "learning_themes": ["de_escalation"]}),
     ("K1", "rev2", "complete", {"outcome": "no_action"}),
 ]  # fmt: skip
 # (clip, coder, code): only codes from coders with a completed review of that clip count.
@@ -172,11 +180,71 @@ def test_support_share_and_its_wilson_interval(report):
     assert report.outcomes == {"learning_identified": 1, "no_action": 4, "support_offered": 2}
 
 
-def test_learning_themes(report):
-    assert report.learning_reviews == 2
-    counts = [(t.id, t.reviews) for t in report.themes]
-    assert counts[:3] == [("reasons", 1), ("force", 1), ("resources", 1)]
-    assert {t.reviews for t in report.themes[3:]} == {0} and len(counts) == 7
+def test_learning_themes_coded_first_keywords_for_older_reviews(report, weekly_ws):
+    assert (report.learning_reviews, report.coded_reviews, report.no_learning_reviews, report.keyword_reviews) == (
+        3, 4, 2, 1
+    )  # fmt: skip
+    counts = [(t.id, t.reviews, t.coded, t.keywords) for t in report.themes]
+    assert counts[:4] == [
+        ("officer_welfare", 2, 2, 0),
+        ("reasons_grounds", 1, 0, 1),
+        ("use_of_force_technique", 1, 1, 0),
+        ("equipment_backup_tasking", 1, 0, 1),
+    ]
+    assert {t.reviews for t in report.themes[4:]} == {0} and len(counts) == 9
+    assert "none" not in {t.id for t in report.themes}
+    # The labels are the codebook's own option labels.
+    item = get_codebook(weekly_ws.conn, "pioss_review").codebook.review_item("learning_themes")
+    labels = {o.id: o.label for o in item.options}
+    assert all(t.label == labels[t.id] for t in report.themes)
+
+
+def test_learning_themes_say_where_each_count_came_from(report):
+    from bwvtool.report import render_weekly_html, weekly_text
+
+    text = weekly_text(report)
+    assert (
+        "Officer welfare (2)" in text and "Explaining reasons and grounds (1: 0 coded, 1 by keywords)" in text
+    )
+    assert "coded learning themes of 4 completed reviews (2 with no learning identified)" in text
+    assert "1 older reviews without coded themes were counted by keywords" in text
+    html = render_weekly_html(report)
+    assert "<th>Coded</th><th>By keywords</th>" in html
+    assert "<tr><td>Officer welfare</td><td>2</td><td>2</td><td>0</td></tr>" in html
+
+
+def test_keyword_themes_use_the_codebooks_option_ids_and_labels():
+    """The keyword themes for older reviews are the shipped codebooks' themes, so both sources add up."""
+    from bwvtool.codebook import load_default_codebook
+    from bwvtool.report.themes import NO_LEARNING, THEMES
+
+    for name in ("pioss_review.yaml", "ss_language_behaviour.yaml"):
+        item = load_default_codebook(name).review_item("learning_themes")
+        assert item.type == "multiple" and item.required and item.exclusive_options == (NO_LEARNING,)
+        assert [(o.id, o.label) for o in item.options if o.id != NO_LEARNING] == [
+            (t.id, t.label) for t in THEMES
+        ]
+
+
+def test_coded_themes_in_the_pure_core():
+    from datetime import date
+
+    from bwvtool.store.weekly import WeeklyClip, WeeklyReview
+
+    clip = WeeklyClip("X1", "IX", Week(2026, 10).start_ts + 3600, "Brent", 0, 0, None, True)
+    reviews = [
+        WeeklyReview("X1", 1, "complete", "no_action", None, None, ("custom_theme", "language_manner")),
+        WeeklyReview("X1", 2, "complete", "no_action", "Calm tone helped.", None, None),
+    ]
+    report = compute(Week(2026, 10), [clip], reviews, [], today=date(2026, 3, 20),
+                     theme_labels={"language_manner": "Manner", "custom_theme": "A custom theme"})  # fmt: skip
+    counts = {t.id: (t.label, t.coded, t.keywords) for t in report.themes if t.reviews}
+    assert counts == {
+        "language_manner": ("Manner", 1, 1),  # "tone"
+        "custom_theme": ("A custom theme", 1, 0),
+        "de_escalation": ("De-escalation, time and distance", 0, 1),  # "calm"
+    }
+    assert [t.id for t in report.themes[:2]] == ["language_manner", "custom_theme"]
 
 
 def test_codes_by_borough(report):
@@ -232,7 +300,8 @@ def test_weeks_wilson_and_themes_helpers():
     low, high = wilson_interval(0, 10)
     assert low == 0.0 and high == pytest.approx(0.27753, abs=1e-5)
     assert wilson_interval(10, 10)[1] == pytest.approx(1.0)
-    assert themes_of("Keep the camera recording; check kit") == ["recording", "resources"]
+    assert themes_of("Keep the camera recording; check kit") == ["bwv_recording", "equipment_backup_tasking"]
+    assert themes_of("Start aftercare after PAVA") == ["use_of_force_technique", "first_aid_aftercare"]
     assert themes_of(None) == [] and themes_of("  ") == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from bwvtool.ui.dashboard import DashboardPage
 from tests.core.test_weekly import build_weekly_fixture
@@ -46,8 +47,12 @@ def test_charts_plot_the_core_figures(page):
     share = next(s for s in support.series() if s.name() == "Support offered")
     points = [(p.x(), round(p.y(), 2)) for p in share.points()]
     assert points == [(2, 0.0), (10, 100.0), (11, round(200 / 7, 2))]  # weeks without reviews have no point
-    themes = _bar_values(page.views["themes"])["Reviews"]
-    assert sorted(themes, reverse=True)[:3] == [1, 1, 1] and sum(themes) == 3
+    themes = _bar_values(page.views["themes"])  # bottom to top: the most frequent theme at the top
+    categories = page.views["themes"].chart().axes(Qt.Orientation.Vertical)[0].categories()
+    assert categories[-4:] == ["Equipment, backup and tasking", "Use-of-force technique",
+                               "Explaining reasons and grounds", "Officer welfare"]  # fmt: skip
+    assert themes["Coded"][-4:] == [0, 1, 0, 2] and sum(themes["Coded"]) == 3
+    assert themes["By keywords (older reviews)"][-4:] == [1, 0, 1, 0]
     boroughs = _bar_values(page.views["boroughs"])
     assert boroughs["Command"] == [1, 0, 1, 2]  # Westminster, Brent, Croydon, Lambeth (bottom to top)
     assert boroughs["Reason given"] == [0, 1, 1, 0] and boroughs["Irritant spray"] == [0, 0, 0, 1]

@@ -19,6 +19,7 @@ from bwvtool.store import events as event_rows
 from bwvtool.store import open_workspace
 from bwvtool.store import reviews as review_rows
 from bwvtool.store.codebooks import ensure_default_codebooks, get_codebook
+from bwvtool.ui.desk.review_form import MultipleChoice
 from tests.conftest import REPO
 
 SAMPLE = REPO / "sample_media" / "framecode_720p25.mp4"
@@ -129,10 +130,14 @@ def test_review_form_completes_only_when_required_items_are_answered(qtbot, desk
     form = desk.review
     assert not form.complete_button.isEnabled()
     items = [i for i in desk.codebook.review_items if i.required]
+
+    def first(item):
+        return [item.choices[0]] if item.type == "multiple" else item.choices[0]
+
     for item in items[:-1]:
-        form.answer(item.id, item.choices[0])
+        form.answer(item.id, first(item))
     assert not form.complete_button.isEnabled()
-    form.answer(items[-1].id, items[-1].choices[0])
+    form.answer(items[-1].id, first(items[-1]))
     assert form.complete_button.isEnabled()
     qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
     coder_id = desk.session.coder_id
@@ -162,13 +167,60 @@ def test_whole_review_form_with_the_keyboard_alone(qtbot, desk):
     required = [i for i in desk.codebook.review_items if i.required]
     for _ in required:
         field = desk.focusWidget() or desk.review.focusWidget()
-        qtbot.keyClick(field, Qt.Key.Key_Down)  # first real answer after the blank
+        if isinstance(field, MultipleChoice):
+            qtbot.keyClick(field, Qt.Key.Key_1)  # the first option of a multiple-choice list
+        else:
+            qtbot.keyClick(field, Qt.Key.Key_Down)  # first real answer after the blank
         desk.review.focus_first()
     qtbot.keyClick(desk.review, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     stored = review_rows.get(desk.ws.conn, "S1", desk.session.coder_id)
     assert stored is not None and stored.status == "complete"
     qtbot.keyClick(desk.review, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert desk.side.currentWidget() is desk.palette
+
+
+def test_multiple_choice_item_with_the_keyboard(qtbot, desk):
+    """The learning themes list: focus, Up/Down, Space and number keys toggle, every change saved; "none" only
+    alone; Space toggles an option rather than playing the clip; an empty list counts as unanswered."""
+    _open(qtbot, desk)
+    form, coder_id = desk.review, desk.session.coder_id
+    for item in desk.codebook.review_items:  # every required item but the themes answered: they come first
+        if item.required and item.id != "learning_themes":
+            form.answer(item.id, item.choices[0])
+    qtbot.keyClick(desk, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    themes = form._inputs["learning_themes"]
+    assert isinstance(themes, MultipleChoice) and desk.focusWidget() is themes and themes.currentRow() == 0
+
+    def saved():
+        stored = review_rows.get(desk.ws.conn, "S1", coder_id)
+        return stored.answers.get("learning_themes")
+
+    qtbot.keyClick(themes, Qt.Key.Key_Down)
+    qtbot.keyClick(themes, Qt.Key.Key_Down)
+    qtbot.keyClick(themes, Qt.Key.Key_Space)  # third option
+    assert saved() == ["de_escalation"] and not desk.player.engine.is_playing
+    qtbot.keyClick(themes, Qt.Key.Key_1)
+    assert saved() == ["de_escalation", "reasons_grounds"]  # stored sorted
+    assert form.complete_button.isEnabled()
+    qtbot.keyClick(themes, Qt.Key.Key_0)  # the tenth option: no learning, which clears the themes
+    assert saved() == ["none"] and themes.value() == ["none"]
+    assert [themes.item(r).checkState() == Qt.CheckState.Checked for r in range(themes.count())].count(
+        True
+    ) == 1
+    qtbot.keyClick(themes, Qt.Key.Key_6)  # a theme clears "none"
+    assert saved() == ["officer_welfare"]
+    qtbot.keyClick(themes, Qt.Key.Key_6)  # untick the last one: unanswered again
+    assert saved() is None and not form.complete_button.isEnabled()
+    desk.setFocus()
+    form.focus_first()
+    assert desk.focusWidget() is themes  # an empty multiple item is the first unanswered one
+    themes.item(4).setCheckState(Qt.CheckState.Checked)  # what a mouse click on its box does
+    assert saved() == ["bwv_recording"]
+    form.answer("learning_themes", ["officer_welfare", "bwv_recording"])
+    assert saved() == ["bwv_recording", "officer_welfare"] and themes.value() == saved()
+    form.load(desk.ws, clip_id="S1", coder="alice", coder_id=coder_id, codebook=form.codebook,
+              codebook_id=form.codebook_id)  # fmt: skip
+    assert form._inputs["learning_themes"].value() == ["bwv_recording", "officer_welfare"]
 
 
 def test_a_file_that_fails_its_sha256_blocks_coding(qtbot, desk_ws, tmp_path):

@@ -11,7 +11,6 @@ from PySide6.QtCharts import (
     QBarSeries,
     QBarSet,
     QChart,
-    QHorizontalBarSeries,
     QHorizontalStackedBarSeries,
     QLineSeries,
     QValueAxis,
@@ -163,20 +162,24 @@ def support_chart(report: WeeklyReport) -> QChart:
 
 
 def themes_chart(report: WeeklyReport) -> QChart:
-    """Completed reviews this week whose learning points mention each theme."""
-    chart = _chart(f"Learning themes ({report.learning_reviews} reviews with learning points)")
+    """Completed reviews this week naming each learning theme (the codebook's labels): coded answers, and by
+    keywords the learning points of older reviews without them (a second colour, only when there are any)."""
+    chart = _chart(f"Learning themes ({report.learning_reviews} reviews with learning)")
     themes = list(reversed(report.themes))  # the biggest at the top
-    series = QHorizontalBarSeries()
-    series.append(_bar_set("Reviews", [t.reviews for t in themes], BLUE))
+    series = QHorizontalStackedBarSeries()
+    series.append(_bar_set("Coded", [t.coded for t in themes], BLUE))
+    if report.keyword_reviews:
+        series.append(_bar_set("By keywords (older reviews)", [t.keywords for t in themes], LIGHT_BLUE))
+    else:
+        chart.legend().hide()
     series.setLabelsVisible(True)
     chart.addSeries(series)
     categories = _categories([t.label for t in themes])
     chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(categories)
-    values = _value_axis(max([t.reviews for t in themes] + [1]))
+    values = _value_axis(max([t.reviews for t in themes] + [1]), "reviews")
     chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
     series.attachAxis(values)
-    chart.legend().hide()
     return chart
 
 

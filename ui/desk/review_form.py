@@ -1,16 +1,24 @@
 """The clip review form, built from the codebook's clip-level items. Every answer is committed as it is given;
-"Mark complete" is refused until each required item is answered."""
+"Mark complete" is refused until each required item is answered.
+
+Keyboard: Tab moves between items; a choice opens with Up/Down; a multiple-choice item is a checkable list where
+Up/Down move, Space toggles the current option and the number keys 1–9 (0 for the tenth) toggle that option.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -18,12 +26,94 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bwvtool.codebook.model import Codebook, ReviewItem
+from bwvtool.codebook.model import Codebook, ReviewItem, is_unanswered
 from bwvtool.coding import review
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace
 
 _UNANSWERED = "—"
+
+
+class MultipleChoice(QListWidget):
+    """A multiple-choice review item as a compact checkable list; each toggle emits the new answer at once.
+
+    Up/Down move, Space toggles the current option, 1–9 (0: the tenth) toggle that option. Ticking an exclusive
+    option (``none``) clears the others and ticking another option clears it (:meth:`ReviewItem.toggle`).
+    """
+
+    changed = Signal(object)  # the new answer: a sorted list of option ids, or None
+
+    def __init__(self, item: ReviewItem, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.review_item = item
+        self._value: list[str] | None = None
+        for number, option in enumerate(item.options, start=1):
+            key = str(number % 10) if number <= 10 else " "
+            row = QListWidgetItem(f"{key}  {option.label}")
+            row.setData(Qt.ItemDataRole.UserRole, option.id)
+            row.setFlags(
+                Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
+            )
+            row.setCheckState(Qt.CheckState.Unchecked)
+            row.setToolTip(option.description)
+            self.addItem(row)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCurrentRow(0)
+        rows = max(1, self.count())
+        self.setFixedHeight(self.sizeHintForRow(0) * rows + 2 * self.frameWidth() + 2)
+        self.itemChanged.connect(self._clicked)  # a mouse click on a check box
+
+    def value(self) -> list[str] | None:
+        return list(self._value) if self._value else None
+
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` (a stored answer) without emitting :attr:`changed`."""
+        self._value = self.review_item.normalise(value) if isinstance(value, list | tuple) else None
+        chosen = set(self._value or ())
+        self.blockSignals(True)
+        for row in range(self.count()):
+            widget_item = self.item(row)
+            checked = widget_item.data(Qt.ItemDataRole.UserRole) in chosen
+            widget_item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        self.blockSignals(False)
+
+    def toggle_row(self, row: int) -> None:
+        """Tick or untick the option in ``row`` and emit the new answer."""
+        if not 0 <= row < self.count():
+            return
+        self.setCurrentRow(row)
+        new = self.review_item.toggle(self._value, self.item(row).data(Qt.ItemDataRole.UserRole))
+        self.set_value(new)
+        self.changed.emit(self.value())
+
+    def _clicked(self, widget_item: QListWidgetItem) -> None:
+        # Qt has already flipped the box; the answer is worked out from the stored value, then shown.
+        self.toggle_row(self.row(widget_item))
+
+    def event(self, event: QEvent) -> bool:
+        # Space is the player's play/pause shortcut on the desk: inside this list it toggles an option instead.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Space
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt)
+        text = event.text()
+        plain = (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier) == Qt.KeyboardModifier.NoModifier
+        if plain and text.isdigit() and len(text) == 1:
+            self.toggle_row(int(text) - 1 if text != "0" else 9)
+            return
+        if plain and event.key() == Qt.Key.Key_Space:
+            self.toggle_row(self.currentRow())
+            return
+        super().keyPressEvent(event)
 
 
 class ReviewForm(QWidget):
@@ -34,7 +124,7 @@ class ReviewForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws: Workspace | None = None
-        self._inputs: dict[str, QComboBox | QPlainTextEdit] = {}
+        self._inputs: dict[str, QComboBox | QPlainTextEdit | MultipleChoice] = {}
         self._loading = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -90,7 +180,11 @@ class ReviewForm(QWidget):
             sections[title].addRow(label, widget)
         outer.addStretch(1)
 
-    def _make_widget(self, item: ReviewItem) -> QComboBox | QPlainTextEdit:
+    def _make_widget(self, item: ReviewItem) -> QComboBox | QPlainTextEdit | MultipleChoice:
+        if item.type == "multiple":
+            options = MultipleChoice(item)
+            options.changed.connect(lambda value, i=item: self._answer(i, value))
+            return options
         if item.type == "text":
             edit = QPlainTextEdit()
             edit.setFixedHeight(64)
@@ -118,6 +212,8 @@ class ReviewForm(QWidget):
         widget.blockSignals(True)  # showing a stored answer is not a new answer
         if isinstance(widget, QPlainTextEdit):
             widget.setPlainText(value or "")
+        elif isinstance(widget, MultipleChoice):
+            widget.set_value(value)
         else:
             widget.setCurrentIndex(max(0, widget.findData(value)) if value is not None else 0)
         widget.blockSignals(False)
@@ -126,16 +222,21 @@ class ReviewForm(QWidget):
         """Focus the first unanswered required field (else the first field)."""
         for item in self.codebook.review_items:
             widget = self._inputs[item.id]
-            if item.required and isinstance(widget, QComboBox) and widget.currentData() is None:
+            if item.required and isinstance(widget, QComboBox | MultipleChoice) and self._empty(widget):
                 widget.setFocus()
                 return
         first = next(iter(self._inputs.values()), None)
         if first is not None:
             first.setFocus()
 
+    @staticmethod
+    def _empty(widget: QComboBox | MultipleChoice) -> bool:
+        return widget.value() is None if isinstance(widget, MultipleChoice) else widget.currentData() is None
+
     def answer(self, item_id: str, value: Any) -> None:
         """Set an answer as if the coder chose it (used by tests and keyboard shortcuts)."""
         item = self.codebook.review_item(item_id)
+        value = item.normalise(value)
         self._set_widget(item, value)
         self._answer(item, value)
 
@@ -160,7 +261,7 @@ class ReviewForm(QWidget):
 
     def _show_state(self, state: str, answers: dict[str, Any]) -> None:
         missing = [
-            i.label for i in self.codebook.review_items if i.required and answers.get(i.id) in (None, "")
+            i.label for i in self.codebook.review_items if i.required and is_unanswered(answers.get(i.id))
         ]
         if state == "complete":
             self.status.setText("<b style='color:#2e7d32'>Review complete</b>")
