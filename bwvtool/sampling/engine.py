@@ -1,6 +1,7 @@
 """Previewing, drawing and verifying samples: the core API the command line and the app call.
 
-A draw reads the catalogue columns the plan needs (only the plan's date window, through the index), computes the
+A draw reads the catalogue columns the plan needs (from the workspace's column snapshot, or through the date index
+for a small window; see :mod:`bwvtool.store.snapshot`), computes the
 frame, the design and the random selection in numpy, and writes the sample, its strata, items and assignments and
 an audit row in one transaction. The manifest (see :mod:`bwvtool.sampling.manifest`) is what ``verify`` redraws.
 """
