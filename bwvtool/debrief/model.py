@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from bwvtool.coding.actors import actor_label  # noqa: F401 (re-exported: the desk's names for actors)
+
 if TYPE_CHECKING:  # the codebook package loads jsonschema: not needed to hold a note
     from bwvtool.codebook import Codebook
     from bwvtool.coding.model import Event
@@ -75,11 +77,6 @@ def humanise(value: str) -> str:
     """``verbal_threat`` -> ``Verbal threat``."""
     text = value.replace("_", " ")
     return text[:1].upper() + text[1:]
-
-
-def actor_label(actor: str) -> str:
-    """``officer_1`` -> ``Officer 1``; ``third_party`` -> ``Third party``."""
-    return humanise(actor) if actor else ""
 
 
 def clock(ms: float) -> str:
