@@ -88,6 +88,11 @@ def demo(
     report = build_demo(directory, clips=clips, db=explicit_db, actor=settings.user)
     emit(as_json, report.as_dict(), report.summary)
     if not headless:
-        from bwvtool.store import open_workspace
+        from bwvtool.store import open_workspace, queue
 
-        sys.exit(_run_app(open_workspace(report.db), settings.user, choose_user=_should_ask_user(ctx)))
+        workspace = open_workspace(report.db)
+        ask = _should_ask_user(ctx)
+        # In the demo, suggest one of its reviewers so the coding queue is full when the app opens.
+        reviewers = [name for name, _n, _done in queue.coders_with_work(workspace.conn)]
+        suggestion = reviewers[0] if ask and reviewers else settings.user
+        sys.exit(_run_app(workspace, suggestion, choose_user=ask))
