@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import fields
 from typing import Any
 
 from bwvtool.coding.model import EDITABLE, Event
 from bwvtool.store.workspace import Transaction
 
-_COLUMNS = (
-    "id",
-    "clip_id",
-    "coder_id",
-    "codebook_id",
-    "track",
-    "code",
-    "actor",
-    "onset_ms",
-    "onset_frame",
-    "offset_ms",
-    "offset_frame",
-    "modifiers",
-    "note",
-    "starred",
-    "caused_by",
-    "created_at",
-    "updated_at",
-)
+# The events table has one column per Event field (id first, as in the table).
+_COLUMNS = ("id", *(f.name for f in fields(Event) if f.name != "id"))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM events"  # constant column list, no user values
 
 
