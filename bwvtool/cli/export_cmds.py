@@ -67,7 +67,12 @@ def export_group() -> None:
     "--coarsen-dates",
     type=click.Choice(("day", "week", "month")),
     default=None,
-    help="Coarsen dates and times to the day, ISO week or month.",
+    help="Coarsen dates and times to the day (the default), ISO week or month.",
+)
+@click.option(
+    "--exact-dates",
+    is_flag=True,
+    help="Keep exact UTC times instead of days (recorded in the audit log and the manifest).",
 )
 @click.option(
     "--media-root",
@@ -82,14 +87,14 @@ def export_group() -> None:
 @pass_settings
 def export_sample_cmd(settings: Settings, sample_id: int, fmt: str, out: Path, key_file: Path | None,
                       identified: bool, coder: str | None, keep_text: bool, coarsen_dates: str | None,
-                      media_root: Path | None, copy_media: bool, as_json: bool) -> None:  # fmt: skip
+                      exact_dates: bool, media_root: Path | None, copy_media: bool, as_json: bool) -> None:  # fmt: skip
     """Export sample SAMPLE's events, clip reviews, clips (with design weights), per-clip summary, codebooks,
     data dictionary and a manifest with the SHA-256 of every file. Exit 1 when some media could not be copied."""
     from bwvtool.export.context import ExportOptions
     from bwvtool.export.run import export_sample
 
     options = ExportOptions(fmt=fmt, key_file=key_file, identified=identified, coder=coder, keep_text=keep_text,
-                            coarsen_dates=coarsen_dates, media_root=media_root, copy_media=copy_media)  # type: ignore[arg-type]  # fmt: skip
+                            coarsen_dates=coarsen_dates, exact_dates=exact_dates, media_root=media_root, copy_media=copy_media)  # type: ignore[arg-type]  # fmt: skip
     with settings.workspace() as ws:
         result = export_sample(ws, sample_id, out, options, actor=settings.user)
     for message in result.warnings:
@@ -164,8 +169,8 @@ def import_eaf_cmd(settings: Settings, files: tuple[Path, ...], coder: str, samp
                    replace: bool, as_json: bool) -> None:  # fmt: skip
     """Import ELAN .eaf files as a coder's events: tiers map to tracks and actors, values to codes.
 
-    Unknown tiers and values are reported and left out (exit 1); everything else is imported, one audited
-    transaction per file.
+    Unknown tiers and values, and tiers of other annotators, are named and left out (exit 1); everything else is
+    imported, one audited transaction per file. --replace deletes nothing unless the file holds valid events.
     """
     from bwvtool.export.eaf_import import import_eaf
 
@@ -182,7 +187,8 @@ def _import_text(data: dict[str, Any]) -> str:
     lines.append(table(data["files"], ["file", "clip_id", "codebook", "imported", "replaced"]))
     for entry in data["files"]:
         lines += [f"{entry['file']}: problem: {p}" for p in entry["problems"]]
-        lines += [f"{entry['file']}: note: {s}" for s in entry["skipped"]]
+        lines += [f"{entry['file']}: skipped: {s}" for s in entry["skipped"]]
+        lines += [f"{entry['file']}: note: {s}" for s in entry["notes"]]
     return "\n".join(lines)
 
 

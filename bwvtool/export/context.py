@@ -2,11 +2,13 @@
 
 Privacy rules in one place:
 
-* identifiers (clip, incident, officer, camera, and a sample unit) go through :attr:`Context.pseudo` — keyed
-  pseudonyms, or unchanged in an identified export;
+* identifiers (clip, incident, officer, camera, a sample unit, and people: coders and the exporter) go through
+  :attr:`Context.pseudo` — keyed pseudonyms, or unchanged in an identified export;
 * free text (event notes, text review items, catalogue notes) is dropped unless ``keep_text``; kept text has
-  every identifier of the exported clips replaced by its pseudonym;
-* dates are coarsened to the day, ISO week or month on request.
+  every identifier of the exported clips and every coder's name replaced by its pseudonym, wherever it appears
+  in the text and in any case;
+* dates are coarsened to the day by default (or to the ISO week or month); exact times only with
+  ``exact_dates``, which the audit row records.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ class ExportOptions:
     :param identified: real identifiers, for internal use only (audited as such).
     :param coder: only this coder's events and reviews.
     :param keep_text: keep free text (notes, text review items), with known identifiers pseudonymised.
-    :param coarsen_dates: ``day``, ``week`` (ISO week) or ``month``.
+    :param coarsen_dates: ``day`` (the default), ``week`` (ISO week) or ``month``.
+    :param exact_dates: keep exact UTC times instead (audited; not with ``coarsen_dates``).
     :param media_root: folder that relative media paths start from (EAF media links and ``copy_media``).
     :param copy_media: EAF only: copy each clip's media beside the EAF files (named by pseudonym).
     """
@@ -48,8 +51,14 @@ class ExportOptions:
     coder: str | None = None
     keep_text: bool = False
     coarsen_dates: Coarsening | None = None
+    exact_dates: bool = False
     media_root: Path | None = None
     copy_media: bool = False
+
+    @property
+    def dates(self) -> Coarsening | None:
+        """How dates are written: ``day``, ``week`` or ``month``; None for exact times."""
+        return None if self.exact_dates else self.coarsen_dates or "day"
 
 
 @dataclass
@@ -71,6 +80,9 @@ class Context:
     codebooks: dict[int, StoredCodebook]
     clips: dict[str, ClipInfo] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    people: list[str] = field(
+        default_factory=list
+    )  # user names to scrub from kept text: coders, the exporter
     _scrub: Callable[[str], str] = field(default=lambda text: text, repr=False)
     _weeks: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -81,6 +93,10 @@ class Context:
     @property
     def unit_kind(self) -> str:
         return "clip" if self.sample["unit"] == "clip" else "incident"
+
+    def person(self, name: str | None) -> str | None:
+        """A coder's (or the exporter's) user name as exported."""
+        return self.pseudo("coder", name)
 
     def set_identifiers(self, pairs: list[tuple[str, str]]) -> None:
         """Known identifiers of the exported clips and their pseudonyms, for scrubbing labels and kept text."""
@@ -99,7 +115,7 @@ class Context:
 
     def date(self, text: str | None) -> str | None:
         """A stored UTC timestamp (or date), coarsened as asked."""
-        level = self.options.coarsen_dates
+        level = self.options.dates
         if text is None or level is None:
             return text
         if level == "day":

@@ -8,7 +8,7 @@ privacy rules of :class:`~bwvtool.export.context.Context` into a :class:`~bwvtoo
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bwvtool.catalogue import vocab
@@ -26,7 +26,7 @@ def _identifier(name: str, what: str, ctx: Context) -> Column:
 
 
 def _date(name: str, what: str, ctx: Context) -> Column:
-    level = ctx.options.coarsen_dates
+    level = ctx.options.dates
     how = (
         f"coarsened to the {'ISO week (YYYY-Www)' if level == 'week' else level}" if level else "UTC ISO 8601"
     )
@@ -72,7 +72,12 @@ def clips_table(ctx: Context) -> Table:
         Column("inclusion_prob", "number", "Probability that the unit was included in the sample (0-1]."),
         Column("design_weight", "number", "Design weight 1 / inclusion_prob, for weighted estimates."),
         Column("draw_order", "integer", "Order in which the unit was drawn."),
-        Column("coders", "list", "Coders who coded the clip (an event, a review or a completed assignment)."),
+        Column(
+            "coders",
+            "list",
+            "Coders who coded the clip (an event, a review or a completed assignment); each a"
+            f" {'user name' if ctx.pseudo.identified else 'keyed pseudonym'}, sorted.",
+        ),
         Column("n_coders", "integer", "Number of coders who coded the clip (2 or more: double-coded)."),
     ]
     if ctx.options.keep_text:
@@ -80,10 +85,11 @@ def clips_table(ctx: Context) -> Table:
     return Table("clips", columns)
 
 
-def read_clips(ctx: Context, conn: Any) -> list[tuple[Any, ...]]:
-    """The sample's clips; also fills ``ctx.clips`` and the identifiers to scrub from labels and text."""
+def read_clips(ctx: Context, conn: Any, people: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+    """The sample's clips; also fills ``ctx.clips`` and the identifiers to scrub from labels and text (the clips'
+    ids and ``people``, the workspace's coders and the exporter)."""
     found = list(rows_of.clip_rows(conn, ctx.sample_id))
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str]] = [(name, ctx.person(name)) for name in people]  # type: ignore[misc]
     pseudo = ctx.pseudo
     for row in found:
         clip_id, incident_id, _, officer_ref, camera_id = row[:5]
@@ -110,7 +116,7 @@ def write_clips(
         (clip_id, incident_id, unit_id, officer_ref, camera_id, recorded_at, duration_s, borough, bcu, sources,
          uof, assaults, ss_power, ss_outcome, mtip, age, gender, ethnicity, stratum, selection, prob, weight,
          order, notes, _media) = row  # fmt: skip
-        who = sorted(coders.get(clip_id, ()))
+        who = sorted(ctx.person(c) for c in coders.get(clip_id, ()))
         line = [
             ctx.sample_id,
             pseudo("clip", clip_id),
@@ -168,7 +174,7 @@ def reviews_table(ctx: Context) -> Table:
         _sample_column(),
         _identifier("clip_id", "The clip", ctx),
         _identifier("incident_id", "The incident", ctx),
-        Column("coder", "text", "Who answered the review."),
+        _identifier("coder", "Who answered the review", ctx),
         *_codebook_columns(ctx),
         Column(
             "review_status",
@@ -210,7 +216,7 @@ def write_reviews(ctx: Context, conn: Any, out: TableWriter) -> dict[tuple[str, 
             ctx.sample_id,
             ctx.pseudo("clip", clip_id),
             ctx.pseudo("incident", incident_id),
-            coder,
+            ctx.person(coder),
             stored.key,
             stored.version,
             status,
@@ -255,7 +261,7 @@ def events_table(ctx: Context) -> Table:
         Column("event_id", "integer", "The event's id in the workspace (caused_by refers to it)."),
         _identifier("clip_id", "The clip", ctx),
         _identifier("incident_id", "The incident", ctx),
-        Column("coder", "text", "Who coded the event."),
+        _identifier("coder", "Who coded the event", ctx),
         *_codebook_columns(ctx),
         Column("track", "text", "Timeline track of the code.", tracks),
         Column(
@@ -318,7 +324,7 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
     """
     mods = [m.id for m in modifier_sets(ctx)]
     mod_index = {m: i for i, m in enumerate(mods)}
-    keep, coarsen = ctx.options.keep_text, ctx.options.coarsen_dates is not None
+    keep, coarsen = ctx.options.keep_text, ctx.options.dates is not None
     pseudo, date, sample_id = ctx.pseudo, ctx.date, ctx.sample_id
     joined = out.fmt != "jsonl"
     d = out.delimiter if joined else ""
@@ -330,7 +336,7 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
     unknown_modifiers: set[str] = set()
     lines: list[str] = []  # plain rows of the current clip and coder, written together (memory: one clip)
     seen: list[tuple[str, int, int | None]] = []
-    last_clip = last_coder = clip_name = incident_name = ident = None
+    last_clip = last_coder = clip_name = incident_name = coder_name = ident = None
     for (event_id, clip_id, incident_id, coder, codebook_id, track, code_id, actor, onset, onset_frame, offset,
          offset_frame, modifiers, note, starred, caused_by, created, updated) in rows_of.event_rows(
         conn, sample_id, ctx.options.coder
@@ -344,7 +350,12 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
             seen = []
             last_clip, last_coder = clip_id, coder
             clip_name, incident_name = pseudo("clip", clip_id), pseudo("incident", incident_id)
-            ident = out.segment(names.index("clip_id"), [clip_name, incident_name, coder]) if joined else None
+            coder_name = pseudo("coder", coder)
+            ident = (
+                out.segment(names.index("clip_id"), [clip_name, incident_name, coder_name])
+                if joined
+                else None
+            )
         seen.append((code_id, onset, offset))
         code = described.get((codebook_id, track, code_id, actor))
         if code is None:  # codebook, version, track, code, label, kind, actor, actor kind
@@ -385,7 +396,7 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
             out.write_lines(lines)
             lines = []
         out.write([
-            sample_id, event_id, clip_name, incident_name, coder, *code[0], onset, onset_frame, offset, offset_frame,
+            sample_id, event_id, clip_name, incident_name, coder_name, *code[0], onset, onset_frame, offset, offset_frame,
             None if offset is None else offset - onset, is_open, bool(starred), caused_by, *mod[0],
             *texts,
         ])  # fmt: skip

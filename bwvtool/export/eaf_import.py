@@ -5,7 +5,10 @@ pseudonym resolved among the sample's clips with the key that made it. Which cod
 (``key`` or ``key@version``), else the file's single ``bwvtool:codebook`` property.
 
 A clip on which the coder already has events is left alone unless ``replace`` is set; then the coder's events on
-that clip are replaced in the same transaction (undoable from the audit log, never silently merged).
+that clip are replaced in the same transaction (undoable from the audit log, never silently merged) — but only by
+something valid: a file that yields no event deletes nothing. Everything left out (a tier, an annotation, a file)
+is named with its reason, and makes the import partial (exit 1 from the command line). The annotator of a
+pseudonymised export is the coder's pseudonym: with the key, tiers of either name are read.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ class FileResult:
     replaced: int = 0
     problems: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(
+        default_factory=list
+    )  # information only (frames estimated): not a partial import
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +55,7 @@ class FileResult:
             "replaced": self.replaced,
             "problems": self.problems,
             "skipped": self.skipped,
+            "notes": self.notes,
         }
 
 
@@ -63,8 +70,8 @@ class ImportReport:
 
     @property
     def partial(self) -> bool:
-        """Something was reported: an unknown tier or value, a file not imported."""
-        return any(f.problems for f in self.files)
+        """Something was left out: an unknown tier or value, another annotator's tiers, a file not imported."""
+        return any(f.problems or f.skipped for f in self.files)
 
     def as_dict(self) -> dict[str, Any]:
         return {"coder": self.coder, "imported": self.imported, "files": [f.as_dict() for f in self.files]}
@@ -100,6 +107,12 @@ def import_eaf(
         raise UsageError(f"no clip {clip_id!r} in the catalogue")
     fixed_codebook = _codebook(ws, codebook) if codebook else None
     names = _sample_names(ws, sample_id, key_file)
+    wanted = annotator or coder
+    annotators = (
+        frozenset([wanted])
+        if key_file is None
+        else frozenset([wanted, load_key_file(key_file)("coder", wanted)])
+    )
     actor = identity.current_user(actor)
     results = []
     for path in map(Path, files):
@@ -115,7 +128,7 @@ def import_eaf(
         if target is None or stored is None:
             continue
         result.clip_id, result.codebook = target, stored.codebook.label
-        _import_file(ws, doc, path, target, stored, coder, annotator or coder, replace, actor, result)
+        _import_file(ws, doc, path, target, stored, coder, annotators, replace, actor, result)
     return ImportReport(coder, results)
 
 
@@ -186,7 +199,7 @@ def _import_file(
     clip_id: str,
     stored: StoredCodebook,
     coder: str,
-    annotator: str,
+    annotator: frozenset[str],
     replace: bool,
     actor: str,
     result: FileResult,
@@ -200,7 +213,7 @@ def _import_file(
     result.problems += parsed.problems
     result.skipped += parsed.skipped
     if fps is None and parsed.estimated_frames:
-        result.skipped.append(
+        result.notes.append(
             f"frames of {parsed.estimated_frames} event(s) estimated at 25 fps (the clip's frame rate was never probed)"
         )
     with ws.transaction(actor) as tx:
@@ -209,6 +222,12 @@ def _import_file(
         if existing and not replace:
             result.problems.append(
                 f"{coder} already has {len(existing)} event(s) on {clip_id}: nothing imported (use --replace)"
+            )
+            return
+        if existing and not parsed.events:
+            result.problems.append(
+                f"{path.name} holds no event that can be imported, so {coder}'s {len(existing)} event(s) on"
+                f" {clip_id} were kept (nothing replaced)"
             )
             return
         for event in existing:

@@ -138,9 +138,13 @@ def _frame(ms: int, fps: float) -> int:
 
 
 def events_from(
-    doc: EafDocument, *, codebook: Codebook, annotator: str, coder: str, fps: float | None
+    doc: EafDocument, *, codebook: Codebook, annotator: str | frozenset[str], coder: str, fps: float | None
 ) -> Parsed:
-    """The events of ``annotator``'s tiers (and of tiers naming no annotator), recorded as ``coder``."""
+    """The events of ``annotator``'s tiers (and of tiers naming no annotator), recorded as ``coder``.
+
+    :param annotator: the annotator's name, or the names it may go by (its user name and its pseudonym).
+    """
+    wanted = frozenset([annotator]) if isinstance(annotator, str) else annotator
     out = Parsed()
     codes = _code_lookup(codebook)
     rate = fps or DEFAULT_FPS
@@ -158,7 +162,7 @@ def events_from(
         track = tier.type if tier.type in codes else parts[0] if parts[0] in codes else None
         actor = tier.participant or (parts[1] if len(parts) > 1 else None)
         who = tier.annotator or (parts[2] if len(parts) > 2 else None)
-        if who is not None and who != annotator:
+        if who is not None and who not in wanted:
             others[who] = others.get(who, 0) + 1
             continue
         if track is None:

@@ -79,6 +79,8 @@ def _check(options: ExportOptions) -> None:
         )
     if options.coarsen_dates is not None and options.coarsen_dates not in COARSENINGS:
         raise UsageError(f"--coarsen-dates must be one of {', '.join(COARSENINGS)}")
+    if options.exact_dates and options.coarsen_dates is not None:
+        raise UsageError("dates are either coarsened (--coarsen-dates) or exact (--exact-dates), not both")
     if options.copy_media and options.fmt != "eaf":
         raise UsageError("--copy-media goes with --format eaf")
 
@@ -110,10 +112,13 @@ def export_sample(
         raise UsageError(f"no sample {sample_id} (see 'bwvtool sample list')")
     pseudo = Identity() if options.identified else load_key_file(options.key_file)  # type: ignore[arg-type]
     out = _target(Path(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+    except OSError as exc:
+        raise UsageError(f"cannot write the export into {out}: {_reason(exc)}") from None
     try:
         with rows_of.snapshot(ws.conn) as conn:
             if options.coder is not None and options.coder not in rows_of.coder_names(conn):
@@ -123,6 +128,7 @@ def export_sample(
                 i: get_codebook_by_id(conn, i) for i in rows_of.codebook_ids(conn, sample_id, options.coder)
             }
             ctx = Context(sample=sample, options=options, pseudo=pseudo, codebooks=codebooks)
+            ctx.people = sorted({*rows_of.coder_names(conn), actor})
             expected = rows_of.count_rows(conn, sample_id, options.coder)
             if options.fmt == "eaf":
                 files, rows, missing = _write_eafs(ctx, conn, staging, out, actor)
@@ -146,7 +152,8 @@ def export_sample(
                     "key_fingerprint": manifest["privacy"]["key_fingerprint"],
                     "coder": options.coder,
                     "keep_text": options.keep_text,
-                    "coarsen_dates": options.coarsen_dates,
+                    "dates": options.dates or "exact",
+                    "exact_dates": options.exact_dates,
                     "rows": rows,
                     "manifest_sha256": files[-1].sha256,
                 },
@@ -154,10 +161,20 @@ def export_sample(
         if out.exists():
             out.rmdir()
         staging.rename(out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UsageError(f"cannot write the export into {out}: {_reason(exc)}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return ExportResult(sample_id, out, options, files, rows, manifest, ctx.warnings, missing)
+
+
+def _reason(exc: OSError) -> str:
+    """An OS error as plain words naming the file (never the hidden staging folder's name)."""
+    what = (exc.strerror or str(exc)).lower()
+    name = Path(exc.filename).name if exc.filename else ""
+    return what if not name or name.startswith(".") else f"{what} ({name})"
 
 
 # -- tables ---------------------------------------------------------------------------------------------------
@@ -177,7 +194,7 @@ def _write_tables(
     ctx: Context, conn: Any, folder: Path, roles: SummaryRoles | None
 ) -> tuple[list[WrittenFile], dict[str, int], dict[str, list[str]]]:
     fmt = ctx.options.fmt
-    clip_rows = dataset.read_clips(ctx, conn)
+    clip_rows = dataset.read_clips(ctx, conn, ctx.people)
     coders_of = rows_of.coders_by_clip(conn, ctx.sample_id)
     summary = Summary(ctx, roles)
     tables = [
@@ -212,10 +229,11 @@ def _codebook_files(ctx: Context, folder: Path) -> list[WrittenFile]:
 
 # -- ELAN -----------------------------------------------------------------------------------------------------
 _EAF_DICTIONARY = [
-    Column("TIER_ID", "text", "track@actor@coder; #2, #3 … for overflow tiers where annotations would overlap."),
+    Column("TIER_ID", "text", "track@actor@coder (the coder as in ANNOTATOR); #2, #3 … for overflow tiers where"
+           " annotations would overlap."),
     Column("LINGUISTIC_TYPE_REF", "text", "The track (its controlled vocabulary lists the track's codes)."),
     Column("PARTICIPANT", "text", "The actor: officer_N, subject_N or third_party."),
-    Column("ANNOTATOR", "text", "The coder."),
+    Column("ANNOTATOR", "identifier", "The coder (a keyed pseudonym unless the export is identified)."),
     Column("ANNOTATION_VALUE", "text", f"The code id. Point events are {POINT_MS} ms annotations."),
     Column("…/details", "text", "Dependent tier: JSON per annotation — f frames, m modifiers, s starred, id and"
            " cause event ids, n note (kept text only), open (state never ended), end (true offset)."),
@@ -225,18 +243,21 @@ _EAF_DICTIONARY = [
 def _media_link(
     ctx: Context, clip_name: str, media_path: str | None, out: Path, copied: bool
 ) -> MediaLink | None:
-    """The media link of one clip's EAF: the copied file, the real file (identified) or where it is expected."""
+    """The media link of one clip's EAF, always relative to the export folder (an absolute path would name the
+    exporter's folders): the copied file, where it is expected (pseudonymised), or the real file (identified)."""
     if not media_path:
         return None
     suffix = Path(media_path).suffix or ".mp4"
     if copied or not ctx.pseudo.identified:
-        local = f"media/{clip_name}{suffix}"
-        return MediaLink.for_path((out.resolve() / local).as_uri(), f"./{local}", local)
+        local = f"./media/{clip_name}{suffix}"
+        return MediaLink.for_path(local, local, local)
     source = _resolve_media(ctx, media_path)
-    relative = Path(os.path.relpath(source, out.resolve())).as_posix()
-    return MediaLink.for_path(
-        source.as_uri(), relative if relative.startswith("..") else f"./{relative}", media_path
-    )
+    try:
+        relative = Path(os.path.relpath(source, out.resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path, so no link
+        return None
+    relative = relative if relative.startswith("..") else f"./{relative}"
+    return MediaLink.for_path(relative, relative, media_path)
 
 
 def _resolve_media(ctx: Context, media_path: str) -> Path:
@@ -253,7 +274,7 @@ def _eaf_events(ctx: Context, rows: Any) -> list[EafEvent]:
         code = ctx.code(codebook_id, code_id)
         is_state = code.is_state if code is not None else offset is not None
         events.append(
-            EafEvent(coder, track, code_id, actor, onset, offset, is_state, onset_frame, offset_frame,
+            EafEvent(ctx.person(coder), track, code_id, actor, onset, offset, is_state, onset_frame, offset_frame,
                      json.loads(modifiers), ctx.text(note), bool(starred), event_id, caused_by)
         )  # fmt: skip
     return events
@@ -262,7 +283,7 @@ def _eaf_events(ctx: Context, rows: Any) -> list[EafEvent]:
 def _write_eafs(
     ctx: Context, conn: Any, folder: Path, out: Path, actor: str
 ) -> tuple[list[WrittenFile], dict[str, int], list[str]]:
-    dataset.read_clips(ctx, conn)
+    dataset.read_clips(ctx, conn, ctx.people)
     books = [s.codebook for s in ctx.codebooks.values()]
     date = datetime.now(UTC).replace(microsecond=0).isoformat()
     by_clip: dict[str, list[EafEvent]] = {}
@@ -285,7 +306,7 @@ def _write_eafs(
                 missing.append(info.name)
         events = by_clip.get(clip_id, [])
         tree = build_eaf(clip_name=info.name, duration_ms=info.duration_ms, events=events, codebooks=books,
-                         media=_media_link(ctx, name, info.media_path, out, copied), author=actor, date=date)  # fmt: skip
+                         media=_media_link(ctx, name, info.media_path, out, copied), author=ctx.person(actor) or "", date=date)  # fmt: skip
         path = folder / f"{name}.eaf"
         write_eaf(path, tree)
         digest, size = file_digest(path)
@@ -326,7 +347,7 @@ def _manifest(
         "format_version": 1,
         "tool": {"name": "bwvtool", "version": __version__},
         "exported_at": utc_now(),
-        "exported_by": actor,
+        "exported_by": ctx.person(actor),
         "export_format": options.fmt,
         "sample": {
             "id": sample["id"],
@@ -354,11 +375,20 @@ def _manifest(
             "key_fingerprint": ctx.pseudo.fingerprint,
             "pseudonymised_columns": []
             if options.identified
-            else ["clip_id", "incident_id", "unit_id", "officer_ref", "camera_id"],  # fmt: skip
+            else [
+                "clip_id",
+                "incident_id",
+                "unit_id",
+                "officer_ref",
+                "camera_id",
+                "coder",
+                "coders",
+                "exported_by",
+            ],  # fmt: skip
             "free_text": "kept" if options.keep_text else "dropped",
-            "dates": options.coarsen_dates or "exact",
+            "dates": options.dates or "exact",
         },
-        "filters": {"coder": options.coder},
+        "filters": {"coder": ctx.person(options.coder)},
         "rows": rows,
         "files": [f.as_dict() for f in files],
         "warnings": ctx.warnings,

@@ -99,7 +99,8 @@ class Summary:
             Column("sample_id", "integer", "The sample's id."),
             Column("clip_id", "identifier", "The clip (as in clips and events)."),
             Column("incident_id", "identifier", "The incident (as in clips and events)."),
-            Column("coder", "text", "The coder whose events are summarised (one row per clip and coder)."),
+            Column("coder", "identifier", "The coder whose events are summarised (one row per clip and coder), as in"
+                   " events and reviews."),
             Column("review_status", "text", "The coder's clip review: draft, complete, or empty (none).",
                    ("draft", "complete")),  # fmt: skip
             Column("n_events", "integer", "Events the coder recorded on the clip."),
@@ -150,7 +151,7 @@ class Summary:
                     ctx.sample_id,
                     info.name,
                     info.incident,
-                    coder,
+                    ctx.person(coder),
                     statuses.get((clip_id, coder)),
                     tally.n_events,
                     command,

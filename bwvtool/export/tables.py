@@ -4,18 +4,22 @@ rows into CSV, TSV or JSON Lines files.
 The data dictionary is generated from the same :class:`Column` objects the writers use, so the two cannot drift.
 
 **Formula injection** (OWASP, "CSV Injection"): a spreadsheet treats a cell that starts with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return as a formula. In CSV and TSV every *text* cell that starts with one of these
-(or their full-width forms) gets a leading single quote, so ``=HYPERLINK(...)`` in a note arrives as the text
-``'=HYPERLINK(...)``. Number cells are never touched: a negative number stays a number (``-5``), which a
-spreadsheet reads as a number, not a formula. JSON Lines files keep text exactly (JSON is not opened as a
-spreadsheet). CSV follows RFC 4180: comma-separated, CRLF line ends, fields quoted only when needed, UTF-8
-without a byte-order mark; empty cells are missing values; booleans are ``true``/``false``; lists are joined
-with ``;``.
+``@`` (or their full-width forms), a tab or a carriage return as a formula, and many skip leading spaces and
+control characters first. In CSV and TSV every *text* cell (text, identifier, datetime, list) that a spreadsheet
+could read as a formula — its first character is a tab or CR, or its first character after any leading
+whitespace or control characters is one of those — gets one leading single quote, and so does every text cell
+that already starts with a single quote. Reading back is therefore exact: **remove one leading ``'`` from any
+text cell that starts with one** (the data dictionary says so). Number cells are never touched: a negative
+number stays a number (``-5``). JSON Lines files keep text exactly (JSON is not opened as a spreadsheet).
+
+**Quoting** (RFC 4180, for CSV and TSV alike): a cell holding the delimiter, a double quote, a CR or an LF is
+written between double quotes with its quotes doubled; other cells are written as they are. CSV uses commas and
+CRLF line ends, TSV tabs and LF; both UTF-8 without a byte-order mark. Empty cells are missing values; booleans
+are ``true``/``false``; lists are joined with ``;``.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -27,7 +31,13 @@ Format = Literal["csv", "tsv", "jsonl"]
 ColumnType = Literal["integer", "number", "text", "boolean", "datetime", "list", "identifier"]
 
 FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
-_FORMULA_CLASS = "[" + re.escape("".join(sorted(FORMULA_START))) + "]"
+PROTECT_MARK = "'"
+# What a spreadsheet may skip before it looks for a formula: whitespace, C0/C1 controls, zero-width and bidi marks.
+_SKIPPED = r"\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff"
+_FORMULA_CHARS = re.escape("".join(sorted(FORMULA_START - {"\t", "\r"})))
+_PROTECT_PATTERN = rf"(?:'|[\t\r]|[{_SKIPPED}]*[{_FORMULA_CHARS}])"
+_PROTECT = re.compile(_PROTECT_PATTERN)
+_DIRECT = FORMULA_START | {PROTECT_MARK}
 EXTENSIONS: dict[str, str] = {"csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl"}
 
 
@@ -65,7 +75,11 @@ DICTIONARY = Table(
             "text",
             "integer, number, boolean (true/false), text, identifier (a pseudonym unless the export is"
             " identified), datetime (UTC ISO 8601, or coarsened: YYYY-MM-DD, YYYY-Www, YYYY-MM), list"
-            " (';'-separated in CSV/TSV, an array in JSON Lines).",
+            " (';'-separated in CSV/TSV, an array in JSON Lines). Protected values (CSV/TSV): a text,"
+            " identifier, datetime or list cell that starts with ' had one ' added so that no spreadsheet reads"
+            " it as a formula (it started with = + - @, a tab or CR, possibly after spaces or control"
+            " characters, or with ' itself); to read the exact value back remove that one leading '. JSON"
+            " Lines holds every value unprotected.",
         ),
         Column("allowed_values", "text", "The values the column may hold (';'-separated); empty when open."),
         Column("meaning", "text", "What the column means."),
@@ -73,9 +87,33 @@ DICTIONARY = Table(
 )
 
 
+def needs_protection(text: str) -> bool:
+    """Could a spreadsheet read ``text`` as a formula (or is it already marked with a leading quote)?"""
+    first = text[:1]
+    if not first:
+        return False
+    if first in _DIRECT:
+        return True
+    if first.isspace() or not first.isprintable():
+        return _PROTECT.match(text) is not None
+    return False
+
+
 def neutralise(text: str) -> str:
-    """``text`` made safe for a spreadsheet cell (a leading quote before a formula character)."""
-    return "'" + text if text and text[0] in FORMULA_START else text
+    """``text`` made safe for a spreadsheet cell: one leading quote when :func:`needs_protection`."""
+    return PROTECT_MARK + text if needs_protection(text) else text
+
+
+def unprotect(text: str) -> str:
+    """The exact value of a protected CSV/TSV text cell (the inverse of :func:`neutralise`)."""
+    return text[1:] if text.startswith(PROTECT_MARK) else text
+
+
+def quote(cell: str, delimiter: str) -> str:
+    """RFC 4180: a cell holding the delimiter, a quote, CR or LF goes between quotes, its quotes doubled."""
+    if delimiter in cell or '"' in cell or "\n" in cell or "\r" in cell:
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 @dataclass
@@ -127,11 +165,10 @@ class TableWriter:
         else:
             self.delimiter, self._end = ("\t", "\n") if fmt == "tsv" else (",", "\r\n")
             self._delimiters = len(table.columns) - 1
-            # One scan of the joined line finds any cell that may start with a formula character (a negative
-            # number too); only then are the text cells checked one by one.
-            self._risky = re.compile(re.escape(self.delimiter) + _FORMULA_CLASS)
-            self._csv = csv.writer(self._handle, delimiter=self.delimiter, lineterminator=self._end)
-            self._csv.writerow([neutralise(name) for name in table.names])
+            # One scan of the joined line finds any cell that may need protection (a negative number too); only
+            # then are the text cells checked one by one.
+            self._risky = re.compile(re.escape(self.delimiter) + _PROTECT_PATTERN)
+            self._write_cells([neutralise(name) for name in table.names])
 
     def write(self, row: list[Any]) -> None:
         self.rows += 1
@@ -148,11 +185,11 @@ class TableWriter:
                 row[i] = ";".join(map(str, value))
         cells = [v if v.__class__ is str else "" if v is None else str(v) for v in row]
         line = self.delimiter.join(cells)
-        if line[:1] in FORMULA_START or self._risky.search(line):
+        if needs_protection(line) or self._risky.search(line):
             for i in self._texts:
                 cells[i] = neutralise(cells[i])
             line = self.delimiter.join(cells)
-        # Most rows need no quoting: write the joined line (twice as fast as csv.writer); the rest go through it.
+        # Most rows need no quoting: write the joined line; the rest are quoted cell by cell.
         if (
             line.count(self.delimiter) == self._delimiters
             and '"' not in line
@@ -161,14 +198,17 @@ class TableWriter:
         ):
             self._handle.write(line + self._end)
         else:
-            self._csv.writerow(cells)
+            self._write_cells(cells)
+
+    def _write_cells(self, cells: list[str]) -> None:
+        self._handle.write(self.delimiter.join([quote(c, self.delimiter) for c in cells]) + self._end)
 
     # -- the plain path (CSV/TSV): rows joined by the caller from cached pieces -----------------------------
     def plain(self, text: str, cells: int, texts: tuple[str | None, ...] | None = None) -> bool:
         """True when ``text``, ``cells`` cells joined by the delimiter, goes into the file as it is.
 
-        That is when no cell holds a delimiter, quote or line break, and no text cell starts with a formula
-        character — exactly the rows :meth:`write` writes without changing a cell. Without ``texts`` every cell
+        That is when no cell holds a delimiter, quote or line break, and no text cell needs protection (see
+        :func:`needs_protection`) — exactly the rows :meth:`write` writes without changing a cell. Without ``texts`` every cell
         counts as text (a negative number too: conservative); with it, only the cells in ``texts`` are checked
         for formula characters (the caller knows the others are numbers or checked already).
         """
@@ -177,9 +217,9 @@ class TableWriter:
         ):  # separate scans: several times faster than one regex with alternatives
             return False
         if texts is None:
-            return text[:1] not in FORMULA_START and not self._risky.search(text)
+            return not needs_protection(text) and not self._risky.search(text)
         for cell in texts:  # noqa: SIM110 (a loop: twice as fast as all() over a generator, once per row)
-            if cell and cell[0] in FORMULA_START:
+            if cell and needs_protection(cell):
                 return False
         return True
 

@@ -50,7 +50,7 @@ def csv_export(coded_sample, key, tmp_path_factory):
     return _export(coded_sample, out, fmt="csv", key_file=key)
 
 
-def test_csv_opens_in_the_csv_module_and_pandas_with_the_stores_counts(coded_sample, csv_export):
+def test_csv_opens_in_the_csv_module_and_pandas_with_the_stores_counts(coded_sample, csv_export, key):
     out = csv_export.out
     with coded_sample.open() as ws:
         expected = rows_of.count_rows(ws.conn, coded_sample.sample_id)
@@ -80,7 +80,10 @@ def test_csv_opens_in_the_csv_module_and_pandas_with_the_stores_counts(coded_sam
     assert len(clips) == len(coded_sample.clips)
     assert clips["design_weight"].dtype == float and clips["inclusion_prob"].between(0, 1).all()
     assert (clips["design_weight"] * clips["inclusion_prob"]).round(9).eq(1).all()
-    assert set(clips.loc[clips["n_coders"] == 2, "coders"]) == {"alice;bob"}
+    pseudo = load_key_file(key)
+    assert set(clips.loc[clips["n_coders"] == 2, "coders"]) == {
+        ";".join(sorted(map(pseudo.person, ["alice", "bob"])))
+    }
     reviews = pd.read_csv(out / "reviews.csv")
     assert reviews["pj_voice"].dtype == "int64" and set(reviews["review_status"]) == {"complete"}
     assert "notes" not in reviews.columns  # free text dropped by default
@@ -109,7 +112,7 @@ def test_summary_agrees_with_the_events(csv_export):
     assert summary["time_to_first_force_ms"].isna().all()  # the S&S codebook has no use-of-force track
 
 
-def test_manifest_lists_every_file_with_its_sha256_and_matches_its_schema(coded_sample, csv_export):
+def test_manifest_lists_every_file_with_its_sha256_and_matches_its_schema(coded_sample, csv_export, key):
     out, manifest = csv_export.out, json.loads((csv_export.out / "manifest.json").read_text())
     jsonschema.validate(manifest, json.loads((REPO / "schemas" / "export_manifest.schema.json").read_text()))
     listed = {f["name"]: f for f in manifest["files"]}
@@ -124,7 +127,9 @@ def test_manifest_lists_every_file_with_its_sha256_and_matches_its_schema(coded_
         manifest["sample"]["plan_sha256"] == sample["plan_sha256"]
         and manifest["sample"]["seed"] == sample["seed"]
     )
-    assert manifest["tool"]["name"] == "bwvtool" and manifest["exported_by"] == "researcher-export"
+    assert manifest["tool"]["name"] == "bwvtool" and manifest["exported_by"] == load_key_file(key).person(
+        "researcher-export"
+    )
     assert manifest["privacy"]["identified"] is False and manifest["privacy"]["free_text"] == "dropped"
     assert manifest["summary_roles"]["command"] == ["command"] and manifest["summary_roles"]["force"] == []
     (book,) = manifest["codebooks"]
@@ -262,9 +267,9 @@ def test_coder_filter_keeps_one_coders_rows(coded_sample, key, tmp_path):
         expected = rows_of.count_rows(ws.conn, coded_sample.sample_id, "bob")
     for name in ("events", "reviews", "summary"):
         frame = pd.read_csv(result.out / f"{name}.csv")
-        assert set(frame["coder"]) == {"bob"}
+        assert set(frame["coder"]) == {load_key_file(key).person("bob")}
     assert result.rows["events"] == expected["events"] > 0 and result.rows["reviews"] == expected["reviews"]
-    assert result.manifest["filters"] == {"coder": "bob"}
+    assert result.manifest["filters"] == {"coder": load_key_file(key).person("bob")}
 
 
 def test_bad_requests_are_refused_and_leave_nothing_behind(coded_sample, key, csv_export, tmp_path):
