@@ -1,11 +1,13 @@
 """The event table beside the timeline: one row per event in onset order, kept in step with the session.
 
-Rows are read from the session on demand and inserted or removed one at a time as the session reports changes,
-so a key press costs the same with 10 events as with 10,000.
+Rows are read from the session on demand and inserted or removed one at a time as the session reports changes;
+an event's row is found by bisecting the table's (onset, id) order, so a key press costs the same with 10 events as
+with 50,000. Rows reach the view a page at a time (Qt's fetchMore), so opening a clip shows the first page at once.
 """
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -21,19 +23,43 @@ COLUMNS = ("Onset", "Frame", "Offset", "Code", "Actor", "Modifiers", "Note")
 Index = QModelIndex | QPersistentModelIndex
 
 
+PAGE_ROWS = 400
+
+
 class EventTableModel(QAbstractTableModel):
     def __init__(self, session: CodingSession, labels: dict[str, str], parent=None) -> None:
         super().__init__(parent)
         self.session = session
         self.labels = labels  # code id -> label
-        self._rows = [e.id for e in session.events]  # ids in the order rows are shown
+        self._load()
         session.on_change(self._changed)
 
+    def _load(self) -> None:
+        self._keys = [(e.onset_ms, e.id) for e in self.session.events]  # row order: (onset_ms, id), sorted
+        self._onset_of = {event_id: onset for onset, event_id in self._keys}
+        self._shown = min(PAGE_ROWS, len(self._keys))  # rows the view has been given so far
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt)
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._shown
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt)
         return 0 if parent.isValid() else len(COLUMNS)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802, B008 (Qt)
+        return not parent.isValid() and self._shown < len(self._keys)
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: N802, B008 (Qt)
+        if parent.isValid():
+            return
+        self.show_through(self._shown + PAGE_ROWS - 1)
+
+    def show_through(self, row: int) -> None:
+        """Give the view every row up to ``row`` (to select an event further down than it has scrolled)."""
+        last = min(row, len(self._keys) - 1)
+        if last >= self._shown:
+            self.beginInsertRows(QModelIndex(), self._shown, last)
+            self._shown = last + 1
+            self.endInsertRows()
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -43,10 +69,19 @@ class EventTableModel(QAbstractTableModel):
         return None
 
     def event_at(self, row: int) -> Event:
-        return self.session.event(self._rows[row])
+        return self.session.event(self._keys[row][1])
+
+    def _row(self, event_id: int) -> int:
+        """The event's position in the whole order (shown or not yet), or -1: one bisect."""
+        onset = self._onset_of.get(event_id)
+        return -1 if onset is None else bisect.bisect_left(self._keys, (onset, event_id))
 
     def row_of(self, event_id: int) -> int:
-        return self._rows.index(event_id) if event_id in self._rows else -1
+        """The event's row, its page given to the view first; -1 if the event is not in the table."""
+        row = self._row(event_id)
+        if row >= 0:
+            self.show_through(row)
+        return row
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -78,20 +113,40 @@ class EventTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    # Rows follow the session: the position of an event is found by bisecting the session's order.
+    # Rows follow the session: insertions and removals one row at a time, signalled only for shown rows.
     def _changed(self, kind: str, event: Event | None) -> None:
         if event is None or event.id is None:
             self.beginResetModel()
-            self._rows = [e.id for e in self.session.events]
+            self._load()
             self.endResetModel()
             return
-        if kind in ("removed", "changed") and event.id in self._rows:
-            row = self._rows.index(event.id)
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self._rows[row]
-            self.endRemoveRows()
+        old = self._row(event.id)
+        if kind == "changed" and old >= 0 and self._keys[old][0] == event.onset_ms:
+            if old < self._shown:  # same place: the row's cells change, nothing moves
+                self.dataChanged.emit(self.index(old, 0), self.index(old, len(COLUMNS) - 1))
+            return
+        if kind in ("removed", "changed") and old >= 0:
+            self._remove_row(old)
+            del self._onset_of[event.id]
         if kind in ("added", "changed"):
-            row = self.session.row_of(event.id)
+            key = (event.onset_ms, event.id)
+            self._onset_of[event.id] = event.onset_ms
+            self._insert_row(bisect.bisect_left(self._keys, key), key)
+
+    def _remove_row(self, row: int) -> None:
+        if row < self._shown:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._keys[row]
+            self._shown -= 1
+            self.endRemoveRows()
+        else:
+            del self._keys[row]
+
+    def _insert_row(self, row: int, key: tuple[int, int]) -> None:
+        if row < self._shown or self._shown == len(self._keys):  # among the shown rows, or all were shown
             self.beginInsertRows(QModelIndex(), row, row)
-            self._rows.insert(row, event.id)
+            self._keys.insert(row, key)
+            self._shown += 1
             self.endInsertRows()
+        else:
+            self._keys.insert(row, key)

@@ -7,7 +7,8 @@ painting cost follows the number of visible events, not the number of events in 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from array import array
+from dataclasses import dataclass
 
 # Ruler steps in ms, smallest first; the frame step is added when zoomed in far enough to see frames.
 _STEPS_MS = (
@@ -108,73 +109,124 @@ def format_ms(ms: float, step_ms: float | None = None) -> str:
     return sign + base
 
 
-@dataclass
 class LaneIndex:
-    """Events of one lane, sorted by onset, with the longest duration so overlap queries stay bisects."""
+    """Events of one lane in (onset, id) order, in flat columns kept in step one change at a time.
 
-    onsets: list[tuple[int, int]] = field(default_factory=list)  # (onset_ms, event_id)
-    ends: dict[int, int] = field(default_factory=dict)  # event_id -> end ms (open states: the clip's end)
-    points: set[int] = field(default_factory=set)  # ids of point events
-    onset_of: dict[int, int] = field(default_factory=dict)  # event_id -> indexed onset
-    longest_ms: int = 0
-    _arrays: tuple | None = None  # numpy (onsets, ends, is_point), rebuilt after a change
+    A change inserts or deletes one position in each column (a bisect and a memmove), never a pass over the lane,
+    so a key press costs the same at 50,000 events as at 100. The columns are ``array`` objects that numpy reads
+    without copying when a dense lane is painted; ``longest_ms`` bounds durations so overlap queries stay bisects.
+    """
+
+    def __init__(self) -> None:
+        self._onsets = array("q")
+        self._ids = array("q")
+        self._ends = array("q")  # end ms (open states: the clip's end when indexed)
+        self._points = array("b")  # 1 for point events
+        self._onset_of: dict[int, int] = {}  # event_id -> indexed onset
+        self.longest_ms = 0
+        self.version = 0  # bumped by every change: painting caches per version
+        self._coverage: tuple[tuple, tuple[list[tuple[int, int]], list[int]]] | None = None
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[int, int, int, bool]]) -> LaneIndex:
+        """An index of ``rows`` (event_id, onset_ms, end_ms, is_point) built in one pass, in any order."""
+        index = cls()
+        rows = sorted(rows, key=lambda row: (row[1], row[0]))
+        index._ids = array("q", [row[0] for row in rows])
+        index._onsets = array("q", [row[1] for row in rows])
+        index._ends = array("q", [row[2] for row in rows])
+        index._points = array("b", [bool(row[3]) for row in rows])
+        index._onset_of = dict(zip(index._ids, index._onsets, strict=True))
+        index.longest_ms = max((row[2] - row[1] for row in rows), default=0)
+        return index
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, event_id: int) -> bool:
+        return event_id in self._onset_of
+
+    def rows(self) -> list[tuple[int, int, int, bool]]:
+        """(event_id, onset_ms, end_ms, is_point) in index order."""
+        return list(zip(self._ids, self._onsets, self._ends, map(bool, self._points), strict=True))
+
+    def _position(self, onset_ms: int, event_id: int) -> int:
+        """Where (onset_ms, event_id) is or would go: equal onsets are ordered by id."""
+        at = bisect.bisect_left(self._onsets, onset_ms)
+        end = bisect.bisect_right(self._onsets, onset_ms, at)
+        while at < end and self._ids[at] < event_id:
+            at += 1
+        return at
 
     def add(self, event_id: int, onset_ms: int, end_ms: int, is_point: bool = False) -> None:
-        bisect.insort(self.onsets, (onset_ms, event_id))
-        self.ends[event_id] = end_ms
-        self.onset_of[event_id] = onset_ms
-        if is_point:
-            self.points.add(event_id)
+        if event_id in self._onset_of:
+            self.remove(event_id)
+        at = self._position(onset_ms, event_id)
+        self._onsets.insert(at, onset_ms)
+        self._ids.insert(at, event_id)
+        self._ends.insert(at, end_ms)
+        self._points.insert(at, 1 if is_point else 0)
+        self._onset_of[event_id] = onset_ms
         self.longest_ms = max(self.longest_ms, end_ms - onset_ms)
-        self._arrays = None
+        self.version += 1
 
     def remove(self, event_id: int) -> None:
-        onset_ms = self.onset_of.pop(event_id, None)
+        onset_ms = self._onset_of.pop(event_id, None)
         if onset_ms is None:
             return
-        index = bisect.bisect_left(self.onsets, (onset_ms, event_id))
-        if index < len(self.onsets) and self.onsets[index] == (onset_ms, event_id):
-            del self.onsets[index]
-        self.ends.pop(event_id, None)
-        self.points.discard(event_id)
-        self._arrays = None
+        at = self._position(onset_ms, event_id)
+        for column in (self._onsets, self._ids, self._ends, self._points):
+            del column[at]
+        self.version += 1
+
+    def _window(self, start_ms: float, end_ms: float) -> tuple[int, int]:
+        """Positions [lo, hi) of the events that may overlap the window (two bisects)."""
+        lo = bisect.bisect_left(self._onsets, int(start_ms) - self.longest_ms - 1)
+        hi = bisect.bisect_right(self._onsets, int(end_ms) + 1)
+        return lo, hi
 
     def count_between(self, start_ms: float, end_ms: float) -> int:
         """An upper bound on the events overlapping the window (cheap: two bisects)."""
-        lo = bisect.bisect_left(self.onsets, (int(start_ms) - self.longest_ms - 1, -1))
-        hi = bisect.bisect_right(self.onsets, (int(end_ms) + 1, 1 << 62))
+        lo, hi = self._window(start_ms, end_ms)
         return hi - lo
 
     def coverage(self, view: View) -> tuple[list[tuple[int, int]], list[int]]:
         """What a dense lane looks like at pixel resolution: runs of pixels covered by states, and the pixel
-        columns holding point events. Cost is linear in events with numpy and in pixels in Python, so a lane
-        of 10,000 events paints as fast as one of a few hundred."""
-        import numpy as np
-
-        if self._arrays is None:
-            ids = [eid for _, eid in self.onsets]
-            self._arrays = (
-                np.fromiter((on for on, _ in self.onsets), dtype=np.float64, count=len(ids)),
-                np.fromiter((self.ends[eid] for eid in ids), dtype=np.float64, count=len(ids)),
-                np.fromiter((eid in self.points for eid in ids), dtype=bool, count=len(ids)),
-            )
-        onsets, ends, is_point = self._arrays
-        width = view.width_px
-        x0 = np.floor((onsets - view.start_ms) / view.ms_per_px).astype(np.int64)
-        x1 = np.floor((ends - view.start_ms) / view.ms_per_px).astype(np.int64)
-        on_screen = (x1 >= 0) & (x0 < width)
-        points = np.unique(np.clip(x0[on_screen & is_point], 0, width - 1)).tolist()
-        states = on_screen & ~is_point
-        delta = np.zeros(width + 2, dtype=np.int64)
-        np.add.at(delta, np.clip(x0[states], 0, width), 1)
-        np.add.at(delta, np.clip(x1[states] + 1, 0, width + 1), -1)
-        covered = np.cumsum(delta)[:width] > 0
-        edges = np.flatnonzero(np.diff(np.concatenate(([False], covered, [False])).astype(np.int8)))
-        runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
-        return runs, points
+        columns holding point events. numpy reads the columns in place; the answer is kept until the lane or the
+        view changes, so a key press recomputes only the lane it changed."""
+        key = (self.version, view.start_ms, view.ms_per_px, view.width_px)
+        if self._coverage is not None and self._coverage[0] == key:
+            return self._coverage[1]
+        found = _coverage(self, view)
+        self._coverage = (key, found)
+        return found
 
     def visible(self, start_ms: float, end_ms: float) -> list[int]:
         """Ids of events overlapping [start_ms, end_ms]."""
-        lo = bisect.bisect_left(self.onsets, (int(start_ms) - self.longest_ms - 1, -1))
-        hi = bisect.bisect_right(self.onsets, (int(end_ms) + 1, 1 << 62))
-        return [eid for onset, eid in self.onsets[lo:hi] if self.ends[eid] >= start_ms]
+        lo, hi = self._window(start_ms, end_ms)
+        ids, ends = self._ids, self._ends
+        return [ids[k] for k in range(lo, hi) if ends[k] >= start_ms]
+
+
+def _coverage(index: LaneIndex, view: View) -> tuple[list[tuple[int, int]], list[int]]:
+    import numpy as np
+
+    lo, hi = index._window(view.start_ms, view.end_ms)
+    width = view.width_px
+    # Views of the columns are dropped before returning: an array exporting its buffer cannot grow.
+    onsets = np.frombuffer(index._onsets, dtype=np.int64)[lo:hi]
+    ends = np.frombuffer(index._ends, dtype=np.int64)[lo:hi]
+    is_point = np.frombuffer(index._points, dtype=np.int8)[lo:hi].astype(bool)
+    x0 = np.floor((onsets - view.start_ms) / view.ms_per_px).astype(np.int64)
+    x1 = np.floor((ends - view.start_ms) / view.ms_per_px).astype(np.int64)
+    del onsets, ends
+    on_screen = (x1 >= 0) & (x0 < width)
+    ticks = np.bincount(np.clip(x0[on_screen & is_point], 0, width - 1), minlength=width)
+    points = np.flatnonzero(ticks).tolist()
+    states = on_screen & ~is_point
+    delta = np.bincount(np.clip(x0[states], 0, width), minlength=width + 2)
+    delta = delta - np.bincount(np.clip(x1[states] + 1, 0, width + 1), minlength=width + 2)
+    covered = np.cumsum(delta)[:width] > 0
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], covered, [False])).astype(np.int8)))
+    runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return runs, points

@@ -160,24 +160,29 @@ class TimelineWidget(QWidget):
         )
 
     def _rebuild_index(self) -> None:
-        self._index = {}
+        """Every lane's index in one pass over the session's events (on opening a clip, or a wholesale reload)."""
         assert self.session is not None
+        rows: dict[tuple[str, str], list[tuple[int, int, int, bool]]] = {}
         for event in self.session.events:
-            self._index_add(event)
+            rows.setdefault(self._lane_for(event), []).append(self._index_row(event))
+        self._index = {lane: LaneIndex.from_rows(lane_rows) for lane, lane_rows in rows.items()}
 
-    def _index_add(self, event: Event) -> None:
-        lane = self._lane_for(event)
+    def _index_row(self, event: Event) -> tuple[int, int, int, bool]:
         is_point = event.offset_ms is None and not self._is_open_state(event)
-        self._index.setdefault(lane, LaneIndex()).add(event.id, event.onset_ms, self._end_of(event), is_point)  # type: ignore[arg-type]
+        return event.id, event.onset_ms, self._end_of(event), is_point  # type: ignore[return-value]
 
     def _session_changed(self, kind: str, event: Event | None) -> None:
         if event is None or event.id is None:
             self._rebuild_index()
         else:
+            # A changed event may have moved lane (new actor or code): only the lane holding it is touched.
             for index in self._index.values():
-                index.remove(event.id)
+                if event.id in index:
+                    index.remove(event.id)
+                    break
             if kind != "removed":
-                self._index_add(event)
+                row = self._index_row(event)
+                self._index.setdefault(self._lane_for(event), LaneIndex()).add(*row)
             elif self.selected == event.id:
                 self.select(None)
         self.update()
