@@ -17,3 +17,15 @@ class StoreError(BwvError):
 
 class MediaError(BwvError):
     """A media file is missing, unreadable, unsupported, or took too long to read."""
+
+
+class WorkspaceBusy(StoreError):
+    """Another program holds the workspace's write lock for longer than this action may wait."""
+
+
+class WorkerLost(StoreError):
+    """The workspace worker process stopped while a request was in flight: its outcome is unknown."""
+
+
+class WorkspaceBusy(StoreError):
+    """Another process holds the workspace (a long job, or the write lock) longer than a command may wait."""

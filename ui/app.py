@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from bwvtool.errors import UsageError
 from bwvtool.store import Workspace
+from bwvtool.store.workspace import use_worker_process
 from bwvtool.ui import theme
 from bwvtool.ui.main_window import MainWindow
 
@@ -34,6 +35,9 @@ def check_display() -> None:
 
 def application() -> QApplication:
     """The process's QApplication, created and themed on first use."""
+    # Whatever opens a workspace from here on hands it to a worker process: Qt's own file dialogs (and any other
+    # library here) open and close files, which on POSIX drops this process's SQLite locks.
+    use_worker_process()
     app = QApplication.instance()
     if app is None:
         check_display()

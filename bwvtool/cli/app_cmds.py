@@ -11,6 +11,7 @@ import click
 
 from bwvtool.cli.common import Settings, emit, json_option, pass_settings
 from bwvtool.store import Workspace
+from bwvtool.store.workspace import use_worker_process
 
 DEFAULT_DEMO_DIR = Path("bwvtool-demo")
 
@@ -40,6 +41,7 @@ def gui(
     select_row: int | None,
 ) -> None:
     """Open the desktop app on the workspace (--db); asks who is coding unless --user or $BWVTOOL_USER says."""
+    use_worker_process()  # the app's process never holds a SQLite handle (see bwvtool.store.worker)
     workspace = settings.workspace()  # a missing or bad file is a one-line error before Qt starts
     sys.exit(
         _run_app(
@@ -90,6 +92,7 @@ def demo(
     if not headless:
         from bwvtool.store import open_workspace, queue
 
+        use_worker_process()
         workspace = open_workspace(report.db)
         ask = _should_ask_user(ctx)
         # In the demo, suggest one of its reviewers so the coding queue is full when the app opens.

@@ -6,6 +6,7 @@ event or the fields it changes. :func:`run` executes a command in one audited tr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -92,13 +93,42 @@ class Composite:
             part.revert(tx)
 
 
-def run(ws: Workspace, command: Command, actor: str, *, undo: bool = False) -> None:
-    """Apply (or revert) ``command`` in one transaction, committed before this returns."""
+def run(
+    ws: Workspace,
+    command: Command,
+    actor: str,
+    *,
+    undo: bool = False,
+    first: Callable[[Transaction], None] | None = None,
+    busy_ms: int | None = None,
+) -> Command:
+    """Apply (or revert) ``command`` in one transaction, committed before this returns.
+
+    The transaction runs where the workspace's connection lives (for the app, in its worker process: one round
+    trip per key press), so the command that comes back is the one applied: a new event carries its id.
+    ``first`` runs at the start of the same transaction (the clip's first edit marks its assignment started).
+    """
+    return ws.call(_run_here, command, actor, undo, first, busy_ms=busy_ms)
+
+
+def _run_here(
+    ws: Workspace, command: Command, actor: str, undo: bool, first: Callable[[Transaction], None] | None
+) -> Command:
     with ws.transaction(actor) as tx:
+        if first is not None:
+            first(tx)
         if undo:
             command.revert(tx)
         else:
             command.apply(tx)
+    return command
+
+
+def _check_changed(tx: Transaction, event_id: int, values: dict[str, Any]) -> None:
+    stored = event_rows.get(tx.conn, event_id)
+    if stored is None:
+        raise LookupError(f"event {event_id} does not exist")
+    check_stored(tx, stored.with_changes(**values))
 
 
 def _id(event: Event) -> int:

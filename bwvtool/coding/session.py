@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from bwvtool.codebook import Codebook
@@ -83,6 +84,9 @@ class CodingSession:
         self._added_id: int | None = None
         for event in event_rows.for_clip(ws.conn, clip_id, self.coder_id):
             self._remember(event)
+        # How long an edit may wait for another program's write lock (None: the workspace default). The desk
+        # sets a short wait and keeps a key press pending instead of freezing the window.
+        self.busy_ms: int | None = None
         self._undo: list[Command] = []
         self._redo: list[Command] = []
         self._listeners: list[Listener] = []
@@ -200,11 +204,11 @@ class CodingSession:
     # -- history ------------------------------------------------------------------------------------------------
     def execute(self, command: Command) -> None:
         """Commit ``command``, then update memory and tell listeners; it becomes the newest undo step."""
-        if not self._started:
-            with self.ws.transaction(self.coder) as tx:
-                queue_rows.mark_started(tx, clip_id=self.clip_id, coder_id=self.coder_id)
-            self._started = True
-        run(self.ws, command, self.coder)
+        first = None
+        if not self._started:  # the clip's first edit marks the assignment started, in the same transaction
+            first = partial(queue_rows.mark_started, clip_id=self.clip_id, coder_id=self.coder_id)
+        command = run(self.ws, command, self.coder, first=first, busy_ms=self.busy_ms)
+        self._started = True
         self._undo.append(command)
         self._redo.clear()
         self._sync(command, undone=False)
@@ -212,8 +216,8 @@ class CodingSession:
     def undo(self) -> str | None:
         if not self._undo:
             return None
-        command = self._undo.pop()
-        run(self.ws, command, self.coder, undo=True)
+        command = run(self.ws, self._undo[-1], self.coder, undo=True, busy_ms=self.busy_ms)
+        self._undo.pop()  # only once the store has it: a busy workspace leaves the history as it was
         self._redo.append(command)
         self._sync(command, undone=True)
         return command.label
@@ -221,8 +225,8 @@ class CodingSession:
     def redo(self) -> str | None:
         if not self._redo:
             return None
-        command = self._redo.pop()
-        run(self.ws, command, self.coder)
+        command = run(self.ws, self._redo[-1], self.coder, busy_ms=self.busy_ms)
+        self._redo.pop()
         self._undo.append(command)
         self._sync(command, undone=False)
         return command.label

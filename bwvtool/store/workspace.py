@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bwvtool import identity
-from bwvtool.errors import StoreError
+from bwvtool.errors import StoreError, WorkspaceBusy
 from bwvtool.store import audit, migrations
 from bwvtool.timeutil import utc_now
 
@@ -71,6 +71,41 @@ class Workspace:
     @property
     def schema_version(self) -> int:
         return migrations.current_version(self.conn)
+
+    # -- running work where the connection lives ---------------------------------------------------------------
+    def call(self, fn: Callable[..., Any], *args: Any, busy_ms: int | None = None, **kwargs: Any) -> Any:
+        """Run the module-level ``fn(self, *args, **kwargs)`` next to the connection and return its result.
+
+        Here that is a plain call; for the app's workspace (:mod:`bwvtool.store.remote`) it is one round trip
+        to the worker process, so a whole user action costs one message. ``busy_ms`` bounds how long this call
+        waits for another program's write lock before raising :class:`~bwvtool.errors.WorkspaceBusy`.
+        """
+        if busy_ms is None:
+            return fn(self, *args, **kwargs)
+        self.set_busy_timeout(busy_ms)
+        try:
+            return fn(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            holder = self.busy_holder()
+            raise WorkspaceBusy(
+                f"busy: {holder}" if holder else f"busy: another program is writing to {self.path.name}"
+            ) from exc
+        finally:
+            self.set_busy_timeout(None)
+
+    def set_busy_timeout(self, ms: int | None) -> None:
+        """How long a statement waits for another program's lock (``None``: the workspace default)."""
+        self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS if ms is None else ms):d}")
+
+    def busy_holder(self) -> str | None:
+        """Who says they hold the workspace for a long job ("catalogue import by ana since 10:42"), if anyone."""
+        try:
+            from bwvtool.store import leases
+        except ImportError:  # leases arrive with the staged import
+            return None
+        return leases.describe_holder(self.conn)
 
     # -- writing -----------------------------------------------------------------------------------------------
     @contextmanager
@@ -150,13 +185,40 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+_through_worker = False
+
+
+def use_worker_process(enabled: bool = True) -> None:
+    """From now on, :func:`open_workspace` in this process hands the file to a worker process.
+
+    The app calls this before it opens anything: its own libraries may open and close the workspace's files,
+    which on POSIX silently drops every SQLite lock this process holds (see :mod:`bwvtool.store.worker`).
+    """
+    global _through_worker
+    _through_worker = enabled
+
+
 def open_workspace(path: str | Path, *, create: bool = False, migrate: bool = True) -> Workspace:
     """Open (or, with ``create``, make) the workspace at ``path`` and bring its schema up to date."""
-    path = Path(path)
+    if _through_worker:
+        from bwvtool.store.remote import open_remote
+
+        _check_path(Path(path), create)
+        return open_remote(Path(path), create=create, migrate=migrate)
+    return open_workspace_here(path, create=create, migrate=migrate)
+
+
+def _check_path(path: Path, create: bool) -> None:
     if not path.exists() and not create:
         raise StoreError(f"no workspace at {path} (run 'bwvtool init' or pass --db)")
     if path.exists() and path.is_dir():
         raise StoreError(f"{path} is a folder, not a workspace file")
+
+
+def open_workspace_here(path: str | Path, *, create: bool = False, migrate: bool = True) -> Workspace:
+    """Open the workspace with a SQLite connection in this process (the CLI and the worker do)."""
+    path = Path(path)
+    _check_path(path, create)
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:

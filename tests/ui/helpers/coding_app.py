@@ -22,7 +22,10 @@ def main() -> None:
     from bwvtool.store import open_workspace
     from bwvtool.ui.desk.desk import CodingDesk
 
+    from bwvtool.store.workspace import use_worker_process
+
     path, clip_id, coder = sys.argv[1:4]
+    use_worker_process()  # as the app does
     app = QApplication([])
     ws = open_workspace(path)
     desk = CodingDesk(ws, coder)
