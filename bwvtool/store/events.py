@@ -105,3 +105,12 @@ def for_clips(conn: sqlite3.Connection, clip_ids: list[str]) -> list[Event]:
         )
         found += [_from_row(row) for row in rows]
     return found
+
+
+def codebook_coded_with(conn: sqlite3.Connection, clip_id: str, coder_id: int) -> int | None:
+    """The codebook of the coder's first event on the clip (one row, not the clip's whole coding)."""
+    row = conn.execute(
+        "SELECT codebook_id FROM events WHERE clip_id = ? AND coder_id = ? ORDER BY onset_ms, id LIMIT 1",
+        (clip_id, coder_id),
+    ).fetchone()
+    return None if row is None else int(row[0])

@@ -218,10 +218,8 @@ class CodingDesk(QWidget):
 
     # -- opening a clip -------------------------------------------------------------------------------------------
     def _codebook_for(self, clip_id: str, coder_id: int) -> int | None:
-        existing = event_rows.for_clip(self.ws.conn, clip_id, coder_id)
-        if existing:
-            return existing[0].codebook_id
-        return self.codebook_choice.currentData()
+        coded_with = event_rows.codebook_coded_with(self.ws.conn, clip_id, coder_id)
+        return coded_with if coded_with is not None else self.codebook_choice.currentData()
 
     def open_clip(self, clip_id: str) -> None:
         clip = catalogue.get_clip(self.ws.conn, clip_id)
@@ -236,6 +234,13 @@ class CodingDesk(QWidget):
                 self.queue.setCurrentRow(row)
                 self.queue.scrollToItem(self.queue.item(row))
                 break
+        # The first frame decodes in the player's threads while the events load.
+        media = clip.get("media_path")
+        if not media:
+            self.player.close_clip()
+            self._block("No media file is recorded for this clip")
+        else:
+            self.player.open_clip(media, clip.get("sha256"))
         self.session = None
         with self.ws.transaction(self.user) as tx:
             coder_id = self.ws.coder_id(tx, self.user)
@@ -276,12 +281,6 @@ class CodingDesk(QWidget):
             f"<b>{clip_id}</b> &nbsp; {clip['recorded_at'][:16].replace('T', ' ')} UTC · {clip['borough']}"
             f" · officer {clip['officer_ref']}"
         )
-        media = clip.get("media_path")
-        if not media:
-            self.player.close_clip()
-            self._block("No media file is recorded for this clip")
-        else:
-            self.player.open_clip(media, clip.get("sha256"))
         self.setFocus()
         self.status.emit(f"Opened {clip_id}: {len(self.session)} events by {self.user}")
 
