@@ -16,7 +16,7 @@ def page(workspace, tmp_path, qtbot):
     qtbot.addWidget(widget)
     widget.resize(1500, 900)
     widget.show()  # the newest week with sampled incidents: 2026-W10
-    qtbot.waitUntil(lambda: widget.report is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: widget.report is not None, timeout=30_000)
     return widget
 
 

@@ -44,7 +44,7 @@ def test_edits_are_saved_as_versions_and_shown_in_the_preview(page, qtbot):
     ws = page.workspace
     page.editors["next_steps"].setPlainText("Meet in two weeks; watch a stop together.")
     assert page.is_dirty() and page.revert_button.isEnabled()
-    qtbot.waitUntil(lambda: "Meet in two weeks" in page.preview.document().toPlainText(), timeout=5_000)
+    qtbot.waitUntil(lambda: "Meet in two weeks" in page.preview.document().toPlainText(), timeout=30_000)
     assert page.save() == 1
     assert not page.is_dirty() and page.version.currentText().startswith("Version 1 — ")
     page.editors["went_well"].setPlainText("Calm voice throughout.")

@@ -57,7 +57,7 @@ def desk(qtbot, desk_ws):
 def _open(qtbot, desk, clip_id="S1"):
     with qtbot.waitSignal(desk.player.durationKnown, timeout=20_000):
         desk.open_clip(clip_id)
-    qtbot.waitUntil(lambda: desk.player.current_frame()[0] >= 0, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.player.current_frame()[0] >= 0, timeout=30_000)
     desk.setFocus()
 
 
@@ -70,7 +70,7 @@ def _shown_code(desk) -> int | None:
 
 def _seek(qtbot, desk, frame: int):
     desk.player.seek_frame(frame)
-    qtbot.waitUntil(lambda: desk.player.current_frame()[0] == frame, timeout=10_000)
+    qtbot.waitUntil(lambda: desk.player.current_frame()[0] == frame, timeout=30_000)
 
 
 def test_keyboard_codes_land_on_the_frame_on_screen(qtbot, desk):
@@ -148,7 +148,7 @@ def test_review_form_completes_only_when_required_items_are_answered(qtbot, desk
 def test_missing_media_blocks_coding_but_the_desk_keeps_working(qtbot, desk):
     messages = []
     desk.status.connect(messages.append)
-    with qtbot.waitSignal(desk.player.error, timeout=10_000):
+    with qtbot.waitSignal(desk.player.error, timeout=30_000):
         desk.open_clip("S2")
     qtbot.keyClick(desk, Qt.Key.Key_C)
     assert event_rows.for_clip(desk.ws.conn, "S2") == []
@@ -237,7 +237,7 @@ def test_a_file_that_fails_its_sha256_blocks_coding(qtbot, desk_ws, tmp_path):
     widget.show()
     with qtbot.waitSignal(widget.player.integrityFailed, timeout=20_000):
         widget.open_clip("S3")
-    qtbot.waitUntil(lambda: widget.player.current_frame()[0] >= 0, timeout=10_000)
+    qtbot.waitUntil(lambda: widget.player.current_frame()[0] >= 0, timeout=30_000)
     widget.setFocus()
     qtbot.keyClick(widget, Qt.Key.Key_C)
     assert event_rows.for_clip(desk_ws.conn, "S3") == []

@@ -31,7 +31,7 @@ def demo_db(tmp_path_factory):
 def window(demo_db, qtbot):
     win = MainWindow(open_workspace(demo_db), "tester")
     qtbot.addWidget(win)
-    with qtbot.waitSignal(win.ready, timeout=10_000):
+    with qtbot.waitSignal(win.ready, timeout=30_000):
         win.show()
     return win
 
