@@ -1,4 +1,4 @@
-"""`bwvtool media` commands: probe, frame, hash, generate."""
+"""`bwvtool media` commands: probe, frame, hash, generate, analyse."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from bwvtool.cli.common import emit, json_option
-from bwvtool.errors import UsageError
+from bwvtool.cli.common import Settings, emit, exit_partial_if, json_option, pass_settings
+from bwvtool.errors import MediaError, UsageError
 
 _FILE = click.Path(
     dir_okay=False, path_type=Path
@@ -151,3 +151,82 @@ def generate(
     )  # fmt: skip
     data = {"out": str(path), "size_bytes": path.stat().st_size}
     emit(as_json, data, f"{path}: {data['size_bytes']:,} bytes")
+
+
+@group.command()
+@click.argument("clip_id", required=False)
+@click.option("--sample", "sample_id", type=int, default=None, help="Analyse every clip of this sample.")
+@click.option("--force", is_flag=True, help="Analyse again even when the stored tracks are current.")
+@click.option(
+    "--raised-lu",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Raised-voice threshold: LU above the clip's own speech level. Default: 8.",
+)
+@json_option
+@pass_settings
+def analyse(
+    settings: Settings,
+    clip_id: str | None,
+    sample_id: int | None,
+    force: bool,
+    raised_lu: float | None,
+    as_json: bool,
+) -> None:
+    """Loudness (EBU R128 momentary), voice activity and waveform of CLIP_ID's audio, or of every clip of
+    --sample ID, stored in the workspace (done once per media file). Prints speech regions, the clip's speech
+    level and raised-voice candidates."""
+    from bwvtool.audio.clips import analyse_many, sample_clips
+    from bwvtool.audio.tracks import DEFAULT_RAISED_LU
+    from bwvtool.cli.terminal import ProgressLine
+
+    if (clip_id is None) == (sample_id is None):
+        raise UsageError("give a CLIP_ID or --sample ID (one of them)")
+    threshold = DEFAULT_RAISED_LU if raised_lu is None else raised_lu
+    line = ProgressLine(enabled=not as_json)
+    with settings.workspace() as ws:
+        clip_ids = [clip_id] if clip_id else sample_clips(ws, sample_id)  # type: ignore[arg-type]
+        if clip_id:
+            from bwvtool.audio.clips import media_of
+
+            media_of(ws, clip_id)  # a wrong clip id is a usage error, not a per-clip failure
+        total = len(clip_ids)
+
+        def tick(current: str, seconds: float) -> None:
+            done = clip_ids.index(current)
+            line.show(f"analysing {current} ({done + 1}/{total}): {seconds:,.0f} s of audio")
+
+        results = analyse_many(ws, clip_ids, actor=settings.user, force=force, progress=tick)
+    line.done()
+    rows = [
+        {"clip_id": r.clip_id, "status": r.status, "error": r.error}
+        | (r.tracks.summary(threshold) if r.tracks else {})
+        for r in results
+    ]
+    failed = [r for r in rows if r["status"] == "failed"]
+    if clip_id and failed:
+        raise MediaError(failed[0]["error"])
+    emit(as_json, rows if sample_id is not None else rows[0], lambda: _describe_audio(rows))
+    exit_partial_if(bool(failed))
+
+
+def _describe_audio(rows: list[dict]) -> str:
+    lines = []
+    for row in rows:
+        if row["status"] == "failed":
+            lines.append(f"{row['clip_id']}: failed: {row['error']}")
+            continue
+        level = row["speech_level_lufs"]
+        raised = row["raised"]
+        lines.append(
+            f"{row['clip_id']}: {row['status']}, {row['duration_ms'] / 1000:.1f} s, "
+            f"{row['speech_regions']} speech regions ({row['speech_ms'] / 1000:.1f} s), speech level "
+            + ("n/a" if level is None else f"{level:.1f} LUFS")
+            + f", {len(raised)} raised-voice candidates (≥ {row['raised_threshold_lu']:g} LU above)"
+        )
+        lines += [
+            f"  raised {c['start_ms'] / 1000:8.1f}–{c['end_ms'] / 1000:.1f} s  peak {c['peak_lufs']:.1f} LUFS"
+            f" (+{c['above_lu']:.1f} LU)"
+            for c in raised
+        ]
+    return "\n".join(lines)
