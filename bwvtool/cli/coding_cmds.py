@@ -148,8 +148,10 @@ def review_group() -> None:
 def _review_context(ws, clip_id: str, coder: str, codebook_key: str | None):
     from bwvtool.coding.scripted import codebook_for
 
-    with ws.transaction(coder) as tx:
-        coder_id = ws.coder_id(tx, coder)
+    # Read only: a coder is registered by the write that saves their first answer, so a refused answer (or a
+    # mere `review show`) writes nothing.
+    found = ws.find_coder(coder)
+    coder_id = -1 if found is None else found  # an unknown coder has no answers and no events
     codebook_id, codebook = codebook_for(ws, clip_id, coder_id, codebook_key)
     return coder_id, codebook_id, codebook
 

@@ -95,13 +95,15 @@ def debrief(
     saved (versioned and audited); every export is audited. A debrief note never goes into a research export.
     """
     from bwvtool import debrief as core
-    from bwvtool.debrief.notes import FORMATS
+    from bwvtool.debrief.notes import check_target
 
-    if out is not None and out.suffix.lower() not in FORMATS:
-        raise UsageError(f"{out.name}: a debrief note is written as .html or .pdf")
+    # Everything is checked before the narrative is saved: a refused export leaves no new version behind.
+    writer = pdf_writer() if out is not None and out.suffix.lower() == ".pdf" else None
+    if out is not None:
+        check_target(out, writer)
+    fields = core.read_narrative_file(narrative_file) if narrative_file is not None else None
     with settings.workspace() as ws:
-        if narrative_file is not None:
-            fields = core.read_narrative_file(narrative_file)
+        if fields is not None:
             core.save_narrative(ws, clip, fields, coder=coder, actor=settings.user)
         if out is None:
             note = core.build_note(ws, clip, coder, version=version, stills=False)
@@ -111,7 +113,6 @@ def debrief(
             return
         if version is None:
             core.save_narrative(ws, clip, {}, coder=coder, actor=settings.user)  # the draft becomes v1
-        writer = pdf_writer() if out.suffix.lower() == ".pdf" else None
         note = core.build_note(ws, clip, coder, version=version, stills=not no_stills)
         result = core.export_note(ws, note, out, actor=settings.user, pdf_writer=writer)
     data = {**result.as_dict(), "clip_id": clip, "coder": note.review.coder, "key_moments": len(note.moments)}

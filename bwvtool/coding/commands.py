@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bwvtool.coding.model import Event
+from bwvtool.coding.rules import check_restorable, check_stored
 from bwvtool.store import Transaction, Workspace
 from bwvtool.store import events as event_rows
 from bwvtool.store.codebooks import lock_if_unlocked
@@ -32,6 +33,7 @@ class AddEvent:
     label: str = "add event"
 
     def apply(self, tx: Transaction) -> None:
+        check_stored(tx, self.event)
         lock_if_unlocked(tx, self.event.codebook_id)  # a codebook version in use never changes again
         self.event = event_rows.insert(tx, self.event)
         tx.audit("event.add", "event", str(self.event.id), _summary(self.event))
@@ -53,6 +55,7 @@ class DeleteEvent:
         tx.audit("event.delete", "event", str(self.event.id), _summary(self.event))
 
     def revert(self, tx: Transaction) -> None:
+        check_restorable(tx, self.event)  # it must still fit beside what others stored meanwhile
         self.event = event_rows.insert(tx, self.event)
         tx.audit("event.restore", "event", str(self.event.id), {"undo": True, **_summary(self.event)})
 
@@ -67,10 +70,12 @@ class EditEvent:
     label: str = "edit event"
 
     def apply(self, tx: Transaction) -> None:
+        _check_changed(tx, self.event_id, self.after)
         event_rows.update(tx, self.event_id, self.after)
         tx.audit("event.edit", "event", str(self.event_id), {"from": self.before, "to": self.after})
 
     def revert(self, tx: Transaction) -> None:
+        _check_changed(tx, self.event_id, self.before)
         event_rows.update(tx, self.event_id, self.before)
         tx.audit(
             "event.edit", "event", str(self.event_id), {"undo": True, "from": self.after, "to": self.before}

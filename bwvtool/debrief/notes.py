@@ -130,6 +130,24 @@ class ExportResult:
         }
 
 
+def check_target(out: str | Path, pdf_writer: PdfWriter | None = None) -> Path:
+    """``out`` as a path a note can be exported to; call it before saving anything the export depends on.
+
+    :raises UsageError: unknown format, no PDF writer for a PDF, ``out`` a folder, or its folder missing.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"{out.name}: a debrief note is written as .html or .pdf")
+    if suffix == ".pdf" and pdf_writer is None:
+        raise UsageError("PDF export needs the app's PDF writer (bwvtool.ui.debrief.pdf)")
+    if out.exists() and out.is_dir():
+        raise UsageError(f"{out} is a folder; give a file name ending in {suffix}")
+    if not out.parent.is_dir():
+        raise UsageError(f"folder {out.parent} does not exist")
+    return out
+
+
 def export_note(
     ws: Workspace,
     note: DebriefNote,
@@ -145,18 +163,10 @@ def export_note(
     :param pdf_writer: renders a PDF (the app's Qt writer); needed for ``.pdf``.
     :raises UsageError: unsaved note, unknown format, or no PDF writer for a PDF.
     """
-    out = Path(out)
+    out = check_target(out, pdf_writer)
     suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        raise UsageError(f"{out.name}: a debrief note is written as .html or .pdf")
     if note.version is None:
         raise UsageError("save the debrief note before exporting it (each export names a saved version)")
-    if suffix == ".pdf" and pdf_writer is None:
-        raise UsageError("PDF export needs the app's PDF writer (bwvtool.ui.debrief.pdf)")
-    if out.exists() and out.is_dir():
-        raise UsageError(f"{out} is a folder; give a file name ending in {suffix}")
-    if not out.parent.is_dir():
-        raise UsageError(f"folder {out.parent} does not exist")
     handle, temp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=suffix, dir=out.parent)
     os.close(handle)
     temp = Path(temp_name)

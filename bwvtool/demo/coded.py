@@ -498,6 +498,8 @@ def add_outline(tx: Any, clip: dict[str, Any], coder_id: int, codebook: Codebook
     for code_id, actor, onset, offset, mods, cause in outline_events(clip, codebook.key, rng):
         code = codebook.code(code_id)
         (onset_ms, onset_frame), (offset_ms, offset_frame) = at(onset), at(offset)
+        if offset_ms is not None and offset_ms <= onset_ms:  # type: ignore[operator]
+            continue  # it would start on the clip's last frame: a state needs at least one frame
         event = Event(
             clip_id=clip["clip_id"], coder_id=coder_id, codebook_id=codebook_id, track=code.track, code=code_id,
             actor=actor, onset_ms=onset_ms, onset_frame=onset_frame,  # type: ignore[arg-type]

@@ -150,6 +150,21 @@ def get_codebook_by_id(conn: Queryable, codebook_id: int) -> StoredCodebook:
     return _stored(row)
 
 
+# Parsed codebooks by content hash: a check on every key press must not parse the stored JSON again.
+_PARSED: dict[str, Codebook] = {}
+
+
+def codebook_content(conn: Queryable, codebook_id: int) -> Codebook:
+    """The codebook of version ``codebook_id``, parsed once per distinct content."""
+    row = conn.execute("SELECT sha256 FROM codebooks WHERE id = ?", (codebook_id,)).fetchone()
+    if row is None:
+        raise UsageError(f"no codebook with id {codebook_id} in this workspace")
+    parsed = _PARSED.get(row[0])
+    if parsed is None:
+        parsed = _PARSED[row[0]] = get_codebook_by_id(conn, codebook_id).codebook
+    return parsed
+
+
 def is_in_use(conn: Queryable, codebook_id: int) -> bool:
     """True when an event or a clip review refers to this codebook version."""
     row = conn.execute(

@@ -94,6 +94,31 @@ def for_clip(conn: sqlite3.Connection, clip_id: str, coder_id: int | None = None
     return [_from_row(row) for row in rows]
 
 
+def state_rivals(conn: sqlite3.Connection | Transaction, event: Event) -> list[Event]:
+    """Events of the same coding (clip, coder, codebook), track and actor whose span meets ``event``'s.
+
+    A row with no offset counts as running to the end of the clip (point events match too: the caller keeps
+    the states); ``event.id`` itself is left out.
+    """
+    sql = (
+        f"{_SELECT} WHERE clip_id = ? AND coder_id = ? AND codebook_id = ? AND track = ? AND actor = ?"
+        " AND id IS DISTINCT FROM ? AND (offset_ms IS NULL OR offset_ms > ?)"
+    )
+    params: list[Any] = [
+        event.clip_id,
+        event.coder_id,
+        event.codebook_id,
+        event.track,
+        event.actor,
+        event.id,
+        event.onset_ms,
+    ]
+    if event.offset_ms is not None:
+        sql += " AND onset_ms < ?"
+        params.append(event.offset_ms)
+    return [_from_row(row) for row in conn.execute(sql + " ORDER BY onset_ms, id", params)]
+
+
 def for_clips(conn: sqlite3.Connection, clip_ids: list[str]) -> list[Event]:
     """Events of many clips (all coders), for analysis and export."""
     found: list[Event] = []

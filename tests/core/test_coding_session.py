@@ -23,13 +23,30 @@ class Codes:
         return SPECS[code_id]
 
 
+# The same codes as a stored codebook: the commands check their rules against the stored version.
+CODEBOOK = """\
+key: test
+version: 1
+title: Test
+tracks:
+  - {id: officer_language, label: Officer language, exclusive: false}
+  - {id: subject_behaviour, label: Subject behaviour}
+  - {id: force, label: Force, exclusive: false}
+codes:
+  - {id: command, label: Command, track: officer_language, type: point}
+  - {id: reason, label: Reason, track: officer_language, type: point}
+  - {id: calm, label: Calm, track: subject_behaviour, type: state}
+  - {id: verbal_resist, label: Verbal resistance, track: subject_behaviour, type: state}
+  - {id: handcuffed, label: Handcuffed, track: force, type: state}
+  - {id: restraint, label: Restraint, track: force, type: state}
+"""
+
+
 def _codebook_id(ws) -> int:
-    with ws.transaction("test") as tx:
-        tx.execute(
-            "INSERT INTO codebooks (key, version, title, body, sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-            ("test", 1, "Test", "{}", "0" * 64, tx.at),
-        )
-        return tx.execute("SELECT id FROM codebooks WHERE key = 'test'").fetchone()[0]
+    from bwvtool.codebook import parse_codebook
+    from bwvtool.store.codebooks import import_codebook
+
+    return import_codebook(ws, parse_codebook(CODEBOOK, "test.yaml"), actor="test").id
 
 
 @pytest.fixture

@@ -1,0 +1,115 @@
+"""Every command checks all of its input before it writes: a refused command leaves no row and no audit row."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+
+from bwvtool.codebook import load_default_codebook
+from tests.conftest import REPO
+
+
+def _counts(db) -> dict[str, int]:
+    """Rows of every table (the audit log included) and the assignments' statuses."""
+    conn = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        counts["assignment statuses"] = conn.execute(
+            "SELECT group_concat(status) FROM assignments"
+        ).fetchone()[0]
+        return counts
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def db(run_cli, tmp_path):
+    shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", tmp_path / "clip.mp4")
+    (tmp_path / "cat.csv").write_text(
+        "clip_id,recorded_at,duration_s,officer_ref,borough,media_path\nE1,2026-11-02T10:00:00Z,24,PC7,Lambeth,clip.mp4\n"
+    )
+    assert run_cli("init")[0] == 0
+    assert run_cli("catalogue", "import", str(tmp_path / "cat.csv"))[0] == 0
+    codebook = REPO / "schemas" / "codebooks" / "ss_language_behaviour.yaml"
+    assert run_cli("codebook", "import", str(codebook))[0] == 0
+    add = (
+        "events",
+        "add",
+        "E1",
+        "--code",
+        "command",
+        "--at-ms",
+        "500",
+        "--codebook",
+        "ss_language_behaviour",
+    )
+    assert run_cli("--user", "alice", *add)[0] == 0
+    return tmp_path / "ws.sqlite"
+
+
+def _refused(run_cli, db, args, message):
+    before = _counts(db)
+    code, out, err = run_cli(*args)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], err
+    assert "Error" not in err.replace("error:", "") and "Traceback" not in err
+    assert _counts(db) == before, "a refused command wrote to the workspace"
+
+
+STATE = ("events", "add", "E1", "--code", "verbal_resistance", "--codebook", "ss_language_behaviour")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # Used to store a running state and its audit row, then fail (and the running state blocked the coder).
+        (("--user", "newbie", *STATE, "--at-ms", "3000", "--to-ms", "2000"), "--to-ms 2000 must be after --at-ms 3000"),
+        (("--user", "alice", *STATE, "--at-ms", "3000", "--to-ms", "3000"), "must be after"),
+        (("--user", "alice", *STATE, "--at-ms", "3000", "--to-ms", "3010"), "fall on the same frame (75)"),
+        (("--user", "newbie", *STATE, "--at-ms", "3000", "--to-ms", "99999"), "after the end of the video"),
+        # Used to register the new coder (a row and an audit row) before refusing.
+        (("--user", "newbie", "events", "delete", "1"), "event 1 belongs to another coder"),
+        (("--user", "newbie", "review", "answer", "E1", "nonsense", "x", "--codebook", "ss_language_behaviour"),
+         "no review item 'nonsense'"),
+        (("--user", "newbie", "review", "complete", "E1", "--codebook", "ss_language_behaviour"),
+         "review not complete"),
+    ],
+)  # fmt: skip
+def test_refused_coding_commands_write_nothing(run_cli, db, args, message):
+    _refused(run_cli, db, args, message)
+
+
+def test_review_show_by_a_new_coder_writes_nothing(run_cli, db):
+    before = _counts(db)
+    code, out, _ = run_cli("--user", "newbie", "review", "show", "E1", "--codebook", "ss_language_behaviour")
+    assert code == 0 and "newbie · new" in out
+    assert _counts(db) == before
+
+
+def test_a_refused_debrief_export_saves_no_narrative_version(run_cli, db, tmp_path):
+    codebook = load_default_codebook("ss_language_behaviour.yaml")
+    for item in codebook.review_items:
+        if item.required:
+            answer = ("--user", "alice", "review", "answer", "E1", item.id, str(item.choices[0]))
+            assert run_cli(*answer)[0] == 0
+    assert run_cli("--user", "alice", "review", "complete", "E1")[0] == 0
+    narrative = tmp_path / "narrative.yaml"
+    narrative.write_text("next_steps: Refresher on GOWISELY.\n", encoding="utf-8")
+    missing = tmp_path / "no-such-folder" / "note.html"
+    args = ("--user", "sgt", "debrief", "E1", "--narrative", str(narrative), "--out", str(missing))
+    _refused(run_cli, db, args, "does not exist")
+    args = (
+        "--user",
+        "sgt",
+        "debrief",
+        "E1",
+        "--narrative",
+        str(narrative),
+        "--out",
+        str(tmp_path / "n.docx"),
+    )
+    _refused(run_cli, db, args, "a debrief note is written as .html or .pdf")
