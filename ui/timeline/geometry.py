@@ -7,8 +7,10 @@ painting cost follows the number of visible events, not the number of events in 
 from __future__ import annotations
 
 import bisect
+import math
 from array import array
 from dataclasses import dataclass
+from operator import itemgetter
 
 # Ruler steps in ms, smallest first; the frame step is added when zoomed in far enough to see frames.
 _STEPS_MS = (
@@ -131,7 +133,7 @@ class LaneIndex:
     def from_rows(cls, rows: list[tuple[int, int, int, bool]]) -> LaneIndex:
         """An index of ``rows`` (event_id, onset_ms, end_ms, is_point) built in one pass, in any order."""
         index = cls()
-        rows = sorted(rows, key=lambda row: (row[1], row[0]))
+        rows = sorted(rows, key=itemgetter(1, 0))
         index._ids = array("q", [row[0] for row in rows])
         index._onsets = array("q", [row[1] for row in rows])
         index._ends = array("q", [row[2] for row in rows])
@@ -181,8 +183,8 @@ class LaneIndex:
 
     def _window(self, start_ms: float, end_ms: float) -> tuple[int, int]:
         """Positions [lo, hi) of the events that may overlap the window (two bisects)."""
-        lo = bisect.bisect_left(self._onsets, int(start_ms) - self.longest_ms - 1)
-        hi = bisect.bisect_right(self._onsets, int(end_ms) + 1)
+        lo = bisect.bisect_left(self._onsets, math.floor(start_ms) - self.longest_ms)
+        hi = bisect.bisect_right(self._onsets, math.floor(end_ms))
         return lo, hi
 
     def count_between(self, start_ms: float, end_ms: float) -> int:
