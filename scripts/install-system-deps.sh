@@ -1,0 +1,67 @@
+#!/bin/sh
+# The system packages bwvtool and its tests need on Debian 12 (or Ubuntu): Python with venv, and the libraries
+# Qt loads (the xcb and offscreen platforms, EGL/OpenGL, fonts, D-Bus, PulseAudio for the player's audio).
+# The README's two commands and .ci/run all start here, so they cannot drift apart.
+#
+#   sh scripts/install-system-deps.sh [--tests] [EXTRA_PACKAGE ...]
+#
+# --tests adds what only the test suite needs (TEST_PACKAGES). Runs apt-get directly as root and through sudo as
+# anyone else. When every package is already installed it does nothing at all (no apt-get update, no sudo
+# prompt). Extra package names are installed too (CI adds its own tools).
+set -eu
+
+PACKAGES="python3 python3-venv
+libpulse0 libegl1 libgl1 libopengl0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0
+libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
+libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1"
+
+# Programs that tests run beside bwvtool (a database server, a reference implementation): add them here, not
+# only to .ci/run, so that the README's test command installs them on a fresh machine too.
+TEST_PACKAGES=""
+
+if [ "${1:-}" = "--tests" ]; then
+    shift
+    PACKAGES="$PACKAGES $TEST_PACKAGES"
+fi
+
+say() { printf 'install-system-deps: %s\n' "$*" >&2; }
+
+# shellcheck disable=SC2086  # word splitting of the package list is intended
+wanted=$(printf '%s\n' $PACKAGES "$@" | sed '/^$/d')
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+    say "this script uses Debian's apt; on another system install the equivalents of:"
+    printf '  %s\n' $wanted >&2
+    exit 2
+fi
+
+missing=""
+for package in $wanted; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null || true)
+    case "$status" in
+        ii*) ;;
+        *) missing="$missing $package" ;;
+    esac
+done
+
+if [ -z "$missing" ]; then
+    say "all system packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+elif command -v sudo >/dev/null 2>&1; then
+    as_root="sudo"
+else
+    say "needs root to install:$missing"
+    say "run it as root, or install sudo and give your user the right to use it"
+    exit 2
+fi
+
+say "installing:$missing"
+# sudo resets the environment, so the non-interactive frontend is passed through env.
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+say "done"
