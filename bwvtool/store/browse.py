@@ -2,7 +2,7 @@
 
 The app never loads the whole catalogue: it asks for a count and then for pages of :data:`PAGE_SIZE` rows in the
 chosen order. Sort keys are whitelisted column expressions (never user text), every value is a parameter, and
-each order ends with ``rowid`` so that pages never overlap or skip rows that share a sort value.
+each order ends with a unique column (SQLite's ``rowid``, else ``clip_id``) so that pages never overlap or skip rows that share a sort value.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from bwvtool.catalogue import vocab
 from bwvtool.errors import UsageError
+from bwvtool.store import dialect
 
 PAGE_SIZE = 256
 SPARSE_RATIO = 50  # below 1 match in 50 clips, scanning once beats walking an index (measured at 100k)
@@ -95,7 +96,7 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(flt: ClipFilter) -> tuple[str, list[object]]:
+def _where(flt: ClipFilter, like: str = "LIKE") -> tuple[str, list[object]]:
     """The WHERE clause (with its leading keyword, or empty) and its parameters."""
     clauses: list[str] = []
     params: list[object] = []
@@ -103,7 +104,7 @@ def _where(flt: ClipFilter) -> tuple[str, list[object]]:
     if text:
         pattern = _like_pattern(text)
         clauses.append(
-            "(clip_id LIKE ? ESCAPE '\\' OR officer_ref LIKE ? ESCAPE '\\' OR borough LIKE ? ESCAPE '\\')"
+            f"(clip_id {like} ? ESCAPE '\\' OR officer_ref {like} ? ESCAPE '\\' OR borough {like} ? ESCAPE '\\')"
         )
         params += [pattern, pattern, pattern]
     if flt.borough:
@@ -127,7 +128,7 @@ def _where(flt: ClipFilter) -> tuple[str, list[object]]:
 
 def count_clips(conn: sqlite3.Connection, flt: ClipFilter | None = None) -> int:
     """How many clips match ``flt`` (all clips when it is None or empty)."""
-    where, params = _where(flt or ClipFilter())
+    where, params = _where(flt or ClipFilter(), dialect.like(conn))
     return int(conn.execute("SELECT count(*) FROM clips" + where, params).fetchone()[0])
 
 
@@ -149,12 +150,12 @@ def fetch_clips(
     if offset < 0 or limit < 0:
         raise UsageError("offset and limit must not be negative")
     sort = sort or ClipSort()
-    where, params = _where(flt or ClipFilter())
+    where, params = _where(flt or ClipFilter(), dialect.like(conn))
     direction = "DESC" if sort.descending else "ASC"
     # Unary + keeps SQLite from using the column's index for the order (its documented planner hint).
-    expression = ("+" if sparse and where else "") + SORT_KEYS[sort.key]
+    expression = dialect.unindexed(conn, SORT_KEYS[sort.key]) if sparse and where else SORT_KEYS[sort.key]
     # Identifiers come from the SORT_KEYS whitelist and a fixed direction word; values stay parameters.
-    order = f" ORDER BY {expression} {direction}, rowid {direction}"
+    order = f" ORDER BY {expression} {direction}, {dialect.clip_tiebreak(conn)} {direction}"
     rows = conn.execute(_SELECT + where + order + " LIMIT ? OFFSET ?", [*params, limit, offset])
     return [ClipRow(*row) for row in rows]
 

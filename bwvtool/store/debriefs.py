@@ -10,6 +10,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from bwvtool.store import dialect
 from bwvtool.store.workspace import Transaction
 
 Queryable = sqlite3.Connection | Transaction
@@ -82,9 +83,10 @@ def completed_reviews(conn: Queryable, *, search: str = "", limit: int = 500) ->
     params: list[Any] = []
     if search.strip():
         pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = dialect.like(conn)
         sql += (
-            " AND (r.clip_id LIKE ? ESCAPE '\\' OR c.officer_ref LIKE ? ESCAPE '\\'"
-            " OR c.borough LIKE ? ESCAPE '\\' OR k.name LIKE ? ESCAPE '\\')"
+            f" AND (r.clip_id {like} ? ESCAPE '\\' OR c.officer_ref {like} ? ESCAPE '\\'"
+            f" OR c.borough {like} ? ESCAPE '\\' OR k.name {like} ? ESCAPE '\\')"
         )
         params += [pattern] * 4
     sql += " ORDER BY c.recorded_ts DESC, r.clip_id, k.name LIMIT ?"

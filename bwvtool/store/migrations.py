@@ -18,13 +18,14 @@ class Migration:
     sql: str
 
 
-def available() -> list[Migration]:
-    """All shipped migrations, in order; numbers must run 1, 2, 3 … without gaps."""
+def available(folder: str = "migrations") -> list[Migration]:
+    """All shipped migrations in ``folder`` (``migrations/postgresql`` holds the server's), in order; numbers
+    must run 1, 2, 3 … without gaps."""
     found = []
-    for name in resources.list_dir("migrations"):
+    for name in resources.list_dir(folder):
         match = _NAME.match(name)
         if match:
-            found.append(Migration(int(match.group(1)), name, resources.read_text(f"migrations/{name}")))
+            found.append(Migration(int(match.group(1)), name, resources.read_text(f"{folder}/{name}")))
     for expected, migration in enumerate(found, start=1):
         if migration.number != expected:
             raise RuntimeError(f"migration numbering has a gap at {migration.name}")

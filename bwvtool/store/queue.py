@@ -48,7 +48,7 @@ def for_coder(conn: sqlite3.Connection, coder: str, status: str | None = None) -
 def coders_with_work(conn: sqlite3.Connection) -> list[tuple[str, int, int]]:
     """(coder, assignments, complete) for everyone who has assignments; for the start-up identity choice."""
     rows = conn.execute(
-        "SELECT k.name, count(*), sum(a.status = 'complete') FROM assignments a JOIN coders k ON k.id = a.coder_id"
+        "SELECT k.name, count(*), sum(CASE WHEN a.status = 'complete' THEN 1 ELSE 0 END) FROM assignments a JOIN coders k ON k.id = a.coder_id"
         " GROUP BY k.name ORDER BY k.name"
     )
     return [(name, int(n), int(done or 0)) for name, n, done in rows]

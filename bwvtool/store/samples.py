@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from bwvtool.store import dialect
 from bwvtool.store.workspace import Transaction
 
 if TYPE_CHECKING:
@@ -38,8 +39,15 @@ COLUMN_SQL: dict[str, str] = {
     "camera_id": "camera_id",
     "mtip": "mtip",
     "media": f"(media_path IS NOT NULL AND media_path <> '' AND media_status NOT IN {_BAD_MEDIA})",
-    "retention_until": "CAST(strftime('%s', retention_until) AS INTEGER)",
+    "retention_until": "retention_until",  # as unix seconds: see column_sql
 }
+
+
+def column_sql(conn: sqlite3.Connection, name: str) -> str:
+    """The SQL expression that reads plan field ``name`` on this connection's engine."""
+    if name == "retention_until":
+        return dialect.unix_seconds(conn, COLUMN_SQL[name])
+    return COLUMN_SQL[name]
 
 
 # numpy type of each column as read: text and nullable numbers as Python objects, the rest native.
@@ -107,11 +115,11 @@ def scan_columns(
     for name in names:
         if name in vocabularies:
             whens = " ".join(f"WHEN ? THEN {i:d}" for i in range(len(vocabularies[name])))
-            exprs.append(f"CASE {COLUMN_SQL[name]} {whens} ELSE -1 END")
+            exprs.append(f"CASE {column_sql(conn, name)} {whens} ELSE -1 END")
             params.extend(vocabularies[name])
             dtype.append((name, "i4"))
         else:
-            exprs.append(COLUMN_SQL[name])
+            exprs.append(column_sql(conn, name))
             dtype.append((name, COLUMN_DTYPE.get(name, "O")))
     sql = f"SELECT {', '.join(exprs)} FROM clips"
     if start_ts is not None and end_ts is not None:
@@ -123,7 +131,7 @@ def scan_columns(
 
 def change_marker(conn: sqlite3.Connection) -> tuple[int, int]:
     """Changes when anything is written to the workspace: by this connection, or committed by another."""
-    return conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0])
+    return dialect.change_marker(conn)
 
 
 def sampled_between(
@@ -142,11 +150,11 @@ def sampled_between(
     sql = (
         "SELECT DISTINCT si.clip_id, c.incident_id FROM sample_items si"
         " JOIN samples s ON s.id = si.sample_id JOIN clips c ON c.clip_id = si.clip_id"
-        " WHERE json_extract(s.report, '$.as_of') BETWEEN ? AND ?"
+        f" WHERE {dialect.json_text(conn, 's.report', 'as_of')} BETWEEN ? AND ?"
     )
     params: list[Any] = [first_day, last_day]
     if plan_name is not None:
-        sql += " AND json_extract(s.report, '$.manifest.plan.name') = ?"
+        sql += f" AND {dialect.json_text(conn, 's.report', 'manifest', 'plan', 'name')} = ?"
         params.append(plan_name)
     if before_sample is not None:
         sql += " AND s.id < ?"
@@ -230,7 +238,7 @@ def list_samples(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every sample, newest first, with its unit and clip counts."""
     rows = conn.execute(
         "SELECT s.id, s.name, s.unit, s.seed, s.drawn_at, s.drawn_by, s.frame_size, s.manifest_sha256,"
-        " json_extract(s.report, '$.as_of'),"
+        f" {dialect.json_text(conn, 's.report', 'as_of')},"
         " (SELECT count(DISTINCT unit_id) FROM sample_items i WHERE i.sample_id = s.id),"
         " (SELECT count(*) FROM sample_items i WHERE i.sample_id = s.id)"
         " FROM samples s ORDER BY s.id DESC"
@@ -245,9 +253,9 @@ def get_items(conn: sqlite3.Connection, sample_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT i.draw_order, i.unit_id, i.clip_id, c.incident_id, c.recorded_at, c.duration_s, c.officer_ref,"
         " i.stratum, i.selection, i.inclusion_prob, i.design_weight,"
-        " (SELECT group_concat(k.name, ';') FROM assignments a JOIN coders k ON k.id = a.coder_id"
+        f" (SELECT {dialect.joined(conn, 'k.name', ';')} FROM assignments a JOIN coders k ON k.id = a.coder_id"
         "   WHERE a.sample_id = i.sample_id AND a.clip_id = i.clip_id AND a.role = 'primary'),"
-        " (SELECT group_concat(k.name, ';') FROM assignments a JOIN coders k ON k.id = a.coder_id"
+        f" (SELECT {dialect.joined(conn, 'k.name', ';')} FROM assignments a JOIN coders k ON k.id = a.coder_id"
         "   WHERE a.sample_id = i.sample_id AND a.clip_id = i.clip_id AND a.role = 'reliability')"
         " FROM sample_items i JOIN clips c ON c.clip_id = i.clip_id"
         " WHERE i.sample_id = ? ORDER BY i.draw_order, i.clip_id",

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
+
+from bwvtool.store import dialect
 
 
 class WeeklyClip(NamedTuple):
@@ -68,12 +71,15 @@ def clips(
     return [WeeklyClip(*row[:7], bool(row[7])) for row in rows]
 
 
+_TEXT_ANSWERS = ("outcome", "individual_learning", "organisational_learning")
+
+
 def reviews(conn: sqlite3.Connection, start_ts: int, end_ts: int) -> list[WeeklyReview]:
     """Reviews (any status) of clips recorded in ``[start_ts, end_ts)``, with the answers the picture uses."""
+    answer = [dialect.json_text(conn, "r.answers", key) for key in _TEXT_ANSWERS]
     rows = conn.execute(
-        "SELECT r.clip_id, r.coder_id, r.status, json_extract(r.answers, '$.outcome'),"
-        " json_extract(r.answers, '$.individual_learning'), json_extract(r.answers, '$.organisational_learning'),"
-        " json_quote(json_extract(r.answers, '$.learning_themes')), r.codebook_id"
+        f"SELECT r.clip_id, r.coder_id, r.status, {', '.join(answer)},"
+        f" {dialect.json_quoted(conn, 'r.answers', 'learning_themes')}, r.codebook_id"
         " FROM clip_reviews r JOIN clips c ON c.clip_id = r.clip_id"
         " WHERE c.recorded_ts >= ? AND c.recorded_ts < ?",
         (start_ts, end_ts),
@@ -108,8 +114,5 @@ def latest_sampled_ts(conn: sqlite3.Connection) -> int | None:
 
 def sampled_mondays(conn: sqlite3.Connection) -> list[str]:
     """The Mondays (ISO dates, UTC) of the weeks in which sampled incidents began, oldest first."""
-    rows = conn.execute(
-        "SELECT DISTINCT date(first_ts, 'unixepoch', '-6 days', 'weekday 1') AS monday"
-        f" FROM ({_SAMPLED_INCIDENT_STARTS}) ORDER BY monday"
-    )
-    return [row[0] for row in rows]
+    days = {datetime.fromtimestamp(row[0], UTC).date() for row in conn.execute(_SAMPLED_INCIDENT_STARTS)}
+    return sorted({(day - timedelta(days=day.weekday())).isoformat() for day in days})

@@ -11,6 +11,7 @@ from typing import Any
 from bwvtool import identity
 from bwvtool.errors import StoreError, WorkspaceBusy
 from bwvtool.store import audit, migrations
+from bwvtool.store import postgres as server
 from bwvtool.timeutil import utc_now
 
 BUSY_TIMEOUT_MS = 15_000
@@ -204,6 +205,8 @@ def open_workspace(path: str | Path, *, create: bool = False, migrate: bool = Tr
         from bwvtool.store.remote import open_remote
 
         _check_path(Path(path), create)
+    if server.is_server_location(path):  # a PostgreSQL URL or service: no file, no worker process needed
+        return server.open_workspace(str(path), create=create, migrate=migrate)
         return open_remote(Path(path), create=create, migrate=migrate)
     return open_workspace_here(path, create=create, migrate=migrate)
 

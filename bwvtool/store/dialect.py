@@ -1,0 +1,131 @@
+"""The few places where SQLite and PostgreSQL need different SQL, chosen by the connection's engine.
+
+Everything else in the store is written once and runs on both (``?`` placeholders, ``ON CONFLICT``, standard
+aggregates). A connection is PostgreSQL when it carries ``engine == "postgresql"`` (the adapter in
+:mod:`bwvtool.store.postgres.connection`); a :class:`~bwvtool.store.workspace.Transaction` is judged by its
+connection. Nothing here imports the PostgreSQL driver, so SQLite users never load it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+POSTGRESQL = "postgresql"
+
+
+def is_postgres(conn: Any) -> bool:
+    """Is ``conn`` (a connection or a store Transaction) a PostgreSQL connection?"""
+    return getattr(getattr(conn, "conn", conn), "engine", None) == POSTGRESQL
+
+
+def json_text(conn: Any, column: str, *keys: str) -> str:
+    """SQL for the value at ``column``'s JSON path ``keys`` (text or number; NULL when missing or null)."""
+    if is_postgres(conn):
+        return f"({column}::jsonb #>> '{{{','.join(keys)}}}')"
+    return f"json_extract({column}, '$.{'.'.join(keys)}')"
+
+
+def json_quoted(conn: Any, column: str, key: str) -> str:
+    """SQL for the value at ``column``'s top-level ``key`` as JSON text (NULL when missing)."""
+    if is_postgres(conn):
+        return f"(({column}::jsonb) -> '{key}')::text"
+    return f"json_quote(json_extract({column}, '$.{key}'))"
+
+
+def joined(conn: Any, expression: str, separator: str) -> str:
+    """SQL aggregating ``expression`` into one text, values separated by ``separator`` (a constant)."""
+    if is_postgres(conn):
+        return f"string_agg({expression}, '{separator}')"
+    return f"group_concat({expression}, '{separator}')"
+
+
+def clip_tiebreak(conn: Any) -> str:
+    """The column that makes an order of ``clips`` total: SQLite's rowid (its indexes carry it), else clip_id."""
+    return "clip_id" if is_postgres(conn) else "rowid"
+
+
+def unix_seconds(conn: Any, expression: str) -> str:
+    """SQL for a date text as unix seconds (NULL when it is not a date), as SQLite's strftime('%s') reads it."""
+    if is_postgres(conn):
+        return f"bwv_unix_seconds({expression})"
+    return f"CAST(strftime('%s', {expression}) AS INTEGER)"
+
+
+def unix_seconds_of(conn: Any, values: list[str]) -> Iterator[tuple[int, int | None]]:
+    """(position, unix seconds or None) of each date text in ``values``, converted by the database."""
+    if is_postgres(conn):
+        sql = "SELECT n - 1, bwv_unix_seconds(v) FROM unnest(?::text[]) WITH ORDINALITY AS t(v, n)"
+        return iter(conn.execute(sql, (values,)))
+    sql = "SELECT key, CAST(strftime('%s', value) AS INTEGER) FROM json_each(?)"
+    return iter(conn.execute(sql, (json.dumps(values),)))
+
+
+def like(conn: Any) -> str:
+    """SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does the same (its workspaces use the C locale)."""
+    return "ILIKE" if is_postgres(conn) else "LIKE"
+
+
+def unindexed(conn: Any, expression: str) -> str:
+    """``expression`` marked so that SQLite's planner does not walk its index (PostgreSQL plans by statistics)."""
+    return expression if is_postgres(conn) else "+" + expression
+
+
+def change_marker(conn: Any) -> tuple[Any, ...]:
+    """A value that changes whenever anything is written to the workspace, by this connection or another."""
+    if is_postgres(conn):
+        return (conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0],)
+    return conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+@contextmanager
+def bulk_settings(conn: Any, cache_mib: int) -> Iterator[None]:
+    """Connection settings for one big import transaction, restored afterwards (SQLite: a large page cache and
+    in-memory temp tables; the server's settings are the server administrator's)."""
+    if is_postgres(conn):
+        yield
+        return
+    old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    old_temp = conn.execute("PRAGMA temp_store").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-int(cache_mib) * 1024:d}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(old_cache):d}")
+        conn.execute(f"PRAGMA temp_store = {int(old_temp):d}")
+
+
+@contextmanager
+def lock_wait(conn: Any, wait_ms: int) -> Iterator[None]:
+    """Wait at most ``wait_ms`` for another writer's locks inside the block (never longer than already set)."""
+    if is_postgres(conn):
+        conn.execute(f"SET lock_timeout = {int(wait_ms):d}")
+        try:
+            yield
+        finally:
+            conn.execute("RESET lock_timeout")
+        return
+    previous = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute(f"PRAGMA busy_timeout = {min(previous, wait_ms):d}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {previous:d}")
+
+
+_SQLITE_CANNOT_WRITE = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY)
+# lock_not_available, insufficient_privilege (a role that only reads), read_only_sql_transaction (a standby)
+_PG_CANNOT_WRITE = ("55P03", "42501", "25006")
+
+
+def cannot_write(exc: sqlite3.Error) -> bool:
+    """Was the write refused only because the workspace cannot be written now (locked, read-only, no right)?"""
+    state = getattr(exc, "sqlstate", None)
+    if state is not None:
+        return state in _PG_CANNOT_WRITE
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQLITE_CANNOT_WRITE

@@ -1,0 +1,225 @@
+"""A psycopg 3 connection that looks like the part of :mod:`sqlite3` the store uses.
+
+Why: the store's SQL is written once, with ``?`` placeholders, and run on SQLite or PostgreSQL. This adapter is
+the only place that knows the driver: it rewrites ``?`` to psycopg's ``%s`` (outside string literals), gives
+INSERTs into tables with an ``id`` a ``lastrowid`` (through ``RETURNING id``), maps SQLite's ``BEGIN`` forms onto
+PostgreSQL's isolation levels, returns booleans and whole NUMERICs as SQLite would (``0``/``1``, ``int``), and
+raises PostgreSQL errors as subclasses of sqlite3's exception classes, so every ``except sqlite3.Error`` in the
+code base catches them and code that cares can read :attr:`PgError.sqlstate`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg import pq
+from psycopg.adapt import Loader
+
+ENGINE = "postgresql"
+
+# SQLite's BEGIN forms -> PostgreSQL. A deferred BEGIN is used by the store for several reads that must see one
+# committed state (exports, snapshot rebuilds): that is REPEATABLE READ. BEGIN IMMEDIATE opens a writing action:
+# READ COMMITTED, so that each statement (and the audit trigger, which serialises appends) sees the newest rows.
+_BEGIN = {
+    "BEGIN": "BEGIN ISOLATION LEVEL REPEATABLE READ",
+    "BEGIN DEFERRED": "BEGIN ISOLATION LEVEL REPEATABLE READ",
+    "BEGIN IMMEDIATE": "BEGIN ISOLATION LEVEL READ COMMITTED",
+    "BEGIN EXCLUSIVE": "BEGIN ISOLATION LEVEL SERIALIZABLE",
+}
+_INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+
+
+class PgError:
+    """Mixin carried by every translated error: the PostgreSQL SQLSTATE code (``"23505"``, ``"42501"`` …)."""
+
+    sqlstate: str | None = None
+
+
+class PgIntegrityError(PgError, sqlite3.IntegrityError):
+    """A constraint or a trigger refused the change (SQLSTATE class 23, or RAISE EXCEPTION in a trigger)."""
+
+
+class PgOperationalError(PgError, sqlite3.OperationalError):
+    """Anything else the server refused: permissions, row security, locks, lost connections, bad SQL."""
+
+
+def translate_error(exc: psycopg.Error) -> sqlite3.Error:
+    """The sqlite3-style error for a psycopg error: the server's one-line message, the SQLSTATE kept."""
+    state = getattr(exc, "sqlstate", None) or ""
+    message = (exc.diag.message_primary if getattr(exc, "diag", None) else None) or str(exc).strip()
+    message = message.splitlines()[0] if message else type(exc).__name__
+    cls = PgIntegrityError if state.startswith("23") or state == "P0001" else PgOperationalError
+    error = cls(message)
+    error.sqlstate = state or None
+    return error
+
+
+@lru_cache(maxsize=4096)
+def translate_sql(sql: str) -> str:
+    """``?`` -> ``%s`` outside quotes and comments; every literal ``%`` doubled (psycopg reads ``%`` anywhere)."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"":
+            end = i + 1
+            while end < n:
+                if sql[end] == ch:
+                    if end + 1 < n and sql[end + 1] == ch:  # a doubled quote inside the literal
+                        end += 2
+                        continue
+                    break
+                end += 1
+            out.append(sql[i : end + 1].replace("%", "%%"))
+            i = end + 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            end = n if end < 0 else end
+            out.append(sql[i:end].replace("%", "%%"))
+            i = end
+        elif ch == "?":
+            out.append("%s")
+            i += 1
+        elif ch == "%":
+            out.append("%%")
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+class _IntBoolLoader(Loader):
+    """Booleans as SQLite returns them: 1 and 0 (``EXISTS (…)`` and comparisons are selected as values)."""
+
+    def load(self, data: Any) -> int:
+        return 1 if bytes(data) == b"t" else 0
+
+
+class _NumberLoader(Loader):
+    """NUMERIC (``sum`` of bigints, ``avg``) as SQLite returns it: an int when whole, else a float."""
+
+    def load(self, data: Any) -> int | float:
+        text = bytes(data).decode("ascii")
+        return float(text) if any(c in text for c in ".eEN") else int(text)
+
+
+class PgCursor:
+    """The result of one statement, read the way a sqlite3 cursor is read."""
+
+    def __init__(self, raw: psycopg.Cursor, lastrowid: int | None = None) -> None:
+        self._raw = raw
+        self.lastrowid = lastrowid
+        self.rowcount = raw.rowcount
+        self._has_rows = raw.description is not None and lastrowid is None
+
+    @property
+    def description(self) -> tuple[tuple[Any, ...], ...] | None:
+        if not self._has_rows:
+            return None
+        return tuple((c.name, None, None, None, None, None, None) for c in self._raw.description)
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._raw.fetchone() if self._has_rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._raw.fetchall() if self._has_rows else []
+
+    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
+        return self._raw.fetchmany(size) if self._has_rows else []
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._raw) if self._has_rows else iter(())
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+class PgConnection:
+    """A psycopg connection in autocommit mode (transactions are explicit, as in the store's SQLite settings)."""
+
+    engine = ENGINE
+
+    def __init__(self, raw: psycopg.Connection) -> None:
+        raw.autocommit = True
+        raw.adapters.register_loader("bool", _IntBoolLoader)
+        raw.adapters.register_loader("numeric", _NumberLoader)
+        self.raw = raw
+        self._id_tables: frozenset[str] | None = None
+
+    @classmethod
+    def connect(cls, url: str) -> PgConnection:
+        try:
+            return cls(psycopg.connect(url, autocommit=True))
+        except psycopg.Error as exc:
+            raise translate_error(exc) from exc
+
+    # -- what the store uses of sqlite3.Connection ---------------------------------------------------------------
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
+        statement = " ".join(sql.split()).upper()
+        if statement in _BEGIN:
+            sql = _BEGIN[statement]
+        returning = self._returning_id(sql)
+        text = translate_sql(sql + " RETURNING id" if returning else sql)
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(text, params)
+        except psycopg.Error as exc:
+            raise translate_error(exc) from exc
+        lastrowid = None
+        if returning:
+            row = cursor.fetchone()
+            lastrowid = row[0] if row else None
+        return PgCursor(cursor, lastrowid) if returning else PgCursor(cursor)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
+        cursor = self.raw.cursor()
+        try:
+            cursor.executemany(translate_sql(sql), rows)
+        except psycopg.Error as exc:
+            raise translate_error(exc) from exc
+        return PgCursor(cursor)
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            self.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.raw.close()
+
+    # -- lastrowid ---------------------------------------------------------------------------------------------
+    def _returning_id(self, sql: str) -> bool:
+        """Does this single INSERT need ``RETURNING id`` added to report its ``lastrowid``?"""
+        match = _INSERT_INTO.match(sql)
+        if not match or _RETURNING.search(sql):
+            return False
+        if self._id_tables is None:
+            rows = self.raw.execute(
+                "SELECT table_name FROM information_schema.columns"
+                " WHERE column_name = 'id' AND table_schema = current_schema()"
+            ).fetchall()
+            self._id_tables = frozenset(r[0] for r in rows)
+        return match.group(1).lower() in self._id_tables
+
+    def forget_schema(self) -> None:
+        """Call after a migration: the tables that have an ``id`` column may have changed."""
+        self._id_tables = None
+
+
+def is_postgres(conn: Any) -> bool:
+    """Is ``conn`` (a connection or a store Transaction) on PostgreSQL?"""
+    return getattr(getattr(conn, "conn", conn), "engine", None) == ENGINE

@@ -1,0 +1,124 @@
+"""Opening a workspace on a PostgreSQL server, and creating its database."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from bwvtool.errors import StoreError
+from bwvtool.store import audit
+from bwvtool.store.postgres import migrations
+from bwvtool.store.postgres.connection import PgConnection, PgOperationalError, translate_error
+from bwvtool.store.workspace import BUSY_TIMEOUT_MS, Workspace
+
+_PASSWORD = re.compile(r"(://[^:/@?]*):[^@/?]*@")
+
+
+def display(location: str) -> str:
+    """``location`` fit to print: a password written into a URL (discouraged) is blanked."""
+    return _PASSWORD.sub(r"\1:***@", str(location))
+
+
+class ServerLocation(str):
+    """A server workspace's location as the rest of bwvtool reads a workspace path (its ``name`` is printable)."""
+
+    @property
+    def name(self) -> str:
+        return display(self)
+
+
+class ServerWorkspace(Workspace):
+    """A workspace whose connection is a :class:`PgConnection`; the store's functions take it unchanged."""
+
+    engine = "postgresql"
+
+    def __init__(self, location: str, conn: PgConnection) -> None:
+        super().__init__(ServerLocation(location), conn)  # type: ignore[arg-type]
+
+    @property
+    def db(self):  # noqa: ANN201 - sqlite-utils has no PostgreSQL view
+        raise StoreError("this is a server workspace; sqlite-utils can only read SQLite files")
+
+    @property
+    def schema_version(self) -> int:
+        return migrations.current_version(self.conn)
+
+    def set_busy_timeout(self, ms: int | None) -> None:
+        """How long a statement waits for another session's row or table lock."""
+        self.conn.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT_MS if ms is None else ms):d}")
+
+    def data_version(self) -> int:
+        """Changes whenever anything is committed on the server (its write-ahead log moved on)."""
+        lsn = self.conn.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn").fetchone()[0]
+        return int(lsn)
+
+    def integrity_check(self) -> list[str]:
+        """Constraints the server does not currently enforce (PostgreSQL checks pages and keys itself)."""
+        rows = self.conn.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint"
+            " WHERE NOT convalidated AND connamespace = current_schema()::regnamespace"
+        ).fetchall()
+        return [f"constraint not validated: {table}.{name}" for table, name in rows]
+
+    def verify_audit(self) -> audit.ChainReport:
+        return audit.verify(self.conn)
+
+    def backup(self, dest: Path) -> None:
+        """A consistent copy into a new SQLite workspace file (for pg_dump-style backups use pg_dump)."""
+        from bwvtool.store.postgres.copy import copy_workspace
+
+        copy_workspace(self, Path(dest))
+
+
+def open_server_workspace(location: str, *, create: bool = False, migrate: bool = True) -> ServerWorkspace:
+    """Connect, check the schema version and bring it up to date (``create``: an empty database is fine)."""
+    try:
+        conn = PgConnection.connect(location)
+    except PgOperationalError as exc:
+        raise StoreError(f"cannot connect to {display(location)}: {exc}") from exc
+    try:
+        version = migrations.current_version(conn)
+        newest = len(migrations.available())
+        if version > newest:
+            raise StoreError(
+                f"{display(location)} has schema {version}, newer than this bwvtool ({newest}); upgrade bwvtool"
+            )
+        if version == 0 and not create:
+            raise StoreError(f"no bwvtool workspace in {display(location)} (run 'bwvtool server init')")
+        if migrate and version < newest:
+            try:
+                migrations.apply_pending(conn)
+            except PgOperationalError as exc:
+                raise StoreError(
+                    f"{display(location)} has schema {version}, older than this bwvtool ({newest}), and this"
+                    f" login cannot upgrade it ({exc}); ask the server's administrator to run 'bwvtool server init'"
+                ) from exc
+    except BaseException:
+        conn.close()
+        raise
+    return ServerWorkspace(location, conn)
+
+
+def create_database(location: str) -> bool:
+    """Create the database ``location`` names, if it does not exist (UTF-8, C collation: text sorts and
+    compares as in SQLite); True when it was created. Connects to the server's ``postgres`` database to do so."""
+    params = psycopg.conninfo.conninfo_to_dict(location)
+    dbname = params.get("dbname")
+    if not dbname:
+        raise StoreError(f"{display(location)} names no database")
+    maintenance = psycopg.conninfo.make_conninfo(location, dbname="postgres")
+    try:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+                return False
+            conn.execute(
+                sql.SQL(
+                    "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+                ).format(sql.Identifier(dbname))
+            )
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot create database {dbname!r}: {translate_error(exc)}") from exc
+    return True

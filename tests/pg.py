@@ -1,0 +1,124 @@
+"""A throwaway PostgreSQL cluster for the tests: initdb in a temporary folder, a Unix socket, no TCP, no Docker.
+
+The tests use the cluster named by ``$BWVTOOL_TEST_PG`` (its socket folder; CI starts one with
+``python tests/pg.py start DIR``), or else start their own when Debian's PostgreSQL binaries are installed.
+Run as root (CI, these machines), the cluster belongs to the ``postgres`` user: initdb refuses to run as root.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV = "BWVTOOL_TEST_PG"
+SUPERUSER = "postgres"
+
+
+def bin_dir() -> Path | None:
+    """The newest installed PostgreSQL server binaries (Debian keeps them out of PATH), or None."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _as_owner(argv: list[str]) -> list[str]:
+    return ["runuser", "-u", SUPERUSER, "--", *argv] if os.geteuid() == 0 else argv
+
+
+@dataclass
+class Cluster:
+    """A running cluster reached through the socket in ``socket_dir``."""
+
+    socket_dir: Path
+    data_dir: Path | None = None  # None: started by someone else (CI), not ours to stop
+
+    def url(self, dbname: str = "postgres", user: str = SUPERUSER) -> str:
+        return f"postgresql://{user}@/{dbname}?host={self.socket_dir}"
+
+    def new_database(self, prefix: str = "bwvtest") -> str:
+        """A fresh, empty database with the collation bwvtool's server init uses; its URL."""
+        import psycopg
+
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(
+                f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+            )
+        return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        import psycopg
+
+        name = url.split("/")[-1].split("?")[0]
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def stop(self) -> None:
+        if self.data_dir is not None:
+            binaries = bin_dir()
+            subprocess.run(
+                _as_owner([str(binaries / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]),
+                check=False,
+                capture_output=True,
+            )
+
+
+def start(base: Path) -> Cluster:
+    """initdb a cluster under ``base`` and start it on a Unix socket there; the caller stops it."""
+    binaries = bin_dir()
+    if binaries is None:
+        raise RuntimeError("PostgreSQL server binaries are not installed (apt-get install postgresql)")
+    base.mkdir(parents=True, exist_ok=True)
+    data, sock = base / "data", base / "sock"
+    sock.mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(base, SUPERUSER)
+        shutil.chown(sock, SUPERUSER)
+    subprocess.run(
+        _as_owner(
+            [
+                str(binaries / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                SUPERUSER,
+                "--no-locale",
+                "-E",
+                "UTF8",
+            ]
+        ),  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
+    options = f"-k {sock} -c listen_addresses='' -c fsync=off -c max_connections=100"
+    subprocess.run(
+        _as_owner(
+            [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"]
+        ),  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
+    return Cluster(sock, data)
+
+
+def from_environment() -> Cluster | None:
+    socket_dir = os.environ.get(ENV)
+    return Cluster(Path(socket_dir)) if socket_dir else None
+
+
+if __name__ == "__main__":
+    # python tests/pg.py start DIR  -> prints the socket folder;  python tests/pg.py stop DIR
+    command, folder = sys.argv[1], Path(sys.argv[2])
+    if command == "start":
+        print(start(folder).socket_dir)
+    else:
+        Cluster(folder / "sock", folder / "data").stop()
