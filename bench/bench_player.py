@@ -5,10 +5,9 @@
    per-file cache, i.e. a clip opened for the first time). Baseline: ffmpeg's own
    wall time to open the file and decode its first frame (``-frames:v 1 -f null``), a separate process.
 2. Seek to frame (paused, random frames, exact frame checked): ``seek_frame`` until the widget shows that very
-   frame. Floor: the frames from the keyframe before the target to the target, times ffmpeg's own decoding
-   time per frame (a full decode of the clip with ``-benchmark``: no process start, no file opening). Also
-   shown: one ffmpeg run per seek, ``-ss`` on the keyframe and counting frames up to the target, as timed by
-   ffmpeg (``-benchmark`` rtime, which still includes starting its decoder threads) and as process wall time.
+   frame. Baseline, measured right after each seek (interleaved): ffmpeg decoding the same frame — ``-ss`` just
+   before the keyframe that precedes it and decoding up to it — as timed by ffmpeg itself (``-benchmark`` rtime:
+   no process start) and, for reference, as process wall time.
 
     QT_QPA_PLATFORM=offscreen python bench/bench_player.py [--opens 15] [--seeks 40]
 """
@@ -25,20 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import Figure, emit
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_media" / "framecode_720p25.mp4"
 OPEN_TARGET_MS = 150
 _RTIME = re.compile(r"rtime=([\d.]+)s")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
-def summary(values: list[float]) -> str:
-    return f"median {statistics.median(values):7.1f} ms   p95 {percentile(values, 95):7.1f} ms"
 
 
 def wait_for(app, condition, timeout_s: float = 20.0) -> None:
@@ -90,26 +83,6 @@ def ffmpeg_first_frame(path: Path, runs: int) -> list[float]:
     return times
 
 
-def decode_ms_per_frame(path: Path, frames: int) -> float:
-    """ffmpeg's own real time to decode the whole video stream, per frame."""
-    from bwvtool.media.ffmpeg import ffmpeg_exe
-
-    command = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-benchmark",
-        "-i",
-        str(path),
-        "-map",
-        "0:v:0",
-        "-f",
-        "null",
-        "-",
-    ]
-    done = subprocess.run(command, capture_output=True, check=True)
-    return float(_RTIME.search(done.stderr.decode(errors="replace"))[1]) * 1000 / frames
-
-
 def ffmpeg_floor(path: Path, times, keys: list[int], index: int) -> tuple[float, float]:
     """(decode-only ms by ffmpeg's -benchmark, process wall ms) to decode frame ``index`` from its keyframe."""
     from bwvtool.media.ffmpeg import ffmpeg_exe
@@ -132,8 +105,8 @@ def bench_open(app, path: Path, runs: int) -> None:
     player = PlayerWidget(cache=FrameTimesCache(max_files=0))  # remembers nothing: every open is a first open
     player.resize(1280, 800)
     player.show()
-    picture, indexed = [], []
-    for _ in range(runs):
+    picture, indexed, base = [], [], []
+    for _ in range(runs):  # each open followed by ffmpeg's own first frame of the same file
         player.close_clip()
         app.processEvents()
         start = time.perf_counter()
@@ -142,15 +115,12 @@ def bench_open(app, path: Path, runs: int) -> None:
         picture.append((time.perf_counter() - start) * 1000)
         wait_for(app, lambda: player.current_frame()[0] == 0)
         indexed.append((time.perf_counter() - start) * 1000)
+        base += ffmpeg_first_frame(path, 1)
     player.close_clip()
-    base = ffmpeg_first_frame(path, runs)
-    median = statistics.median(picture)
     print(f"\nOpen to first frame — {path.name} ({runs} opens)")
-    print(f"  player: first picture        {summary(picture)}")
-    print(f"  player: picture + frame no.  {summary(indexed)}")
-    print(f"  baseline ffmpeg first frame  {summary(base)}   (separate process, wall)")
-    print(f"  ratio {median / statistics.median(base):.2f}x   target ≤ {OPEN_TARGET_MS} ms: "
-          f"{'met' if median <= OPEN_TARGET_MS else 'NOT met'}")  # fmt: skip
+    first = "ffmpeg's first frame (own process, wall)"
+    emit(Figure("player", "open → first picture", "ms", picture, first, base, f"≤ {OPEN_TARGET_MS} ms"))
+    emit(Figure("player", "open → picture + frame number", "ms", indexed, first, base))
 
 
 def bench_seek(app, player, path: Path, label: str, seeks: int, seed: int) -> None:
@@ -159,29 +129,31 @@ def bench_seek(app, player, path: Path, label: str, seeks: int, seed: int) -> No
     times = player.engine.times
     keys = keyframes(path)
     rng = random.Random(seed)
-    targets = [rng.randrange(len(times)) for _ in range(seeks)]
-    latencies, wrong = [], 0
-    for index in targets:
+    latencies, ffmpeg_rtime, ffmpeg_wall, wrong = [], [], [], 0
+    for _ in range(seeks):  # each seek followed by ffmpeg decoding the same frame
+        index = rng.randrange(len(times))
         start = time.perf_counter()
         player.seek_frame(index)
         wait_for(app, lambda: not player.engine.seeking)
         latencies.append((time.perf_counter() - start) * 1000)
         wrong += player.current_frame()[0] != index
-    per_frame = decode_ms_per_frame(path, len(times))
-    floor = [(index - max(k for k in keys if k <= index) + 1) * per_frame for index in targets]
-    runs = [ffmpeg_floor(path, times, keys, index) for index in targets]
+        rtime, wall = ffmpeg_floor(path, times, keys, index)
+        ffmpeg_rtime.append(rtime)
+        ffmpeg_wall.append(wall)
     gop = (
         statistics.median(b - a for a, b in zip(keys, keys[1:], strict=False))
         if len(keys) > 1
         else len(times)
     )
-    print(f"\nSeek to frame — {label} ({seeks} random frames, keyframe every {gop:g} frames)")
-    print(f"  player: seek to exact frame  {summary(latencies)}   wrong frames: {wrong}")
-    print(f"  floor: keyframe→frame decode {summary(floor)}   ({per_frame:.2f} ms/frame, ffmpeg full decode)")
-    print(f"  ffmpeg -ss run, rtime        {summary([r[0] for r in runs])}   (one process per seek)")
-    print(f"  ffmpeg -ss run, wall         {summary([r[1] for r in runs])}")
-    print(f"  ratio to the floor: median {statistics.median(latencies) / statistics.median(floor):.2f}x"
-          f"   p95 {percentile(latencies, 95) / percentile(floor, 95):.2f}x")  # fmt: skip
+    print(
+        f"\nSeek to frame — {label} ({seeks} random frames, keyframe every {gop:g} frames), wrong frames: {wrong}"
+    )
+    if wrong:
+        raise SystemExit(f"{wrong} seeks showed the wrong frame")
+    emit(Figure("player", f"seek to an exact frame, {label}", "ms", latencies,
+                "ffmpeg decoding the same frame (-benchmark rtime)", ffmpeg_rtime, "about 2× or less"))  # fmt: skip
+    emit(Figure("player", f"seek to an exact frame, {label}", "ms", latencies,
+                "ffmpeg decoding the same frame (process wall)", ffmpeg_wall))  # fmt: skip
 
 
 def main() -> None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+
+from figures import Figure, emit
 
 READY = "bwvtool-ready"
 TARGET_S = 1.5
@@ -68,26 +69,18 @@ def bench_startup(db: Path, runs: int) -> None:
     for _ in range(runs):  # interleaved, so both see the same machine load
         base_times.append(time_to_ready(base_argv))
         app_times.append(time_to_ready(app_argv))
-    app, base = statistics.median(app_times), statistics.median(base_times)
-    print(
-        f"\nstart to usable window (median of {runs}, platform {os.environ.get('QT_QPA_PLATFORM', 'default')})"
-    )
-    print(
-        f"  bwvtool gui                      {app:6.3f} s   (min {min(app_times):.3f}, max {max(app_times):.3f})"
-    )
-    print(
-        f"  baseline: bare QMainWindow       {base:6.3f} s   (min {min(base_times):.3f}, max {max(base_times):.3f})"
-    )
-    print(f"  ratio {app / base:.2f}x   target ≤ {TARGET_S} s: {'met' if app <= TARGET_S else 'NOT met'}")
+    print(f"\nstart to usable window ({runs} runs, platform {os.environ.get('QT_QPA_PLATFORM', 'default')})")
+    emit(Figure("startup", "bwvtool gui → usable window", "s", app_times, "a bare QMainWindow", base_times,
+                f"≤ {TARGET_S} s"))  # fmt: skip
 
 
-def _best_ms(func, repeat: int = 5) -> float:
-    best = float("inf")
+def _timings_ms(func, repeat: int = 5) -> list[float]:
+    times = []
     for _ in range(repeat):
         started = time.perf_counter()
         func()
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def bench_table(db: Path) -> None:
@@ -100,7 +93,7 @@ def bench_table(db: Path) -> None:
         total = browse.count_clips(conn)
         first_day, last_day = browse.recorded_range(conn)
         borough = browse.boroughs(conn)[0]
-        baseline = _best_ms(lambda: conn.execute("SELECT * FROM clips LIMIT 256").fetchall())
+        baseline = _timings_ms(lambda: conn.execute("SELECT * FROM clips LIMIT 256").fetchall())
 
         def refresh_with(flt=None, sort=None):
             browser = ClipBrowser(conn)
@@ -133,12 +126,11 @@ def bench_table(db: Path) -> None:
             ("page near the end, by borough", deep_page(browse.ClipSort("borough"))),
         ]
         print(
-            f"\ncatalogue table on {total:,} clips (best of 5; count + one page of {browse.PAGE_SIZE} rows)"
+            f"\ncatalogue table on {total:,} clips (5 runs each; count + one page of {browse.PAGE_SIZE} rows)"
         )
-        print(f"  {'baseline: first page, no order, no filter':46s} {baseline:7.2f} ms")
         for label, func in cases:
-            ms = _best_ms(func)
-            print(f"  {label:46s} {ms:7.2f} ms   ratio {ms / baseline:6.1f}x")
+            emit(Figure("startup", f"catalogue table at {total:,} clips: {label}", "ms", _timings_ms(func),
+                        "first page, no order, no filter", baseline))  # fmt: skip
 
 
 def main() -> None:
