@@ -26,6 +26,12 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("engine", ENGINES)
 
 
+@pytest.fixture(autouse=True)
+def _state_dir_per_test(tmp_path_factory, monkeypatch):
+    """Per-user state (the audit anchor log, bwvtool.anchors) goes to a fresh folder, never the user's own."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture
 def engine():
     """The workspace engine of this test: SQLite unless the test is marked ``both_engines``."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from bwvtool.cli.common import Settings, emit, json_option, pass_settings
+from bwvtool.cli.common import Settings, emit, json_option, pass_settings, warn
 from bwvtool.errors import UsageError
 
 
@@ -199,16 +199,21 @@ def weekly(
         today = date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise UsageError(f"--as-of {as_of!r} is not a date like 2021-04-05") from None
+    from bwvtool.anchors import record_anchor_after
+
     with settings.workspace() as ws:
         result = core.weekly_report(ws, week, today=today)
-    if as_html:
-        text = core.render_weekly_html(result)
-    elif as_json:
-        text = json.dumps(result.as_dict(), indent=2, ensure_ascii=False)
-    else:
-        text = core.weekly_text(result)
-    if out is None:
-        click.echo(text)
-        return
-    out.write_text(text + "\n", encoding="utf-8")
+        if as_html:
+            text = core.render_weekly_html(result)
+        elif as_json:
+            text = json.dumps(result.as_dict(), indent=2, ensure_ascii=False)
+        else:
+            text = core.weekly_text(result)
+        if out is None:
+            click.echo(text)
+            return
+        out.write_text(text + "\n", encoding="utf-8")
+        _, problem = record_anchor_after(ws, "report", where=out, actor=settings.user)
+    if problem:
+        warn(problem)
     click.echo(f"Wrote {out} (weekly picture {result.week})", err=as_json or as_html)

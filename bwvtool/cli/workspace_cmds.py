@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bwvtool.cli.common import EXIT_FATAL, Settings, emit, json_option, pass_settings, table
+from bwvtool.cli.common import EXIT_FATAL, Settings, emit, json_option, pass_settings, table, warn
 from bwvtool.store import audit
 
 
@@ -59,12 +59,21 @@ def status(settings: Settings, as_json: bool) -> None:
 @json_option
 @pass_settings
 def backup(settings: Settings, dest: Path, as_json: bool) -> None:
-    """Copy the workspace to DEST with SQLite's online backup (safe while others are coding)."""
+    """Copy the workspace to DEST with SQLite's online backup (safe while others are coding).
+
+    The audit chain's head is recorded in the anchor log outside the workspace (see `bwvtool audit verify`)."""
+    from bwvtool.anchors import current_head, record_anchor_after
+
     with settings.workspace() as ws:
+        current_head(ws, actor=settings.user)  # the copy must carry the identity its anchors are filed under
         ws.backup(dest)
         with ws.transaction(settings.user) as tx:
             tx.audit("workspace.backup", "workspace", str(settings.db), {"dest": str(dest.resolve())})
-    emit(as_json, {"db": str(settings.db), "backup": str(dest)}, f"Backed up {settings.db} to {dest}")
+        anchor, problem = record_anchor_after(ws, "backup", where=dest, actor=settings.user)
+    if problem:
+        warn(problem)
+    data = {"db": str(settings.db), "backup": str(dest), "anchor": anchor.as_dict() if anchor else None}
+    emit(as_json, data, f"Backed up {settings.db} to {dest}")
 
 
 @click.group(name="audit")
@@ -76,14 +85,59 @@ def audit_group() -> None:
 @json_option
 @pass_settings
 def audit_verify(settings: Settings, as_json: bool) -> None:
-    """Check every link of the audit chain; report the first broken row (exit 2 if any)."""
+    """Check every link of the audit chain, then compare its end with the newest anchor recorded outside the
+    workspace (by backups, exports, reports and the app closing): rows missing after an anchor mean an old copy
+    was put back or the log lost its tail. Exit 2 on any problem, naming the first broken row or the anchor."""
+    from bwvtool.anchors import check_tail
+
     with settings.workspace() as ws:
         report = ws.verify_audit()
-    if report.ok:
-        emit(as_json, report.as_dict(), f"Audit chain intact: {report.rows:,} rows")
-        return
-    emit(as_json, report.as_dict(), f"Audit chain BROKEN at row {report.first_broken_id}: {report.reason}")
-    sys.exit(EXIT_FATAL)
+        tail = check_tail(ws)
+    data = {**report.as_dict(), "tail": tail.as_dict()}
+    if not report.ok:
+        emit(as_json, data, f"Audit chain BROKEN at row {report.first_broken_id}: {report.reason}")
+        sys.exit(EXIT_FATAL)
+    if not tail.ok:
+        emit(as_json, data, f"Audit log INCOMPLETE: {tail.problem}")
+        sys.exit(EXIT_FATAL)
+    checked = f"; its end matches {tail.checked.describe()}" if tail.checked else "; no anchor recorded yet"
+    emit(as_json, data, f"Audit chain intact: {report.rows:,} rows{checked}")
+
+
+@audit_group.command("anchor")
+@json_option
+@pass_settings
+def audit_anchor(settings: Settings, as_json: bool) -> None:
+    """Record the audit chain's head in the anchor log outside the workspace now (backups, exports, reports and
+    the app's close do this by themselves)."""
+    from bwvtool.anchors import anchor_file, record_anchor
+
+    with settings.workspace() as ws:
+        anchor = record_anchor(ws, "manual", actor=settings.user)
+    emit(
+        as_json,
+        anchor.as_dict(),
+        f"Anchored audit row {anchor.row_id} of {settings.db} in {anchor_file(anchor.workspace_id)}",
+    )
+
+
+@audit_group.command("accept-loss")
+@click.option("--reason", required=True, help="Why the missing rows are accepted (kept in the audit log).")
+@json_option
+@pass_settings
+def audit_accept_loss(settings: Settings, reason: str, as_json: bool) -> None:
+    """Accept the rows `audit verify` reports missing, after restoring a backup on purpose (audited)."""
+    from bwvtool.anchors import acknowledge_loss
+
+    with settings.workspace() as ws:
+        accepted = acknowledge_loss(ws, reason, actor=settings.user)
+    rows = [a.as_dict() for a in accepted]
+    text = (
+        f"Accepted the loss seen by {len(accepted)} anchor{'s' if len(accepted) != 1 else ''}; recorded why"
+        if accepted
+        else "Nothing to accept: the audit log's end matches every anchor"
+    )
+    emit(as_json, rows, text)
 
 
 @audit_group.command("log")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bwvtool.anchors import record_anchor_after
 from bwvtool.debrief.build import choose_review
 from bwvtool.debrief.draft import draft_narrative
 from bwvtool.debrief.html import render_html
@@ -193,6 +194,9 @@ def export_note(
                 "stills": sum(1 for m in note.moments if m.still_png is not None),
             },
         )
+    record_anchor_after(
+        ws, "debrief", where=out, actor=actor
+    )  # a report vouches for the log's end (best effort)
     return result
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bwvtool import __version__, identity
+from bwvtool.anchors import current_head, record_anchor_after
 from bwvtool.errors import UsageError
 from bwvtool.export import dataset
 from bwvtool.export.context import COARSENINGS, FORMATS, Context, ExportOptions
@@ -140,6 +141,7 @@ def export_sample(
             if name in rows and rows[name] != expected[name]:
                 ctx.warnings.append(f"{name}: wrote {rows[name]} rows, the workspace holds {expected[name]}")
         manifest = _manifest(ctx, actor, files, rows, summary_roles)
+        manifest["audit_anchor"] = current_head(ws, actor=actor)  # what the workspace's log held at export
         files.append(write_json(staging, MANIFEST, manifest))
         with ws.transaction(actor) as tx:
             tx.audit(
@@ -167,6 +169,9 @@ def export_sample(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    _, problem = record_anchor_after(ws, "export", where=out, actor=actor)
+    if problem:
+        ctx.warnings.append(problem)
     return ExportResult(sample_id, out, options, files, rows, manifest, ctx.warnings, missing)
 
 
