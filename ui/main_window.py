@@ -31,6 +31,8 @@ from bwvtool.ui.player_panel import PlayerPanel
 
 DEFAULT_SIZE = (1600, 940)
 PLAYER_WIDTH = 420
+SAVED_TEXT = "● All changes saved"
+SAVED_TIP = "Every change is committed to the workspace before it is shown as saved."
 WORKSPACE_FILES = "bwvtool workspaces (*.sqlite *.sqlite3 *.db);;All files (*)"
 
 
@@ -76,10 +78,8 @@ class MainWindow(QMainWindow):
         self.status_path = QLabel()
         self.status_counts = QLabel()
         self.status_user = QLabel()
-        self.status_saved = QLabel("● All changes saved", objectName="savedIndicator")
-        self.status_saved.setToolTip(
-            "Every change is committed to the workspace file before it is shown as saved."
-        )
+        self.status_saved = QLabel(SAVED_TEXT, objectName="savedIndicator")
+        self.status_saved.setToolTip(SAVED_TIP)
 
     def _size_to_screen(self) -> None:
         """1600 × 940 where the screen allows, else nine tenths of it."""
@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
 
             self.desk = CodingDesk(self.workspace, self.user)
             self.desk.status.connect(self._show_saved)
+            self.desk.pending_changed.connect(self._show_pending)
             self._desk_holder.layout().addWidget(self.desk)
         return self.desk
 
@@ -218,6 +219,21 @@ class MainWindow(QMainWindow):
 
     def _show_saved(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
+
+    def _show_pending(self, count: int, reason: str) -> None:
+        """The saved indicator never claims more than the workspace holds."""
+        if count:
+            plural = "edit" if count == 1 else "edits"
+            self.status_saved.setText(f"◌ {count} {plural} not saved yet")
+            self.status_saved.setToolTip(
+                f"{reason}. They are saved, in order, as soon as the workspace is free."
+            )
+            self.status_saved.setProperty("pending", True)
+        else:
+            self.status_saved.setText(SAVED_TEXT)
+            self.status_saved.setToolTip(SAVED_TIP)
+            self.status_saved.setProperty("pending", False)
+        self.status_saved.style().polish(self.status_saved)
 
     def add_page(self, widget: QWidget, title: str) -> int:
         """Add a page (tab) to the window; returns its index."""
@@ -351,5 +367,30 @@ class MainWindow(QMainWindow):
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
         self.workspace.close()
         super().closeEvent(event)
+
+    def _may_close(self) -> bool:
+        """Quitting never drops an edit silently: edits waiting for a busy workspace get a last chance, then the
+        user decides."""
+        edits = self.desk.edits if self.desk is not None else None
+        if edits is None or not len(edits):
+            return True
+        edits.retry(wait_ms=3000)
+        if not len(edits):
+            return True
+        answer = QMessageBox.warning(
+            self,
+            "Edits not saved yet",
+            f"{len(edits)} edits are not saved yet ({edits.reason}).\n\n"
+            "Keep the app open until they are saved, or quit and lose them?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Discard:
+            return False
+        edits.discard()
+        return True

@@ -17,6 +17,7 @@ PLAYER_BG = "#16181d"
 PLAYER_TEXT = "#e8eaef"
 PLAYER_MUTED = "#9097a3"
 SAVED = "#1f7a4d"
+PENDING = "#b35c00"  # edits waiting for a busy workspace: not saved yet
 
 # Style sheets go on the few surfaces that need them, not on the application: an application-wide sheet
 # makes Qt polish and paint every widget through its slower style-sheet engine (about 0.1 s more start-up).
@@ -44,6 +45,7 @@ STATUS_STYLE = f"""
 QStatusBar {{ background: {WINDOW}; border-top: 1px solid {BORDER}; }}
 QLabel {{ color: {MUTED}; padding: 0 8px; }}
 QLabel#savedIndicator {{ color: {SAVED}; font-weight: 600; }}
+QLabel#savedIndicator[pending="true"] {{ color: {PENDING}; }}
 """
 LINK_BUTTON_STYLE = f"""
 QPushButton {{ background: transparent; border: none; color: {ACCENT}; padding: 4px 8px; }}

@@ -16,15 +16,12 @@ from typing import Any, Protocol
 
 from bwvtool.codebook import Codebook
 from bwvtool.coding.commands import AddEvent, Command, Composite, DeleteEvent, EditEvent, run
+from bwvtool.coding.errors import CodingError
 from bwvtool.coding.model import Event
-from bwvtool.errors import BwvError
+from bwvtool.errors import WorkerLost
 from bwvtool.store import Workspace
 from bwvtool.store import events as event_rows
 from bwvtool.store import queue as queue_rows
-
-
-class CodingError(BwvError):
-    """An edit that cannot be made (ending a state before it began, an unknown code …)."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +79,8 @@ class CodingSession:
         # Running states: key (track, actor) in exclusive tracks, (track, actor, code) where states may overlap.
         self._open: dict[tuple[str, ...], int] = {}
         self._added_id: int | None = None
-        for event in event_rows.for_clip(ws.conn, clip_id, self.coder_id):
-            self._remember(event)
+        self._data_version = ws.data_version()
+        self._load(event_rows.for_clip(ws.conn, clip_id, self.coder_id))
         # How long an edit may wait for another program's write lock (None: the workspace default). The desk
         # sets a short wait and keeps a key press pending instead of freezing the window.
         self.busy_ms: int | None = None
@@ -207,7 +204,7 @@ class CodingSession:
         first = None
         if not self._started:  # the clip's first edit marks the assignment started, in the same transaction
             first = partial(queue_rows.mark_started, clip_id=self.clip_id, coder_id=self.coder_id)
-        command = run(self.ws, command, self.coder, first=first, busy_ms=self.busy_ms)
+        command = self._run(command, first=first)
         self._started = True
         self._undo.append(command)
         self._redo.clear()
@@ -216,7 +213,7 @@ class CodingSession:
     def undo(self) -> str | None:
         if not self._undo:
             return None
-        command = run(self.ws, self._undo[-1], self.coder, undo=True, busy_ms=self.busy_ms)
+        command = self._run(self._undo[-1], undo=True)
         self._undo.pop()  # only once the store has it: a busy workspace leaves the history as it was
         self._redo.append(command)
         self._sync(command, undone=True)
@@ -225,7 +222,7 @@ class CodingSession:
     def redo(self) -> str | None:
         if not self._redo:
             return None
-        command = run(self.ws, self._redo[-1], self.coder, busy_ms=self.busy_ms)
+        command = self._run(self._redo[-1])
         self._redo.pop()
         self._undo.append(command)
         self._sync(command, undone=False)
@@ -239,7 +236,48 @@ class CodingSession:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
+    # -- staying in step with the store -------------------------------------------------------------------------
+    def refresh(self) -> int:
+        """Catch up with edits another window or process stored for this coding; returns how many events changed.
+
+        Cheap when nothing changed elsewhere: SQLite's data version moves only with other connections' commits.
+        """
+        version = self.ws.data_version()
+        if version == self._data_version:
+            return 0
+        self._data_version = version
+        return self.reload()
+
+    def reload(self) -> int:
+        """Re-read this coding from the store and tell listeners what differs (added, removed, changed)."""
+        stored = {e.id: e for e in event_rows.for_clip(self.ws.conn, self.clip_id, self.coder_id)}
+        differences = 0
+        for event_id in [i for i in self._events if i not in stored]:
+            event = self._events[event_id]
+            self._forget(event_id)
+            self._notify("removed", event)
+            differences += 1
+        for event_id, event in stored.items():
+            known = self._events.get(event_id)
+            if known == event:
+                continue
+            if known is not None:
+                self._forget(event_id)
+            self._remember(event)
+            self._notify("added" if known is None else "changed", event)
+            differences += 1
+        return differences
+
     # -- internals ----------------------------------------------------------------------------------------------
+    def _run(self, command: Command, *, undo: bool = False, first: Any = None) -> Command:
+        """Commit through the store; when the store refuses (another window's edits) or the outcome is unknown
+        (the worker stopped), re-read what is stored before reporting it, so the screen shows the truth."""
+        try:
+            return run(self.ws, command, self.coder, undo=undo, first=first, busy_ms=self.busy_ms)
+        except (CodingError, WorkerLost):
+            self.reload()
+            raise
+
     def _end(self, running: Event, at_ms: int, at_frame: int) -> EditEvent:
         return EditEvent(
             running.id,  # type: ignore[arg-type]
@@ -279,6 +317,14 @@ class CodingSession:
                 self._forget(part.event_id)
                 self._remember(updated)
                 self._notify("changed", updated)
+
+    def _load(self, events: list[Event]) -> None:
+        """Take in a whole coding at once: the store returns it in (onset, id) order, so no insertion sort."""
+        self._events = {event.id: event for event in events}  # type: ignore[misc]
+        self._order = sorted((event.onset_ms, event.id) for event in events)  # type: ignore[misc]
+        for event in events:
+            if event.offset_ms is None and self.codes.spec(event.code).is_state:
+                self._open[self._open_key(event)] = event.id  # type: ignore[assignment]
 
     def _remember(self, event: Event) -> None:
         assert event.id is not None

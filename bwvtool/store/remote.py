@@ -15,6 +15,7 @@ import atexit
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -146,6 +147,7 @@ class WorkerProcess:
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._generation = 0
+        self._stopped = False
 
     @property
     def address(self) -> str:
@@ -157,6 +159,8 @@ class WorkerProcess:
 
     def start(self, *, create: bool = False, migrate: bool = True) -> None:
         with self._lock:
+            if self._stopped:
+                raise StoreError(f"{self.path.name} was closed")
             if self._process is not None and self._process.poll() is None:
                 return
             self._generation += 1
@@ -200,18 +204,16 @@ class WorkerProcess:
         """Close the worker's stdin (it finishes its requests and closes its connections), then wait for it."""
         with self._lock:
             process, self._process = self._process, None
-        if process is None:
-            return
-        assert process.stdin is not None
-        try:
-            process.stdin.close()
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        for leftover in self._folder.glob("*"):
-            leftover.unlink(missing_ok=True)
-        self._folder.rmdir()
+            self._stopped = True
+        if process is not None:
+            assert process.stdin is not None
+            try:
+                process.stdin.close()
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 _workers: dict[Path, WorkerProcess] = {}

@@ -100,6 +100,10 @@ class Workspace:
         """How long a statement waits for another program's lock (``None``: the workspace default)."""
         self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS if ms is None else ms):d}")
 
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits (SQLite's ``data_version``)."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
     def busy_holder(self) -> str | None:
         """Who says they hold the workspace for a long job ("catalogue import by ana since 10:42"), if anyone."""
         try:

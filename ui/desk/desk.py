@@ -8,7 +8,7 @@ Ctrl+Z / Ctrl+Shift+Z undo and redo; Page Down / Page Up open the next / previou
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,15 +40,19 @@ from bwvtool.ui.desk.event_editor import EventEditor
 from bwvtool.ui.desk.event_table import EventTableModel
 from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
 from bwvtool.ui.desk.palette import CodePalette
+from bwvtool.ui.desk.pending import PendingEdits
 from bwvtool.ui.desk.review_form import ReviewForm
 from bwvtool.ui.player.widget import PlayerWidget
 from bwvtool.ui.timeline.widget import Lane, TimelineWidget
+
+REFRESH_EVERY_MS = 1000
 
 STATUS_ICON = {"not_started": "○", "in_progress": "◐", "complete": "●", "flagged": "⚑"}
 
 
 class CodingDesk(QWidget):
     status = Signal(str)  # what was just committed, for the status bar
+    pending_changed = Signal(int, str)  # edits waiting for a busy workspace, and why
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +73,9 @@ class CodingDesk(QWidget):
         self.clip_id: str | None = None
         self.actors = ActorChooser()
         self.blocked: str | None = None  # why coding is refused on this clip (integrity failure, no media)
+        self.edits = PendingEdits(self)
+        # Another window or process may code this clip too (the same coder at two desks): catch up with the store.
+        self._refresh_timer = QTimer(self, interval=REFRESH_EVERY_MS)
 
     def _init_widgets(self) -> None:
         self.queue = QListWidget()
@@ -174,6 +181,10 @@ class CodingDesk(QWidget):
             self.actions_by_name[name] = action
 
     def _connect_signals(self) -> None:
+        self.edits.changed.connect(self._edits_waiting)
+        self.edits.failed.connect(self.status)
+        self._refresh_timer.timeout.connect(self.refresh_from_store)
+        self._refresh_timer.start()
         self.queue.itemActivated.connect(lambda item: self.open_clip(item.data(Qt.ItemDataRole.UserRole)))
         self.player.frameShown.connect(self._on_frame)
         self.player.integrityFailed.connect(self._on_integrity_failed)
@@ -222,6 +233,11 @@ class CodingDesk(QWidget):
         return coded_with if coded_with is not None else self.codebook_choice.currentData()
 
     def open_clip(self, clip_id: str) -> None:
+        if len(self.edits):
+            self.status.emit(
+                f"Still on {self.clip_id}: {len(self.edits)} edits wait to be saved — {self.edits.reason}"
+            )
+            return
         clip = catalogue.get_clip(self.ws.conn, clip_id)
         if clip is None:
             self.status.emit(f"{clip_id} is not in the catalogue")
@@ -339,14 +355,15 @@ class CodingDesk(QWidget):
             self.jump_to_event(-1 if event.key() == Qt.Key.Key_Up else 1)
             return
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.timeline.selected is not None:
-            self._guard(lambda: self.session.delete(self.timeline.selected))
+            selected = self.timeline.selected
+            self._edit("delete event", lambda session: session.delete(selected))
             return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.timeline.selected is not None:
             self.edit_event(self.timeline.selected)
             return
         if text == "*" and self.timeline.selected is not None and self.session is not None:
             selected = self.session.event(self.timeline.selected)
-            self._guard(lambda: self.session.edit(selected.id, starred=not selected.starred))
+            self._edit("star", lambda session: session.edit(selected.id, starred=not selected.starred))
             return
         if text and self.codebook is not None:
             code = self.codebook.code_for_shortcut(text)
@@ -380,11 +397,14 @@ class CodingDesk(QWidget):
             modifiers = prompt.values()
             self.setFocus()
         cause = self._cause_for(code, ms, actor)
-        event = self._guard(
-            lambda: self.session.code_key(code.id, at_ms=ms, at_frame=frame, actor=actor, modifiers=modifiers)
-        )
-        if event is not None and cause is not None and event.caused_by is None and event.offset_ms is None:
-            self._guard(lambda: self.session.edit(event.id, caused_by=cause))
+
+        def press(session: CodingSession):
+            event = session.code_key(code.id, at_ms=ms, at_frame=frame, actor=actor, modifiers=modifiers)
+            if cause is not None and event.caused_by is None and event.offset_ms is None:
+                session.edit(event.id, caused_by=cause)
+            return event
+
+        self._edit(code.label, press)
 
     def _ends_running(self, code: Code, actor: str) -> bool:
         running = self.session.open_state(code.track, actor, code.id) if self.session else None
@@ -408,15 +428,50 @@ class CodingDesk(QWidget):
             self.status.emit(str(exc))
             return None
 
+    def _edit(self, label: str, change):
+        """Run ``change(session)`` as one edit of the open coding: saved now, or kept pending while the workspace
+        is busy (in order with the edits after it, on the session it was made on)."""
+        session = self.session
+        if session is None:
+            return None
+
+        def attempt(wait_ms: int):
+            session.busy_ms = wait_ms
+            return change(session)
+
+        return self.edits.submit(label, attempt)
+
     def undo(self) -> None:
-        if self.session is not None:
-            label = self.session.undo()
+        def undo(session: CodingSession) -> None:
+            label = session.undo()
             self.status.emit(f"Undone: {label}" if label else "Nothing to undo")
 
+        self._edit("undo", undo)
+
     def redo(self) -> None:
-        if self.session is not None:
-            label = self.session.redo()
+        def redo(session: CodingSession) -> None:
+            label = session.redo()
             self.status.emit(f"Redone: {label}" if label else "Nothing to redo")
+
+        self._edit("redo", redo)
+
+    def _edits_waiting(self, count: int, reason: str) -> None:
+        if count:
+            plural = "edit waits" if count == 1 else "edits wait"
+            self.status.emit(f"Not saved yet: {count} {plural} to be saved — {reason}")
+        self.pending_changed.emit(count, reason)
+
+    def refresh_from_store(self) -> None:
+        """Show edits another window or process stored for this coding (nothing to do while edits wait)."""
+        if self.session is None or len(self.edits):
+            return
+        try:
+            changed = self.session.refresh()
+        except BwvError as exc:
+            self.status.emit(f"Could not re-read the workspace: {exc}")
+            return
+        if changed:
+            self.status.emit(f"Updated: {changed} events changed elsewhere on {self.clip_id}")
 
     def _fit_timeline(self) -> None:
         self.timeline.view.fit()
@@ -472,7 +527,7 @@ class CodingDesk(QWidget):
                         self.setFocus()
                         return
                     changes["modifiers"] = prompt.values()
-            self._guard(lambda: self.session.edit(event_id, **changes))
+            self._edit("edit", lambda session: session.edit(event_id, **changes))
         self.setFocus()
 
     # -- keeping views in step -------------------------------------------------------------------------------
