@@ -24,6 +24,10 @@ _GROUPS: list[tuple[str, str]] = [
     ("bwvtool.cli.export_cmds", "import_group"),
     ("bwvtool.cli.export_cmds", "reliability"),
     ("bwvtool.cli.export_cmds", "sequences"),
+    ("bwvtool.cli.server_cmds", "server_group"),
+    ("bwvtool.cli.server_cmds", "workspace_group"),
+    ("bwvtool.cli.transcript_cmds", "transcript_group"),
+    ("bwvtool.cli.transcript_cmds", "suggestion_group"),
 ]
 
 
