@@ -251,3 +251,17 @@ def acknowledge_loss(ws: Workspace, reason: str, *, actor: str | None = None) ->
     ws.call(_acknowledge, rows, reason.strip(), user)
     record_anchor(ws, "acknowledged", actor=user)
     return accepted
+
+
+def backup_workspace(
+    ws: Workspace, dest: Path, *, actor: str | None = None
+) -> tuple[Anchor | None, str | None]:
+    """Back up with SQLite's online backup, audit it, and anchor the chain's head at the copy (app and CLI alike).
+
+    Returns what :func:`record_anchor_after` returns: the anchor, or a warning when the anchor log cannot be written.
+    """
+    current_head(ws, actor=actor)  # the copy must carry the identity its anchors are filed under
+    ws.backup(dest)
+    with ws.transaction(identity.current_user(actor)) as tx:
+        tx.audit("workspace.backup", "workspace", str(ws.path), {"dest": str(Path(dest).resolve())})
+    return record_anchor_after(ws, "backup", where=dest, actor=actor)

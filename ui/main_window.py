@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from bwvtool import __version__
+from bwvtool.anchors import backup_workspace, record_anchor_after
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace, browse, open_workspace
 from bwvtool.ui import theme
@@ -327,15 +329,11 @@ class MainWindow(QMainWindow):
     def backup_to(self, dest: Path) -> None:
         """Back up with SQLite's online backup and record it in the audit log, as ``bwvtool backup`` does."""
         try:
-            self.workspace.backup(dest)
-            with self.workspace.transaction(self.user) as tx:
-                tx.audit(
-                    "workspace.backup", "workspace", str(self.workspace.path), {"dest": str(dest.resolve())}
-                )
+            _anchor, problem = backup_workspace(self.workspace, dest, actor=self.user)
         except BwvError as exc:
             QMessageBox.warning(self, "Backup failed", str(exc))
             return
-        self.statusBar().showMessage(f"Backed up to {dest}", 8000)
+        self.statusBar().showMessage(f"Backed up to {dest}" + (f" ({problem})" if problem else ""), 8000)
 
     def _backup(self) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
@@ -370,6 +368,10 @@ class MainWindow(QMainWindow):
         if not self._may_close():
             event.ignore()
             return
+        # The audit chain's head, recorded outside the workspace: a later restore of an older copy is noticed.
+        _anchor, problem = record_anchor_after(self.workspace, "app-close", actor=self.user)
+        if problem:
+            print(f"bwvtool: {problem}", file=sys.stderr)
         self.workspace.close()
         super().closeEvent(event)
 

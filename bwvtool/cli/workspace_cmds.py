@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from bwvtool.cli.common import EXIT_FATAL, Settings, emit, json_option, pass_settings, table, warn
+from bwvtool.cli.common import (
+    EXIT_FATAL,
+    Settings,
+    emit,
+    json_option,
+    pass_settings,
+    table,
+    warn,
+    workspace_exists,
+)
 from bwvtool.store import audit
 
 
@@ -16,7 +25,7 @@ from bwvtool.store import audit
 @pass_settings
 def init(settings: Settings, as_json: bool) -> None:
     """Create a workspace file (or bring an existing one's schema up to date)."""
-    existed = settings.db.exists()
+    existed = workspace_exists(settings.db)
     with settings.workspace(create=True) as ws:
         if not existed:
             with ws.transaction(settings.user) as tx:
@@ -62,14 +71,10 @@ def backup(settings: Settings, dest: Path, as_json: bool) -> None:
     """Copy the workspace to DEST with SQLite's online backup (safe while others are coding).
 
     The audit chain's head is recorded in the anchor log outside the workspace (see `bwvtool audit verify`)."""
-    from bwvtool.anchors import current_head, record_anchor_after
+    from bwvtool.anchors import backup_workspace
 
     with settings.workspace() as ws:
-        current_head(ws, actor=settings.user)  # the copy must carry the identity its anchors are filed under
-        ws.backup(dest)
-        with ws.transaction(settings.user) as tx:
-            tx.audit("workspace.backup", "workspace", str(settings.db), {"dest": str(dest.resolve())})
-        anchor, problem = record_anchor_after(ws, "backup", where=dest, actor=settings.user)
+        anchor, problem = backup_workspace(ws, dest, actor=settings.user)
     if problem:
         warn(problem)
     data = {"db": str(settings.db), "backup": str(dest), "anchor": anchor.as_dict() if anchor else None}

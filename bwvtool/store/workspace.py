@@ -12,6 +12,7 @@ from bwvtool import identity
 from bwvtool.errors import StoreError, WorkspaceBusy
 from bwvtool.store import audit, migrations
 from bwvtool.store import postgres as server
+from bwvtool.store.filesystems import check_local_filesystem
 from bwvtool.timeutil import utc_now
 
 BUSY_TIMEOUT_MS = 15_000
@@ -205,12 +206,12 @@ def use_worker_process(enabled: bool = True) -> None:
 
 def open_workspace(path: str | Path, *, create: bool = False, migrate: bool = True) -> Workspace:
     """Open (or, with ``create``, make) the workspace at ``path`` and bring its schema up to date."""
+    if server.is_server_location(path):  # a PostgreSQL URL or service: no file, no worker process needed
+        return server.open_workspace(str(path), create=create, migrate=migrate)
     if _through_worker:
         from bwvtool.store.remote import open_remote
 
         _check_path(Path(path), create)
-    if server.is_server_location(path):  # a PostgreSQL URL or service: no file, no worker process needed
-        return server.open_workspace(str(path), create=create, migrate=migrate)
         return open_remote(Path(path), create=create, migrate=migrate)
     return open_workspace_here(path, create=create, migrate=migrate)
 
@@ -220,6 +221,7 @@ def _check_path(path: Path, create: bool) -> None:
         raise StoreError(f"no workspace at {path} (run 'bwvtool init' or pass --db)")
     if path.exists() and path.is_dir():
         raise StoreError(f"{path} is a folder, not a workspace file")
+    check_local_filesystem(path)  # SQLite's WAL is not safe on NFS/SMB: a team shares through the server
 
 
 def open_workspace_here(path: str | Path, *, create: bool = False, migrate: bool = True) -> Workspace:
