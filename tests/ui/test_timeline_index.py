@@ -57,9 +57,9 @@ def test_coverage_marks_states_and_points_at_pixel_resolution():
     )
     view = View(start_ms=0, ms_per_px=100, width_px=100, duration_ms=10_000)
     runs, points = index.coverage(view)
-    assert runs == [(10, 21), (99, 100)] and points == [50]
+    assert runs == [(10, 21), (99, 100)] and points == [(50, 51)]
     index.add(4, 3_000, 3_000, is_point=True)  # a change after painting is seen by the next paint
-    assert index.coverage(view)[1] == [30, 50]
+    assert index.coverage(view)[1] == [(30, 31), (50, 51)]
 
 
 def test_changes_in_a_large_lane_are_found_at_once():

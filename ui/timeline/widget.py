@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -328,17 +328,17 @@ class TimelineWidget(QWidget):
     def _paint_dense(self, painter: QPainter, index: LaneIndex, lane: int, colour: QColor) -> None:
         """A lane with more events than can be told apart: covered pixels and point ticks, batched."""
         row = self._lane_rect(lane)
-        runs, points = index.coverage(self.view)
+        runs, ticks = index.coverage(self.view)
         fill = QColor(colour)
         fill.setAlpha(170)
         top, height = row.top() + 5, row.height() - 10
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRects([QRectF(LABEL_W + a, top, max(1, b - a), height) for a, b in runs])
-        painter.setPen(QPen(colour, 1))
-        painter.drawLines(
-            [QLineF(LABEL_W + x + 0.5, row.top() + 4, LABEL_W + x + 0.5, row.bottom() - 4) for x in points]
-        )
+        painter.setBrush(
+            colour
+        )  # neighbouring point ticks as one rectangle: a dense lane paints a few shapes
+        painter.drawRects([QRectF(LABEL_W + a, row.top() + 4, b - a, row.height() - 8) for a, b in ticks])
         painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_event(self, painter: QPainter, event: Event, lane: int, colour: QColor) -> None:
