@@ -70,6 +70,14 @@ def workspace_location(tmp_path, engine, request):
     cluster.drop_database(url)
 
 
+@pytest.fixture
+def server_url(pg_cluster):
+    """A fresh, empty database on the test cluster (its URL, as the superuser); dropped afterwards."""
+    url = pg_cluster.new_database()
+    yield url
+    pg_cluster.drop_database(url)
+
+
 def open_test_workspace(location, *, create=False):
     """Open a workspace on either engine (until the store's open_workspace routes server locations itself)."""
     from bwvtool.store import open_workspace

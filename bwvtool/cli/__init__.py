@@ -15,8 +15,8 @@ import click
 
 from bwvtool import __version__, identity
 from bwvtool.cli import workspace_cmds
-from bwvtool.cli.common import EXIT_FATAL, Settings, default_db
-from bwvtool.errors import BwvError
+from bwvtool.cli.common import EXIT_FATAL, Settings, default_db, location
+from bwvtool.errors import BwvError, WorkspaceBusy
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -25,7 +25,8 @@ from bwvtool.errors import BwvError
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Workspace file. Default: $BWVTOOL_DB, else ./bwvtool.sqlite.",
+    help="Workspace file, or a PostgreSQL server (postgresql://…, service=NAME). Default: $BWVTOOL_DB, else"
+    " ./bwvtool.sqlite.",
 )
 @click.option(
     "--user", default=None, help="Who is acting (stamped in the audit log). Default: $BWVTOOL_USER or login."
@@ -33,7 +34,8 @@ from bwvtool.errors import BwvError
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None, user: str | None) -> None:
     """Sample, code and analyse police body-worn video."""
-    ctx.obj = Settings(db=db or default_db(), user=identity.current_user(user))
+    ctx.obj = Settings(db=location(db) if db else default_db(), user=identity.current_user(user))
+    _RUNNING["db"] = ctx.obj.db
 
 
 for command in (
@@ -77,3 +79,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"bwvtool: error: {type(exc).__name__}: {exc}", err=True)
         code = EXIT_FATAL
     sys.exit(code if isinstance(code, int) else 0)
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            click.echo(_busy_line(exc), err=True)
+            sys.exit(EXIT_FATAL)
+        if getattr(exc, "sqlstate", None):  # a PostgreSQL server said no: its own one-line reason
+            click.echo(f"bwvtool: error: the server refused: {exc}", err=True)
+            sys.exit(EXIT_FATAL)

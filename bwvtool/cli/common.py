@@ -16,7 +16,9 @@ from typing import Any
 import click
 
 from bwvtool import identity
+from bwvtool.errors import BwvError
 from bwvtool.store import Workspace, open_workspace
+from bwvtool.store.postgres import is_server_location
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
 
@@ -25,15 +27,31 @@ EXIT_OK, EXIT_PARTIAL, EXIT_FATAL = 0, 1, 2
 class Settings:
     """Global options, available to every command as ``ctx.obj``."""
 
-    db: Path
+    db: Path | str  # a file, or a PostgreSQL server location (see location())
     user: str
 
     def workspace(self, *, create: bool = False) -> Workspace:
         return open_workspace(self.db, create=create)
 
 
-def default_db() -> Path:
-    return Path(os.environ.get("BWVTOOL_DB") or "bwvtool.sqlite")
+def location(text: str) -> Path | str:
+    """A --db value: a server location (``postgresql://…``, ``service=…``) stays text, anything else is a file."""
+    return text if is_server_location(text) else Path(text)
+
+
+def default_db() -> Path | str:
+    return location(os.environ.get("BWVTOOL_DB") or "bwvtool.sqlite")
+
+
+def workspace_exists(db: Path | str) -> bool:
+    """Is there a workspace at ``db`` already (a file, or a server database holding a bwvtool schema)?"""
+    if not is_server_location(db):
+        return Path(db).exists()
+    try:
+        open_workspace(db, migrate=False).close()
+    except BwvError:
+        return False
+    return True
 
 
 pass_settings = click.make_pass_decorator(Settings)

@@ -1,7 +1,7 @@
 """SQL for transcripts, their utterances, full-text search over them, and the language-code suggestions.
 
-Search is the one engine-specific query here: SQLite uses the FTS5 index ``utterance_search`` (migration 0009);
-a PostgreSQL workspace answers the same call from a tsvector index (see :func:`search`).
+Search is the one engine-specific query here: SQLite uses the FTS5 index ``utterance_search`` (migration 0009),
+PostgreSQL a GIN index over ``to_tsvector('simple', text)`` (its migration 0009); see :func:`search`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from bwvtool.store import dialect
 from bwvtool.store.workspace import Transaction
 from bwvtool.transcripts.captions import Utterance
 
@@ -155,19 +156,26 @@ def fts_phrase(phrase: str) -> str:
 def search(conn: sqlite3.Connection, phrase: str, *, limit: int = 100) -> list[dict[str, Any]]:
     """Utterances of each clip's newest transcript that contain ``phrase`` (words in order, any case), best first.
 
-    SQLite: FTS5 ``MATCH`` on a phrase query ranked by bm25. The PostgreSQL engine answers the same call with
-    ``to_tsvector('simple', text) @@ phraseto_tsquery('simple', ?)`` ranked by ``ts_rank`` over a GIN index.
+    SQLite: an FTS5 phrase query ranked by bm25. PostgreSQL: ``phraseto_tsquery('simple', …)`` against the GIN
+    index on ``to_tsvector('simple', text)``, ranked by ``ts_rank``. Both lower-case words and ignore punctuation.
     """
-    rows = conn.execute(
-        "SELECT t.clip_id, t.version, t.origin, u.id, u.start_ms, u.end_ms, u.speaker, u.text"
-        " FROM utterance_search s"
-        " JOIN utterances u ON u.id = s.rowid"
-        " JOIN transcripts t ON t.id = u.transcript_id"
-        " WHERE utterance_search MATCH ?"
-        " AND t.version = (SELECT max(n.version) FROM transcripts n WHERE n.clip_id = t.clip_id)"
-        " ORDER BY bm25(utterance_search), t.clip_id, u.start_ms LIMIT ?",
-        (fts_phrase(phrase), limit),
-    )
+    newest = "t.version = (SELECT max(n.version) FROM transcripts n WHERE n.clip_id = t.clip_id)"
+    columns = "t.clip_id, t.version, t.origin, u.id, u.start_ms, u.end_ms, u.speaker, u.text"
+    if dialect.is_postgres(conn):
+        vector, query = "to_tsvector('simple', u.text)", "phraseto_tsquery('simple', ?)"
+        rows = conn.execute(
+            f"SELECT {columns} FROM utterances u JOIN transcripts t ON t.id = u.transcript_id"
+            f" WHERE {vector} @@ {query} AND {newest}"
+            f" ORDER BY ts_rank({vector}, {query}) DESC, t.clip_id, u.start_ms LIMIT ?",
+            (phrase, phrase, limit),
+        )
+    else:
+        rows = conn.execute(
+            f"SELECT {columns} FROM utterance_search s JOIN utterances u ON u.id = s.rowid"  # FTS5 keys by rowid
+            f" JOIN transcripts t ON t.id = u.transcript_id WHERE utterance_search MATCH ? AND {newest}"
+            " ORDER BY bm25(utterance_search), t.clip_id, u.start_ms LIMIT ?",
+            (fts_phrase(phrase), limit),
+        )
     keys = ("clip_id", "version", "origin", "utterance_id", "start_ms", "end_ms", "speaker", "text")
     return [dict(zip(keys, row, strict=True)) for row in rows]
 

@@ -34,6 +34,7 @@ def test_new_workspace_has_wal_foreign_keys_and_latest_schema(workspace):
         assert table in tables
 
 
+@pytest.mark.both_engines
 def test_audit_log_refuses_update_and_delete(workspace):
     with workspace.transaction("alice") as tx:
         tx.audit("thing.do", "thing", "1", {"x": 1})
@@ -57,6 +58,7 @@ def test_audit_chain_reports_first_broken_link(tmp_path):
     ws.close()
 
 
+@pytest.mark.both_engines
 def test_failed_action_leaves_no_change_and_no_audit_row(workspace):
     with pytest.raises(RuntimeError), workspace.transaction("alice") as tx:
         workspace.coder_id(tx, "bob")
@@ -83,6 +85,7 @@ def test_not_a_database_is_a_clear_error(tmp_path):
         open_workspace(bogus)
 
 
+@pytest.mark.both_engines
 def test_backup_is_a_complete_consistent_copy(workspace, tmp_path):
     with workspace.transaction("alice") as tx:
         workspace.coder_id(tx, "carol")

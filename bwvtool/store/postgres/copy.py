@@ -17,8 +17,9 @@ from bwvtool.store import audit, dialect
 from bwvtool.store.workspace import Workspace
 
 _BATCH = 5_000
-# Bookkeeping that each engine keeps its own way, never copied as rows.
-_SKIP = {"bwvtool_migrations", "catalogue_state"}
+# Bookkeeping that each engine keeps its own way, and the column snapshot (a cache keyed by each engine's own
+# row numbers, rebuilt on the first draw): never copied as rows.
+_SKIP = {"bwvtool_migrations", "catalogue_state", "clip_rowids", "column_snapshot", "snapshot_changes"}
 
 
 @dataclass
@@ -51,9 +52,12 @@ def tables(conn: Any) -> list[str]:
             " WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace"
         ).fetchall()
     else:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
-        )]  # fmt: skip
+        rows = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
+        ).fetchall()
+        # Search indexes (virtual tables and their shadow tables) are rebuilt from their content, not copied.
+        virtual = [name for name, text in rows if text.upper().startswith("CREATE VIRTUAL TABLE")]
+        names = [name for name, _ in rows if not any(name.startswith(v) for v in virtual)]
         links = [(t, r[2]) for t in names for r in conn.execute(f"PRAGMA foreign_key_list({_quoted(t)})")]
     needs = {name: {parent for child, parent in links if child == name and parent != name} for name in names}
     ordered: list[str] = []
@@ -118,12 +122,17 @@ def copy_into(source: Workspace, dest: Workspace) -> CopyReport:
     try:
         dst.execute("BEGIN IMMEDIATE")
         try:
+            state = _catalogue_state(src)
+            if "tracking" in state:  # the copied clips are not changes to log for a snapshot
+                dst.execute("UPDATE catalogue_state SET tracking = 0 WHERE id = 1")
             for table in names:
                 report.tables[table] = _copy_table(src, dst, table)
-            state = src.execute("SELECT generation, stamped FROM catalogue_state WHERE id = 1").fetchone()
-            dst.execute("UPDATE catalogue_state SET generation = ?, stamped = ? WHERE id = 1", tuple(state))
+            settings = ", ".join(f"{_quoted(c)} = ?" for c in state)
+            dst.execute(f"UPDATE catalogue_state SET {settings} WHERE id = 1", tuple(state.values()))
             if dialect.is_postgres(dst):
                 _advance_sequences(dst, names)
+            else:
+                _rebuild_search(dst)
             dst.execute("COMMIT")
         except BaseException:
             if dst.in_transaction:
@@ -133,6 +142,17 @@ def copy_into(source: Workspace, dest: Workspace) -> CopyReport:
         src.execute("COMMIT")
     _check(source, dest, report)
     return report
+
+
+def _catalogue_state(conn: Any) -> dict[str, Any]:
+    """The catalogue state to give the copy: the source's, with no column snapshot stamped or stored."""
+    cursor = conn.execute("SELECT * FROM catalogue_state WHERE id = 1")
+    state = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    state.pop("id")
+    state["stamped"] = 0
+    if "snapshot_seq" in state:
+        state["snapshot_seq"] = None
+    return state
 
 
 def _copy_table(src: Any, dst: Any, table: str) -> int:
@@ -162,9 +182,19 @@ def _copy_table(src: Any, dst: Any, table: str) -> int:
     return copied
 
 
+def _rebuild_search(conn: Any) -> None:
+    """Full-text indexes over external content are rebuilt from the copied rows (FTS5's 'rebuild' command)."""
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'"
+    ).fetchall():
+        conn.execute(f"INSERT INTO {_quoted(name)} ({_quoted(name)}) VALUES ('rebuild')")
+
+
 def _advance_sequences(conn: Any, names: list[str]) -> None:
     """Identity columns continue after the copied ids (explicit ids do not move a sequence)."""
     for table in names:
+        if "id" not in _columns(conn, table):
+            continue
         sequence = conn.execute("SELECT pg_get_serial_sequence(?, 'id')", (table,)).fetchone()[0]
         if sequence and table != "audit_log":
             conn.execute(
