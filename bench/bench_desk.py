@@ -5,6 +5,9 @@ S&S events, all open at once in this process (offscreen Qt). Each round visits t
 puts a baseline between the measured operations, so every figure and its baseline share the machine's moments.
 Before each timed key the player is put on a random frame and the event queue is drained.
 
+The desks open their workspaces as the app does (through the workspace worker process; ``--in-process`` opens
+them here instead).
+
 * **key → committed**: ``QTest.keyClick`` of a code key on the desk until a second SQLite connection to the same
   file reads the new event row. Baseline: a bare one-row INSERT + COMMIT (WAL, synchronous=FULL) read back by a
   second connection the same way, done right after each press.
@@ -113,14 +116,13 @@ def drain(app) -> None:
 class Desk:
     """One size: the workspace, a desk open on its clip, and a reader connection of its own."""
 
-    def __init__(self, app, folder: Path, n_events: int) -> None:
+    def __init__(self, app, path: Path, n_events: int) -> None:
         from PySide6.QtCore import Qt
 
         from bwvtool.store import open_workspace
         from bwvtool.ui.desk.desk import CodingDesk
 
-        self.app, self.n = app, n_events
-        self.path = build(folder, n_events)
+        self.app, self.n, self.path = app, n_events, path
         self.ws = open_workspace(self.path)
         self.desk = CodingDesk(self.ws, "bench")
         self.desk.resize(1500, 950)
@@ -257,6 +259,7 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=60, help="timed key presses per size and measure")
     parser.add_argument("--opens", type=int, default=7, help="timed clip opens per size")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--in-process", action="store_true", help="open the workspaces here, not in a worker")
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
 
@@ -267,7 +270,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bwv-bench-desk-") as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
-        desks = [Desk(app, folder / f"n{size}", size) for size in sizes]
+        paths = [build(folder / f"n{size}", size) for size in sizes]
+        if not args.in_process:  # as the app does: the workspace's connections live in a worker process
+            from bwvtool.store.workspace import use_worker_process
+
+            use_worker_process()
+        desks = [Desk(app, path, size) for path, size in zip(paths, sizes, strict=True)]
         bare = BareCommit(folder / "bare.sqlite")
         print(f"built {len(sizes)} workspaces ({', '.join(f'{s:,}' for s in sizes)} events) "
               f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
