@@ -25,7 +25,3 @@ class WorkspaceBusy(StoreError):
 
 class WorkerLost(StoreError):
     """The workspace worker process stopped while a request was in flight: its outcome is unknown."""
-
-
-class WorkspaceBusy(StoreError):
-    """Another process holds the workspace (a long job, or the write lock) longer than a command may wait."""

@@ -1,14 +1,23 @@
-"""Importing a catalogue file into the workspace: one transaction, idempotent, nothing lost.
+"""Importing a catalogue file into the workspace: all or nothing, idempotent, nothing lost, never in anyone's way.
 
 Every record ends up in exactly one place: inserted, updated (audited field by field), unchanged (its row hash
 matches the stored clip), or rejected (listed with line, column and reason, and copied verbatim to a rejects
-file the user can fix and import again). The whole import is one transaction: a crash leaves the store as it was.
+file the user can fix and import again).
+
+How it stays out of the way: records stream through in chunks; each chunk is checked outside any lock and then
+applied in one short transaction (:class:`~bwvtool.store.steps.Pacer`: about a quarter of a second under the write
+lock, then the lock is left free), so a reviewer's key press never waits behind an import. Memory stays flat: what
+must be remembered about every row lives in a scratch file (:mod:`bwvtool.store.import_staging`).
+
+How it stays all or nothing: the import is ``applying`` until its last step, which records it ``done`` together with
+its audit row and the fresh sampling snapshot; every clip it changes is journaled first, in the same step. If it
+fails, it rolls itself back in short steps; if it is killed, the next import, any ``bwvtool`` command or opening the
+workspace rolls it back (:mod:`bwvtool.catalogue.recovery`). Draws refuse to read the catalogue meanwhile.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -16,15 +25,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bwvtool.catalogue import media_check
+from bwvtool.catalogue import media_check, recovery
 from bwvtool.catalogue.readers import Reject, copy_records, detect_format, fingerprint, open_reader
 from bwvtool.catalogue.rows import COLUMNS, NORMALISED_FIELDS, Normaliser, Problem, RowError
-from bwvtool.errors import StoreError, UsageError
+from bwvtool.errors import UsageError
 from bwvtool.store import catalogue as store
-from bwvtool.store import snapshot
+from bwvtool.store import leases, snapshot
+from bwvtool.store.import_staging import ImportStaging
+from bwvtool.store.steps import Pacer
 from bwvtool.store.workspace import Transaction, Workspace
 
-CHUNK_ROWS = 20_000  # rows per executemany: big enough to amortise, small enough to keep memory flat
+CHUNK_ROWS = 20_000  # progress is reported every this many records
+FIRST_STEP_ROWS = 2_000  # the first step's size; later steps are sized to hold the lock ~Pacer.target_s
+REPORTED_REJECTS = 1_000  # rejects kept in the report (all of them go to the rejects and reasons files)
+# Up to this many changed clips the sampling snapshot is patched from its change log; an import that changes more
+# builds a fresh snapshot instead and publishes it in its last step.
+SNAPSHOT_PATCH_LIMIT = 20_000
+JOB = "catalogue import"
 _MEDIA_COLUMNS = ("media_status", "media_probe", "media_checked_at")
 _SHA_INDEX = NORMALISED_FIELDS.index("sha256")
 _MEDIA_PATH_INDEX = NORMALISED_FIELDS.index("media_path")
@@ -54,7 +71,12 @@ class MediaIssue:
 
 @dataclass
 class ImportReport:
-    """What an import did. ``partial`` is true when anything was rejected or a media file could not be checked."""
+    """What an import did. ``partial`` is true when anything was rejected or a media file could not be checked.
+
+    ``rejects`` holds the first :data:`REPORTED_REJECTS` rejected records (all of them are in the rejects and
+    reasons files); ``rejected`` counts them all. ``steps`` and ``longest_step_s`` say how the import shared the
+    write lock: how many transactions it took and the longest time one held it.
+    """
 
     import_id: int
     source_path: str
@@ -64,6 +86,7 @@ class ImportReport:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    rejected: int = 0
     incidents_created: int = 0
     rejects: list[Reject] = field(default_factory=list)
     rejects_path: str | None = None
@@ -72,14 +95,12 @@ class ImportReport:
     media_issues: list[MediaIssue] = field(default_factory=list)
     inserted_ids_sha256: str = ""
     elapsed_s: float = 0.0
-
-    @property
-    def rejected(self) -> int:
-        return len(self.rejects)
+    steps: int = 0
+    longest_step_s: float = 0.0
 
     @property
     def partial(self) -> bool:
-        return bool(self.rejects or self.media_issues)
+        return bool(self.rejected or self.media_issues)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -110,6 +131,8 @@ class ImportReport:
             "media_issues": [m.as_dict() for m in self.media_issues],
             "inserted_ids_sha256": self.inserted_ids_sha256,
             "elapsed_s": round(self.elapsed_s, 3),
+            "steps": self.steps,
+            "longest_step_s": round(self.longest_step_s, 3),
         }
 
 
@@ -135,7 +158,7 @@ def import_catalogue(
     fmt: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import a CSV or JSON Lines catalogue into the workspace, in one audited transaction.
+    """Import a CSV or JSON Lines catalogue into the workspace: all or nothing, audited, in short steps.
 
     :param path: the catalogue file.
     :param media_root: folder that relative ``media_path`` values start from (default: the file's folder).
@@ -143,10 +166,11 @@ def import_catalogue(
         rejects the row, a missing or unreadable file is reported and recorded on the clip.
     :param rejects_path: where rejected rows are copied verbatim (default ``<name>.rejects.<ext>`` beside the
         file); their reasons go to ``<rejects name>.reasons.csv``. Written only when something was rejected.
-    :param actor: who imports (for the audit log); default the current user.
+    :param actor: who imports (for the audit log and the lease); default the current user.
     :param fmt: ``csv`` or ``jsonl``; default from the file's extension.
     :param progress: called with the number of records read so far, every :data:`CHUNK_ROWS` records.
     :raises UsageError: the file is missing, empty, not UTF-8, or its header lacks required columns.
+    :raises WorkspaceBusy: another catalogue import is running on this workspace.
     """
     started = time.perf_counter()
     source = Path(path)
@@ -159,29 +183,77 @@ def import_catalogue(
     source_sha256 = fingerprint(source)
     reader = open_reader(source, fmt)
     try:
-        with store.bulk_load(ws.conn), ws.transaction(actor) as tx:
-            import_id = store.begin_import(
-                tx, source_path=str(source.resolve()), source_sha256=source_sha256, fmt=fmt, rejects_path=None
-            )
-            report = ImportReport(import_id, str(source), source_sha256, fmt)
-            run = _Run(
-                tx,
-                report,
-                hash_media=hash_media,
-                media_root=Path(media_root or source.parent).resolve(),
-                progress=progress,
-            )
-            run.load(reader, Normaliser(text=fmt == "csv"))
-            if report.rejects:
-                report.rejects_path, report.reasons_path = _write_rejects(
-                    source, fmt, reader.header_lines, report.rejects, rejects_file
-                )
-            store.finish_import(tx, import_id, report.counts(), report.rejects_path)
-            snapshot.refresh(tx.conn)  # so the next draw reads the new catalogue as packed columns at once
-            report.elapsed_s = time.perf_counter() - started
-            tx.audit("catalogue.import", "catalogue_import", str(import_id), _audit_detail(report))
+        recovery.recover_interrupted(ws, actor)
+        lease_id = leases.acquire(ws.conn, JOB, _who(actor), {"file": str(source.resolve())})
+        try:
+            with store.bulk_load(ws.conn):
+                report = _import(ws, source, fmt, source_sha256, reader, rejects_file, lease_id, actor,
+                                 hash_media, media_root, progress)  # fmt: skip
+        finally:
+            leases.release(ws.conn, lease_id)
     finally:
         reader.close()
+    report.elapsed_s = time.perf_counter() - started
+    return report
+
+
+def _who(actor: str | None) -> str:
+    from bwvtool import identity
+
+    return identity.current_user(actor)
+
+
+def _import(
+    ws: Workspace,
+    source: Path,
+    fmt: str,
+    source_sha256: str,
+    reader: Any,
+    rejects_file: Path,
+    lease_id: int,
+    actor: str | None,
+    hash_media: bool,
+    media_root: str | Path | None,
+    progress: Callable[[int], None] | None,
+) -> ImportReport:
+    with ws.transaction(actor) as tx:
+        import_id = store.begin_import(
+            tx,
+            source_path=str(source.resolve()),
+            source_sha256=source_sha256,
+            fmt=fmt,
+            rejects_path=None,
+            lease_id=lease_id,
+        )
+    report = ImportReport(import_id, str(source), source_sha256, fmt)
+    staging = ImportStaging()
+    run = _Run(ws, actor, report, staging, lease_id, hash_media=hash_media,
+               media_root=Path(media_root or source.parent).resolve(), progress=progress,
+               rejects_file=rejects_file)  # fmt: skip
+    try:
+        run.load(reader, Normaliser(text=fmt == "csv"))
+        report.inserted_ids_sha256 = staging.inserted_sha256()
+        if report.rejected:
+            report.rejects_path, report.reasons_path = run.finish_rejects(source, fmt, reader.header_lines)
+        fresh = (
+            snapshot.prepare(ws.conn, rebuild=run.bulk)
+            if run.bulk or not snapshot.has_base(ws.conn)
+            else None
+        )
+        with run.pacer.step(ws, actor) as tx:
+            store.finish_import(tx, import_id, report.counts(), report.rejects_path)
+            if fresh is not None and fresh.stored:
+                snapshot.publish(tx.conn, fresh)
+            report.steps, report.longest_step_s = run.pacer.steps, run.pacer.longest_s
+            tx.audit("catalogue.import", "catalogue_import", str(import_id), _audit_detail(report))
+    except BaseException:
+        run.discard_rejects()
+        recovery.roll_back(ws, import_id, actor)
+        raise
+    finally:
+        staging.close()
+    recovery.clear_journal(ws, import_id, actor, run.pacer)
+    snapshot.discard_old(ws.conn)
     return report
 
 
@@ -190,37 +262,47 @@ class _Run:
 
     def __init__(
         self,
-        tx: Transaction,
+        ws: Workspace,
+        actor: str | None,
         report: ImportReport,
+        staging: ImportStaging,
+        lease_id: int,
         *,
         hash_media: bool,
         media_root: Path,
         progress: Callable[[int], None] | None,
+        rejects_file: Path,
     ) -> None:
-        self.tx = tx
-        self.progress = progress
+        self.ws = ws
+        self.actor = actor
         self.report = report
+        self.staging = staging
+        self.lease_id = lease_id
         self.hash_media = hash_media
         self.media_root = media_root
+        self.progress = progress
+        self.rejects_file = rejects_file
+        self.reasons_partial = reasons_path_for(rejects_file).with_suffix(".csv.partial")
+        self._reasons: Any = None
         self.file_facts = media_check.FileFacts()
-        conn = tx.conn
-        self.existing = store.clip_hashes(conn) if store.count_clips(conn) else {}
-        self.incidents = store.incident_ids(conn)
-        self.new_incidents: list[str] = []
-        self.pending: list[tuple] = []
-        self.updates: list[tuple[int, tuple, media_check.MediaCheck | None]] = []
-        self.inserted_ids: list[str] = []
+        self.pacer = Pacer()
+        self.step_rows = FIRST_STEP_ROWS
+        # An empty catalogue cannot hold any id of this file (duplicates within it are caught by the staging).
+        self.may_exist = store.count_clips(ws.conn) > 0
+        self.changed = 0
+        self.bulk = False  # past SNAPSHOT_PATCH_LIMIT: steps stop logging changes for the snapshot
+        self._beat = time.monotonic()
 
+    # -- reading ----------------------------------------------------------------------------------------------
     def load(self, reader: Any, normaliser: Normaliser) -> None:
-        report, rejects = self.report, self.report.rejects
+        """Read, check and apply every record, a chunk at a time."""
+        report = self.report
         normalise = normaliser.normalise
-        existing, incidents = self.existing, self.incidents
-        new_incidents, pending, inserted_ids = self.new_incidents, self.pending, self.inserted_ids
-        seen: dict[str, int] = {}
-        # Everything a new clip carries beyond its catalogue content, when no media check applies.
-        tail = (report.import_id, "unchecked", None, None, self.tx.at, self.tx.at)
-        read = 0
         progress = self.progress
+        chunk: list[tuple[int, int, tuple]] = []
+        rejects: list[Reject] = []
+        read = 0
+        media_root, path_index = self.media_root, _MEDIA_PATH_INDEX
         for line, end_line, values, extra, reject in reader:
             read += 1
             if progress is not None and read % CHUNK_ROWS == 0:
@@ -233,144 +315,193 @@ class _Run:
             except RowError as exc:
                 rejects.append(Reject(line, end_line, _clip_guess(values), list(exc.problems)))
                 continue
-            relative = row[_MEDIA_PATH_INDEX]
+            relative = row[path_index]
             if relative is not None and not os.path.isabs(relative):
                 # Stored resolved, so the app finds the file wherever it is started from.
-                i = _MEDIA_PATH_INDEX
-                row = (*row[:i], str(self.media_root / relative), *row[i + 1 :])
-            clip_id = row[0]
-            first_line = seen.get(clip_id)
-            if first_line is not None:
-                problem = Problem("clip_id", f"duplicate clip_id {clip_id!r}: already on line {first_line}")
-                rejects.append(Reject(line, end_line, clip_id, [problem]))
+                row = (*row[:path_index], str(media_root / relative), *row[path_index + 1 :])
+            chunk.append((line, end_line, row))
+            if len(chunk) >= self.step_rows:
+                self._chunk(chunk, rejects)
+                chunk, rejects = [], []
+        report.rows_read = read
+        self._chunk(chunk, rejects)
+
+    def _chunk(self, chunk: list[tuple[int, int, tuple]], rejects: list[Reject]) -> None:
+        """Drop duplicates and check media outside the lock, then apply the rest in one short step."""
+        duplicates = self.staging.duplicates([c[2][0] for c in chunk], [c[0] for c in chunk]) if chunk else {}
+        ready: list[tuple[int, tuple, media_check.MediaCheck | None]] = []
+        for i, (line, end_line, row) in enumerate(chunk):
+            first = duplicates.get(i)
+            if first is not None:
+                problem = Problem("clip_id", f"duplicate clip_id {row[0]!r}: already on line {first}")
+                rejects.append(Reject(line, end_line, row[0], [problem]))
                 continue
-            seen[clip_id] = line
             media = None
             if self.hash_media and row[_MEDIA_PATH_INDEX] is not None:
-                media = self._check_media(line, end_line, row, clip_id in existing)
-                if media is None:
-                    continue  # rejected: the file does not match its catalogued sha256
-            old_hash = existing.get(clip_id)
-            if old_hash == row[-1]:
-                report.unchanged += 1
-                if media is not None:
-                    self._record_media(clip_id, media)
-                continue
-            incident_id = row[1]
-            if incident_id not in incidents:
-                incidents.add(incident_id)
-                new_incidents.append(incident_id)
-            if old_hash is not None:
-                self.updates.append((line, row, media))
-                continue
-            pending.append(row + tail if media is None else self._with_media(row, media))
-            inserted_ids.append(clip_id)
-            if len(pending) >= CHUNK_ROWS:
-                self._flush()
-        report.rows_read = read
-        self._flush()
-        for line, row, media in self.updates:
-            self._update(line, row, media)
-        report.inserted = len(inserted_ids)
-        report.updated = len(self.updates)
-        inserted_ids.sort()
-        report.inserted_ids_sha256 = hashlib.sha256("\n".join(inserted_ids).encode("utf-8")).hexdigest()
+                media = self._check_media(line, end_line, row, rejects)
+                if media is not None and media.status == media_check.MISMATCH:
+                    continue
+            ready.append((line, row, media))
+        self._reject(rejects)
+        if ready:
+            self._apply(ready)
 
-    # -- writing ----------------------------------------------------------------------------------------------
-    def _flush(self) -> None:
-        """Write the incidents first (clips refer to them), then the waiting clips."""
-        if self.new_incidents:
-            self.report.incidents_created += store.insert_incidents(self.tx, self.new_incidents)
-            self.new_incidents.clear()
-        if self.pending:
-            store.insert_clips(self.tx, self.pending)
-            self.pending.clear()
+    # -- writing ------------------------------------------------------------------------------------------------
+    def _apply(self, ready: list[tuple[int, tuple, media_check.MediaCheck | None]]) -> None:
+        """One step: classify the chunk against what is stored now, write it and its journal, commit."""
+        report = self.report
+        import_id = report.import_id
+        started = time.perf_counter()
+        with self.pacer.step(self.ws, self.actor) as tx:
+            if self.bulk:
+                store.set_tracking(tx, False)
+            existing = store.existing_clips(tx.conn, [r[1][0] for r in ready]) if self.may_exist else {}
+            tail = (import_id, "unchecked", None, None, tx.at, tx.at)
+            inserts, updates, media_only = [], [], []
+            for line, row, media in ready:
+                old = existing.get(row[0])
+                if old is None:
+                    inserts.append(row + tail if media is None else self._with_media(row, media, tx.at))
+                elif old["row_hash"] == row[-1]:
+                    report.unchanged += 1
+                    if media is not None:
+                        media_only.append((old, media))
+                else:
+                    updates.append((line, row, media, old))
+            incidents = list(dict.fromkeys(r[1] for r in inserts))
+            incidents += [r[1][1] for r in updates if r[1][1] != r[3]["incident_id"]]
+            if incidents:
+                incidents = list(dict.fromkeys(incidents))
+                known = store.known_incidents(tx.conn, incidents)
+                new = [i for i in incidents if i not in known]
+                report.incidents_created += store.insert_incidents(tx, new, import_id)
+            if inserts:
+                store.insert_clips(tx, inserts)
+            store.journal_clips(tx, import_id, [u[3] for u in updates] + [m[0] for m in media_only])
+            for line, row, media, old in updates:
+                self._update(tx, line, row, media, old)
+            for old, media in media_only:
+                self._record_media(tx, old["clip_id"], media)
+            if self.bulk:
+                store.set_tracking(tx, True)
+            if time.monotonic() - self._beat > leases.HEARTBEAT_EVERY_S:
+                leases.heartbeat(tx.conn, self.lease_id)
+                self._beat = time.monotonic()
+        self.staging.add_inserted([r[0] for r in inserts])
+        report.inserted += len(inserts)
+        report.updated += len(updates)
+        self.changed += len(inserts) + len(updates) + len(media_only)
+        self.bulk = self.bulk or self.changed > SNAPSHOT_PATCH_LIMIT
+        self.step_rows = self.pacer.next_size(len(ready), time.perf_counter() - started)
 
-    def _update(self, line: int, row: tuple, media: media_check.MediaCheck | None) -> None:
+    def _update(
+        self,
+        tx: Transaction,
+        line: int,
+        row: tuple,
+        media: media_check.MediaCheck | None,
+        old: dict[str, Any],
+    ) -> None:
         """Rewrite a clip whose catalogue row changed; the audit row lists each changed field, old → new."""
         clip_id = row[0]
-        old = store.get_clip(self.tx.conn, clip_id)
-        if old is None:  # cannot happen inside the transaction that read it; never update blindly
-            raise StoreError(f"clip {clip_id} vanished during the import")
         new = dict(zip(NORMALISED_FIELDS, row, strict=True))
         if new["sha256"] is None:
             new["sha256"] = old["sha256"]  # a catalogue that omits the hash does not forget a known one
         changed = {f: [old[f], new[f]] for f in _AUDITED_FIELDS if old[f] != new[f]}
         values = {f: new[f] for f in NORMALISED_FIELDS if f != "clip_id"}
-        values |= {"import_id": self.report.import_id, "updated_at": self.tx.at}
+        values |= {"import_id": self.report.import_id, "updated_at": tx.at}
         if media is not None:
-            values |= self._media_values(media)
+            values |= {"media_status": media.status, "media_probe": media.probe, "media_checked_at": tx.at}
             values["sha256"] = new["sha256"] or media.sha256
         elif "media_path" in changed or "sha256" in changed:
             values |= dict.fromkeys(_MEDIA_COLUMNS) | {"media_status": "unchecked"}
-        store.update_clip(self.tx, clip_id, values)
-        self.tx.audit(
+        store.update_clip(tx, clip_id, values)
+        tx.audit(
             "clip.update",
             "clip",
             clip_id,
             {"import_id": self.report.import_id, "line": line, "changes": changed},
         )
 
+    # -- rejects ------------------------------------------------------------------------------------------------
+    def _reject(self, rejects: list[Reject]) -> None:
+        """Stream a chunk's rejects out: reasons to the (partial) reasons file, line ranges to the staging."""
+        if not rejects:
+            return
+        rejects.sort(key=lambda r: r.line)
+        report = self.report
+        report.rejected += len(rejects)
+        room = REPORTED_REJECTS - len(report.rejects)
+        if room > 0:
+            report.rejects.extend(rejects[:room])
+        self.staging.add_rejected([(r.line, r.end_line) for r in rejects])
+        if self._reasons is None:
+            self.reasons_partial.parent.mkdir(parents=True, exist_ok=True)
+            self._reasons = self.reasons_partial.open("w", encoding="utf-8", newline="")
+            csv.writer(self._reasons).writerow(["line", "end_line", "clip_id", "column", "reason"])
+        writer = csv.writer(self._reasons)
+        for reject in rejects:
+            for problem in reject.problems:
+                writer.writerow(
+                    [reject.line, reject.end_line, reject.clip_id or "", problem.column or "", problem.reason]
+                )
+
+    def finish_rejects(self, source: Path, fmt: str, header_lines: int) -> tuple[str, str]:
+        """The rejected records verbatim (same format) beside their reasons report."""
+        self._reasons.close()
+        self.rejects_file.parent.mkdir(parents=True, exist_ok=True)
+        copy_records(source, fmt, header_lines, self.staging.rejected_ranges(), self.rejects_file)
+        reasons = reasons_path_for(self.rejects_file)
+        os.replace(self.reasons_partial, reasons)
+        return str(self.rejects_file), str(reasons)
+
+    def discard_rejects(self) -> None:
+        if self._reasons is not None:
+            self._reasons.close()
+            self.reasons_partial.unlink(missing_ok=True)
+
     # -- media --------------------------------------------------------------------------------------------------
     def _check_media(
-        self, line: int, end_line: int, row: tuple, exists: bool
-    ) -> media_check.MediaCheck | None:
-        """Check the row's media file; None when the row is rejected for a sha256 mismatch."""
+        self, line: int, end_line: int, row: tuple, rejects: list[Reject]
+    ) -> media_check.MediaCheck:
+        """Check the row's media file (outside the lock); a sha256 mismatch rejects the row."""
         clip_id = row[0]
         result = media_check.check(row[_MEDIA_PATH_INDEX], row[_SHA_INDEX], self.media_root, self.file_facts)
         self.report.media[result.status] = self.report.media.get(result.status, 0) + 1
         if result.status == media_check.MISMATCH:
-            self.report.rejects.append(
-                Reject(line, end_line, clip_id, [Problem("sha256", result.detail or "")])
-            )
-            if exists:
-                self._record_media(clip_id, result)
-            return None
-        if result.status != media_check.OK:
+            rejects.append(Reject(line, end_line, clip_id, [Problem("sha256", result.detail or "")]))
+            self._record_mismatch(clip_id, result)
+        elif result.status != media_check.OK:
             self.report.media_issues.append(
                 MediaIssue(line, clip_id, result.status, str(result.path), result.detail or "")
             )
         return result
 
-    def _media_values(self, media: media_check.MediaCheck) -> dict[str, Any]:
-        return {"media_status": media.status, "media_probe": media.probe, "media_checked_at": self.tx.at}
+    def _record_mismatch(self, clip_id: str, media: media_check.MediaCheck) -> None:
+        """A stored clip whose file no longer matches says so, though its catalogue row was rejected."""
+        if not self.may_exist:
+            return
+        with self.pacer.step(self.ws, self.actor) as tx:
+            old = store.existing_clips(tx.conn, [clip_id]).get(clip_id)
+            if old is not None:
+                store.journal_clips(tx, self.report.import_id, [old])
+                self._record_media(tx, clip_id, media)
 
-    def _with_media(self, row: tuple, media: media_check.MediaCheck) -> tuple:
+    def _with_media(self, row: tuple, media: media_check.MediaCheck, at: str) -> tuple:
         content = list(row)
         if content[_SHA_INDEX] is None:
             content[_SHA_INDEX] = media.sha256
-        at = self.tx.at
         return (*content, self.report.import_id, media.status, media.probe, at, at, at)
 
-    def _record_media(self, clip_id: str, media: media_check.MediaCheck) -> None:
+    def _record_media(self, tx: Transaction, clip_id: str, media: media_check.MediaCheck) -> None:
         sha = media.sha256 if media.status == media_check.OK else None
-        store.set_media(
-            self.tx, clip_id, status=media.status, sha256=sha, probe=media.probe, checked_at=self.tx.at
-        )
+        store.set_media(tx, clip_id, status=media.status, sha256=sha, probe=media.probe, checked_at=tx.at)
 
 
 def _clip_guess(values: list[Any] | None) -> str | None:
     """The clip id of a rejected row, when it has a usable one (for the reasons report)."""
     value = values[COLUMNS.index("clip_id")] if values else None
     return value if isinstance(value, str) and value.strip() else None
-
-
-def _write_rejects(
-    source: Path, fmt: str, header_lines: int, rejects: list[Reject], dest: Path
-) -> tuple[str, str]:
-    """The rejected records verbatim (same format) and a reasons report: line, clip_id, column, reason."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    copy_records(source, fmt, header_lines, rejects, dest)
-    reasons = reasons_path_for(dest)
-    with reasons.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "end_line", "clip_id", "column", "reason"])
-        for reject in sorted(rejects, key=lambda r: r.line):
-            for problem in reject.problems:
-                writer.writerow(
-                    [reject.line, reject.end_line, reject.clip_id or "", problem.column or "", problem.reason]
-                )
-    return str(dest), str(reasons)
 
 
 def _audit_detail(report: ImportReport) -> dict[str, Any]:
@@ -383,4 +514,5 @@ def _audit_detail(report: ImportReport) -> dict[str, Any]:
         "inserted_ids_sha256": report.inserted_ids_sha256,
         "media": report.media,
         "rejects_path": report.rejects_path,
+        "steps": report.steps,
     }

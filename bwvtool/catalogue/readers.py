@@ -12,7 +12,7 @@ import codecs
 import csv
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,17 +219,20 @@ def _check_header(path: Path, header: list[str]) -> None:
         raise UsageError(f"{path.name}: the header lacks required column(s): {', '.join(missing)}")
 
 
-def copy_records(source: Path, fmt: str, header_lines: int, rejects: list[Reject], dest: Path) -> None:
-    """Write the rejected records verbatim (with the CSV header), so the user can fix them and import again."""
-    wanted = sorted((r.line, r.end_line) for r in rejects)
+def copy_records(
+    source: Path, fmt: str, header_lines: int, ranges: Iterable[tuple[int, int]], dest: Path
+) -> None:
+    """Write the records at ``ranges`` ((first line, last line), in file order) verbatim, with the CSV header,
+    so the user can fix them and import again. Streams both the file and the ranges."""
+    wanted = iter(ranges)
+    current = next(wanted, None)
     newline = "" if fmt == "csv" else None
     with (
         source.open(encoding="utf-8-sig", newline=newline) as src,
         dest.open("w", encoding="utf-8", newline="") as out,
     ):
-        position = 0
         for number, text in enumerate(src, 1):
-            while position < len(wanted) and wanted[position][1] < number:
-                position += 1
-            if number <= header_lines or (position < len(wanted) and wanted[position][0] <= number):
+            while current is not None and current[1] < number:
+                current = next(wanted, None)
+            if number <= header_lines or (current is not None and current[0] <= number):
                 out.write(text)

@@ -23,7 +23,7 @@ from bwvtool.errors import BwvError, WorkspaceBusy
 @click.version_option(__version__, prog_name="bwvtool")
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=str,
     default=None,
     help="Workspace file, or a PostgreSQL server (postgresql://…, service=NAME). Default: $BWVTOOL_DB, else"
     " ./bwvtool.sqlite.",
@@ -32,7 +32,7 @@ from bwvtool.errors import BwvError, WorkspaceBusy
     "--user", default=None, help="Who is acting (stamped in the audit log). Default: $BWVTOOL_USER or login."
 )
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, user: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     """Sample, code and analyse police body-worn video."""
     ctx.obj = Settings(db=location(db) if db else default_db(), user=identity.current_user(user))
     _RUNNING["db"] = ctx.obj.db
@@ -58,6 +58,27 @@ def _register_optional_groups() -> None:
 _register_optional_groups()
 
 
+_RUNNING: dict[str, Path] = {}  # the workspace the running command uses, to say who holds it when it is busy
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """SQLite's "database is locked" / "database table is locked": another process held the lock too long."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc)
+
+
+def _busy_line(exc: Exception) -> str:
+    """One line naming who holds the workspace, never SQLite's own words."""
+    if isinstance(exc, WorkspaceBusy):
+        return f"bwvtool: {exc}" if str(exc).startswith("busy:") else f"bwvtool: busy: {exc}"
+    from bwvtool.store import leases
+
+    db = _RUNNING.get("db")
+    return f"bwvtool: {leases.busy_message(db) if db else leases.UNKNOWN_WRITER}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every failure onto an exit code and one line on stderr."""
     try:
@@ -70,18 +91,21 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"bwvtool: error: {exc.format_message()}", err=True)
         code = EXIT_FATAL
+    except WorkspaceBusy as exc:
+        click.echo(_busy_line(exc), err=True)
+        code = EXIT_FATAL
     except BwvError as exc:
         click.echo(f"bwvtool: error: {exc}", err=True)
         code = exc.exit_code
     except (sqlite3.Error, OSError, ValueError) as exc:
         if os.environ.get("BWVTOOL_DEBUG"):
             raise
-        click.echo(f"bwvtool: error: {type(exc).__name__}: {exc}", err=True)
-        code = EXIT_FATAL
-    sys.exit(code if isinstance(code, int) else 0)
         if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
             click.echo(_busy_line(exc), err=True)
             sys.exit(EXIT_FATAL)
         if getattr(exc, "sqlstate", None):  # a PostgreSQL server said no: its own one-line reason
             click.echo(f"bwvtool: error: the server refused: {exc}", err=True)
             sys.exit(EXIT_FATAL)
+        click.echo(f"bwvtool: error: {type(exc).__name__}: {exc}", err=True)
+        code = EXIT_FATAL
+    sys.exit(code if isinstance(code, int) else 0)

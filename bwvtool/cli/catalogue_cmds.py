@@ -1,4 +1,4 @@
-"""`bwvtool catalogue` commands: import, generate, show, list."""
+"""`bwvtool catalogue` commands: import, recover, generate, show, list."""
 
 from __future__ import annotations
 
@@ -51,11 +51,12 @@ def import_(
     rejects: Path | None,
     as_json: bool,
 ) -> None:
-    """Import a catalogue (CSV or JSON Lines) in one transaction.
+    """Import a catalogue (CSV or JSON Lines): all or nothing, in short steps others can work between.
 
     Bad rows are rejected with line, column and reason and copied to a rejects file; the rest is imported
     (exit 1 if anything was rejected or a media file could not be checked). Importing the same file again
-    changes nothing; changed rows update their clip and are audited.
+    changes nothing; changed rows update their clip and are audited. An import that was killed is rolled back
+    first. While another import runs, this one stops at once with "busy: catalogue import by … since …".
     """
     from bwvtool.catalogue.importer import import_catalogue
 
@@ -73,11 +74,34 @@ def import_(
     exit_partial_if(report.partial)
 
 
+@group.command("recover")
+@json_option
+@pass_settings
+def recover(settings: Settings, as_json: bool) -> None:
+    """Roll back any catalogue import that was killed before it finished (an import does this first too)."""
+    from bwvtool.catalogue.recovery import recover_interrupted
+
+    with settings.workspace() as ws:
+        undone = recover_interrupted(ws, settings.user)
+    emit(as_json, {"rolled_back": undone}, lambda: _recover_summary(undone))
+
+
+def _recover_summary(undone: list[dict]) -> str:
+    if not undone:
+        return "No interrupted import: nothing to roll back."
+    return "\n".join(
+        f"Rolled back import #{u['import_id']} ({u['source_path']}): {u['deleted']:,} clips removed, "
+        f"{u['restored']:,} restored, {u['incidents_deleted']:,} incidents removed"
+        for u in undone
+    )
+
+
 def _import_summary(report: ImportReport) -> str:
     lines = [
         f"Imported {report.source_path} ({report.format}) in {report.elapsed_s:.1f} s: "
         f"read {report.rows_read:,}, inserted {report.inserted:,}, updated {report.updated:,}, "
-        f"unchanged {report.unchanged:,}, rejected {report.rejected:,}"
+        f"unchanged {report.unchanged:,}, rejected {report.rejected:,} "
+        f"({report.steps} steps, the longest holding the workspace {report.longest_step_s:.2f} s)"
     ]
     if report.incidents_created:
         lines.append(f"New incidents: {report.incidents_created:,}")
@@ -89,8 +113,8 @@ def _import_summary(report: ImportReport) -> str:
         where = f"line {reject.line}" + (f"-{reject.end_line}" if reject.end_line != reject.line else "")
         column = f" [{reject.column}]" if reject.column else ""
         lines.append(f"  {where}{column}: {reject.reason}")
-    if report.rejected > _SHOWN_REJECTS:
-        lines.append(f"  ... and {report.rejected - _SHOWN_REJECTS:,} more")
+    if report.rejected > min(_SHOWN_REJECTS, len(report.rejects)):
+        lines.append(f"  ... and {report.rejected - min(_SHOWN_REJECTS, len(report.rejects)):,} more")
     if report.rejects_path:
         lines.append(f"Rejected rows: {report.rejects_path} (reasons: {report.reasons_path})")
     return "\n".join(lines)

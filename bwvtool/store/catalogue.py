@@ -1,17 +1,24 @@
-"""SQL for the clip catalogue: clips, incidents and catalogue imports.
+"""SQL for the clip catalogue: clips, incidents and catalogue imports (with their undo journal).
 
 Writers take the :class:`~bwvtool.store.workspace.Transaction` of the user action they belong to; readers take a
 connection. Column names only ever come from the constant tuples below, never from input.
+
+An import writes in short steps; what makes it all-or-nothing lives here: its ``state`` in ``catalogue_imports``
+(applying → done, or rolled_back), ``import_undo`` (every clip it changed, as it was) and the ``import_id`` its
+inserted clips and created incidents carry. The undo helpers each do one bounded step, so a rollback also holds the
+write lock only briefly, and each can be repeated after a crash.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from bwvtool.catalogue.rows import NORMALISED_FIELDS
+from bwvtool.store import dialect
 from bwvtool.store.workspace import Transaction
 
 # Every column of ``clips``, in the order :func:`insert_clips` expects its tuples.
@@ -41,42 +48,157 @@ INSERT_CLIP_SQL = (
 _IMPORT_COUNTS = ("rows_read", "rows_inserted", "rows_updated", "rows_unchanged", "rows_rejected")
 
 
-@contextmanager
-def bulk_load(conn: sqlite3.Connection, cache_mib: int = 256) -> Iterator[None]:
-    """Connection settings for one big import transaction, restored afterwards.
+_IN_BATCH = 500  # ids per IN (...) list: well under every engine's limit on parameters
 
-    A large page cache keeps the clip indexes' pages in memory while a million rows go in; temp tables stay in
-    memory. Durability is unchanged: the import still commits with ``synchronous=FULL`` in one transaction.
+
+@contextmanager
+def bulk_load(conn: sqlite3.Connection, cache_mib: int = 64) -> Iterator[None]:
+    """Connection settings for an import, restored afterwards.
+
+    A bigger page cache keeps the clip indexes' hot pages in memory while a million rows go in; temp tables stay
+    in memory. Bounded, so an import's memory does not grow with the catalogue. Durability is unchanged: every
+    step commits with ``synchronous=FULL``.
     """
-    old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-    old_temp = conn.execute("PRAGMA temp_store").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = {-int(cache_mib) * 1024:d}")
-    conn.execute("PRAGMA temp_store = MEMORY")
-    try:
+    with dialect.bulk_settings(conn, cache_mib):
         yield
-    finally:
-        conn.execute(f"PRAGMA cache_size = {int(old_cache):d}")
-        conn.execute(f"PRAGMA temp_store = {int(old_temp):d}")
 
 
 # -- imports ---------------------------------------------------------------------------------------------------
 def begin_import(
-    tx: Transaction, *, source_path: str, source_sha256: str, fmt: str, rejects_path: str | None
+    tx: Transaction,
+    *,
+    source_path: str,
+    source_sha256: str,
+    fmt: str,
+    rejects_path: str | None,
+    lease_id: int | None = None,
 ) -> int:
+    """Record an import that starts applying (state ``applying``); its id."""
     cursor = tx.execute(
-        "INSERT INTO catalogue_imports (source_path, source_sha256, format, imported_at, imported_by, rejects_path)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (source_path, source_sha256, fmt, tx.at, tx.actor, rejects_path),
+        "INSERT INTO catalogue_imports (source_path, source_sha256, format, imported_at, imported_by, rejects_path,"
+        " state, lease_id) VALUES (?, ?, ?, ?, ?, ?, 'applying', ?)",
+        (source_path, source_sha256, fmt, tx.at, tx.actor, rejects_path, lease_id),
     )
     return int(cursor.lastrowid)
 
 
 def finish_import(tx: Transaction, import_id: int, counts: dict[str, int], rejects_path: str | None) -> None:
+    """The import's last step: its counts, and ``done``."""
     tx.execute(
         "UPDATE catalogue_imports SET rows_read = ?, rows_inserted = ?, rows_updated = ?, rows_unchanged = ?,"
-        " rows_rejected = ?, rejects_path = ? WHERE id = ?",
+        " rows_rejected = ?, rejects_path = ?, state = 'done' WHERE id = ?",
         (*(counts[k] for k in _IMPORT_COUNTS), rejects_path, import_id),
     )
+
+
+def set_import_state(tx: Transaction, import_id: int, state: str) -> None:
+    tx.execute("UPDATE catalogue_imports SET state = ? WHERE id = ?", (state, import_id))
+
+
+def applying_imports(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Imports that started applying and have not finished (running now, or killed mid-way)."""
+    cursor = conn.execute(
+        "SELECT id, source_path, imported_at, imported_by, lease_id FROM catalogue_imports"
+        " WHERE state = 'applying' ORDER BY id"
+    )
+    return _dicts(cursor)
+
+
+def unfinished_import(conn: sqlite3.Connection) -> str | None:
+    """Why the catalogue cannot be drawn from now, in one line: an import is applying (its clips are only partly
+    there), or a killed one waits to be rolled back. None when neither."""
+    from bwvtool.store import leases
+
+    rows = applying_imports(conn)
+    if not rows:
+        return None
+    for row in rows:
+        if leases.is_alive(conn, row["lease_id"]):
+            holder = leases.current_holder(conn)
+            return holder.message() if holder else leases.UNKNOWN_WRITER
+    return (
+        f"busy: catalogue import #{rows[0]['id']} was interrupted and is not rolled back yet"
+        " — run 'bwvtool catalogue recover'"
+    )
+
+
+def refuse_while_importing(conn: sqlite3.Connection) -> None:
+    """:raises WorkspaceBusy: while :func:`unfinished_import` has a reason."""
+    from bwvtool.errors import WorkspaceBusy
+
+    reason = unfinished_import(conn)
+    if reason:
+        raise WorkspaceBusy(reason)
+
+
+def set_tracking(tx: Transaction, on: bool) -> None:
+    """Switch the column snapshot's change log on or off for the rest of this transaction (see migration 0007)."""
+    tx.execute("UPDATE catalogue_state SET tracking = ? WHERE id = 1", (int(on),))
+
+
+# -- the undo journal ------------------------------------------------------------------------------------------
+def journal_clips(tx: Transaction, import_id: int, old_rows: Iterable[dict[str, Any]]) -> None:
+    """Keep clips as they are before the import changes them (first change only: that is the state to restore)."""
+    tx.executemany(
+        "INSERT INTO import_undo (import_id, clip_id, old_row) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        ((import_id, row["clip_id"], json.dumps(row, ensure_ascii=False)) for row in old_rows),
+    )
+
+
+def restore_clips_step(tx: Transaction, import_id: int, limit: int) -> int:
+    """Put up to ``limit`` journaled clips back as they were; how many."""
+    cursor = tx.execute(
+        "SELECT clip_id, old_row FROM import_undo WHERE import_id = ? ORDER BY clip_id LIMIT ?",
+        (import_id, limit),
+    )
+    rows = cursor.fetchall()
+    columns = [c for c in CLIP_COLUMNS if c != "clip_id"]
+    sql = f"UPDATE clips SET {', '.join(f'{c} = ?' for c in columns)} WHERE clip_id = ?"
+    for clip_id, old_row in rows:
+        old = json.loads(old_row)
+        tx.execute(sql, (*(old[c] for c in columns), clip_id))
+    tx.executemany(
+        "DELETE FROM import_undo WHERE import_id = ? AND clip_id = ?", ((import_id, r[0]) for r in rows)
+    )
+    return len(rows)
+
+
+def delete_inserted_step(tx: Transaction, import_id: int, after: int, limit: int) -> tuple[int, int]:
+    """Delete up to ``limit`` clips the import inserted, scanning forward from rowid ``after`` (restored clips
+    carry their old import id again); (how many, where to go on from). A scan in rowid order visits each row
+    once over the whole rollback and needs no index on ``import_id``."""
+    found = tx.execute(
+        "SELECT rowid FROM clips WHERE rowid > ? AND import_id = ? ORDER BY rowid LIMIT ?",
+        (after, import_id, limit),
+    ).fetchall()
+    tx.executemany("DELETE FROM clips WHERE rowid = ?", found)
+    return len(found), (found[-1][0] if found else after)
+
+
+def delete_created_incidents_step(tx: Transaction, import_id: int, after: int, limit: int) -> tuple[int, int]:
+    """Delete up to ``limit`` incidents the import created that no clip refers to any more; like
+    :func:`delete_inserted_step`."""
+    found = tx.execute(
+        "SELECT i.rowid FROM incidents i WHERE i.rowid > ? AND i.import_id = ? ORDER BY i.rowid LIMIT ?",
+        (after, import_id, limit),
+    ).fetchall()
+    before = tx.conn.total_changes
+    tx.executemany(
+        "DELETE FROM incidents WHERE rowid = ?"
+        " AND NOT EXISTS (SELECT 1 FROM clips c WHERE c.incident_id = incidents.incident_id)",
+        found,
+    )
+    return tx.conn.total_changes - before, (found[-1][0] if found else after)
+
+
+def clear_journal_step(tx: Transaction, import_id: int, limit: int) -> int:
+    """Forget up to ``limit`` journal rows of a finished import; how many."""
+    cursor = tx.execute(
+        "DELETE FROM import_undo WHERE import_id = ? AND clip_id IN"
+        " (SELECT clip_id FROM import_undo WHERE import_id = ? LIMIT ?)",
+        (import_id, import_id, limit),
+    )
+    return cursor.rowcount
 
 
 def imports(conn: sqlite3.Connection, limit: int = 20) -> list[dict[str, Any]]:
@@ -91,17 +213,33 @@ def clip_hashes(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT clip_id, row_hash FROM clips"))
 
 
-def incident_ids(conn: sqlite3.Connection) -> set[str]:
-    return {row[0] for row in conn.execute("SELECT incident_id FROM incidents")}
+def existing_clips(conn: sqlite3.Connection, clip_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """clip_id → every stored column, for those of ``clip_ids`` that are in the catalogue."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(clip_ids), _IN_BATCH):
+        batch = clip_ids[start : start + _IN_BATCH]
+        cursor = conn.execute(f"SELECT * FROM clips WHERE clip_id IN ({', '.join('?' * len(batch))})", batch)
+        found.update((row["clip_id"], row) for row in _dicts(cursor))
+    return found
 
 
-def insert_incidents(tx: Transaction, ids: Iterable[str]) -> int:
-    """Add incidents that are not there yet; returns how many were new."""
-    before = tx.conn.total_changes
-    tx.executemany(
-        "INSERT OR IGNORE INTO incidents (incident_id, created_at) VALUES (?, ?)", ((i, tx.at) for i in ids)
+def known_incidents(conn: sqlite3.Connection, incident_ids: Sequence[str]) -> set[str]:
+    """Those of ``incident_ids`` that are already in the workspace."""
+    found: set[str] = set()
+    for start in range(0, len(incident_ids), _IN_BATCH):
+        batch = incident_ids[start : start + _IN_BATCH]
+        sql = f"SELECT incident_id FROM incidents WHERE incident_id IN ({', '.join('?' * len(batch))})"
+        found.update(row[0] for row in conn.execute(sql, batch))
+    return found
+
+
+def insert_incidents(tx: Transaction, ids: Iterable[str], import_id: int | None = None) -> int:
+    """Add incidents that are not there yet (stamped with the import that creates them); how many were new."""
+    cursor = tx.executemany(
+        "INSERT INTO incidents (incident_id, created_at, import_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [(i, tx.at, import_id) for i in ids],
     )
-    return tx.conn.total_changes - before
+    return max(cursor.rowcount, 0)
 
 
 def insert_clips(tx: Transaction, rows: Iterable[tuple]) -> None:

@@ -77,8 +77,9 @@ def load_columns(
     arrays, ids as object or numpy unicode arrays, fields in ``vocabularies`` as integer codes into their
     vocabulary (-1: empty), other text as values or as :class:`~bwvtool.store.snapshot.TextCodes`.
     """
-    from bwvtool.store import snapshot
+    from bwvtool.store import catalogue, snapshot
 
+    catalogue.refuse_while_importing(conn)  # a half-applied import is not a catalogue to draw from
     if start_ts is not None and end_ts is not None and _window_is_small(conn, start_ts, end_ts):
         return scan_columns(conn, names, start_ts, end_ts, vocabularies=vocabularies)
     return snapshot.load(conn, names, start_ts, end_ts, vocabularies=vocabularies)

@@ -1,20 +1,22 @@
-"""The column snapshot: every sampling field of every clip as one packed numpy array, kept in the workspace.
+"""The column snapshot: every sampling field of every clip as one packed numpy array, kept in the workspace and
+maintained as clips change.
 
 Why: a draw over a million clips needs about ten fields of each. Read row by row from ``clips`` that takes
 seconds (a Python tuple per row); read as a handful of blobs and ``np.frombuffer`` it takes tens of milliseconds.
 
-When it is used: a field is read from the snapshot only while it carries the catalogue's current generation
-(migration 0005: triggers on ``clips`` move the generation on with the first change after a snapshot was stamped,
-whoever writes). Otherwise the reader rebuilds the fields it needs from ``clips`` in one scan and stores them (a
-catalogue import refreshes them all), so a stale snapshot never answers. A rebuild reads inside one transaction
-after "stamping" the generation, so a change committed meanwhile moves the generation on and what it stores is
-simply stale, never wrong. A reader that cannot write (another process holds the write lock for long, a read-only
-file) still gets the rebuilt columns, just without storing them.
+How it stays right without being rebuilt: triggers on ``clips`` (migration 0007) append the rowid of every
+inserted, updated or deleted row to ``snapshot_changes``, whoever writes. A reader takes the stored snapshot (the
+one ``catalogue_state.snapshot_seq`` names: current through that change) and patches it with just the rows changed
+since, read from ``clips`` in the same read transaction: the first draw after an edit costs the edit, not the
+catalogue. Many changes (an import of more than a few thousand rows) are folded into a fresh snapshot instead:
+built from one read of ``clips``, written field by field in short transactions, published by moving
+``snapshot_seq`` in the importer's last step (:func:`prepare`, :func:`publish`). A stale snapshot never answers.
 
-Format (table ``column_snapshot``, one row per field, rows in ``recorded_ts`` order so a date window is a
-slice): numbers as little-endian arrays (integers in the narrowest type that holds them), text as integer codes
-into its sorted distinct values (UTF-8, joined by the byte 0xFF, which UTF-8 never contains, so any text
-round-trips), ids as fixed-width UTF-8 bytes (widened to numpy unicode without a Python object per row).
+Format (table ``column_snapshot``, one row per field and generation, rows in (``recorded_ts``, rowid) order so a
+date window is a slice; the hidden field ``_rowid`` gives each row's identity): numbers as little-endian arrays
+(integers in the narrowest type that holds them), text as integer codes into its sorted distinct values (UTF-8,
+joined by the byte 0xFF, which UTF-8 never contains, so any text round-trips), ids as fixed-width UTF-8 bytes
+(widened to numpy unicode without a Python object per row).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bwvtool.store import snapshot_columns as cols
 from bwvtool.store.samples import COLUMN_SQL
 
 if TYPE_CHECKING:
@@ -42,50 +45,18 @@ KINDS: dict[str, str] = {
     "subject_ethnicity": "text", "media_status": "text", "officer_ref": "text", "borough": "text", "bcu": "text",
     "camera_id": "text", "mtip": "nullable", "retention_until": "date",
 }  # fmt: skip
-FORMAT = 1  # the layout below; rows written in another layout are ignored (and rebuilt)
-_READ_DTYPE = {"int": "i8", "float": "f8", "nullable": "O", "date": "O", "text": "O", "ids": "O"}
-_SEPARATOR = "\udcff"  # the byte 0xFF, decoded with surrogateescape
-_BUSY_MS = 2000  # how long a reader waits for the write lock before using its rebuild unstored
-_CANNOT_WRITE = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY)
-
-# Snapshot rows that carry the current generation, for the fields in the placeholders appended.
-_CURRENT_FROM = (
-    " FROM column_snapshot s JOIN catalogue_state c ON c.id = 1 AND c.stamped = 1 AND c.generation = s.generation"
-    f" WHERE s.format = {FORMAT:d} AND s.field IN "
+ROWID = "_rowid"  # each row's identity in ``clips``: how changed rows are found and where they go
+_STORED = {**KINDS, ROWID: "int"}
+FORMAT = 2  # the layout below; rows written in another layout are ignored (and rebuilt)
+PATCH_LIMIT = (
+    50_000  # more changed rows than this since the stored snapshot: build afresh instead of patching
 )
-
-
-@dataclass
-class TextCodes:
-    """A text column as codes into its sorted distinct values (-1: NULL or empty)."""
-
-    codes: np.ndarray
-    categories: list[str]
-
-
-@dataclass
-class _Entry:
-    """One stored field: ``data`` as bytes in ``dtype``; ``strings`` the 0xFF-joined text (text and ids)."""
-
-    kind: str
-    rows: int
-    dtype: str
-    data: bytes
-    strings: bytes | None
-
-
-def code_text(values: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
-    """Integer codes (int32) into the sorted distinct values; ``None`` and empty text are -1.
-
-    Mapping through a dict with ``map`` keeps the per-row work in C: about 0.1 s for a million rows.
-    """
-    import numpy as np
-
-    categories = sorted(v for v in set(values) if v is not None and v != "")
-    index: dict[Any, int] = {v: i for i, v in enumerate(categories)}
-    index[None] = index[""] = -1
-    codes = np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values))
-    return codes, categories
+_BUILD_CHUNK = (
+    100_000  # rows read from ``clips`` at a time while building: memory bounded by the packed arrays
+)
+_READ_DTYPE = {"int": "i8", "float": "f8", "nullable": "O", "date": "O", "text": "O", "ids": "O"}
+_BUSY_MS = 2000  # how long a reader waits for the write lock before using what it built unstored
+_CANNOT_WRITE = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY)
 
 
 def load(
@@ -96,176 +67,259 @@ def load(
     *,
     vocabularies: dict[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """The fields ``names`` for clips recorded in ``[start_ts, end_ts)`` (all clips when ``None``), from the
-    snapshot; fields it lacks at the current generation are built from ``clips`` first.
+    """The fields ``names`` for clips recorded in ``[start_ts, end_ts)`` (all clips when ``None``): the stored
+    snapshot patched with the clips changed since it was stored (or, with none stored or too many changes, a
+    fresh one, stored for next time when the workspace can be written).
 
     Returns what :func:`bwvtool.store.samples.scan_columns` returns, rows in ``recorded_ts`` order: numbers as
     numpy arrays (int64 or float64), ids as numpy unicode arrays, fields in ``vocabularies`` as int32 codes into
     their vocabulary (-1: empty or not in it), other text as :class:`TextCodes`.
     """
-    import numpy as np
-
-    wanted = ["recorded_ts", *(n for n in names if n != "recorded_ts")]
-    entries = _complete(conn, wanted, *_current(conn, wanted))
-    ts = _array(entries["recorded_ts"]).astype(np.int64)
-    lo, hi = 0, ts.shape[0]
+    wanted = list(dict.fromkeys(["recorded_ts", *names]))
+    own = not conn.in_transaction
+    with _reading(conn, own):
+        columns, seq = _current(conn, wanted)
+    if columns is None:  # nothing usable stored: build every field once, keep it if we may write
+        prepared = _fresh(conn, own)
+        _keep(conn, own, prepared)
+        columns = prepared.columns
+    ts = columns["recorded_ts"].values
+    lo, hi = 0, int(ts.shape[0])
     if start_ts is not None and end_ts is not None:
         lo, hi = (int(i) for i in ts.searchsorted([start_ts, end_ts], side="left"))
     vocabularies = vocabularies or {}
-    return {name: _decode(entries[name], lo, hi, vocabularies.get(name)) for name in names}
+    return {name: cols.decode(columns[name], lo, hi, vocabularies.get(name)) for name in names}
 
 
-def refresh(conn: sqlite3.Connection) -> bool:
-    """Make every field of the snapshot current (inside the caller's transaction, if one is open); True when
-    anything had to be built."""
-    if is_current(conn):
-        return False
-    names = list(KINDS)
-    _complete(conn, names, *_current(conn, names))
-    return True
+@dataclass
+class Prepared:
+    """A snapshot of every field, current through change ``seq``, not yet published."""
+
+    seq: int
+    columns: dict[str, cols.Column]
+    stored: bool = False
+
+
+def has_base(conn: sqlite3.Connection) -> bool:
+    """Is a snapshot stored (current or not)?"""
+    seq = _snapshot_seq(conn)
+    return seq is not None and _count_rows(conn, seq) == len(_STORED)
 
 
 def is_current(conn: sqlite3.Connection) -> bool:
-    """Does the stored snapshot hold every field at the catalogue's current generation?"""
-    names = list(KINDS)
-    sql = "SELECT count(*), count(DISTINCT s.rows)" + _CURRENT_FROM + _placeholders(names)
-    found, sizes = conn.execute(sql, names).fetchone()
-    return found == len(names) and sizes == 1
+    """Is a snapshot stored and no clip changed since?"""
+    return has_base(conn) and pending_changes(conn) == 0
 
 
-def generation(conn: sqlite3.Connection) -> int:
-    """The catalogue generation (moves on when clips change after a snapshot was stamped)."""
-    return int(conn.execute("SELECT generation FROM catalogue_state WHERE id = 1").fetchone()[0])
+def pending_changes(conn: sqlite3.Connection) -> int:
+    """How many clip changes the stored snapshot does not hold yet (each is patched in by every reader)."""
+    seq = _snapshot_seq(conn)
+    sql = "SELECT count(*) FROM snapshot_changes WHERE seq > ?"
+    return int(conn.execute(sql, (-1 if seq is None else seq,)).fetchone()[0])
 
 
-# -- reading -------------------------------------------------------------------------------------------------------
-def _current(conn: sqlite3.Connection, names: list[str]) -> tuple[dict[str, _Entry], int | None]:
-    """The stored entries among ``names`` that carry the current generation, and that generation (one
-    statement: one consistent read)."""
-    sql = "SELECT s.generation, s.field, s.kind, s.rows, s.dtype, s.data, s.strings" + _CURRENT_FROM
-    rows = conn.execute(sql + _placeholders(names), names).fetchall()
-    entries = {row[1]: _Entry(*row[2:]) for row in rows}
-    if not rows or len({e.rows for e in entries.values()}) > 1:
-        return {}, None
-    return entries, int(rows[0][0])
+def refresh(conn: sqlite3.Connection) -> bool:
+    """Store a snapshot current through the latest change (patched, or built afresh) and drop the older one;
+    False when it already was. In the caller's transaction if one is open, else in short ones of its own."""
+    if is_current(conn):
+        return False
+    own = not conn.in_transaction
+    _keep(conn, own, prepare(conn))
+    return True
 
 
-def _placeholders(names: list[str]) -> str:
-    return f"({', '.join('?' * len(names))})"
+def prepare(conn: sqlite3.Connection, *, rebuild: bool = False) -> Prepared:
+    """Every field current through the latest change (read in one read transaction), stored field by field in
+    short transactions (in the caller's, if one is open) but not yet published. Patched from the stored snapshot
+    when few clips changed, built from ``clips`` otherwise or with ``rebuild`` (after changes that were not logged:
+    an import's own steps)."""
+    own = not conn.in_transaction
+    if rebuild:  # a change of its own, so what is built here is newer than anything published
+        _write(conn, own, lambda: conn.execute("INSERT INTO snapshot_changes (clip_rowid) VALUES (0)"))
+        prepared = _fresh(conn, own)
+    else:
+        with _reading(conn, own):
+            columns, seq = _current(conn, list(_STORED))
+        prepared = Prepared(seq, columns) if columns is not None else _fresh(conn, own)
+    _store_fields(conn, own, prepared)
+    return prepared
 
 
-def _array(entry: _Entry) -> np.ndarray:
+def publish(conn: sqlite3.Connection, prepared: Prepared) -> None:
+    """Make ``prepared`` the stored snapshot, inside the caller's transaction (an import's last step). Does
+    nothing if its rows are gone or a newer snapshot was published meanwhile."""
+    current = _snapshot_seq(conn)
+    if current is not None and current >= prepared.seq:
+        return
+    if _count_rows(conn, prepared.seq) == len(_STORED):
+        conn.execute("UPDATE catalogue_state SET snapshot_seq = ? WHERE id = 1", (prepared.seq,))
+
+
+def discard_old(conn: sqlite3.Connection) -> None:
+    """Delete older snapshots and the change log the stored one holds, in short transactions."""
+    seq = _snapshot_seq(conn)
+    if seq is None:
+        return
+    for name in _STORED:
+        _write(conn, True, lambda n=name: conn.execute(
+            "DELETE FROM column_snapshot WHERE field = ? AND (generation < ? OR format <> ?)", (n, seq, FORMAT)
+        ))  # fmt: skip
+    sql = "DELETE FROM snapshot_changes WHERE seq IN (SELECT seq FROM snapshot_changes WHERE seq <= ? LIMIT 50000)"
+    while _has_old_changes(conn, seq):
+        if not _write(conn, True, lambda: conn.execute(sql, (seq,))):
+            return
+
+
+def _keep(conn: sqlite3.Connection, own: bool, prepared: Prepared) -> None:
+    """Store and publish ``prepared`` when the workspace can be written, then drop what it replaces."""
+    _store_fields(conn, own, prepared)
+    if prepared.stored and _write(conn, own, lambda: publish(conn, prepared)) and own:
+        discard_old(conn)
+
+
+# -- reading ---------------------------------------------------------------------------------------------------------
+def _current(conn: sqlite3.Connection, names: list[str]) -> tuple[dict[str, cols.Column] | None, int]:
+    """The fields ``names`` as they are now: the stored snapshot patched with the changes since; (None, seq) when
+    none is stored or the changes are too many to patch. Call inside one read transaction."""
+    seq = _latest_change(conn)
+    base = _snapshot_seq(conn)
+    if base is None:
+        return None, seq
+    fields = list(dict.fromkeys([*names, "recorded_ts", ROWID]))
+    sql = (
+        "SELECT field, kind, rows, dtype, data, strings FROM column_snapshot WHERE generation = ? AND format = ?"
+        f" AND field IN ({', '.join('?' * len(fields))})"
+    )
+    entries = {row[0]: cols.Entry(*row[1:]) for row in conn.execute(sql, [base, FORMAT, *fields])}
+    if len(entries) < len(fields) or len({e.rows for e in entries.values()}) > 1:
+        return None, seq
+    changed = [row[0] for row in conn.execute(
+        "SELECT DISTINCT clip_rowid FROM snapshot_changes WHERE seq > ? LIMIT ?", (base, PATCH_LIMIT + 1)
+    )]  # fmt: skip
+    if len(changed) > PATCH_LIMIT:
+        return None, seq
+    columns = {name: cols.from_entry(entry) for name, entry in entries.items()}
+    if changed:
+        columns = _patch(conn, columns, changed)
+    return {n: columns[n] for n in fields}, seq
+
+
+def _patch(
+    conn: sqlite3.Connection, columns: dict[str, cols.Column], changed: list[int]
+) -> dict[str, cols.Column]:
+    """``columns`` with the rows of ``changed`` rowids replaced by what ``clips`` holds now (gone if deleted),
+    each put where a full build would put it: (recorded_ts, rowid) order."""
     import numpy as np
 
-    return np.frombuffer(entry.data, dtype=np.dtype(entry.dtype))
+    rowids = columns[ROWID].values
+    changed_ids = np.array(sorted(changed), dtype=np.int64)
+    keep = ~np.isin(rowids, changed_ids)
+    fresh = _read_rows(conn, list(columns), changed_ids)
+    if fresh is None:  # every changed row was deleted
+        return {name: cols.take(column, keep) for name, column in columns.items()}
+    order = np.lexsort((fresh[ROWID].values, fresh["recorded_ts"].values))
+    fresh = {name: cols.take(column, order) for name, column in fresh.items()}
+    kept = {name: cols.take(column, keep) for name, column in columns.items()}
+    positions = _positions(kept["recorded_ts"].values, kept[ROWID].values, fresh["recorded_ts"].values,
+                           fresh[ROWID].values)  # fmt: skip
+    return {name: cols.insert(kept[name], positions, fresh[name]) for name in columns}
 
 
-def _split(blob: bytes) -> list[str]:
-    return blob.decode("utf-8", "surrogateescape").split(_SEPARATOR)
-
-
-def _decode(entry: _Entry, lo: int, hi: int, vocabulary: Sequence[str] | None) -> Any:
-    """Rows ``[lo, hi)`` of one entry, as the caller reads that field (fresh, writable arrays)."""
+def _positions(ts: np.ndarray, rowids: np.ndarray, new_ts: np.ndarray, new_rowids: np.ndarray) -> np.ndarray:
+    """Where rows (new_ts, new_rowids), sorted, go among rows sorted by (ts, rowid)."""
     import numpy as np
 
-    values = _array(entry)[lo:hi]
-    if entry.kind == "ids":
-        return _unicode(values)
-    if entry.kind == "int":
-        return values.astype(np.int64)
-    if entry.kind != "text":
-        return values.astype(np.float64)
-    codes = values.astype(np.int32)
-    categories = _split(entry.strings) if entry.strings else []
-    if vocabulary is None:
-        return _present(codes, categories) if hi - lo < entry.rows else TextCodes(codes, categories)
-    # Codes into the vocabulary instead: values outside it count as empty, as in scan_columns' CASE.
-    position = {v: i for i, v in enumerate(vocabulary)}
-    lookup = np.array([position.get(c, -1) for c in categories] + [-1], dtype=np.int32)
-    return lookup[codes]
+    lo = ts.searchsorted(new_ts, side="left")
+    hi = ts.searchsorted(new_ts, side="right")
+    positions = lo.copy()
+    for i in np.nonzero(hi > lo)[0].tolist():  # ties on the second: rowid decides, as in a build
+        positions[i] = lo[i] + int(rowids[lo[i] : hi[i]].searchsorted(new_rowids[i]))
+    return positions
 
 
-def _present(codes: np.ndarray, categories: list[str]) -> TextCodes:
-    """Only the categories that occur in ``codes`` (a window of the rows), as a scan of that window finds them."""
+def _read_rows(
+    conn: sqlite3.Connection, names: list[str], rowids: np.ndarray
+) -> dict[str, cols.Column] | None:
+    """The fields ``names`` of the clips with these rowids (those that still exist), as columns."""
+
+    parts = []
+    for start in range(0, rowids.shape[0], 500):
+        batch = rowids[start : start + 500].tolist()
+        where = f" WHERE rowid IN ({', '.join('?' * len(batch))})"
+        table = _select(conn, names, where, batch)
+        if table.shape[0]:
+            parts.append(_convert(conn, names, table))
+    if not parts:
+        return None
+    return {name: cols.concat([p[name] for p in parts]) for name in names} if len(parts) > 1 else parts[0]
+
+
+def _select(conn: sqlite3.Connection, names: list[str], where: str, params: Any) -> np.ndarray:
     import numpy as np
 
-    used = np.zeros(len(categories) + 1, dtype=bool)
-    used[codes + 1] = True
-    renumber = np.append(np.cumsum(used[1:]) - 1, -1).astype(np.int32)  # the last slot answers code -1
-    return TextCodes(
-        renumber[codes], [c for c, keep in zip(categories, used[1:].tolist(), strict=True) if keep]
+    exprs = [
+        "rowid" if n == ROWID else "retention_until" if _STORED[n] == "date" else COLUMN_SQL[n] for n in names
+    ]
+    dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
+    return np.fromiter(conn.execute(f"SELECT {', '.join(exprs)} FROM clips{where}", params), dtype=dtype)
+
+
+def _convert(conn: sqlite3.Connection, names: list[str], table: np.ndarray) -> dict[str, cols.Column]:
+    return {n: cols.from_values(_STORED[n], table[n], lambda v: _unix_seconds(conn, v)) for n in names}
+
+
+def _latest_change(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM snapshot_changes").fetchone()[0])
+
+
+def _has_old_changes(conn: sqlite3.Connection, seq: int) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM snapshot_changes WHERE seq <= ? LIMIT 1", (seq,)).fetchone() is not None
     )
 
 
-def _unicode(octets: np.ndarray) -> np.ndarray:
-    """Fixed-width UTF-8 bytes as numpy unicode. ASCII (the usual ids) is widened byte by byte to code points,
-    ~50 times faster than decoding each value; anything else is decoded properly."""
-    import numpy as np
+def _snapshot_seq(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT snapshot_seq FROM catalogue_state WHERE id = 1").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
-    width = octets.dtype.itemsize
-    grid = octets.view(np.uint8).reshape(-1, width)
-    if (grid < 0x80).all():
-        return grid.astype(np.uint32).view(np.dtype(("U", width))).reshape(-1)
-    return np.char.decode(octets, "utf-8")
+
+def _count_rows(conn: sqlite3.Connection, seq: int) -> int:
+    sql = "SELECT count(*) FROM column_snapshot WHERE generation = ? AND format = ?"
+    return int(conn.execute(sql, (seq, FORMAT)).fetchone()[0])
 
 
 # -- building ------------------------------------------------------------------------------------------------------
-def _complete(
-    conn: sqlite3.Connection, names: list[str], found: dict[str, _Entry], found_at: int | None
-) -> dict[str, _Entry]:
-    """``found`` (current entries, of generation ``found_at``) plus the fields of ``names`` it lacks, built from
-    ``clips`` and stored when the generation allows; everything is rebuilt if the catalogue moved on meanwhile."""
-    if all(name in found for name in names):
-        return found
-    own = not conn.in_transaction
-    if not _state(conn)[1]:  # stamp first: a change after this moves the generation past what is built below
-        _write(conn, own, lambda: conn.execute("UPDATE catalogue_state SET stamped = 1 WHERE id = 1"))
+def _fresh(conn: sqlite3.Connection, own: bool) -> Prepared:
+    """Every field built from ``clips`` in one read transaction, with the change it is current through."""
     with _reading(conn, own):
-        built_at, stamped = _state(conn)
-        if built_at != found_at:
-            found = {}
-        built = _build(conn, [name for name in names if name not in found])
-    if stamped:
-        _write(conn, own, lambda: _store(conn, built_at, built))
-    return {**found, **built}
+        return Prepared(_latest_change(conn), _build(conn))
 
 
-def _state(conn: sqlite3.Connection) -> tuple[int, bool]:
-    row = conn.execute("SELECT generation, stamped FROM catalogue_state WHERE id = 1").fetchone()
-    return int(row[0]), bool(row[1])
-
-
-def _build(conn: sqlite3.Connection, names: list[str]) -> dict[str, _Entry]:
-    """One scan of ``clips`` for the fields ``names``, sorted by recording time (ties in rowid order).
-
-    Fields built by separate scans at the same generation line up: the rows and so the order are the same.
-    """
+def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
+    """One scan of ``clips`` (in rowid order, a chunk at a time, each chunk packed at once so memory holds only
+    packed columns), then every field sorted by recording time (ties in rowid order)."""
     import numpy as np
 
-    read = ["recorded_ts", *(n for n in names if n != "recorded_ts")]
-    exprs = ["retention_until" if KINDS[n] == "date" else COLUMN_SQL[n] for n in read]
-    dtype = np.dtype([(n, _READ_DTYPE[KINDS[n]]) for n in read])
-    table = np.fromiter(conn.execute(f"SELECT {', '.join(exprs)} FROM clips ORDER BY rowid"), dtype=dtype)
-    order = np.argsort(table["recorded_ts"], kind="stable")
-    rows = int(table.shape[0])
-    entries: dict[str, _Entry] = {}
-    for name in names:
-        kind = KINDS[name]
-        values = table[name][order]
-        strings = None
-        if kind == "ids":
-            values = _octets(values)
-        elif kind == "text":
-            codes, categories = code_text(values.tolist())
-            strings, values = _join(categories), _narrow(codes)
-        elif kind == "int":
-            values = _narrow(values)
-        elif kind == "nullable":
-            values = values.astype(np.float64)
-        elif kind == "date":
-            values = _unix_seconds(conn, values.tolist())
-        entries[name] = _Entry(kind, rows, values.dtype.str, values.tobytes(), strings)
-    return entries
+    names = list(_STORED)
+    cursor = conn.execute(_select_sql(names))
+    dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
+    parts = []
+    while rows := cursor.fetchmany(_BUILD_CHUNK):
+        parts.append(_convert(conn, names, np.fromiter(rows, dtype=dtype, count=len(rows))))
+        del rows
+    if not parts:
+        parts.append(_convert(conn, names, np.zeros(0, dtype=dtype)))
+    columns = {name: cols.concat([p[name] for p in parts]) for name in names}
+    del parts
+    order = np.argsort(columns["recorded_ts"].values, kind="stable")
+    return {name: cols.take(column, order) for name, column in columns.items()}
+
+
+def _select_sql(names: list[str]) -> str:
+    exprs = [
+        "rowid" if n == ROWID else "retention_until" if _STORED[n] == "date" else COLUMN_SQL[n] for n in names
+    ]
+    return f"SELECT {', '.join(exprs)} FROM clips ORDER BY rowid"
 
 
 def _unix_seconds(conn: sqlite3.Connection, values: list[Any]) -> np.ndarray:
@@ -275,7 +329,7 @@ def _unix_seconds(conn: sqlite3.Connection, values: list[Any]) -> np.ndarray:
     """
     import numpy as np
 
-    codes, categories = code_text(values)
+    codes, categories = cols.code_text(values)
     seconds = np.full(len(categories) + 1, np.nan)  # the last slot answers code -1
     sql = "SELECT key, CAST(strftime('%s', value) AS INTEGER) FROM json_each(?)"
     for key, value in conn.execute(sql, (json.dumps(categories),)):
@@ -284,50 +338,27 @@ def _unix_seconds(conn: sqlite3.Connection, values: list[Any]) -> np.ndarray:
     return seconds[codes]
 
 
-def _octets(values: np.ndarray) -> np.ndarray:
-    """Text (an object array) as fixed-width UTF-8 bytes: numpy's own cast when it is all ASCII."""
-    import numpy as np
-
-    try:
-        return values.astype(np.bytes_)
-    except UnicodeEncodeError:
-        return np.array([v.encode("utf-8") for v in values.tolist()], dtype=np.bytes_)
-
-
-def _join(values: list[str]) -> bytes:
-    return b"\xff".join(v.encode("utf-8") for v in values)
-
-
-def _narrow(values: np.ndarray) -> np.ndarray:
-    """The same integers in the narrowest signed type that holds them (masks and codes are mostly small)."""
-    import numpy as np
-
-    if values.shape[0] == 0:
-        return values.astype(np.int8)
-    low, high = int(values.min()), int(values.max())
-    for candidate in (np.int8, np.int16, np.int32):
-        info = np.iinfo(candidate)
-        if info.min <= low and high <= info.max:
-            return values.astype(candidate)
-    return values.astype(np.int64)
-
-
 # -- writing -------------------------------------------------------------------------------------------------------
-def _store(conn: sqlite3.Connection, built_at: int, entries: dict[str, _Entry]) -> None:
-    """Store ``entries`` (dropping rows of older generations), unless the catalogue has moved on since they were
-    read: they would be stale at once."""
-    if _state(conn) != (built_at, True):
+def _store_fields(conn: sqlite3.Connection, own: bool, prepared: Prepared) -> None:
+    """Write ``prepared`` one field per short transaction (a new generation beside the published one)."""
+    if prepared.stored:
         return
-    names = list(entries)
-    conn.execute(
-        "DELETE FROM column_snapshot WHERE generation <> ? OR format <> ? OR field IN "
-        + _placeholders(names),
-        [built_at, FORMAT, *names],
+    if prepared.seq == _snapshot_seq(conn) and has_base(conn):
+        prepared.stored = True  # nothing changed since the stored one: it is this
+        return
+    prepared.stored = all(
+        _write(conn, own, lambda n=name: _store_one(conn, prepared.seq, n, prepared.columns[n]))
+        for name in _STORED
     )
-    conn.executemany(
+
+
+def _store_one(conn: sqlite3.Connection, seq: int, name: str, column: cols.Column) -> None:
+    entry = cols.to_entry(column)
+    conn.execute("DELETE FROM column_snapshot WHERE field = ? AND generation = ?", (name, seq))
+    conn.execute(
         "INSERT INTO column_snapshot (field, generation, format, kind, rows, dtype, data, strings)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(n, built_at, FORMAT, e.kind, e.rows, e.dtype, e.data, e.strings) for n, e in entries.items()],
+        (name, seq, FORMAT, entry.kind, entry.rows, entry.dtype, entry.data, entry.strings),
     )
 
 
@@ -368,3 +399,8 @@ def _reading(conn: sqlite3.Connection, own: bool) -> Iterator[None]:
         yield
     finally:
         conn.execute("COMMIT")
+
+
+# What callers used to import from here.
+TextCodes = cols.TextCodes
+code_text = cols.code_text

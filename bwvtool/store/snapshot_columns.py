@@ -1,0 +1,222 @@
+"""Packed columns of the sampling snapshot: how one field of every clip is held, stored, patched and handed out.
+
+A :class:`Column` holds one field for all rows: ids as fixed-width UTF-8 bytes, integers as int64, other numbers
+as float64 (NaN for missing), text as int32 codes into its sorted distinct values (-1: NULL or empty). Columns are
+built a chunk of rows at a time and joined (:func:`concat`), patched with changed rows (:func:`take` the rows that
+stay, :func:`insert` the fresh ones), stored as :class:`Entry` bytes and read back without a Python object per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_SEPARATOR = "\udcff"  # the byte 0xFF, decoded with surrogateescape
+
+
+@dataclass
+class TextCodes:
+    """A text column as codes into its sorted distinct values (-1: NULL or empty)."""
+
+    codes: np.ndarray
+    categories: list[str]
+
+
+@dataclass
+class Column:
+    """One field of every row (see the module docstring); ``categories`` only for text."""
+
+    kind: str
+    values: np.ndarray
+    categories: list[str] | None = None
+
+    @property
+    def rows(self) -> int:
+        return int(self.values.shape[0])
+
+
+@dataclass
+class Entry:
+    """A column as stored: ``data`` as bytes in ``dtype``; ``strings`` the 0xFF-joined categories (text)."""
+
+    kind: str
+    rows: int
+    dtype: str
+    data: bytes
+    strings: bytes | None
+
+
+def code_text(values: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (int32) into the sorted distinct values; ``None`` and empty text are -1.
+
+    Mapping through a dict with ``map`` keeps the per-row work in C: about 0.1 s for a million rows.
+    """
+    import numpy as np
+
+    categories = sorted(v for v in set(values) if v is not None and v != "")
+    index: dict[Any, int] = {v: i for i, v in enumerate(categories)}
+    index[None] = index[""] = -1
+    codes = np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values))
+    return codes, categories
+
+
+def from_values(kind: str, values: np.ndarray, dates: Callable[[list[Any]], np.ndarray]) -> Column:
+    """A column from values as read from ``clips`` (an object or native array); ``dates`` turns date text into
+    unix seconds."""
+    import numpy as np
+
+    if kind == "ids":
+        return Column(kind, _octets(values))
+    if kind == "text":
+        codes, categories = code_text(values.tolist())
+        return Column(kind, codes, categories)
+    if kind == "int":
+        return Column(kind, values.astype(np.int64))
+    if kind == "date":
+        return Column(kind, dates(values.tolist()))
+    return Column(kind, values.astype(np.float64))
+
+
+def concat(parts: list[Column]) -> Column:
+    """Columns of consecutive row ranges as one (text codes renumbered into the joined categories)."""
+    import numpy as np
+
+    kind = parts[0].kind
+    if kind != "text":
+        return Column(kind, np.concatenate([p.values for p in parts]))
+    categories = sorted(set().union(*(p.categories or [] for p in parts)))
+    return Column(kind, np.concatenate([_recode(p, categories) for p in parts]), categories)
+
+
+def take(column: Column, index: np.ndarray) -> Column:
+    return Column(column.kind, column.values[index], column.categories)
+
+
+def insert(column: Column, positions: np.ndarray, fresh: Column) -> Column:
+    """``fresh`` rows put before the rows at ``positions`` (non-decreasing, as ``np.insert`` takes them)."""
+    import numpy as np
+
+    if column.kind == "text":
+        categories = sorted(set(column.categories or []) | set(fresh.categories or []))
+        base, new = _recode(column, categories), _recode(fresh, categories)
+        return Column("text", np.insert(base, positions, new), categories)
+    base, new = column.values, fresh.values
+    if column.kind == "ids" and new.dtype.itemsize > base.dtype.itemsize:
+        base = base.astype(new.dtype)  # a longer id than any before: widen, never truncate
+    return Column(column.kind, np.insert(base, positions, new.astype(base.dtype)))
+
+
+def to_entry(column: Column) -> Entry:
+    values, strings = column.values, None
+    if column.kind == "text":
+        values, strings = _narrow(values), _join(column.categories or [])
+    elif column.kind == "int":
+        values = _narrow(values)
+    return Entry(column.kind, column.rows, values.dtype.str, values.tobytes(), strings)
+
+
+def from_entry(entry: Entry) -> Column:
+    """A stored column, read without copying where its type allows."""
+    import numpy as np
+
+    values = np.frombuffer(entry.data, dtype=np.dtype(entry.dtype))
+    if entry.kind == "text":
+        categories = _split(entry.strings) if entry.strings else []
+        return Column("text", values.astype(np.int32), categories)
+    if entry.kind == "int":
+        return Column("int", values.astype(np.int64))
+    return Column(entry.kind, values)
+
+
+def decode(column: Column, lo: int, hi: int, vocabulary: Sequence[str] | None) -> Any:
+    """Rows ``[lo, hi)`` as a draw reads them (fresh, writable arrays): numbers as int64 or float64 arrays, ids
+    as numpy unicode, text as :class:`TextCodes` or, given a ``vocabulary``, int32 codes into it (values outside
+    it count as empty, as in ``scan_columns``' CASE)."""
+    import numpy as np
+
+    values = column.values[lo:hi]
+    if column.kind == "ids":
+        return _unicode(values)
+    if column.kind == "int":
+        return values.astype(np.int64)
+    if column.kind != "text":
+        return values.astype(np.float64)
+    codes = values.astype(np.int32)
+    categories = column.categories or []
+    if vocabulary is None:
+        return _present(codes, categories) if hi - lo < column.rows else TextCodes(codes, categories)
+    position = {v: i for i, v in enumerate(vocabulary)}
+    lookup = np.array([position.get(c, -1) for c in categories] + [-1], dtype=np.int32)
+    return lookup[codes]
+
+
+def _recode(column: Column, categories: list[str]) -> np.ndarray:
+    """``column``'s codes as codes into ``categories`` (a superset of its own)."""
+    import numpy as np
+
+    own = column.categories or []
+    if own == categories:
+        return column.values.astype(np.int32)
+    index = {c: i for i, c in enumerate(categories)}
+    lookup = np.array([index[c] for c in own] + [-1], dtype=np.int32)  # the last slot answers code -1
+    return lookup[column.values]
+
+
+def _present(codes: np.ndarray, categories: list[str]) -> TextCodes:
+    """Only the categories that occur in ``codes`` (a window of the rows), as a scan of that window finds them."""
+    import numpy as np
+
+    used = np.zeros(len(categories) + 1, dtype=bool)
+    used[codes + 1] = True
+    renumber = np.append(np.cumsum(used[1:]) - 1, -1).astype(np.int32)  # the last slot answers code -1
+    return TextCodes(
+        renumber[codes], [c for c, keep in zip(categories, used[1:].tolist(), strict=True) if keep]
+    )
+
+
+def _unicode(octets: np.ndarray) -> np.ndarray:
+    """Fixed-width UTF-8 bytes as numpy unicode. ASCII (the usual ids) is widened byte by byte to code points,
+    ~50 times faster than decoding each value; anything else is decoded properly."""
+    import numpy as np
+
+    width = octets.dtype.itemsize
+    grid = octets.view(np.uint8).reshape(-1, width)
+    if (grid < 0x80).all():
+        return grid.astype(np.uint32).view(np.dtype(("U", width))).reshape(-1)
+    return np.char.decode(octets, "utf-8")
+
+
+def _octets(values: np.ndarray) -> np.ndarray:
+    """Text (an object array) as fixed-width UTF-8 bytes: numpy's own cast when it is all ASCII."""
+    import numpy as np
+
+    try:
+        return values.astype(np.bytes_)
+    except UnicodeEncodeError:
+        return np.array([v.encode("utf-8") for v in values.tolist()], dtype=np.bytes_)
+
+
+def _split(blob: bytes) -> list[str]:
+    return blob.decode("utf-8", "surrogateescape").split(_SEPARATOR)
+
+
+def _join(values: list[str]) -> bytes:
+    return b"\xff".join(v.encode("utf-8") for v in values)
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """The same integers in the narrowest signed type that holds them (masks and codes are mostly small)."""
+    import numpy as np
+
+    if values.shape[0] == 0:
+        return values.astype(np.int8)
+    low, high = int(values.min()), int(values.max())
+    for candidate in (np.int8, np.int16, np.int32):
+        info = np.iinfo(candidate)
+        if info.min <= low and high <= info.max:
+            return values.astype(candidate)
+    return values.astype(np.int64)
