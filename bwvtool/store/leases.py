@@ -38,11 +38,13 @@ class Holder:
     heartbeat_at: str
     detail: dict[str, Any]
 
+    def describe(self) -> str:
+        """``catalogue import by ana since 10:42``."""
+        return f"{self.job} by {self.holder} since {_clock(self.started_at)}"
+
     def message(self) -> str:
         """``busy: catalogue import by ana since 10:42 — try again when it finishes``."""
-        return (
-            f"busy: {self.job} by {self.holder} since {_clock(self.started_at)} — try again when it finishes"
-        )
+        return f"busy: {self.describe()} — try again when it finishes"
 
     def as_dict(self) -> dict[str, Any]:
         return {
