@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bwvtool.store.postgres.workspace import ServerWorkspace
 
-_KEYWORDS = re.compile(r"^\s*(service|host|hostaddr|dbname)\s*=", re.IGNORECASE)
+_KEYWORDS = re.compile(r"(^|\s)(service|host|hostaddr|dbname)\s*=", re.IGNORECASE)
 
 
 def is_server_location(location: object) -> bool:
     """Does ``location`` (a --db value) name a PostgreSQL server rather than a SQLite file?"""
     text = str(location)
-    return text.startswith(("postgresql://", "postgres://")) or bool(_KEYWORDS.match(text))
+    return text.startswith(("postgresql://", "postgres://")) or bool(_KEYWORDS.search(text))
 
 
 def open_workspace(location: str, *, create: bool = False, migrate: bool = True) -> ServerWorkspace:
