@@ -17,7 +17,7 @@ libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 l
 
 # Programs that tests run beside bwvtool (a database server, a reference implementation): add them here, not
 # only to .ci/run, so that the README's test command installs them on a fresh machine too.
-TEST_PACKAGES=""
+TEST_PACKAGES="postgresql"  # the team-server tests start a throwaway cluster with its binaries (tests/pg.py)
 
 if [ "${1:-}" = "--tests" ]; then
     shift
