@@ -48,6 +48,7 @@ design:
     n: 2000
     strata: [subject_ethnicity, borough]
     allocation: proportional
+    allow_unsampled_strata: true
 """
 AS_OF = date(2021, 12, 1)
 SEED = 20211201

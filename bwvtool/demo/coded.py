@@ -70,7 +70,8 @@ def weekly_plan_text() -> str:
             ("      - {field: media, op: present}\n", ""),
             (
                 "  capacity: 200\n",
-                "  capacity: 170\n  sample: {method: stratified, strata: [borough], allocation: proportional}\n",
+                "  capacity: 170\n  sample: {method: stratified, strata: [borough], allocation: proportional,"
+                " allow_unsampled_strata: true}\n",
             ),
         ],
     )
@@ -88,6 +89,12 @@ def research_plan_text() -> str:
                 "  window: {relative: last_days, days: 90}\n",
             ),
             ("    n: 500\n", "    n: 60\n"),
+            # 60 encounters are too few for one from every stratum: proportional, small strata accepted unsampled
+            (
+                "    allocation: minimum       # one from every non-empty stratum, the rest in proportion\n",
+                "",
+            ),
+            ("    per_stratum: 1\n", "    allocation: proportional\n    allow_unsampled_strata: true\n"),
             ("        min: 150\n", "        min: 20\n"),
             ("  coders: [coder1, coder2, coder3, coder4]\n", f"  coders: [{', '.join(CODERS)}]\n"),
         ],

@@ -14,7 +14,7 @@ from typing import Any
 from bwvtool.catalogue import vocab
 from bwvtool.codebook import ACTOR_KINDS, ModifierSet
 from bwvtool.export.context import ClipInfo, Context, actor_kind
-from bwvtool.export.tables import Column, Table, TableWriter
+from bwvtool.export.tables import FALSE, TRUE, Column, Table, TableWriter
 from bwvtool.store import exports as rows_of
 
 _ID_NOTE = "keyed HMAC-SHA256 pseudonym (the same key gives the same pseudonym in every export)"
@@ -383,8 +383,8 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
             line = (
                 f"{sample_id}{d}{event_id}{d}{ident}{d}{code[1]}{d}{onset}{d}{onset_frame}{d}"
                 f"{'' if offset is None else offset}{d}{'' if offset_frame is None else offset_frame}{d}"
-                f"{'' if offset is None else offset - onset}{d}{'true' if is_open else 'false'}{d}"
-                f"{'true' if starred else 'false'}{d}{'' if caused_by is None else caused_by}{mod[1]}{d}"
+                f"{'' if offset is None else offset - onset}{d}{TRUE if is_open else FALSE}{d}"
+                f"{TRUE if starred else FALSE}{d}{'' if caused_by is None else caused_by}{mod[1]}{d}"
                 + (f"{'' if note is None else note}{d}{created}{d}{updated}" if keep else f"{created}{d}{updated}")
             )  # fmt: skip
             # The pieces are plain and the numbers need no check for formula characters (they are never

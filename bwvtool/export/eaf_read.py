@@ -26,6 +26,7 @@ from typing import Any
 from bwvtool.codebook import Code, Codebook
 from bwvtool.export.context import actor_kind
 from bwvtool.export.eaf import DETAILS_TYPE, EafEvent
+from bwvtool.safe_files import HostileInput, parse_xml, read_bytes
 
 DEFAULT_FPS = 25.0
 _LANE = re.compile(r"#\d+$")  # overflow tiers: track@actor@coder#2
@@ -69,7 +70,9 @@ def read_eaf(path: str | Path) -> EafDocument:
     """Parse an EAF file (any EAF 2.7–3.0 document ELAN writes); EafError when it is not one."""
     path = Path(path)
     try:
-        root = ET.parse(path).getroot()
+        root = parse_xml(read_bytes(path, "ELAN file", path.name), path.name)  # no DTDs, no entities, capped
+    except HostileInput as exc:
+        raise EafError(str(exc)) from None
     except ET.ParseError as exc:
         raise EafError(f"{path.name}: not well-formed XML ({exc})") from None
     except OSError as exc:

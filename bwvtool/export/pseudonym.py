@@ -93,13 +93,15 @@ def generate_key_file(path: str | Path) -> str:
 
 def load_key_file(path: str | Path) -> Pseudonymiser:
     """The pseudonymiser of the key in ``path``; UsageError naming the problem when it is not a key file."""
+    from bwvtool.safe_files import read_text
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="ascii")
+        text = read_text(path, "key file")
     except FileNotFoundError:
         raise UsageError(f"no key file {path} (make one with 'bwvtool export keygen {path}')") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read key file {path}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read key file {path}: {exc.strerror or exc}") from None
     for line in text.splitlines():
         line = line.strip()
         if line.startswith(KEY_PREFIX):

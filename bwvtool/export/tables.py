@@ -15,7 +15,7 @@ number stays a number (``-5``). JSON Lines files keep text exactly (JSON is not 
 **Quoting** (RFC 4180, for CSV and TSV alike): a cell holding the delimiter, a double quote, a CR or an LF is
 written between double quotes with its quotes doubled; other cells are written as they are. CSV uses commas and
 CRLF line ends, TSV tabs and LF; both UTF-8 without a byte-order mark. Empty cells are missing values; booleans
-are ``true``/``false``; lists are joined with ``;``.
+are ``TRUE``/``FALSE`` (R reads lower-case ``true`` as text); lists are joined with ``;``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ ColumnType = Literal["integer", "number", "text", "boolean", "datetime", "list",
 
 FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 PROTECT_MARK = "'"
+# Booleans in CSV/TSV: the spelling R's read.csv (type.convert) and pandas both read as logical values.
+TRUE, FALSE = "TRUE", "FALSE"
 # What a spreadsheet may skip before it looks for a formula: whitespace, C0/C1 controls, zero-width and bidi marks.
 _SKIPPED = r"\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff"
 _FORMULA_CHARS = re.escape("".join(sorted(FORMULA_START - {"\t", "\r"})))
@@ -73,7 +75,8 @@ DICTIONARY = Table(
         Column(
             "type",
             "text",
-            "integer, number, boolean (true/false), text, identifier (a pseudonym unless the export is"
+            "integer, number, boolean (TRUE/FALSE in CSV/TSV, as R and pandas read them; true/false in JSON"
+            " Lines), text, identifier (a pseudonym unless the export is"
             " identified), datetime (UTC ISO 8601, or coarsened: YYYY-MM-DD, YYYY-Www, YYYY-MM), list"
             " (';'-separated in CSV/TSV, an array in JSON Lines). Protected values (CSV/TSV): a text,"
             " identifier, datetime or list cell that starts with ' had one ' added so that no spreadsheet reads"
@@ -178,7 +181,7 @@ class TableWriter:
         for i in self._bools:
             value = row[i]
             if value is not None:
-                row[i] = "true" if value else "false"
+                row[i] = TRUE if value else FALSE
         for i in self._lists:
             value = row[i]
             if value is not None:
@@ -232,7 +235,7 @@ class TableWriter:
             if value is None:
                 value = ""
             elif types[i] == "boolean":
-                value = "true" if value else "false"
+                value = TRUE if value else FALSE
             elif types[i] == "list":
                 value = ";".join(map(str, value))
             cells.append(value if value.__class__ is str else str(value))

@@ -113,6 +113,12 @@ def _check_design(plan: Plan) -> None:
     if not census and not sample:
         raise plan.error("/design", "give census rules, a sample, or both")
     _unique_names(plan, "/design/census", census)
+    if design.get("carry_over") and "capacity" not in design:
+        raise plan.error(
+            "/design/carry_over", "carry_over needs a design.capacity (units are left out only by it)"
+        )
+    if any(c["name"] == "carried_over" for c in census) and design.get("carry_over"):
+        raise plan.error("/design/census", "the census rule name 'carried_over' is kept for carried units")
     if sample is None:
         return
     method, allocation = sample["method"], sample.get("allocation")

@@ -1,5 +1,8 @@
 """The design: census rules (filling the capacity first, in priority order), then strata and their sizes.
 
+Units carried over from the previous sample of the plan (``design.carry_over``) come first of all, as the census
+rule ``carried_over``.
+
 Everything here is deterministic — it is what a preview shows. :mod:`bwvtool.sampling.select` then draws the
 units at random. Census truncation: when the census rules alone match more units than the capacity, rules are
 taken whole in priority order; the rule where the capacity runs out is sampled at random down to what is left
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from bwvtool.sampling.plan import Plan
 
 REST = "rest"
+CARRIED = "carried_over"  # the census rule, first of all, of units carried over from the previous sample
 
 
 @dataclass
@@ -75,6 +79,8 @@ class Layout:
     strata: list[Stratum] = field(default_factory=list)
     unit_stratum: np.ndarray | None = None  # per unit: index into ``strata``, or -1 (census)
     warnings: list[str] = field(default_factory=list)
+    unsampled_strata: list[str] = field(default_factory=list)  # non-empty strata allocated n_h = 0
+    accepts_unsampled: bool = False  # the plan says allow_unsampled_strata: true
 
     @property
     def expected_units(self) -> int:
@@ -99,8 +105,20 @@ class Layout:
             "domains": self.domains,
             "strata": [s.as_dict() for s in self.strata],
             "expected_units": self.expected_units,
+            "unsampled_strata": self.unsampled_strata,
             "warnings": self.warnings,
         }
+
+    def unsampled_message(self) -> str:
+        """Why a draw with non-empty strata at n_h = 0 stops (or, when the plan accepts it, what it warns)."""
+        named = ", ".join(
+            f"{s.key} (N={s.population})" for s in self.strata if s.key in set(self.unsampled_strata[:10])
+        )
+        more = f" and {len(self.unsampled_strata) - 10} more" if len(self.unsampled_strata) > 10 else ""
+        return (
+            f"the allocation gives n_h = 0 to {len(self.unsampled_strata)} non-empty strata ({named}{more}): their"
+            " units can never be drawn and the design weights no longer add up to the frame"
+        )
 
 
 def lay_out(plan: Plan, cols: Columns, frame: Frame, ctx: rules.Context) -> Layout:
@@ -114,12 +132,18 @@ def lay_out(plan: Plan, cols: Columns, frame: Frame, ctx: rules.Context) -> Layo
     unit_rule = np.full(frame.size, -1, dtype=np.int64)
     census: list[CensusRule] = []
     left = capacity
-    for index, rule in enumerate(plan.design.get("census", [])):
-        first = frame.any_per_unit(rules.evaluate(rule["where"], cols, ctx)) & (unit_rule < 0)
+    matches: list[tuple[str, dict[str, Any] | None]] = [
+        (r["name"], r["where"]) for r in plan.design.get("census", [])
+    ]
+    if frame.carried is not None and frame.carried.any():
+        matches.insert(0, (CARRIED, None))
+    for index, (name, where) in enumerate(matches):
+        hit = frame.carried if where is None else frame.any_per_unit(rules.evaluate(where, cols, ctx))
+        first = hit & (unit_rule < 0)
         unit_rule[first] = index
         matched = int(first.sum())
         taken = matched if left is None else min(matched, left)
-        census.append(CensusRule(rule["name"], matched, taken))
+        census.append(CensusRule(name, matched, taken))
         if left is not None:
             left -= taken
     census_taken = sum(c.taken for c in census)
@@ -219,6 +243,13 @@ def _lay_out_sample(
     if any(s.shortfall for s in strata):
         count = sum(1 for s in strata if s.shortfall)
         layout.warnings.append(f"{count} strata hold fewer units than their allocation (see shortfall)")
+    layout.unsampled_strata = [s.key for s in strata if s.population > 0 and s.allocated == 0]
+    layout.accepts_unsampled = bool(sample.get("allow_unsampled_strata", False))
+    if layout.unsampled_strata:
+        accepted = (
+            "accepted by the plan (allow_unsampled_strata)" if layout.accepts_unsampled else "a draw stops"
+        )
+        layout.warnings.append(f"{layout.unsampled_message()}; {accepted}")
 
 
 def _domain_sizes(plan: Plan, layout: Layout, populations: list[int], cells: int, n: int) -> list[int]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bwvtool import __version__
 from bwvtool.errors import UsageError
-from bwvtool.sampling import assign, design, manifest, select, window
+from bwvtool.sampling import assign, design, fingerprint, manifest, select, window
 from bwvtool.sampling.frame import build_frame
 from bwvtool.sampling.inputs import (
     ColumnCache,
@@ -47,6 +47,7 @@ class Draw:
     assignments: list[assign.Assignment]
     manifest: dict[str, Any]
     workloads: dict[int, float]
+    cols: Columns | None = None  # what the draw read (for its fingerprint)
 
     @property
     def manifest_sha256(self) -> str:
@@ -59,7 +60,7 @@ class Draw:
 def layout_of(plan: Plan, cols: Columns, inputs: Inputs) -> design.Layout:
     """The deterministic part of a draw (frame, census, strata and sizes): what a preview shows."""
     ctx = inputs.context
-    frame = build_frame(plan, cols, ctx, inputs.window, inputs.exclusions)
+    frame = build_frame(plan, cols, ctx, inputs.window, inputs.exclusions, inputs.carried)
     return design.lay_out(plan, cols, frame, ctx)
 
 
@@ -79,7 +80,7 @@ def compute(plan: Plan, cols: Columns, inputs: Inputs, seed: int) -> Draw:
         cols=cols,
         lists=inputs.list_digests(),
     )
-    return Draw(plan, seed, inputs.as_of, layout, items, assignments, built, workloads)
+    return Draw(plan, seed, inputs.as_of, layout, items, assignments, built, workloads, cols)
 
 
 def _as_of(value: str | date | None) -> date:
@@ -109,7 +110,7 @@ def preview(
     plan = load_plan(plan)
     day = _as_of(as_of)
     inputs = gather_inputs(ws, plan, day, resolve_lists(plan))
-    cols = load_columns(ws, plan, inputs.window, cache)
+    cols = load_columns(ws, plan, inputs.read_window, cache)
     layout = layout_of(plan, cols, inputs)
     return {
         "plan": plan.name,
@@ -146,14 +147,25 @@ def draw(
     with ws.transaction(actor) as tx:
         started = time.perf_counter()
         inputs = gather_inputs(ws, plan, day, lists, drawn_at=tx.at)
-        cols = load_columns(ws, plan, inputs.window)
+        cols = load_columns(ws, plan, inputs.read_window)
         loaded = time.perf_counter()
         result = compute(plan, cols, inputs, seed)
         computed = time.perf_counter()
+        if result.layout.unsampled_strata and not result.layout.accepts_unsampled:
+            raise plan.error(
+                "/design/sample",
+                f"{result.layout.unsampled_message()}; raise n, use allocation: minimum with per_stratum: 1,"
+                " stratify more coarsely, or accept it with allow_unsampled_strata: true",
+            )
         digest = result.manifest_sha256
+        read = fingerprint.of_columns(cols)
+        read_window = inputs.read_window
+        bounds = (read_window.start_ts, read_window.end_ts) if read_window else (None, None)
+        imports = store.imports_of_clips(ws.conn, *bounds)
         report = _report(
             result, lists, seed_source, timings={"load_s": loaded - started, "draw_s": computed - loaded}
         )
+        report["fingerprint"] = {**read.summary(), "imports": imports}
         sample_id = store.insert_sample(
             tx,
             {
@@ -169,6 +181,12 @@ def draw(
                 "manifest_sha256": digest,
                 "report": report,
             },
+        )
+        ids_blob, digests_blob = read.pack()
+        store.insert_fingerprint(
+            tx,
+            sample_id,
+            {**read.summary(), "clip_ids": ids_blob, "digests": digests_blob, "imports": imports},
         )
         coder_ids = {name: ws.coder_id(tx, name) for name in (plan.assignment or {}).get("coders", [])}
         store.insert_contents(
@@ -211,6 +229,7 @@ def _report(
         "lists": {name: {"ids": ids, "sha256": list_sha256(ids)} for name, ids in lists.items()},
         "seed_source": seed_source,
         "warnings": result.layout.warnings,
+        "unsampled_strata": result.layout.unsampled_strata,
         "workloads": assign.workload_summary(result.assignments, result.workloads),
         "software": {"bwvtool": __version__, "numpy": np.__version__},
         "timings": {k: round(v, 4) for k, v in timings.items()},
@@ -249,4 +268,4 @@ def redraw(ws: Workspace, sample: dict[str, Any]) -> Draw:
     lists = {name: entry["ids"] for name, entry in report.get("lists", {}).items()}
     day = date.fromisoformat(report["as_of"])
     inputs = gather_inputs(ws, plan, day, lists, before_sample=sample["id"], drawn_at=sample["drawn_at"])
-    return compute(plan, load_columns(ws, plan, inputs.window), inputs, int(sample["seed"]))
+    return compute(plan, load_columns(ws, plan, inputs.read_window), inputs, int(sample["seed"]))

@@ -1,7 +1,8 @@
 """The sampling frame: the eligible units (clips or incidents), in a canonical order, with a hash of their ids.
 
 Units are sorted by id (code-point order) so that a draw does not depend on the order rows were imported in.
-An incident is eligible when at least one of its clips is; its eligible clips are the ones a draw can take.
+Which clips speak for an incident is defined once, in :data:`INCIDENT_DEFINITION` (the README quotes it word for
+word, and a test holds the two together).
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ if TYPE_CHECKING:
     from bwvtool.sampling.plan import Plan
 
 EXCLUSION_REASONS = ("list", "sampled", "reviewed")
+
+INCIDENT_DEFINITION = (
+    "An incident's eligible clips are its clips recorded inside the window that satisfy frame.where; the incident is"
+    " in the frame when it has at least one, and a draw takes only eligible clips. Its stratum comes from its"
+    " earliest eligible clip (ties: the lowest clip id). It matches a census or oversample rule (its incident-level"
+    " flags, such as escalated) when any of its eligible clips matches. It is left out when it, or one of its eligible"
+    " clips, is excluded."
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,9 @@ class Frame:
     lead: np.ndarray  # per unit: the column row of its earliest clip (ties: lowest clip id)
     excluded: dict[str, int] = field(default_factory=dict)
     candidates: int = 0  # units passing window and rules, before exclusions
+    carried: np.ndarray | None = (
+        None  # per unit: carried over from the previous sample (None: nothing carried)
+    )
 
     @property
     def size(self) -> int:
@@ -59,7 +71,8 @@ class Frame:
         return np.repeat(np.arange(self.size), counts)
 
     def any_per_unit(self, row_mask: np.ndarray) -> np.ndarray:
-        """Per unit: does any of its eligible clips satisfy ``row_mask`` (a mask over all column rows)?"""
+        """Per unit: does any of its eligible clips satisfy ``row_mask`` (a mask over all column rows)? How census and
+        oversample rules (incident-level flags) match an incident: see :data:`INCIDENT_DEFINITION`."""
         import numpy as np
 
         if self.size == 0:
@@ -72,14 +85,24 @@ class Frame:
 
 
 def build_frame(
-    plan: Plan, cols: Columns, ctx: rules.Context, window: Window | None, exclusions: Exclusions
+    plan: Plan,
+    cols: Columns,
+    ctx: rules.Context,
+    window: Window | None,
+    exclusions: Exclusions,
+    carried: frozenset[str] = frozenset(),
 ) -> Frame:
-    """The frame of ``plan`` over ``cols``: window, then ``frame.where``, then exclusions, grouped into units."""
+    """The frame of ``plan`` over ``cols``: window (and the ``carried`` units, whatever their dates), then
+    ``frame.where``, then exclusions, grouped into units."""
     import numpy as np
 
     keep = rules.evaluate(plan.frame.get("where"), cols, ctx)
     if window is not None:
-        keep &= (cols.recorded_ts >= window.start_ts) & (cols.recorded_ts < window.end_ts)
+        inside = (cols.recorded_ts >= window.start_ts) & (cols.recorded_ts < window.end_ts)
+        if carried:
+            keys = (cols.incident_id if plan.unit == "incident" else cols.clip_id).tolist()
+            inside |= np.fromiter((str(k) in carried for k in keys), dtype=bool, count=len(keys))
+        keep &= inside
     rows = np.flatnonzero(keep)
     clip_ids = cols.clip_id[rows].astype(str)
     incident_ids = cols.incident_id[rows].astype(str)
@@ -105,6 +128,10 @@ def build_frame(
         starts = _starts(unit_key)
     frame = Frame(plan.unit, window, unit_key[starts], rows, starts, rows[starts], excluded, candidates)
     frame.lead = _lead_rows(frame, cols)
+    if carried:
+        frame.carried = np.fromiter(
+            (u in carried for u in frame.unit_ids.tolist()), dtype=bool, count=frame.size
+        )
     return frame
 
 
@@ -118,7 +145,8 @@ def _starts(sorted_keys: np.ndarray) -> np.ndarray:
 
 
 def _lead_rows(frame: Frame, cols: Columns) -> np.ndarray:
-    """Each unit's earliest clip (ties: lowest clip id): whose subject fields stand for the incident's."""
+    """Each unit's earliest eligible clip (ties: lowest clip id), whose fields give the stratum: see
+    :data:`INCIDENT_DEFINITION`."""
     import numpy as np
 
     if frame.unit == "clip" or frame.size == 0:

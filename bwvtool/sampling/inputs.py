@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,16 @@ class Inputs:
     window: window.Window | None
     lists: dict[str, list[str]]
     exclusions: Exclusions
+    carried: frozenset[str] = frozenset()  # units the previous sample of the plan left out for capacity
+    carried_from_ts: int | None = None  # the earliest recording among the carried units' clips
+
+    @property
+    def read_window(self) -> window.Window | None:
+        """The clips a draw reads: the plan's window, reaching back to the carried units' clips."""
+        win = self.window
+        if win is None or self.carried_from_ts is None or self.carried_from_ts >= win.start_ts:
+            return win
+        return window.Window(datetime.fromtimestamp(self.carried_from_ts, UTC), win.end)
 
     @property
     def context(self) -> rules.Context:
@@ -128,7 +138,9 @@ def gather_inputs(
 ) -> Inputs:
     """Window, lists and the exclusions from earlier samples and reviews, as of draw date ``as_of``.
 
-    ``before_sample``/``drawn_at``: when verifying, only what existed when the sample was drawn counts.
+    ``before_sample``/``drawn_at``: when verifying, only what existed when the sample was drawn counts. With
+    ``design.carry_over``, the units that the previous sample of the plan (the latest with an earlier draw date)
+    left out for capacity are carried into this draw.
     """
     exclude = plan.frame.get("exclude", {})
     listed: set[str] = set()
@@ -157,4 +169,16 @@ def gather_inputs(
         reviewed_incidents=frozenset(i for _, i in reviewed),
         listed=frozenset(listed),
     )
-    return Inputs(as_of, window.resolve(plan.frame.get("window"), as_of), lists, exclusions)
+    carried: list[str] = []
+    if plan.design.get("carry_over"):
+        carried = store.left_out_by_previous(
+            ws.conn, plan.name, as_of.isoformat(), before_sample=before_sample
+        )
+    return Inputs(
+        as_of,
+        window.resolve(plan.frame.get("window"), as_of),
+        lists,
+        exclusions,
+        frozenset(carried),
+        store.earliest_recording(ws.conn, plan.unit, carried) if carried else None,
+    )

@@ -40,7 +40,7 @@ def build(
     preview = layout.as_dict()
     clip_of_order = {item.order: [str(cols.clip_id[r]) for r in item.clip_rows] for item in items}
     exclude = plan.frame.get("exclude", {})
-    return {
+    built = {
         "format": FORMAT,
         "plan": {"name": plan.name, "sha256": plan.sha256},
         "seed": seed,
@@ -88,6 +88,24 @@ def build(
             for a in assignments
             for clip_id in clip_of_order[a.order]
         ],
+    }
+    if plan.design.get("carry_over"):
+        built["carry_over"] = carry_over(layout, items)
+    return built
+
+
+def carry_over(layout: Layout, items: Sequence[Item]) -> dict[str, list[str]]:
+    """Units carried into this draw, and units a census rule matched but the capacity left out (the next sample
+    of the plan carries them in, first of all)."""
+    import numpy as np
+
+    frame = layout.frame
+    taken = {item.unit_index for item in items}
+    matched = np.flatnonzero(layout.unit_rule >= 0).tolist()
+    carried = [] if frame.carried is None else np.flatnonzero(frame.carried).tolist()
+    return {
+        "carried_in": sorted(str(frame.unit_ids[u]) for u in carried),
+        "left_out": sorted(str(frame.unit_ids[u]) for u in matched if u not in taken),
     }
 
 

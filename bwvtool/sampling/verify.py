@@ -1,10 +1,15 @@
 """Checking a stored sample: its rows against its manifest, and a redraw against the manifest.
 
-Outcomes: ``identical`` (the redraw matches byte for byte); ``catalogue_changed`` (the stored sample is intact,
-but the frame is not what it was: clips were added, changed or removed since the draw — or, when the clips before
-exclusions are the same, the earlier samples or reviews it excludes changed — so the redraw cannot match);
-``differs`` (same frame, different draw: the software changed); ``altered`` (the stored sample does not match its
-own hashes — the workspace was edited outside bwvtool).
+Outcomes (and the command's exit code):
+
+* ``identical`` (0): the redraw matches the stored manifest byte for byte;
+* ``catalogue_changed`` (1): the stored sample is intact, but what the draw read is not what it was. With the
+  fingerprint a sample keeps (:mod:`bwvtool.sampling.fingerprint`) the result names the clips added, removed and
+  changed and the fields that changed; when every value read is the same, the earlier samples or reviews that the
+  plan excludes changed instead (``cause``: ``catalogue`` or ``exclusions``);
+* ``differs`` (2): the draw read exactly the same values and still came out different — the software draws
+  differently (another bwvtool or numpy);
+* ``altered`` (2): the stored sample does not match its own hashes — the workspace was edited outside bwvtool.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from bwvtool.sampling import engine, manifest
+from bwvtool.sampling import engine, fingerprint, manifest
 from bwvtool.store import samples as store
 
 if TYPE_CHECKING:
@@ -42,31 +47,8 @@ def verify(ws: Workspace, sample_id: int, actor: str | None = None) -> dict[str,
                 "status": "identical",
                 "message": "the redraw matches the stored manifest byte for byte",
             }
-        elif frame_now["sha256"] != stored["frame"]["sha256"]:
-            cause = (
-                "the catalogue changed since the draw"
-                if frame_now["candidates"] != stored["frame"]["candidates"]
-                else "the earlier samples or reviews it excludes changed since the draw"
-            )
-            result |= {
-                "ok": False,
-                "status": "catalogue_changed",
-                "message": (
-                    f"{cause}: the frame had {stored['frame']['size']} units, now {frame_now['size']} (frame hash "
-                    f"{stored['frame']['sha256'][:12]}… → {frame_now['sha256'][:12]}…); the stored sample itself "
-                    "is intact"
-                ),
-            }
         else:
-            then = sample["report"].get("software", {})
-            result |= {
-                "ok": False,
-                "status": "differs",
-                "message": (
-                    f"same frame but a different draw in: {', '.join(_differing_parts(stored, redrawn.manifest))} "
-                    f"(drawn with {then}; is this a different bwvtool or numpy?)"
-                ),
-            }
+            result |= _explain(ws, sample, stored, redrawn)
     with ws.transaction(actor) as tx:
         tx.audit(
             "sample.verify",
@@ -75,6 +57,56 @@ def verify(ws: Workspace, sample_id: int, actor: str | None = None) -> dict[str,
             {k: result.get(k) for k in ("status", "stored_manifest_sha256", "redrawn_manifest_sha256")},
         )
     return result
+
+
+def _explain(
+    ws: Workspace, sample: dict[str, Any], stored: dict[str, Any], redrawn: engine.Draw
+) -> dict[str, Any]:
+    """Why a redraw differs: the catalogue (naming clips and fields), the exclusions, or the software."""
+    kept = store.get_fingerprint(ws.conn, sample["id"])
+    frame_then, frame_now = stored["frame"], redrawn.manifest["frame"]
+    if kept is not None and redrawn.cols is not None:
+        then = fingerprint.Fingerprint.unpack(kept["fields"], kept["clip_ids"], kept["digests"])
+        changes = fingerprint.compare(then, fingerprint.of_columns(redrawn.cols))
+        if fingerprint.differs(changes):
+            return {
+                "ok": False,
+                "status": "catalogue_changed",
+                "cause": "catalogue",
+                "changes": changes,
+                "message": (
+                    f"the catalogue changed since the draw: {fingerprint.describe(changes)}; the frame had "
+                    f"{frame_then['size']} units, now {frame_now['size']}; the stored sample itself is intact"
+                ),
+            }
+        catalogue_same = True
+    else:  # drawn before fingerprints: only the frame's ids can tell
+        catalogue_same = frame_now["candidates"] == frame_then["candidates"]
+    if frame_now["sha256"] != frame_then["sha256"]:
+        cause = (
+            "the earlier samples or reviews it excludes changed"
+            if catalogue_same
+            else "the catalogue changed"
+        )
+        return {
+            "ok": False,
+            "status": "catalogue_changed",
+            "cause": "exclusions" if catalogue_same else "catalogue",
+            "message": (
+                f"{cause} since the draw: the frame had {frame_then['size']} units, now {frame_now['size']} (frame "
+                f"hash {frame_then['sha256'][:12]}… → {frame_now['sha256'][:12]}…); the stored sample itself is intact"
+            ),
+        }
+    then_software = sample["report"].get("software", {})
+    return {
+        "ok": False,
+        "status": "differs",
+        "message": (
+            "the draw read exactly the same catalogue values and exclusions, yet came out different in: "
+            f"{', '.join(_differing_parts(stored, redrawn.manifest))}: the software draws differently "
+            f"(drawn with {then_software})"
+        ),
+    }
 
 
 def _integrity_problems(ws: Workspace, sample: dict[str, Any], stored: dict[str, Any]) -> list[str]:
@@ -92,6 +124,12 @@ def _integrity_problems(ws: Workspace, sample: dict[str, Any], stored: dict[str,
     for part, wanted in expected.items():
         if sorted(map(tuple, rows[part]), key=repr) != sorted(map(tuple, wanted), key=repr):
             problems.append(f"the stored {part} do not match the manifest")
+    kept = store.get_fingerprint(ws.conn, sample["id"])
+    if kept is not None:
+        unpacked = fingerprint.Fingerprint.unpack(kept["fields"], kept["clip_ids"], kept["digests"])
+        recorded = sample["report"].get("fingerprint", {}).get("sha256")
+        if not unpacked.sha256 == kept["sha256"] == recorded:
+            problems.append("the stored fingerprint of the catalogue does not match its hash")
     return problems
 
 

@@ -77,9 +77,8 @@ def load_columns(
     arrays, ids as object or numpy unicode arrays, fields in ``vocabularies`` as integer codes into their
     vocabulary (-1: empty), other text as values or as :class:`~bwvtool.store.snapshot.TextCodes`.
     """
-    from bwvtool.store import catalogue, snapshot
+    from bwvtool.store import snapshot
 
-    catalogue.refuse_while_importing(conn)  # a half-applied import is not a catalogue to draw from
     if start_ts is not None and end_ts is not None and _window_is_small(conn, start_ts, end_ts):
         return scan_columns(conn, names, start_ts, end_ts, vocabularies=vocabularies)
     return snapshot.load(conn, names, start_ts, end_ts, vocabularies=vocabularies)
@@ -284,3 +283,113 @@ def stored_rows(conn: sqlite3.Connection, sample_id: int) -> dict[str, list[tupl
         (sample_id,),
     ).fetchall()
     return {"strata": strata, "items": items, "assignments": assignments}
+
+
+def insert_fingerprint(tx: Transaction, sample_id: int, fingerprint: dict[str, Any]) -> None:
+    """What the draw of ``sample_id`` read (see :mod:`bwvtool.sampling.fingerprint`): ``fields``, ``clips``,
+    ``clip_ids`` and ``digests`` (compressed bytes), ``sha256`` and ``imports``."""
+    tx.execute(
+        "INSERT INTO sample_fingerprints (sample_id, fields, clips, clip_ids, digests, sha256, imports)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            sample_id,
+            json.dumps(fingerprint["fields"]),
+            fingerprint["clips"],
+            fingerprint["clip_ids"],
+            fingerprint["digests"],
+            fingerprint["sha256"],
+            json.dumps(fingerprint["imports"], sort_keys=True),
+        ),
+    )
+
+
+def get_fingerprint(conn: sqlite3.Connection, sample_id: int) -> dict[str, Any] | None:
+    """The stored fingerprint of a sample's draw, or ``None`` (samples drawn before fingerprints existed)."""
+    row = conn.execute(
+        "SELECT fields, clips, clip_ids, digests, sha256, imports FROM sample_fingerprints WHERE sample_id = ?",
+        (sample_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("fields", "clips", "clip_ids", "digests", "sha256", "imports")
+    found = dict(zip(keys, row, strict=True))
+    found["fields"], found["imports"] = json.loads(found["fields"]), json.loads(found["imports"])
+    found["clip_ids"], found["digests"] = bytes(found["clip_ids"]), bytes(found["digests"])
+    return found
+
+
+def imports_of_clips(
+    conn: sqlite3.Connection, start_ts: int | None, end_ts: int | None
+) -> list[dict[str, Any]]:
+    """The catalogue imports that last wrote the clips recorded in ``[start_ts, end_ts)`` (all clips when the bounds
+    are ``None``): id, file name, file SHA-256, when, and how many of those clips each wrote."""
+    where, params = "", []
+    if start_ts is not None and end_ts is not None:
+        where, params = " WHERE c.recorded_ts >= ? AND c.recorded_ts < ?", [start_ts, end_ts]
+    rows = conn.execute(
+        "SELECT c.import_id, i.source_path, i.source_sha256, i.imported_at, count(*) FROM clips c"
+        f" LEFT JOIN catalogue_imports i ON i.id = c.import_id{where}"
+        " GROUP BY c.import_id, i.source_path, i.source_sha256, i.imported_at ORDER BY c.import_id",
+        params,
+    ).fetchall()
+    return [
+        {
+            "import_id": import_id,
+            "file": None if path is None else path.replace("\\", "/").rsplit("/", 1)[-1],
+            "sha256": digest,
+            "imported_at": at,
+            "clips": count,
+        }
+        for import_id, path, digest, at, count in rows
+    ]
+
+
+def left_out_by_previous(
+    conn: sqlite3.Connection, plan_name: str, before_day: str, *, before_sample: int | None = None
+) -> list[str]:
+    """Unit ids that the latest sample of plan ``plan_name`` with a draw date before ``before_day`` left out for
+    capacity (its manifest's ``carry_over.left_out``); ``before_sample``: only samples with a smaller id."""
+    sql = (
+        "SELECT report FROM samples WHERE json_extract(report, '$.manifest.plan.name') = ?"
+        " AND json_extract(report, '$.as_of') < ?"
+    )
+    params: list[Any] = [plan_name, before_day]
+    if before_sample is not None:
+        sql += " AND id < ?"
+        params.append(before_sample)
+    row = conn.execute(
+        sql + " ORDER BY json_extract(report, '$.as_of') DESC, id DESC LIMIT 1", params
+    ).fetchone()
+    if row is None:
+        return []
+    return list(json.loads(row[0])["manifest"].get("carry_over", {}).get("left_out", []))
+
+
+def earliest_recording(conn: sqlite3.Connection, unit: str, unit_ids: Sequence[str]) -> int | None:
+    """The earliest ``recorded_ts`` among the clips of these incidents (``unit`` incident) or clips."""
+    column = "incident_id" if unit == "incident" else "clip_id"
+    found: list[int] = []
+    ids = list(unit_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        row = conn.execute(
+            f"SELECT min(recorded_ts) FROM clips WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk
+        ).fetchone()
+        if row[0] is not None:
+            found.append(int(row[0]))
+    return min(found) if found else None
+
+
+def carry_over_for_window(conn: sqlite3.Connection, window_from: str) -> dict[str, Any] | None:
+    """The latest sample with carry-over whose window starts at ``window_from`` (stored UTC text): its id, name,
+    and the units carried into it and left out of it."""
+    rows = conn.execute(
+        "SELECT id, name, report FROM samples WHERE json_extract(report, '$.manifest.window.from') = ?"
+        " ORDER BY id DESC",
+        (window_from,),
+    ).fetchall()
+    for sample_id, name, report in rows:
+        carry = json.loads(report)["manifest"].get("carry_over")
+        if carry is not None:
+            return {"sample_id": sample_id, "name": name, **carry}
+    return None

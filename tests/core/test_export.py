@@ -189,7 +189,7 @@ def test_formula_injection_is_neutralised_in_text_cells_only(coded_sample, key, 
     writer.close()
     with (tmp_path / "t.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[1:] == [["-5", "'-5 degrees", "true"], ["-0.5", "'@SUM(A1)", "false"],
+    assert rows[1:] == [["-5", "'-5 degrees", "TRUE"], ["-0.5", "'@SUM(A1)", "FALSE"],
                         ["3", 'a "quoted", \r\nmulti-line text', ""]]  # fmt: skip
     assert pd.read_csv(tmp_path / "t.csv")["number"].tolist() == [-5, -0.5, 3]  # numbers stay numbers
 

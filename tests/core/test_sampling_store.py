@@ -157,7 +157,12 @@ def test_ss_research_study_matches_pandas(ws, frame):
         assert all(c in listed for c in counts)  # every non-empty cell is a stratum
         populations = [counts.get(c, 0) for c in listed]
         assert [strata[f"{domain}:{e}|{o}"]["population"] for e, o in listed] == populations
-        allocated = _proportional(sizes[domain], populations)
+        # allocation: minimum with per_stratum 1: one from each non-empty stratum, the rest in proportion to room
+        base = [min(1, p) for p in populations]
+        rest = _proportional(
+            sizes[domain] - sum(base), [p - b for p, b in zip(populations, base, strict=True)]
+        )
+        allocated = [b + r for b, r in zip(base, rest, strict=True)]
         assert [strata[f"{domain}:{e}|{o}"]["allocated"] for e, o in listed] == allocated
     empty = [s for s in m["strata"] if s["population"] == 0]
     assert empty and all(s["allocated"] == 0 for s in empty)  # e.g. rarely used outcomes: listed, not sampled

@@ -1,0 +1,174 @@
+"""What a draw read from the catalogue, clip by clip and field by field, so that a later check can name what changed.
+
+A draw reads some catalogue fields of the clips in its date window (the ids, the recording time, the duration,
+and every field its plan's rules and strata name). The fingerprint keeps, for each of those clips, a 32-bit digest
+of each field's value *as the draw read it* (a vocabulary field outside its vocabulary reads as missing, a date as
+seconds), and a SHA-256 over all of them. :func:`compare` then names the clips added, removed and changed, and the
+fields that changed on each. Digests are computed with numpy over whole columns (no Python loop per clip), and the
+same value always gives the same digest on any machine (no per-process hash seeds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bwvtool.sampling.columns import Columns
+
+_FNV_OFFSET, _FNV_PRIME = 0xCBF29CE484222325, 0x100000001B3
+_MISSING = "\x00missing"
+LISTED = 10  # clips named in a message (the JSON result lists them all)
+
+
+@dataclass
+class Fingerprint:
+    """Per clip (sorted by id) and field, a 32-bit digest of the value a draw read."""
+
+    fields: list[str]
+    clip_ids: np.ndarray  # unicode, sorted
+    digests: np.ndarray  # uint32, clips × fields
+
+    @property
+    def sha256(self) -> str:
+        body = hashlib.sha256("\n".join(self.fields).encode("utf-8") + b"\x00")
+        body.update("\n".join(self.clip_ids.tolist()).encode("utf-8") + b"\x00")
+        body.update(self.digests.astype("<u4").tobytes())
+        return body.hexdigest()
+
+    def pack(self) -> tuple[bytes, bytes]:
+        """The clip ids and the digests as compressed bytes (for the store)."""
+        ids = zlib.compress("\n".join(self.clip_ids.tolist()).encode("utf-8"), 6)
+        return ids, zlib.compress(self.digests.astype("<u4").tobytes(), 1)
+
+    @classmethod
+    def unpack(cls, fields: list[str], ids: bytes, digests: bytes) -> Fingerprint:
+        import numpy as np
+
+        text = zlib.decompress(ids).decode("utf-8")
+        clip_ids = np.array(text.split("\n") if text else [], dtype=str)
+        matrix = np.frombuffer(zlib.decompress(digests), dtype="<u4").astype(np.uint32)
+        return cls(fields, clip_ids, matrix.reshape(clip_ids.shape[0], len(fields)))
+
+    def summary(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "fields": self.fields, "clips": int(self.clip_ids.shape[0])}
+
+
+def of_columns(cols: Columns) -> Fingerprint:
+    """The fingerprint of the columns a draw read."""
+    import numpy as np
+
+    named: dict[str, np.ndarray] = {
+        "incident_id": _text_hashes(cols.incident_id),
+        "recorded_at": cols.recorded_ts.astype(np.int64).view(np.uint64),
+        "duration_s": _float_bits(cols.duration_s),
+    }
+    for name, mask in cols.masks.items():
+        named[name] = mask.astype(np.int64).view(np.uint64)
+    for name, coded in cols.coded.items():
+        table = _text_hashes(np.array([_MISSING, *coded.categories], dtype=str))
+        named[name] = table[coded.codes.astype(np.int64) + 1]
+    for name, values in cols.numbers.items():
+        named[name] = _float_bits(values)
+    for name, flags in cols.flags.items():
+        named[name] = flags.astype(np.uint64)
+    fields = sorted(named)
+    ids = np.asarray(cols.clip_id).astype(str)
+    order = np.argsort(ids, kind="stable")
+    matrix = np.empty((ids.shape[0], len(fields)), dtype=np.uint32)
+    for j, name in enumerate(fields):
+        salt = _text_hashes(np.array([name], dtype=str))[0]
+        matrix[:, j] = (_mix(named[name] ^ salt) >> np.uint64(32)).astype(np.uint32)[order]
+    return Fingerprint(fields, ids[order], matrix)
+
+
+def compare(then: Fingerprint, now: Fingerprint) -> dict[str, Any]:
+    """The clips added, removed and changed since ``then`` (each changed clip with its fields), and per field how
+    many clips changed. Empty lists everywhere: the draw read the same values."""
+    import numpy as np
+
+    added = np.setdiff1d(now.clip_ids, then.clip_ids).tolist()
+    removed = np.setdiff1d(then.clip_ids, now.clip_ids).tolist()
+    _, a, b = np.intersect1d(then.clip_ids, now.clip_ids, assume_unique=True, return_indices=True)
+    shared = [f for f in then.fields if f in now.fields]
+    cols_then = [then.fields.index(f) for f in shared]
+    cols_now = [now.fields.index(f) for f in shared]
+    differ = then.digests[a][:, cols_then] != now.digests[b][:, cols_now]
+    rows = np.flatnonzero(differ.any(axis=1))
+    changed = {
+        str(then.clip_ids[a[r]]): [shared[j] for j in np.flatnonzero(differ[r]).tolist()]
+        for r in rows.tolist()
+    }
+    by_field = {f: int(n) for f, n in zip(shared, differ.sum(axis=0).tolist(), strict=True) if n}
+    return {
+        "added": added,
+        "removed": removed,
+        "changed": changed,
+        "fields": by_field,
+        "fields_read": sorted(set(then.fields) ^ set(now.fields)),
+    }
+
+
+def describe(changes: dict[str, Any]) -> str:
+    """The changes of :func:`compare` in one sentence (at most :data:`LISTED` clips named per kind)."""
+    parts = []
+    changed = changes["changed"]
+    if changed:
+        named = "; ".join(f"{clip}: {', '.join(fields)}" for clip, fields in list(changed.items())[:LISTED])
+        more = f"; and {len(changed) - LISTED} more" if len(changed) > LISTED else ""
+        parts.append(f"{len(changed)} clip(s) changed ({named}{more})")
+    for kind in ("added", "removed"):
+        clips = changes[kind]
+        if clips:
+            more = f" and {len(clips) - LISTED} more" if len(clips) > LISTED else ""
+            parts.append(f"{len(clips)} clip(s) {kind} ({', '.join(clips[:LISTED])}{more})")
+    if changes["fields"]:
+        parts.append(
+            "fields that differ: " + ", ".join(f"{f} ({n} clips)" for f, n in changes["fields"].items())
+        )
+    return "; ".join(parts) or "no field the plan reads changed"
+
+
+def differs(changes: dict[str, Any]) -> bool:
+    return bool(changes["added"] or changes["removed"] or changes["changed"] or changes["fields_read"])
+
+
+def _text_hashes(values: np.ndarray) -> np.ndarray:
+    """64-bit FNV-1a over the code points of each string (vectorised over the array)."""
+    import numpy as np
+
+    text = np.ascontiguousarray(np.asarray(values).astype(str))
+    count = text.shape[0]
+    width = text.dtype.itemsize // 4
+    hashes = np.full(count, _FNV_OFFSET, dtype=np.uint64)
+    if count == 0 or width == 0:
+        return hashes
+    points = text.view(np.uint32).reshape(count, width)
+    lengths = np.char.str_len(text)
+    prime = np.uint64(_FNV_PRIME)
+    for j in range(width):
+        stepped = (hashes ^ points[:, j].astype(np.uint64)) * prime
+        hashes = np.where(lengths > j, stepped, hashes)
+    return hashes
+
+
+def _float_bits(values: np.ndarray) -> np.ndarray:
+    """The bits of each float, with every NaN (missing) the same and -0.0 equal to 0.0."""
+    import numpy as np
+
+    clean = np.where(np.isnan(values), np.nan, values + 0.0).astype(np.float64)
+    return clean.view(np.uint64)
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit moves about half the output bits."""
+    import numpy as np
+
+    z = values.astype(np.uint64)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
