@@ -48,6 +48,17 @@ def clip_tiebreak(conn: Any) -> str:
     return "clip_id" if is_postgres(conn) else "rowid"
 
 
+def clip_rowid(conn: Any) -> str:
+    """SQL for a clip's fixed row number: SQLite's rowid; on PostgreSQL the number ``clip_rowids`` gave it
+    (server migration 0007). Use with :func:`clips_with_rowid` as the FROM item."""
+    return "clip_rowids.rowid" if is_postgres(conn) else "rowid"
+
+
+def clips_with_rowid(conn: Any) -> str:
+    """The FROM item for reading ``clips`` together with :func:`clip_rowid`."""
+    return "clips JOIN clip_rowids USING (clip_id)" if is_postgres(conn) else "clips"
+
+
 def unix_seconds(conn: Any, expression: str) -> str:
     """SQL for a date text as unix seconds (NULL when it is not a date), as SQLite's strftime('%s') reads it."""
     if is_postgres(conn):
