@@ -15,6 +15,8 @@ The layout of one clip's file (it validates against ``schemas/reference/EAFv3.0.
   (the event and the event it was linked to as cause), ``n`` (note, only when text is kept), ``open`` (a state never
   ended; the annotation runs to the end of the clip), ``end`` (the true offset when it differs from the annotation's
   end: a zero-length state). Files made in ELAN without this tier import too (frames from the clip's frame rate);
+* a **transcript** (when text is exported): one tier per speaker, ``TIER_ID`` ``transcript@speaker`` (``#2`` …
+  where utterances overlap), type ``transcription`` (time-alignable, free text), ``PARTICIPANT`` = the speaker;
 * header properties ``bwvtool:clip`` (the clip id or its pseudonym), ``bwvtool:codebook`` (``key@version``, one per
   codebook used), ``bwvtool:point_ms``.
 """
@@ -36,6 +38,8 @@ DETAILS_SUFFIX = "/details"
 PROP_CLIP = "bwvtool:clip"
 PROP_CODEBOOK = "bwvtool:codebook"
 PROP_POINT_MS = "bwvtool:point_ms"
+TRANSCRIPT_TYPE = "transcription"
+TRANSCRIPT_TIER = "transcript"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _SCHEMA_URL = "http://www.mpi.nl/tools/elan/EAFv3.0.xsd"
 _LANG = "eng"
@@ -76,6 +80,34 @@ class EafEvent:
     starred: bool = False
     event_id: int | None = None
     caused_by: int | None = None
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One utterance as it goes into a transcription tier."""
+
+    start_ms: int
+    end_ms: int
+    speaker: str
+    text: str
+
+
+def is_transcript_tier(linguistic_type: str, tier: str) -> bool:
+    """A transcription tier, as bwvtool writes them or as ELAN users name them."""
+    return linguistic_type.lower() == TRANSCRIPT_TYPE or tier.lower().startswith(TRANSCRIPT_TIER)
+
+
+def _transcript_tiers(lines: list[TranscriptLine]) -> dict[str, list[TranscriptLine]]:
+    """Utterances per speaker tier; one that overlaps the tier's previous utterance goes to ``#2`` (``#3`` …)."""
+    tiers: dict[str, list[TranscriptLine]] = {}
+    ends: dict[str, list[int]] = {}
+    for line in sorted(lines, key=lambda u: (u.start_ms, u.end_ms)):
+        lanes = ends.setdefault(line.speaker, [])
+        lane = next((i for i, end in enumerate(lanes) if end <= line.start_ms), len(lanes))
+        lanes[lane : lane + 1] = [max(line.end_ms, line.start_ms + 1)]
+        name = f"{TRANSCRIPT_TIER}@{line.speaker}" + (f"#{lane + 1}" if lane else "")
+        tiers.setdefault(name, []).append(line)
+    return tiers
 
 
 def tier_id(track: str, actor: str, coder: str, lane: int = 1) -> str:
@@ -141,6 +173,7 @@ def build_eaf(
     media: MediaLink | None,
     author: str,
     date: str,
+    transcript: list[TranscriptLine] | None = None,
 ) -> ET.ElementTree:
     """The EAF document of one clip (see the module docstring for the layout).
 
@@ -159,7 +192,9 @@ def build_eaf(
         ET.SubElement(header, "MEDIA_DESCRIPTOR", attrs)
 
     tiers = _lanes(events, duration_ms)
-    times = sorted({t for placed in tiers.values() for _, start, end, _ in placed for t in (start, end)})
+    spoken = _transcript_tiers(transcript or [])
+    times = sorted({t for placed in tiers.values() for _, start, end, _ in placed for t in (start, end)}
+                   | {t for lines in spoken.values() for u in lines for t in (u.start_ms, max(u.end_ms, u.start_ms + 1))})  # fmt: skip
     slot = {t: f"ts{i}" for i, t in enumerate(times, start=1)}
     order = ET.SubElement(root, "TIME_ORDER")
     for t in times:
@@ -191,6 +226,15 @@ def build_eaf(
                 ET.SubElement(ref, "ANNOTATION_VALUE").text = text
         if len(details_tier):
             root.append(details_tier)
+    for name, lines in spoken.items():
+        tier = ET.SubElement(root, "TIER", {"LINGUISTIC_TYPE_REF": TRANSCRIPT_TYPE, "PARTICIPANT": lines[0].speaker,
+                                            "TIER_ID": name})  # fmt: skip
+        for line in lines:
+            next_id += 1
+            annotation = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "ALIGNABLE_ANNOTATION", {
+                "ANNOTATION_ID": f"a{next_id}", "TIME_SLOT_REF1": slot[line.start_ms],
+                "TIME_SLOT_REF2": slot[max(line.end_ms, line.start_ms + 1)]})  # fmt: skip
+            ET.SubElement(annotation, "ANNOTATION_VALUE").text = line.text
 
     properties = [
         ("lastUsedAnnotationId", str(next_id)),
@@ -205,6 +249,9 @@ def build_eaf(
     for track in all_tracks:
         ET.SubElement(root, "LINGUISTIC_TYPE", {"LINGUISTIC_TYPE_ID": track, "TIME_ALIGNABLE": "true",
                                                 "GRAPHIC_REFERENCES": "false", "CONTROLLED_VOCABULARY_REF": track})  # fmt: skip
+    if spoken:
+        ET.SubElement(root, "LINGUISTIC_TYPE", {"LINGUISTIC_TYPE_ID": TRANSCRIPT_TYPE, "TIME_ALIGNABLE": "true",
+                                                "GRAPHIC_REFERENCES": "false"})  # fmt: skip
     ET.SubElement(root, "LINGUISTIC_TYPE", {"LINGUISTIC_TYPE_ID": DETAILS_TYPE, "TIME_ALIGNABLE": "false",
                                             "CONSTRAINTS": _SYMBOLIC, "GRAPHIC_REFERENCES": "false"})  # fmt: skip
     ET.SubElement(root, "LANGUAGE", {"LANG_ID": _LANG, "LANG_DEF": "http://cdb.iso.org/lg/CDB-00138502-001",

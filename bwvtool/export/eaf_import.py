@@ -245,10 +245,27 @@ def _import_file(
             if cause is not None:
                 EditEvent(new_id, {"caused_by": None}, {"caused_by": cause}).apply(tx)  # type: ignore[arg-type]
         digest, _ = file_digest(path)
+        _store_transcript(tx, doc, path, clip_id, digest, result)
         tx.audit("eaf.import", "clip", clip_id, {"file": str(path.resolve()), "sha256": digest, "coder": coder,
                                                  "codebook": stored.codebook.label, "events": len(added),
                                                  "replaced": len(existing), "problems": len(parsed.problems)})  # fmt: skip
     result.imported, result.replaced = len(added), len(existing)
+
+
+def _store_transcript(
+    tx: Any, doc: EafDocument, path: Path, clip_id: str, digest: str, result: FileResult
+) -> None:
+    """The file's transcription tiers become the clip's next transcript version (unless that file is the newest)."""
+    from bwvtool.store import transcripts as transcript_rows
+    from bwvtool.transcripts.eaf_tiers import utterances_from
+
+    spoken = utterances_from(doc)
+    newest = transcript_rows.latest(tx.conn, clip_id)
+    if not spoken or (newest is not None and newest.source_sha256 == digest):
+        return
+    stored = transcript_rows.insert(tx, clip_id, spoken, origin="imported", format="eaf",
+                                    source_path=str(path.resolve()), source_sha256=digest)  # fmt: skip
+    result.notes.append(f"transcript v{stored.version} of {clip_id}: {len(spoken)} utterance(s)")
 
 
 def _event(parsed: EafEvent, clip_id: str, coder_id: int, codebook_id: int) -> Event:

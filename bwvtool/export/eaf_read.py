@@ -25,7 +25,7 @@ from typing import Any
 
 from bwvtool.codebook import Code, Codebook
 from bwvtool.export.context import actor_kind
-from bwvtool.export.eaf import DETAILS_TYPE, EafEvent
+from bwvtool.export.eaf import DETAILS_TYPE, EafEvent, is_transcript_tier
 from bwvtool.safe_files import HostileInput, parse_xml, read_bytes
 
 DEFAULT_FPS = 25.0
@@ -157,6 +157,8 @@ def events_from(
         if tier.parent is not None and tier.type == DETAILS_TYPE:
             details.update(tier.refs)
     for tier in doc.tiers:
+        if is_transcript_tier(tier.type, tier.id):
+            continue  # utterances, read by bwvtool.transcripts.eaf_tiers
         if tier.parent is not None or not doc.time_alignable.get(tier.type, True):
             if tier.type != DETAILS_TYPE:
                 out.skipped.append(f"tier {tier.id!r}: a dependent tier, not read")

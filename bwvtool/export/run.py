@@ -22,7 +22,7 @@ from bwvtool.anchors import current_head, record_anchor_after
 from bwvtool.errors import UsageError
 from bwvtool.export import dataset
 from bwvtool.export.context import COARSENINGS, FORMATS, Context, ExportOptions
-from bwvtool.export.eaf import POINT_MS, EafEvent, MediaLink, build_eaf, write_eaf
+from bwvtool.export.eaf import POINT_MS, EafEvent, MediaLink, TranscriptLine, build_eaf, write_eaf
 from bwvtool.export.pseudonym import Identity, load_key_file
 from bwvtool.export.summary import Summary, SummaryRoles
 from bwvtool.export.tables import DICTIONARY, Column, Table, TableWriter, WrittenFile, file_digest, write_json
@@ -311,7 +311,8 @@ def _write_eafs(
                 missing.append(info.name)
         events = by_clip.get(clip_id, [])
         tree = build_eaf(clip_name=info.name, duration_ms=info.duration_ms, events=events, codebooks=books,
-                         media=_media_link(ctx, name, info.media_path, out, copied), author=ctx.person(actor) or "", date=date)  # fmt: skip
+                         media=_media_link(ctx, name, info.media_path, out, copied), author=ctx.person(actor) or "", date=date,
+                         transcript=_eaf_transcript(ctx, conn, clip_id))  # fmt: skip
         path = folder / f"{name}.eaf"
         write_eaf(path, tree)
         digest, size = file_digest(path)
@@ -326,6 +327,24 @@ def _write_eafs(
     described = [column.dictionary_row("<clip>.eaf") for column in _EAF_DICTIONARY]
     files.append(_write_table(folder, DICTIONARY, "csv", lambda w: _write_rows(w, described))[0])
     return files, {"clips": len(ctx.clips), "events": n_events}, missing
+
+
+def _eaf_transcript(ctx: Context, conn: Any, clip_id: str) -> list[TranscriptLine] | None:
+    """The clip's newest transcript for its EAF, only when text is kept, scrubbed like notes; speakers keep
+    their labels in identified exports only (elsewhere speaker_1, speaker_2 … in order of first words)."""
+    from bwvtool.store import transcripts as transcript_rows
+
+    found = transcript_rows.latest(conn, clip_id) if ctx.options.keep_text else None
+    if found is None:
+        return None
+    speakers: dict[str, str] = {}
+    lines = []
+    for u in transcript_rows.utterances(conn, found.id):
+        label = u.speaker or "unknown"
+        if not ctx.options.identified:
+            label = speakers.setdefault(label, f"speaker_{len(speakers) + 1}")
+        lines.append(TranscriptLine(u.start_ms, u.end_ms, label, ctx.text(u.text) or ""))
+    return lines
 
 
 def _copy_media(ctx: Context, media_path: str, target: Path) -> bool:
