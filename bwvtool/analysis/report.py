@@ -63,7 +63,7 @@ def reliability_report(
     tracks: Sequence[str] = (),
     review_levels: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """Every reliability figure for ``clips`` (see the module docstring and README "Reliability").
+    """Every reliability figure for ``clips`` (see the module docstring and docs/statistics.md).
 
     :param bin_ms: time-slice width for kappa and alpha on tracks.
     :param tolerance_ms: onset tolerance for onset agreement and for linking point events.

@@ -1,8 +1,8 @@
 """The sampling frame: the eligible units (clips or incidents), in a canonical order, with a hash of their ids.
 
 Units are sorted by id (code-point order) so that a draw does not depend on the order rows were imported in.
-Which clips speak for an incident is defined once, in :data:`INCIDENT_DEFINITION` (the README quotes it word for
-word, and a test holds the two together).
+Which clips speak for an incident is defined once, in :data:`INCIDENT_DEFINITION` (docs/sampling.md quotes it word
+for word, and tests/core/test_docs.py holds the two together).
 """
 
 from __future__ import annotations

@@ -100,3 +100,9 @@ def test_ci_runs_the_readme_test_command_verbatim():
     ).stdout.strip()
     assert found == _readme_command("Run all tests")
     assert found.endswith(".venv/bin/python -m pytest")
+
+
+def test_sampling_page_quotes_the_incident_definition_word_for_word():
+    from bwvtool.sampling.frame import INCIDENT_DEFINITION
+
+    assert INCIDENT_DEFINITION in (REPO / "docs" / "sampling.md").read_text(encoding="utf-8")
