@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from bwvtool.cli.common import Settings, emit, exit_partial_if, json_option, pass_settings, table, warn
+from bwvtool.cli.plain_errors import plain_errors
 
 _FORMATS = ("csv", "tsv", "jsonl", "eaf")
 
@@ -22,6 +23,7 @@ class _ExportGroup(click.Group):
 
 
 @click.group(name="export", cls=_ExportGroup)
+@plain_errors
 def export_group() -> None:
     """Research exports of a sample: `bwvtool export SAMPLE --format csv|tsv|jsonl|eaf --out DIR ...`.
 
@@ -85,6 +87,7 @@ def export_group() -> None:
 )
 @json_option
 @pass_settings
+@plain_errors
 def export_sample_cmd(settings: Settings, sample_id: int, fmt: str, out: Path, key_file: Path | None,
                       identified: bool, coder: str | None, keep_text: bool, coarsen_dates: str | None,
                       exact_dates: bool, media_root: Path | None, copy_media: bool, as_json: bool) -> None:  # fmt: skip
@@ -121,6 +124,7 @@ def _export_text(data: dict[str, Any]) -> str:
 @export_group.command("keygen")
 @click.argument("key_file", metavar="KEYFILE", type=click.Path(dir_okay=False, path_type=Path))
 @json_option
+@plain_errors
 def keygen_cmd(key_file: Path, as_json: bool) -> None:
     """Make a new pseudonymisation key file (32 random bytes, owner-only). It never overwrites a key."""
     from bwvtool.export.pseudonym import generate_key_file
@@ -132,6 +136,7 @@ def keygen_cmd(key_file: Path, as_json: bool) -> None:
 
 
 @click.group(name="import")
+@plain_errors
 def import_group() -> None:
     """Bring coding made elsewhere back into the workspace (ELAN files)."""
 
@@ -164,6 +169,7 @@ def import_group() -> None:
 )
 @json_option
 @pass_settings
+@plain_errors
 def import_eaf_cmd(settings: Settings, files: tuple[Path, ...], coder: str, sample_id: int | None,
                    clip_id: str | None, key_file: Path | None, codebook: str | None, annotator: str | None,
                    replace: bool, as_json: bool) -> None:  # fmt: skip
@@ -217,6 +223,7 @@ def _import_text(data: dict[str, Any]) -> str:
 )
 @json_option
 @pass_settings
+@plain_errors
 def reliability(settings: Settings, sample_id: int, bin_ms: int, tolerance_ms: int, n_boot: int, seed: int,
                 as_json: bool) -> None:  # fmt: skip
     """Inter-coder agreement on the sample's double-coded clips: Cohen's, Fleiss' and modified kappa,
@@ -267,6 +274,7 @@ def _reliability_text(report: dict[str, Any]) -> str:
 )
 @json_option
 @pass_settings
+@plain_errors
 def sequences(settings: Settings, sample_id: int, by_actor: bool, label_actor: bool, coder: str | None,
               tracks: tuple[str, ...], out: Path | None, min_residual: float, as_json: bool) -> None:  # fmt: skip
     """Lag-1 transitions between codes with adjusted residuals and Yule's Q (Bakeman & Quera)."""

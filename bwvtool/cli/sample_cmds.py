@@ -18,10 +18,12 @@ from bwvtool.cli.common import (
     table,
     warn,
 )
+from bwvtool.cli.plain_errors import plain_errors
 from bwvtool.errors import UsageError
 
 
 @click.group(name="sample")
+@plain_errors
 def group() -> None:
     """Sampling plans and the samples they draw."""
 
@@ -40,6 +42,7 @@ def group() -> None:
 @click.option("--dry-run", is_flag=True, help="Show the frame, census, strata and expected n; store nothing.")
 @json_option
 @pass_settings
+@plain_errors
 def draw_cmd(
     settings: Settings, plan: str, seed: int | None, as_of: str | None, dry_run: bool, as_json: bool
 ) -> None:
@@ -152,6 +155,7 @@ def _layout_text(head: str, data: dict[str, Any]) -> str:
 @group.command("list")
 @json_option
 @pass_settings
+@plain_errors
 def list_cmd(settings: Settings, as_json: bool) -> None:
     """List the samples in the workspace, newest first."""
     from bwvtool import sampling
@@ -180,6 +184,7 @@ _ITEM_COLUMNS = ["draw_order", "unit_id", "clip_id", "stratum", "selection", "in
 )
 @json_option
 @pass_settings
+@plain_errors
 def show_cmd(settings: Settings, sample_id: int, with_items: bool, as_json: bool) -> None:
     """Show a sample's provenance (plan hash, seed, frame hash, who and when), census, strata and coders."""
     from bwvtool import sampling
@@ -219,6 +224,7 @@ def show_cmd(settings: Settings, sample_id: int, with_items: bool, as_json: bool
 @click.argument("sample_id", type=int)
 @json_option
 @pass_settings
+@plain_errors
 def verify_cmd(settings: Settings, sample_id: int, as_json: bool) -> None:
     """Redraw a sample from its stored plan, seed and draw date on the current catalogue, and compare.
 
@@ -247,6 +253,7 @@ def verify_cmd(settings: Settings, sample_id: int, as_json: bool) -> None:
 )
 @json_option
 @pass_settings
+@plain_errors
 def export_cmd(settings: Settings, sample_id: int, out: Path, as_json: bool) -> None:
     """Export a sample's manifest with inclusion probabilities and design weights (CSV or JSON)."""
     from bwvtool import sampling
@@ -264,6 +271,7 @@ def export_cmd(settings: Settings, sample_id: int, out: Path, as_json: bool) -> 
 )
 @click.option("--confidence", type=float, default=0.95, show_default=True, help="Confidence level.")
 @json_option
+@plain_errors
 def size_cmd(rate: float, margin: float, population: int | None, confidence: float, as_json: bool) -> None:
     """Sample size to estimate a rate within a margin; and clips to see at least one case."""
     from bwvtool.sampling.size import sample_size
@@ -280,6 +288,7 @@ def size_cmd(rate: float, margin: float, population: int | None, confidence: flo
 
 @group.command("plans")
 @json_option
+@plain_errors
 def plans_cmd(as_json: bool) -> None:
     """List the built-in sampling plans."""
     from bwvtool.sampling import builtin_plans, load_plan
@@ -303,6 +312,7 @@ def plans_cmd(as_json: bool) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 @json_option
+@plain_errors
 def plan_copy_cmd(name: str, out: Path, force: bool, as_json: bool) -> None:
     """Write an editable copy of built-in plan NAME to OUT."""
     from bwvtool.sampling import builtin_plan_text

@@ -234,6 +234,17 @@ def catalogue_identifiers(conn: Queryable) -> dict[str, set[str]]:
     return found
 
 
+def workspace_identifiers(conn: Queryable) -> dict[str, set[str]]:
+    """:func:`catalogue_identifiers` and every other name the workspace holds of a person or a file: coders, every
+    user in the audit log, media paths (whole and their file names) — for leak checks."""
+    found = catalogue_identifiers(conn)
+    found["coder"] = {row[0] for row in conn.execute("SELECT name FROM coders")}
+    found["user"] = {row[0] for row in conn.execute("SELECT DISTINCT actor FROM audit_log")}
+    paths = {row[0] for row in conn.execute("SELECT media_path FROM clips WHERE media_path IS NOT NULL")}
+    found["media"] = {p for p in paths if p} | {p.replace("\\", "/").rsplit("/", 1)[-1] for p in paths if p}
+    return found
+
+
 def clip_media(conn: Queryable, clip_id: str) -> tuple[float, str | None, str | None] | None:
     """(duration in seconds, media path, media probe JSON) of one clip, or None if there is no such clip."""
     row = conn.execute(
