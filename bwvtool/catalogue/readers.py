@@ -19,6 +19,7 @@ from typing import Any
 
 from bwvtool.catalogue.rows import COLUMNS, REQUIRED, Problem
 from bwvtool.errors import UsageError
+from bwvtool.safe_files import CAPS, size_words
 
 FORMATS = ("csv", "jsonl")
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -178,7 +179,13 @@ class JsonLinesReader:
 
     def __iter__(self) -> Iterator[Record]:
         loads, dumps = json.loads, json.dumps
-        for number, text in enumerate(self._handle, 1):
+        for number, text in enumerate(self._lines(), 1):
+            if text is None:
+                problem = Problem(
+                    None, f"the line is longer than {size_words(CAPS['catalogue line'])}: not a clip record"
+                )
+                yield number, number, None, None, Reject(number, number, None, [problem])
+                continue
             try:
                 row = loads(text)
             except ValueError as exc:
@@ -200,6 +207,19 @@ class JsonLinesReader:
                 unknown = {k: v for k, v in row.items() if k not in _KNOWN}
                 extra = dumps(unknown, ensure_ascii=False, sort_keys=True)
             yield number, number, values, extra, None
+
+    def _lines(self) -> Iterator[str | None]:
+        """The file's lines, each read at most to the cap (:mod:`bwvtool.safe_files`): an over-long line is
+        skipped whole and given as None, so it is never held in memory or parsed."""
+        cap = CAPS["catalogue line"]
+        readline = self._handle.readline
+        while text := readline(cap + 1):
+            if len(text) <= cap:
+                yield text
+                continue
+            while text and not text.endswith("\n"):
+                text = readline(cap + 1)
+            yield None
 
 
 def open_reader(path: Path, fmt: str) -> CsvReader | JsonLinesReader:

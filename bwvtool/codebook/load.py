@@ -23,6 +23,7 @@ from bwvtool.codebook.issues import CodebookInvalid, Issue, json_path
 from bwvtool.codebook.keys import reserved_by
 from bwvtool.codebook.model import Codebook, from_data
 from bwvtool.errors import UsageError
+from bwvtool.safe_files import check_text_size, check_yaml_expansion, json_problem, read_text
 
 SCHEMA_FILE = "codebook.schema.json"
 DEFAULTS_DIR = "codebooks"
@@ -122,16 +123,24 @@ class _Located:
 
 # -- parsing -----------------------------------------------------------------------------------------------
 def _parse(text: str, filename: str, as_json: bool) -> tuple[Any, Node | None, list[Issue]]:
-    """(data, node tree, syntax issues). JSON data come from :mod:`json` (strict), the marks from YAML."""
+    """(data, node tree, syntax issues). JSON data come from :mod:`json` (strict), the marks from YAML.
+
+    The text is size-capped, and the node tree checked for exploding aliases before any data is built from it
+    (:mod:`bwvtool.safe_files`).
+    """
+    check_text_size(text, "codebook", filename)
     data: Any = None
     if as_json:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            return None, None, [Issue(filename, exc.lineno, exc.colno, "$", f"not valid JSON: {exc.msg}")]
+            return None, None, [Issue(filename, exc.lineno, exc.colno, "$", json_problem(exc))]
+        except RecursionError:
+            return None, None, [Issue(filename, None, None, "$", "nested too deeply to be a codebook")]
     try:
         # Composed on its own: constructing the data rewrites merge keys in the tree it is given.
         root = yaml.compose(text, Loader=_LOADER)
+        check_yaml_expansion(root, filename)
         if not as_json:
             data = yaml.load(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -252,11 +261,11 @@ def read_codebook_file(path: str | Path) -> str:
     """The text of a codebook file, or a clear error if it cannot be read."""
     path = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path, "codebook")
     except FileNotFoundError:
         raise UsageError(f"no codebook file at {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read codebook {path}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read codebook {path}: {exc.strerror or exc}") from None
 
 
 def check_file(path: str | Path) -> tuple[Codebook | None, list[Issue]]:

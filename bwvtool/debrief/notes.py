@@ -204,9 +204,12 @@ def read_narrative_file(path: str | Path) -> dict[str, str]:
     """A narrative from a YAML or JSON file: a mapping of field id to text (see ``NARRATIVE_IDS``)."""
     import yaml
 
+    from bwvtool.safe_files import load_yaml, parse_json, read_text
+
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = read_text(path, "debrief narrative")
+        data = parse_json(text, str(path)) if path.suffix.lower() == ".json" else load_yaml(text, str(path))
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
 from bwvtool import resources
 from bwvtool.errors import UsageError
+from bwvtool.safe_files import HostileInput, check_text_size, check_yaml_expansion, parse_json, read_text
 from bwvtool.sampling import checks
 
 SCHEMA = "sampling_plan.schema.json"
@@ -143,9 +144,11 @@ def _builtin_file(name: str) -> str | None:
 
 def _from_file(path: Path, label: str | None) -> Plan:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"cannot read plan {path}: {exc}") from exc
+        text = read_text(path, "sampling plan", label=f"plan {label or path.name}")
+    except HostileInput as exc:
+        raise PlanError(str(exc)) from None
+    except OSError as exc:
+        raise PlanError(f"cannot read plan {path}: {exc.strerror or exc}") from None
     return parse_plan(text, label=label or path.name, base_dir=path.resolve().parent)
 
 
@@ -155,28 +158,51 @@ def _from_file(path: Path, label: str | None) -> Plan:
 def _parse(text: str, label: str) -> tuple[dict[str, Any], dict[str, int]]:
     """The plan's data and a map from JSON pointer to the 1-based line of its key (or item).
 
-    JSON is read as YAML (so its lines are known too); valid JSON has raw tabs only as whitespace, which YAML
-    refuses for indentation, so they become spaces first.
+    A plan named ``*.json``, or text that begins with ``{``, is JSON and parsed strictly (a trailing comma is an
+    error with its line and column); its lines still come from reading it as YAML. Valid JSON has raw tabs only
+    as whitespace, which YAML refuses for indentation, so they become spaces first. The text is size-capped and
+    YAML aliases are bounded (:mod:`bwvtool.safe_files`).
     """
-    loader = _Loader(text.replace("\t", " ") if text.lstrip().startswith("{") else text)
+    as_json = label.lower().endswith(".json") or text.lstrip().startswith("{")
+    lines: dict[str, int] = {}
+    try:
+        check_text_size(text, "sampling plan", f"plan {label}")
+        strict = parse_json(text, f"plan {label}") if as_json else None
+    except HostileInput as exc:
+        raise PlanError(str(exc)) from None
+    loader = _Loader(text.replace("\t", " ") if as_json else text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise PlanError(f"plan {label} is empty")
-        lines: dict[str, int] = {}
+        check_yaml_expansion(node, f"plan {label}")
         _mark_lines(node, "", lines, label)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
+        data = strict if as_json else loader.construct_document(node)
+    except HostileInput as exc:
+        raise PlanError(str(exc)) from None
+    except RecursionError:
+        raise PlanError(f"plan {label}: nested too deeply to be a plan") from None
+    except yaml.YAMLError as exc:
+        if as_json:  # valid JSON that YAML cannot read (rare): keep the data, lose the lines
+            return _mapping(strict, label), {}
+        _yaml_error(exc, label)
+    finally:
+        loader.dispose()
+    return _mapping(data, label), lines
+
+
+def _yaml_error(exc: yaml.YAMLError, label: str) -> NoReturn:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         where = f" line {mark.line + 1}" if mark else ""
         raise PlanError(f"plan {label}{where}: not valid YAML or JSON: {exc.problem or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise PlanError(f"plan {label}: not valid YAML or JSON: {exc}") from exc
-    finally:
-        loader.dispose()
+    raise PlanError(f"plan {label}: not valid YAML or JSON: {exc}") from exc
+
+
+def _mapping(data: Any, label: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise PlanError(f"plan {label}: a plan is a mapping of fields (name, unit, frame, design …)")
-    return data, lines
+    return data
 
 
 def _mark_lines(node: yaml.Node, pointer: str, lines: dict[str, int], label: str) -> None:
