@@ -134,6 +134,9 @@ def build_demo(
         from bwvtool.demo.coded import code_demo
 
         code_demo(ws, actor=actor)  # samples, coded clips and reviews to debrief and to chart (once)
+        from bwvtool.demo.spoken import add_spoken
+
+        add_spoken(ws, actor=actor)  # audio tracks and transcripts of the clips with video (once)
     counts = {
         "inserted": report.inserted,
         "updated": report.updated,

@@ -65,3 +65,11 @@ def analysed_with(conn: sqlite3.Connection, clip_id: str) -> tuple[str | None, s
         "SELECT media_sha256, analyser FROM audio_tracks WHERE clip_id = ?", (clip_id,)
     ).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def clips_with_media(conn: sqlite3.Connection) -> list[dict]:
+    """clip_id, media_path, sha256 and sources of every clip that names a media file, by clip id."""
+    cursor = conn.execute(
+        "SELECT clip_id, media_path, sha256, sources FROM clips WHERE media_path IS NOT NULL ORDER BY clip_id"
+    )
+    return [dict(zip(("clip_id", "media_path", "sha256", "sources"), row, strict=True)) for row in cursor]
