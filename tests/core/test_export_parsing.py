@@ -153,7 +153,9 @@ def _r_read(path, fmt):
     return rows, classes
 
 
-@pytest.mark.skipif(RSCRIPT is None, reason="R (Debian's r-base-core) is installed in CI by .ci/run")
+@pytest.mark.skipif(
+    RSCRIPT is None, reason="R is not installed (scripts/install-system-deps.sh --tests installs it)"
+)
 @pytest.mark.parametrize("fmt", ["csv", "tsv"])
 def test_r_reads_back_the_json_lines_values_and_booleans_as_logical(exports, fmt):
     """R's reader turns a CR (or CRLF) inside a quoted cell into LF; everything else comes back exactly."""
