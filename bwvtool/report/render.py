@@ -60,6 +60,7 @@ def weekly_text(report: WeeklyReport) -> str:
         f"  Backlog (12 weeks, as of {b.as_of}): {b.incidents} incidents, {b.clips} clips;"
         f" {len(b.near_retention)} clips within 7 days of their retention date, {b.past_retention} past it",
         f"  Support offered: {support_text(report)}",
+        f"  Carried over: {carry_over_text(report)}",
     ]
     themes = [f"{t.label} ({t.reviews}{_sources(t)})" for t in report.themes if t.reviews]
     lines.append(f"  Learning themes: {', '.join(themes) if themes else 'none recorded'}")
@@ -144,6 +145,7 @@ def render_weekly_html(report: WeeklyReport) -> str:
             "",
         ),
         (percent(s.share), f"support offered, 95% CI {percent(s.low)}–{percent(s.high)} (n={s.reviews})", ""),
+        (f"{report.carry_over.left_out}", f"carried over: {carry_over_text(report)}", ""),
     ]
     tile_html = "".join(
         f'<div class="tile"><div class="value {cls}">{escape(v)}</div><div class="label">{escape(lbl)}</div></div>'
@@ -206,3 +208,14 @@ def render_weekly_html(report: WeeklyReport) -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def carry_over_text(report: WeeklyReport) -> str:
+    """The week's carry-over in words (the text report, the HTML page and the dashboard say the same)."""
+    c = report.carry_over
+    if c.sample_id is None:
+        return "no weekly sample with carry-over drawn for this week"
+    return (
+        f"{c.left_out} incident(s) left out for capacity, carried into next week's draw first;"
+        f" {c.carried_in} carried in from the week before (sample {c.sample_id})"
+    )

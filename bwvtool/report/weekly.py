@@ -22,6 +22,9 @@ Definitions (every figure is tested against a hand-computed fixture in ``tests/c
 * **Codes by borough**: for each borough (of the clip) and code, the number of week W clips in which a coder with
   a completed review coded it (a clip counts once per code, however often the code occurs or however many coders).
 * **Trend**: sampled and reviewed incidents and the support share for each of the 12 weeks up to W.
+* **Carried over**: of the latest sample drawn for week W with carry-over (the PIOSS weekly plan), the incidents
+  that the capacity left out — they go first into the next week's draw — and those carried into it from the week
+  before.
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ from bwvtool.report.themes import ITEM as THEMES_ITEM
 from bwvtool.report.themes import NO_LEARNING, THEMES, themes_of
 from bwvtool.report.weeks import Week
 from bwvtool.store import Workspace
+from bwvtool.store import samples as sample_rows
 from bwvtool.store import weekly as store
 from bwvtool.store.codebooks import get_codebook_by_id
-from bwvtool.timeutil import utc_now
+from bwvtool.timeutil import format_utc, utc_now
 
 DEFINITIONS = __doc__ or ""
 TARGET = (150, 200)
@@ -132,6 +136,15 @@ class ThemeCount:
 
 
 @dataclass(frozen=True)
+class CarryOver:
+    """Units the week's sample left out for capacity (carried into the next draw) and took from the week before."""
+
+    sample_id: int | None = None
+    left_out: int = 0
+    carried_in: int = 0
+
+
+@dataclass(frozen=True)
 class TrendPoint:
     week: str
     sampled: int
@@ -163,6 +176,7 @@ class WeeklyReport:
     codes_by_borough: dict[str, dict[str, int]]
     code_totals: dict[str, int]
     trend: tuple[TrendPoint, ...]
+    carry_over: CarryOver = CarryOver()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -221,6 +235,7 @@ def compute(
     today: date,
     generated_at: str = "",
     theme_labels: Mapping[str, str] | None = None,
+    carry_over: CarryOver | None = None,
 ) -> WeeklyReport:
     """The weekly picture from the rows :mod:`bwvtool.store.weekly` reads (pure: tests call it directly).
 
@@ -338,6 +353,7 @@ def compute(
         },
         code_totals=dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))),
         trend=trend,
+        carry_over=carry_over or CarryOver(),
     )
 
 
@@ -430,4 +446,14 @@ def weekly_report(
         today=today,
         generated_at=utc_now(),
         theme_labels=theme_labels(ws, {r.codebook_id for r in reviews if r.codebook_id is not None}) or None,
+        carry_over=carry_over_of(ws, week),
     )
+
+
+def carry_over_of(ws: Workspace, week: Week) -> CarryOver:
+    """What the latest carry-over sample drawn for ``week`` (its window starts on the week's Monday) left out."""
+    start = datetime(week.start.year, week.start.month, week.start.day, tzinfo=UTC)
+    found = sample_rows.carry_over_for_window(ws.conn, format_utc(start))
+    if found is None:
+        return CarryOver()
+    return CarryOver(found["sample_id"], len(found["left_out"]), len(found["carried_in"]))

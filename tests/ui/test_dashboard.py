@@ -28,7 +28,14 @@ def _bar_values(view) -> dict[str, list[float]]:
 def test_tiles_show_the_weeks_figures(page):
     assert page.report.week == "2026-W10" and page.week.currentText().startswith("2026-W10")
     values = {name: tile.value.text() for name, tile in page.tiles.items()}
-    assert values == {"reviewed": "4", "sampled": "5", "backlog": "3", "retention": "2", "support": "28.6%"}
+    assert values == {
+        "reviewed": "4",
+        "sampled": "5",
+        "backlog": "3",
+        "retention": "2",
+        "support": "28.6%",
+        "carried": "0",
+    }
     assert "below the 150–200 target" in page.tiles["reviewed"].caption.text()
     assert "2 of 7 reviews, 95% CI 8.2%–64.1%" in page.tiles["support"].caption.text()
     assert "1 already past" in page.tiles["retention"].caption.text()

@@ -100,6 +100,7 @@ class DashboardPage(QWidget):
             "backlog": Tile("incidents in the backlog"),
             "retention": Tile("backlog clips near their retention date"),
             "support": Tile("reviews ending in a support offer"),
+            "carried": Tile("incidents carried into next week"),
         }
         self.retention = QTableWidget(0, 4)
         self.retention.setHorizontalHeaderLabels(["Clip", "Incident", "Retention until", "Days left"])
@@ -231,6 +232,9 @@ class DashboardPage(QWidget):
         self.tiles["support"].show_value(
             percent(s.share), f"support offered: {s.support_offered} of {s.reviews} reviews, {interval}"
         )
+        from bwvtool.report.render import carry_over_text
+
+        self.tiles["carried"].show_value(f"{report.carry_over.left_out}", carry_over_text(report))
 
     def _show_charts(self, report: WeeklyReport) -> None:
         from bwvtool.ui.dashboard import charts
