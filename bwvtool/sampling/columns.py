@@ -51,6 +51,14 @@ class Columns:
     def size(self) -> int:
         return int(self.recorded_ts.shape[0])
 
+    def text(self, name: str) -> Coded:
+        """A choice or text field as codes. The ids (``clip_id``, ``incident_id``) are base columns kept as text
+        for the manifest; rules and strata on them get codes made on first use."""
+        found = self.coded.get(name)
+        if found is None and name in ("clip_id", "incident_id"):
+            found = self.coded[name] = encode(getattr(self, name))
+        return self.coded[name] if found is None else found
+
     def number(self, name: str) -> np.ndarray:
         """A numeric field (``duration_s`` is a base column; the others live in ``numbers``)."""
         return self.duration_s if name == "duration_s" else self.numbers[name]

@@ -80,7 +80,7 @@ def _list_test(masks: np.ndarray, op: str, bits: int) -> np.ndarray:
 def _coded_test(cols: Columns, name: str, op: str, value: Any, ctx: Context) -> np.ndarray:
     import numpy as np
 
-    column = cols.coded[name]
+    column = cols.text(name)
     if op == "missing":
         return column.codes == -1
     if op == "present":
