@@ -131,3 +131,15 @@ def clip_workspace(workspace, tmp_path):
     source.write_text(SMALL_CATALOGUE, encoding="utf-8")
     import_catalogue(workspace, source, actor="test-user")
     return workspace
+
+
+@pytest.fixture
+def app_workspaces():
+    """Workspaces opened from here on are served by a worker process, as in the app (no SQLite in this process)."""
+    from bwvtool.store.remote import stop_workers
+    from bwvtool.store.workspace import use_worker_process
+
+    use_worker_process(True)
+    yield
+    use_worker_process(False)
+    stop_workers()

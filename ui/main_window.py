@@ -365,6 +365,10 @@ class MainWindow(QMainWindow):
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Text still waiting for a pause in typing is saved now (review answers, the debrief narrative's draft).
+        if self.desk is not None:
+            self.desk.review.flush()
+        self.debrief.flush()
         if not self._may_close():
             event.ignore()
             return
@@ -372,6 +376,8 @@ class MainWindow(QMainWindow):
         _anchor, problem = record_anchor_after(self.workspace, "app-close", actor=self.user)
         if problem:
             print(f"bwvtool: {problem}", file=sys.stderr)
+        if self.desk is not None:
+            self.desk.shutdown()
         self.workspace.close()
         super().closeEvent(event)
 

@@ -43,7 +43,9 @@ _EXPORTS: dict[str, str] = {
     "current_narrative": "notes",
     "export_note": "notes",
     "read_narrative_file": "notes",
+    "save_draft": "notes",
     "save_narrative": "notes",
+    "unsaved_draft": "notes",
     "versions": "notes",
     "timeline_svg": "timeline",
 }

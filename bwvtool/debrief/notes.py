@@ -101,7 +101,39 @@ def save_narrative(
             f"{clip_id}/{ref.coder}",
             {"version": version, "sha256": digest, "fields_changed": changed},
         )
+        store.drop_draft(tx, clip_id, ref.coder_id)  # the version now holds what was typed
     return version
+
+
+def save_draft(
+    ws: Workspace,
+    clip_id: str,
+    narrative: Mapping[str, str],
+    *,
+    coder: str | None = None,
+    actor: str | None = None,
+) -> None:
+    """Keep what was typed into the note but not saved as a version (the app calls this as the user types), so
+    no quit, crash or switch loses it. Text identical to the latest version clears the draft instead."""
+    check_fields(narrative)
+    ref, base = current_narrative(ws, clip_id, coder)
+    cleaned, text, digest = canonical({**base, **{k: v for k, v in narrative.items() if v is not None}})
+    latest = store.get_version(ws.conn, clip_id, ref.coder_id)
+    with ws.transaction(actor) as tx:
+        if latest is not None and latest.sha256 == digest:
+            store.drop_draft(tx, clip_id, ref.coder_id)
+            return
+        store.put_draft(tx, clip_id=clip_id, coder_id=ref.coder_id, narrative_json=text)
+        tx.audit("debrief.draft", "debrief_note", f"{clip_id}/{ref.coder}", {"sha256": digest})
+
+
+def unsaved_draft(ws: Workspace, clip_id: str, coder: str | None = None) -> tuple[dict[str, str], str] | None:
+    """The note's autosaved draft and when it was kept, if there is one."""
+    ref = choose_review(ws, clip_id, coder)
+    found = store.get_draft(ws.conn, clip_id, ref.coder_id)
+    if found is None:
+        return None
+    return canonical(json.loads(found[0]))[0], found[1]
 
 
 def versions(ws: Workspace, clip_id: str, coder: str | None = None) -> list[dict[str, Any]]:

@@ -144,3 +144,26 @@ def insert_version(
         (clip_id, coder_id, version, narrative_json, sha256, review_updated_at, tx.at, tx.actor),
     )
     return version
+
+
+def get_draft(conn: Queryable, clip_id: str, coder_id: int) -> tuple[str, str, str] | None:
+    """The unsaved draft of a note: (narrative JSON, saved_at, saved_by), or None."""
+    row = conn.execute(
+        "SELECT narrative, saved_at, saved_by FROM debrief_drafts WHERE clip_id = ? AND coder_id = ?",
+        (clip_id, coder_id),
+    ).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def put_draft(tx: Transaction, *, clip_id: str, coder_id: int, narrative_json: str) -> None:
+    """Keep (or replace) the note's draft, inside the caller's audited transaction."""
+    tx.execute(
+        "INSERT INTO debrief_drafts (clip_id, coder_id, narrative, saved_at, saved_by) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (clip_id, coder_id) DO UPDATE SET narrative = excluded.narrative,"
+        " saved_at = excluded.saved_at, saved_by = excluded.saved_by",
+        (clip_id, coder_id, narrative_json, tx.at, tx.actor),
+    )
+
+
+def drop_draft(tx: Transaction, clip_id: str, coder_id: int) -> None:
+    tx.execute("DELETE FROM debrief_drafts WHERE clip_id = ? AND coder_id = ?", (clip_id, coder_id))

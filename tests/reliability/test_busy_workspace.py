@@ -37,7 +37,7 @@ HOLDER = (
 
 
 @pytest.fixture
-def desk(qtbot, tmp_path):
+def desk(qtbot, tmp_path, app_workspaces):
     from bwvtool.ui.main_window import MainWindow
 
     path = coding_workspace(tmp_path)

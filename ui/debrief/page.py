@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -41,6 +40,7 @@ from bwvtool.ui import theme
 from bwvtool.ui.debrief.reviews_model import COLUMNS, ReviewListModel
 
 PREVIEW_DELAY_MS = 350
+DRAFT_AFTER_MS = 700  # typed narrative is kept in the workspace once typing pauses this long
 LIST_WIDTH = 640
 
 
@@ -89,6 +89,10 @@ class DebriefPage(QWidget):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._signals = _StillsSignals(self)
+        self._draft_timer = QTimer(
+            self, singleShot=True, interval=DRAFT_AFTER_MS
+        )  # keep typed text as it pauses
+        self._draft_timer.timeout.connect(self.keep_draft)
 
     def _init_widgets(self) -> None:
         self.search = QLineEdit(placeholderText="Find a clip, officer, borough or reviewer")
@@ -239,16 +243,30 @@ class DebriefPage(QWidget):
             self.open_review(row.clip_id, row.coder)
 
     def confirm_leave(self) -> bool:
-        """Ask before unsaved narrative edits are dropped (always yes when nothing is unsaved)."""
-        if not self.is_dirty() or not self.isVisible():
-            return True
-        answer = QMessageBox.question(
-            self, "Unsaved debrief note", "Save the changes to this debrief note first?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard,
-        )  # fmt: skip
-        if answer == QMessageBox.StandardButton.Save:
-            self.save()
+        """Leaving a note never loses its text: what was typed is kept as the note's draft first."""
+        self.flush()
         return True
+
+    def flush(self) -> None:
+        """Keep what was typed now, not when typing pauses (switching notes, quitting)."""
+        if self._draft_timer.isActive():
+            self._draft_timer.stop()
+            self.keep_draft()
+
+    def keep_draft(self) -> None:
+        """Store the text on screen as the note's draft (or clear the draft if it equals the saved version)."""
+        if self.note is None:
+            return
+        try:
+            debrief.save_draft(
+                self.workspace,
+                self.note.facts.clip_id,
+                self.narrative(),
+                coder=self.note.review.coder,
+                actor=self.user,
+            )
+        except BwvError as exc:
+            self._say(f"Could not keep the draft: {exc}")
 
     # -- one note -------------------------------------------------------------------------------------------------
     def open_review(self, clip_id: str, coder: str, version: int | None = None) -> None:
@@ -261,6 +279,8 @@ class DebriefPage(QWidget):
         self.note = note
         self._has_stills = False
         self._show_note(note)
+        if version is None:  # the latest text: bring back what was typed and not saved as a version
+            self._restore_draft(clip_id, coder)
         self._request += 1
         self._pool.start(_StillsJob(self._request, note, self.workspace.path.parent, self._signals))
 
@@ -280,6 +300,26 @@ class DebriefPage(QWidget):
         self._set_enabled(True)
         self._update_state()
         self.render_preview()
+
+    def _restore_draft(self, clip_id: str, coder: str) -> None:
+        try:
+            found = debrief.unsaved_draft(self.workspace, clip_id, coder)
+        except BwvError:
+            return
+        if found is None:
+            return
+        narrative, kept_at = found
+        for field in debrief.NARRATIVE_FIELDS:
+            editor = self.editors[field.id]
+            editor.blockSignals(True)
+            editor.setPlainText(narrative.get(field.id, ""))
+            editor.blockSignals(False)
+        self._update_state()
+        self.render_preview()
+        if self.is_dirty():
+            self._say(
+                f"● Unsaved changes brought back (kept {kept_at[:16].replace('T', ' ')}) — save to make a version"
+            )
 
     def _fill_versions(self, note: DebriefNote) -> None:
         self.version.clear()
@@ -384,10 +424,13 @@ class DebriefPage(QWidget):
     def _on_edit(self) -> None:
         self._update_state()
         self._preview_timer.start()
+        self._draft_timer.start()
 
     def _revert(self) -> None:
         if self.note is not None:
             self._show_note(self.note)
+            self._draft_timer.stop()
+            self.keep_draft()  # equal to the version: the draft is cleared
 
     def _save_clicked(self) -> None:
         self.save()
@@ -413,7 +456,9 @@ class DebriefPage(QWidget):
         if self.note is None:
             self.state.setText("")
         elif dirty:
-            self.state.setText("● Unsaved changes — saving makes a new version; exporting saves first")
+            self.state.setText(
+                "● Not a version yet (kept as a draft) — saving makes a new version; exporting saves first"
+            )
         elif self.note.version is None:
             self.state.setText("Draft written from the review; save it to start the note's versions")
         else:

@@ -461,6 +461,10 @@ class CodingDesk(QWidget):
             self.status.emit(f"Not saved yet: {count} {plural} to be saved — {reason}")
         self.pending_changed.emit(count, reason)
 
+    def shutdown(self) -> None:
+        """The workspace is about to close: stop looking at it."""
+        self._refresh_timer.stop()
+
     def refresh_from_store(self) -> None:
         """Show edits another window or process stored for this coding (nothing to do while edits wait)."""
         if self.session is None or len(self.edits):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -125,6 +125,7 @@ class ReviewForm(QWidget):
         super().__init__(parent)
         self.ws: Workspace | None = None
         self._inputs: dict[str, QComboBox | QPlainTextEdit | MultipleChoice] = {}
+        self._typing: list[QTimer] = []  # text answers wait for a pause in typing; flush() saves them at once
         self._loading = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -139,9 +140,22 @@ class ReviewForm(QWidget):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.complete_button)
 
+    def flush(self) -> None:
+        """Save text still waiting for a pause in typing (leaving the field or the clip, quitting)."""
+        for timer in self._typing:
+            if timer.isActive():
+                timer.stop()
+                timer.timeout.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.FocusOut and isinstance(watched, QPlainTextEdit):
+            self.flush()
+        return False
+
     def load(
         self, ws: Workspace, *, clip_id: str, coder: str, coder_id: int, codebook: Codebook, codebook_id: int
     ) -> None:
+        self.flush()  # the previous clip's typed text belongs to the previous clip
         self.ws, self.clip_id, self.coder, self.codebook, self.codebook_id = (
             ws,
             clip_id,
@@ -162,6 +176,7 @@ class ReviewForm(QWidget):
         if old is not None:
             QWidget().setLayout(old)  # reparent the old layout so it is deleted
         self._inputs = {}
+        self._typing = []
         outer = QVBoxLayout(self.body)
         sections: dict[str, QFormLayout] = {}
         for item in items:
@@ -191,6 +206,8 @@ class ReviewForm(QWidget):
             timer = QTimer(edit, singleShot=True, interval=600)  # commit once typing pauses
             edit.textChanged.connect(timer.start)
             timer.timeout.connect(lambda i=item, e=edit: self._answer(i, e.toPlainText().strip() or None))
+            edit.installEventFilter(self)  # leaving the field saves at once
+            self._typing.append(timer)
             return edit
         combo = QComboBox()
         combo.addItem(_UNANSWERED, None)

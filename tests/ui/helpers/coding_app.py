@@ -20,9 +20,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from bwvtool.store import open_workspace
-    from bwvtool.ui.desk.desk import CodingDesk
-
     from bwvtool.store.workspace import use_worker_process
+    from bwvtool.ui.desk.desk import CodingDesk
 
     path, clip_id, coder = sys.argv[1:4]
     use_worker_process()  # as the app does
