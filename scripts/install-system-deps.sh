@@ -20,8 +20,9 @@ libxrandr2 libwayland-client0 libwayland-cursor0 libwayland-egl1"
 # Programs that tests run beside bwvtool (a database server, a reference implementation): add them here, not
 # only to .ci/run, so that the README's test command installs them on a fresh machine too.
 # postgresql: the team-server tests start a throwaway cluster with its binaries (tests/pg.py);
-# r-base-core: exports are read back with R's own CSV reader (tests/core/test_export_parsing.py).
-TEST_PACKAGES="postgresql r-base-core"
+# r-base-core: exports are read back with R's own CSV reader (tests/core/test_export_parsing.py);
+# poppler-utils: debrief PDFs are checked with pdfinfo, pdftotext and pdfimages (tests/*/test_debrief*.py).
+TEST_PACKAGES="postgresql r-base-core poppler-utils"
 
 if [ "${1:-}" = "--tests" ]; then
     shift
