@@ -28,7 +28,7 @@ def export_group() -> None:
     """Research exports of a sample: `bwvtool export SAMPLE --format csv|tsv|jsonl|eaf --out DIR ...`.
 
     Exports are pseudonymised with a key (`bwvtool export keygen KEYFILE`), or identified for internal use;
-    both are audited. See README, "Research exports".
+    both are audited. See docs/exports.md.
     """
 
 
