@@ -23,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from json import encoder as json_encoder
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -141,6 +143,21 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+_BATCH_ROWS = 2_000
+
+
+def _row_encoder() -> Callable[[dict[str, Any], int], Sequence[str]]:
+    """``JSONEncoder(ensure_ascii=False)`` as the chunks of one row's text. ``encode`` makes a new C encoder for
+    every call; this makes the same one (same arguments, so the same text) once per file."""
+    base = json.JSONEncoder(ensure_ascii=False)
+    if json_encoder.c_make_encoder is None:  # no C accelerator: the plain encode, one chunk
+        return lambda row, _level: (base.encode(row),)
+    return json_encoder.c_make_encoder(
+        {}, base.default, json_encoder.encode_basestring, None, base.key_separator, base.item_separator,
+        base.sort_keys, base.skipkeys, base.allow_nan,
+    )  # fmt: skip
+
+
 class TableWriter:
     """Streams rows (lists in the table's column order) into one file; :meth:`close` returns what it wrote.
 
@@ -162,9 +179,8 @@ class TableWriter:
         self._types = types
         if fmt == "jsonl":
             self._names = table.names
-            self._encode = json.JSONEncoder(
-                ensure_ascii=False
-            ).encode  # one encoder: json.dumps makes one per call
+            self._encode = _row_encoder()
+            self._lines: list[str] = []  # encoded rows not yet written: the file is written in batches
         else:
             self.delimiter, self._end = ("\t", "\n") if fmt == "tsv" else (",", "\r\n")
             self._delimiters = len(table.columns) - 1
@@ -176,7 +192,9 @@ class TableWriter:
     def write(self, row: list[Any]) -> None:
         self.rows += 1
         if self.fmt == "jsonl":
-            self._handle.write(self._encode(dict(zip(self._names, row, strict=True))) + "\n")
+            self._lines.append("".join(self._encode(dict(zip(self._names, row, strict=True)), 0)))
+            if len(self._lines) >= _BATCH_ROWS:
+                self._flush()
             return
         for i in self._bools:
             value = row[i]
@@ -247,16 +265,25 @@ class TableWriter:
         self.rows += len(lines)
         self._handle.write(self._end.join(lines) + self._end)
 
+    def _flush(self) -> None:
+        if self.fmt == "jsonl" and self._lines:
+            self._handle.write("\n".join(self._lines) + "\n")
+            self._lines = []
+
     def close(self) -> WrittenFile:
-        self._handle.close()
+        if not self._handle.closed:
+            self._flush()
+            self._handle.close()
         digest, size = file_digest(self.path)
         return WrittenFile(self.path.name, self.rows, digest, size)
 
     def __enter__(self) -> TableWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if not self._handle.closed:
+            if exc_type is None:
+                self._flush()
             self._handle.close()
 
 
