@@ -21,13 +21,13 @@ joined by the byte 0xFF, which UTF-8 never contains, so any text round-trips), i
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bwvtool.store import dialect
 from bwvtool.store import snapshot_columns as cols
 from bwvtool.store.samples import COLUMN_SQL
 
@@ -56,7 +56,6 @@ _BUILD_CHUNK = (
 )
 _READ_DTYPE = {"int": "i8", "float": "f8", "nullable": "O", "date": "O", "text": "O", "ids": "O"}
 _BUSY_MS = 2000  # how long a reader waits for the write lock before using what it built unstored
-_CANNOT_WRITE = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY)
 
 
 def load(
@@ -245,7 +244,7 @@ def _read_rows(
     parts = []
     for start in range(0, rowids.shape[0], 500):
         batch = rowids[start : start + 500].tolist()
-        where = f" WHERE rowid IN ({', '.join('?' * len(batch))})"
+        where = f" WHERE {dialect.clip_rowid(conn)} IN ({', '.join('?' * len(batch))})"
         table = _select(conn, names, where, batch)
         if table.shape[0]:
             parts.append(_convert(conn, names, table))
@@ -257,11 +256,8 @@ def _read_rows(
 def _select(conn: sqlite3.Connection, names: list[str], where: str, params: Any) -> np.ndarray:
     import numpy as np
 
-    exprs = [
-        "rowid" if n == ROWID else "retention_until" if _STORED[n] == "date" else COLUMN_SQL[n] for n in names
-    ]
     dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
-    return np.fromiter(conn.execute(f"SELECT {', '.join(exprs)} FROM clips{where}", params), dtype=dtype)
+    return np.fromiter(conn.execute(_select_sql(conn, names) + where, params), dtype=dtype)
 
 
 def _convert(conn: sqlite3.Connection, names: list[str], table: np.ndarray) -> dict[str, cols.Column]:
@@ -301,7 +297,7 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
     import numpy as np
 
     names = list(_STORED)
-    cursor = conn.execute(_select_sql(names))
+    cursor = conn.execute(_select_sql(conn, names) + f" ORDER BY {dialect.clip_rowid(conn)}")
     dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
     parts = []
     while rows := cursor.fetchmany(_BUILD_CHUNK):
@@ -315,11 +311,13 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
     return {name: cols.take(column, order) for name, column in columns.items()}
 
 
-def _select_sql(names: list[str]) -> str:
+def _select_sql(conn: sqlite3.Connection, names: list[str]) -> str:
+    """The fields ``names`` of ``clips`` (dates as stored, converted by :func:`_unix_seconds`), with no order."""
+    rowid = dialect.clip_rowid(conn)
     exprs = [
-        "rowid" if n == ROWID else "retention_until" if _STORED[n] == "date" else COLUMN_SQL[n] for n in names
+        rowid if n == ROWID else "retention_until" if _STORED[n] == "date" else COLUMN_SQL[n] for n in names
     ]
-    return f"SELECT {', '.join(exprs)} FROM clips ORDER BY rowid"
+    return f"SELECT {', '.join(exprs)} FROM {dialect.clips_with_rowid(conn)}"
 
 
 def _unix_seconds(conn: sqlite3.Connection, values: list[Any]) -> np.ndarray:
@@ -331,8 +329,7 @@ def _unix_seconds(conn: sqlite3.Connection, values: list[Any]) -> np.ndarray:
 
     codes, categories = cols.code_text(values)
     seconds = np.full(len(categories) + 1, np.nan)  # the last slot answers code -1
-    sql = "SELECT key, CAST(strftime('%s', value) AS INTEGER) FROM json_each(?)"
-    for key, value in conn.execute(sql, (json.dumps(categories),)):
+    for key, value in dialect.unix_seconds_of(conn, categories):
         if value is not None:
             seconds[int(key)] = value
     return seconds[codes]
@@ -368,23 +365,20 @@ def _write(conn: sqlite3.Connection, own: bool, action: Any) -> bool:
     if not own:
         action()
         return True
-    previous = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
-    conn.execute(f"PRAGMA busy_timeout = {min(previous, _BUSY_MS):d}")
     try:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            action()
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        with dialect.lock_wait(conn, _BUSY_MS):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                action()
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
     except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode & 0xFF not in _CANNOT_WRITE:
+        if not dialect.cannot_write(exc):
             raise
         return False
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {previous:d}")
     return True
 
 
