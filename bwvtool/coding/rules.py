@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from bwvtool.codebook import Codebook
 from bwvtool.coding.errors import CodingError
 from bwvtool.coding.model import Event
 from bwvtool.store import Transaction
@@ -47,9 +46,9 @@ def check_stored(tx: Transaction, event: Event) -> None:
         )
     if not code.is_state or not codebook.track(code.track).exclusive:
         return
-    rivals = [other for other in event_rows.state_rivals(tx, event) if _is_state(codebook, other.code)]
-    if rivals:
-        other = rivals[0]
+    states = tuple(c.id for c in codebook.exclusive_states(code.track))
+    other = event_rows.latest_state_before(tx, event, states)
+    if other is not None and (other.offset_ms is None or other.offset_ms > event.onset_ms):
         until = "still running" if other.offset_ms is None else f"to {other.offset_ms} ms"
         _refuse(
             f"{event.actor} already has {other.code} on {event.clip_id} from {other.onset_ms} ms {until}"
@@ -63,13 +62,6 @@ def check_restorable(tx: Transaction, event: Event) -> None:
         # SQLite hands the highest free id to the next insert, so another window may have taken it meanwhile.
         _refuse(f"event {event.id} cannot be restored: another edit has taken its place since it was deleted")
     check_stored(tx, event)
-
-
-def _is_state(codebook: Codebook, code_id: str) -> bool:
-    try:
-        return codebook.code(code_id).is_state
-    except KeyError:
-        return False
 
 
 def _refuse(message: str) -> NoReturn:

@@ -96,29 +96,27 @@ def for_clip(conn: sqlite3.Connection, clip_id: str, coder_id: int | None = None
     return [_from_row(row) for row in rows]
 
 
-def state_rivals(conn: sqlite3.Connection | Transaction, event: Event) -> list[Event]:
-    """Events of the same coding (clip, coder, codebook), track and actor whose span meets ``event``'s.
+def latest_state_before(
+    conn: sqlite3.Connection | Transaction, event: Event, state_codes: tuple[str, ...]
+) -> Event | None:
+    """The stored state of ``event``'s coding (clip, coder, codebook), track and actor that starts last before
+    ``event`` ends (any time, when it has no end), ``event`` itself left out.
 
-    A row with no offset counts as running to the end of the clip (point events match too: the caller keeps
-    the states); ``event.id`` itself is left out.
+    States of an exclusive track never overlap each other, so this one state is the only one that can overlap
+    ``event``: one step down the (clip, coder, onset) index instead of reading the coding's whole history.
     """
+    marks = ", ".join("?" * len(state_codes))
     sql = (
         f"{_SELECT} WHERE clip_id = ? AND coder_id = ? AND codebook_id = ? AND track = ? AND actor = ?"
-        " AND id IS DISTINCT FROM ? AND (offset_ms IS NULL OR offset_ms > ?)"
-    )
-    params: list[Any] = [
-        event.clip_id,
-        event.coder_id,
-        event.codebook_id,
-        event.track,
-        event.actor,
-        event.id,
-        event.onset_ms,
-    ]
+        f" AND code IN ({marks}) AND id IS DISTINCT FROM ?"
+    )  # marks: one '?' per code, no user text in the SQL
+    params: list[Any] = [event.clip_id, event.coder_id, event.codebook_id, event.track, event.actor]
+    params += [*state_codes, event.id]
     if event.offset_ms is not None:
         sql += " AND onset_ms < ?"
         params.append(event.offset_ms)
-    return [_from_row(row) for row in conn.execute(sql + " ORDER BY onset_ms, id", params)]
+    row = conn.execute(sql + " ORDER BY onset_ms DESC, id DESC LIMIT 1", params).fetchone()
+    return _from_row(row) if row else None
 
 
 def for_clips(conn: sqlite3.Connection, clip_ids: list[str]) -> list[Event]:
