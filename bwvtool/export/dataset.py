@@ -325,6 +325,8 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
     mods = [m.id for m in modifier_sets(ctx)]
     mod_index = {m: i for i, m in enumerate(mods)}
     keep, coarsen = ctx.options.keep_text, ctx.options.dates is not None
+    # Day and month are prefixes of the stored ISO text: cut in the loop, as ctx.date does, without a call per cell.
+    prefix = {"day": 10, "month": 7}.get(ctx.options.dates or "")
     pseudo, date, sample_id = ctx.pseudo, ctx.date, ctx.sample_id
     joined = out.fmt != "jsonl"
     d = out.delimiter if joined else ""
@@ -373,7 +375,9 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
                     values[index] = value
             text = out.segment(first_modifier, values) if joined else None
             mod = parsed[modifiers] = (values, None if text is None else d + text if mods else "")
-        if coarsen:
+        if prefix:
+            created, updated = created and created[:prefix], updated and updated[:prefix]
+        elif coarsen:
             created, updated = date(created), date(updated)
         if keep:
             note = ctx.text(note)
