@@ -97,7 +97,10 @@ def test_scrubbing_finds_identifiers_inside_longer_tokens_and_in_any_case():
 def test_replace_deletes_nothing_unless_something_valid_replaces_it(coded_sample, key, run_cli, tmp_path):
     db = coded_sample.copy(tmp_path / "ws")
     out = _export(coded_sample, tmp_path / "eaf", fmt="eaf", key_file=key).out
-    source = sorted(out.glob("*.eaf"))[0]
+    alice = load_key_file(key).person("alice")
+    source = next(
+        f for f in sorted(out.glob("*.eaf")) if f'ANNOTATOR="{alice}"' in f.read_text()
+    )  # alice coded it
     tree = etree.parse(str(source))
     for value in tree.iter("ANNOTATION_VALUE"):
         if value.getparent().tag == "ALIGNABLE_ANNOTATION":
