@@ -129,7 +129,7 @@ def bench_table(db: Path) -> None:
             f"\ncatalogue table on {total:,} clips (5 runs each; count + one page of {browse.PAGE_SIZE} rows)"
         )
         for label, func in cases:
-            emit(Figure("startup", f"catalogue table at {total:,} clips: {label}", "ms", _timings_ms(func),
+            emit(Figure("startup", f"table of {total:,} clips: {label}", "ms", _timings_ms(func),
                         "first page, no order, no filter", baseline))  # fmt: skip
 
 
