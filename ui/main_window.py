@@ -29,6 +29,8 @@ from bwvtool.ui.browser import ClipBrowser
 from bwvtool.ui.clip_table_model import ClipTableModel
 from bwvtool.ui.clip_table_view import ClipTableView
 from bwvtool.ui.filter_bar import FilterBar
+from bwvtool.ui.jobs import CommandJob, JobResult, JobsPage, forms
+from bwvtool.ui.jobs.page import import_summary
 from bwvtool.ui.player_panel import PlayerPanel
 
 DEFAULT_SIZE = (1600, 940)
@@ -144,6 +146,11 @@ class MainWindow(QMainWindow):
         self.analysis = AnalysisPage(lambda: self.workspace)
         self.add_page(self.analysis, "Analysis")
         self.analysis.status.connect(self._show_saved)
+        # Long work (imports, checks, exports) runs here as child processes while the reviewer codes.
+        self.jobs = JobsPage()
+        self.add_page(self.jobs, "Jobs")
+        self.jobs.status.connect(self._show_saved)
+        self.jobs.job_finished.connect(self._job_finished)
         self.pages.currentChanged.connect(self._page_changed)
         self.setCentralWidget(self.pages)
 
@@ -170,9 +177,25 @@ class MainWindow(QMainWindow):
         self.action_reload = QAction("&Reload", self, shortcut=QKeySequence.StandardKey.Refresh)
         for action in (self.action_find, self.action_clear, self.action_reload):
             view_menu.addAction(action)
+        catalogue_menu = self.menuBar().addMenu("&Catalogue")
+        self.action_import = QAction("&Import catalogue…", self, shortcut=QKeySequence("Ctrl+I"))
+        self.action_import_codebook = QAction("Import &codebook…", self)
+        catalogue_menu.addAction(self.action_import)
+        catalogue_menu.addAction(self.action_import_codebook)
         sample_menu = self.menuBar().addMenu("&Sampling")
         self.action_draw = QAction("&Draw a sample…", self, shortcut=QKeySequence("Ctrl+D"))
-        sample_menu.addAction(self.action_draw)
+        self.action_verify = QAction("&Verify a sample…", self)
+        self.action_sample_export = QAction("Export a sample's &manifest…", self)
+        self.action_research_export = QAction(
+            "&Research export…", self, shortcut=QKeySequence("Ctrl+Shift+E")
+        )
+        for action in (
+            self.action_draw,
+            self.action_verify,
+            self.action_sample_export,
+            self.action_research_export,
+        ):
+            sample_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         self.action_about = QAction("&About bwvtool", self)
         help_menu.addAction(self.action_about)
@@ -190,6 +213,21 @@ class MainWindow(QMainWindow):
         self.action_reload.triggered.connect(self._reload)
         self.action_about.triggered.connect(self._about)
         self.action_draw.triggered.connect(self._draw_sample)
+        self.action_import.triggered.connect(
+            lambda: self._start_from(forms.ImportCatalogueForm(self._folder(), self))
+        )
+        self.action_import_codebook.triggered.connect(
+            lambda: self._start_from(forms.ImportCodebookForm(self._folder(), self))
+        )
+        self.action_verify.triggered.connect(
+            lambda: self._start_from(forms.VerifySampleForm(self._samples(), self))
+        )
+        self.action_sample_export.triggered.connect(
+            lambda: self._start_from(forms.ExportSampleForm(self._samples(), self._folder(), self))
+        )
+        self.action_research_export.triggered.connect(
+            lambda: self._start_from(forms.ResearchExportForm(self._samples(), self._folder(), self))
+        )
         self.samples.codeRequested.connect(self.code_clip)
 
     def coding_desk(self):
@@ -218,6 +256,40 @@ class MainWindow(QMainWindow):
     def _page_changed(self, index: int) -> None:
         if self.pages.widget(index) is self._desk_holder:
             self.coding_desk().setFocus()
+
+    # -- jobs ---------------------------------------------------------------------------------------------------
+    def run_job(self, title: str, args: list[str]) -> CommandJob:
+        """Start ``bwvtool ARGS`` on this workspace as a background job shown on the Jobs page."""
+        job = CommandJob(title, str(self.workspace.path), self.user, args, self)
+        summary = import_summary if args[:2] == ["catalogue", "import"] else None
+        self.jobs.start(job, summary)
+        self.statusBar().showMessage(f"Started: {title} (see the Jobs page)", 8000)
+        return job
+
+    def _start_from(self, form: forms.JobForm) -> CommandJob | None:
+        if not form.exec():
+            return None
+        self.pages.setCurrentWidget(self.jobs)
+        return self.run_job(form.windowTitle(), form.arguments())  # type: ignore[arg-type]
+
+    def _folder(self) -> Path:
+        path = Path(str(self.workspace.path))
+        return path.parent if path.parent.exists() else Path.cwd()
+
+    def _samples(self) -> list[tuple[int, str]]:
+        from bwvtool import sampling
+
+        return [
+            (s["id"], f"#{s['id']} {s['name']} ({s['clips']:,} clips)")
+            for s in sampling.list_samples(self.workspace)
+        ]
+
+    def _job_finished(self, job: CommandJob, _result: JobResult) -> None:
+        """What a job changed shows at once: the catalogue, the samples, the queue."""
+        self._reload()
+        self.samples.reload()
+        if self.desk is not None:
+            self.desk.reload_queue()
 
     def _show_saved(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
@@ -383,7 +455,23 @@ class MainWindow(QMainWindow):
 
     def _may_close(self) -> bool:
         """Quitting never drops an edit silently: edits waiting for a busy workspace get a last chance, then the
-        user decides."""
+        user decides; running jobs are cancelled cleanly (they roll back) only if the user agrees."""
+        running = self.jobs.running()
+        if running:
+            answer = QMessageBox.question(
+                self,
+                "Jobs still running",
+                f"{len(running)} jobs are still running ({', '.join(j.title for j in running)}).\n\n"
+                "Cancel them and quit? Nothing of a cancelled job is kept.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+            for job in running:
+                job.cancel()
+            for job in running:
+                job.wait()
         edits = self.desk.edits if self.desk is not None else None
         if edits is None or not len(edits):
             return True

@@ -59,17 +59,28 @@ def import_(
     first. While another import runs, this one stops at once with "busy: catalogue import by … since …".
     """
     from bwvtool.catalogue.importer import import_catalogue
+    from bwvtool.cli.terminal import ProgressLine, count_records
+
+    line = ProgressLine(enabled=not as_json)
+    total = count_records(file) if line.enabled else None
+
+    def tick(read: int) -> None:
+        line.show(f"importing {file.name}: {read:,} records read", done=read, total=total)
 
     with settings.workspace() as ws:
-        report = import_catalogue(
-            ws,
-            file,
-            media_root=media_root,
-            hash_media=hash_media,
-            rejects_path=rejects,
-            actor=settings.user,
-            fmt=fmt,
-        )
+        try:
+            report = import_catalogue(
+                ws,
+                file,
+                media_root=media_root,
+                hash_media=hash_media,
+                rejects_path=rejects,
+                actor=settings.user,
+                fmt=fmt,
+                progress=tick,
+            )
+        finally:
+            line.done()
     emit(as_json, report.as_dict(), lambda: _import_summary(report))
     exit_partial_if(report.partial)
 

@@ -1,0 +1,94 @@
+"""The week's long work from the app: jobs with progress, Cancel and a result page, while the reviewer codes."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from bwvtool.catalogue.synthetic import synthetic_rows, write_csv
+from bwvtool.store import events as event_rows
+from bwvtool.store import open_workspace
+from tests.reliability.workspaces import coding_workspace
+
+BAD_ROWS = (
+    "clip_id,incident_id,recorded_at,duration_s,officer_ref,borough\n"
+    "J001,I1,2026-11-02T10:00:00Z,120,PC1,Lambeth\n"
+    "J002,I1,not a time,95,PC2,Lambeth\n"
+    "J003,I2,2026-11-03T10:00:00Z,-4,PC3,Croydon\n"
+    "J004,I3,2026-11-04T10:00:00Z,60,PC4,Croydon\n"
+)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from bwvtool.ui.main_window import MainWindow
+
+    path = coding_workspace(tmp_path)
+    win = MainWindow(open_workspace(path), "alice")
+    qtbot.addWidget(win)
+    win.resize(1500, 900)
+    win.show()
+    return win
+
+
+def finish(qtbot, job, timeout=120_000):
+    qtbot.waitUntil(lambda: job.result is not None, timeout=timeout)
+    return job.result
+
+
+def clip_count(path) -> int:
+    ws = open_workspace(path)  # this process's own connection, as another program would
+    try:
+        return ws.counts()["clips"]
+    finally:
+        ws.close()
+
+
+def test_an_import_from_the_app_lists_rejects_with_line_column_and_reason(qtbot, window, tmp_path):
+    source = tmp_path / "week.csv"
+    source.write_text(BAD_ROWS)
+    job = window.run_job("Import catalogue", ["catalogue", "import", str(source)])
+    result = finish(qtbot, job)
+    assert result.partial and result.data["inserted"] == 2 and result.data["rejected"] == 2
+    window.jobs.list.setCurrentRow(0)
+    table = window.jobs.rejects
+    rows = [[table.item(r, c).text() for c in range(4)] for r in range(table.rowCount())]
+    assert [row[0] for row in rows] == ["3", "4"]
+    assert rows[0][1] == "J002" and rows[0][2] == "recorded_at" and rows[0][3]
+    assert rows[1][2] == "duration_s"
+    assert "2 new clips" in window.jobs.detail.text() and "2 rejected" in window.jobs.detail.text()
+    assert window.jobs.save_rejects_button.isVisibleTo(window.jobs)
+    window.jobs.save_rejects_to(job, tmp_path / "to-fix.csv")
+    fixed = list(csv.reader((tmp_path / "to-fix.csv").open()))
+    assert [row[0] for row in fixed[1:]] == ["J002", "J003"]  # verbatim, ready to correct and import again
+    assert (tmp_path / "to-fix.reasons.csv").exists()
+    assert clip_count(tmp_path / "ws.sqlite") == 3
+
+
+def test_cancelling_an_import_keeps_nothing_and_coding_goes_on_meanwhile(qtbot, window, tmp_path):
+    source = tmp_path / "big.csv"
+    write_csv(source, synthetic_rows(150_000, seed=3))
+    desk = window.coding_desk()
+    desk.codebook_choice.setCurrentIndex(desk.codebook_choice.findText("S&S", Qt.MatchFlag.MatchContains))
+    window.code_clip("K1")
+    qtbot.waitUntil(lambda: desk.player.current_frame()[0] >= 0, timeout=30_000)
+    job = window.run_job("Import catalogue", ["catalogue", "import", str(source)])
+    qtbot.waitUntil(lambda: job.done > 0, timeout=120_000)  # rows are being read and applied
+    assert job.total > 0  # the bar knows how far it has to go
+    window.pages.setCurrentWidget(window._desk_holder)
+    desk.setFocus()
+    QTest.keyClick(desk, Qt.Key.Key_C)  # the reviewer codes while the import runs
+    qtbot.waitUntil(lambda: len(desk.edits) == 0 and len(desk.session) == 1, timeout=30_000)
+    job.cancel()
+    result = finish(qtbot, job)
+    assert result.cancelled and "nothing of it was kept" in job.text
+    assert clip_count(tmp_path / "ws.sqlite") == 1
+    ws = open_workspace(tmp_path / "ws.sqlite")
+    try:
+        assert ws.integrity_check() == [] and ws.verify_audit().ok
+        assert [e.code for e in event_rows.for_clip(ws.conn, "K1")] == ["command"]
+    finally:
+        ws.close()
