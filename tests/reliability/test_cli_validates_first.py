@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import pytest
 
 from bwvtool.codebook import load_default_codebook
-from tests.conftest import REPO
+from tests.core.test_coding_cli import coded_db  # noqa: F401, F811 - the fixture
 
 
 def _counts(db) -> dict[str, int]:
@@ -26,15 +25,8 @@ def _counts(db) -> dict[str, int]:
 
 
 @pytest.fixture
-def db(run_cli, tmp_path):
-    shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", tmp_path / "clip.mp4")
-    (tmp_path / "cat.csv").write_text(
-        "clip_id,recorded_at,duration_s,officer_ref,borough,media_path\nE1,2026-11-02T10:00:00Z,24,PC7,Lambeth,clip.mp4\n"
-    )
-    assert run_cli("init")[0] == 0
-    assert run_cli("catalogue", "import", str(tmp_path / "cat.csv"))[0] == 0
-    codebook = REPO / "schemas" / "codebooks" / "ss_language_behaviour.yaml"
-    assert run_cli("codebook", "import", str(codebook))[0] == 0
+def db(run_cli, coded_db):  # noqa: F811 - the imported fixture
+    """The coding CLI tests' workspace (clip E1 with video), where alice has coded one event."""
     add = (
         "events",
         "add",
@@ -47,7 +39,7 @@ def db(run_cli, tmp_path):
         "ss_language_behaviour",
     )
     assert run_cli("--user", "alice", *add)[0] == 0
-    return tmp_path / "ws.sqlite"
+    return coded_db
 
 
 def _refused(run_cli, db, args, message):
@@ -95,7 +87,8 @@ def test_a_refused_debrief_export_saves_no_narrative_version(run_cli, db, tmp_pa
     for item in codebook.review_items:
         if item.required:
             answer = ("--user", "alice", "review", "answer", "E1", item.id, str(item.choices[0]))
-            assert run_cli(*answer)[0] == 0
+            code, out, err = run_cli(*answer)
+            assert code == 0, err
     assert run_cli("--user", "alice", "review", "complete", "E1")[0] == 0
     narrative = tmp_path / "narrative.yaml"
     narrative.write_text("next_steps: Refresher on GOWISELY.\n", encoding="utf-8")
