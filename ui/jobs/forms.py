@@ -106,6 +106,7 @@ class ImportCatalogueForm(JobForm):
         self.form.addRow("Catalogue file *", self.file)
         self.form.addRow("Media folder", self.media_root)
         self.form.addRow("", self.hash)
+        self.file.edit.setFocus()
         self.note.setText(
             "All or nothing, applied in short steps so reviewers keep coding. Rejected rows are kept verbatim"
             " with line, column and reason, ready to fix and import again."
@@ -129,6 +130,7 @@ class ImportCodebookForm(JobForm):
         self.new_version = QCheckBox("Store a changed file as a new version when the stored one is in use")
         self.form.addRow("Codebook file *", self.file)
         self.form.addRow("", self.new_version)
+        self.file.edit.setFocus()
         self.note.setText("The file is validated first; any problem is shown with its line and column.")
 
     def arguments(self) -> list[str] | None:

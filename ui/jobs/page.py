@@ -58,7 +58,8 @@ class _JobRow(QWidget):
     def show_end(self, job: CommandJob) -> None:
         self.state.setText(job.text)
         self.bar.setRange(0, 1)
-        self.bar.setValue(1 if job.result is not None and job.result.ok else 0)
+        finished = job.result is not None and not job.result.cancelled and job.result.exit_code in (0, 1)
+        self.bar.setValue(1 if finished else 0)
 
 
 class JobsPage(QWidget):
@@ -238,8 +239,8 @@ def import_summary(result: JobResult) -> str:
     text = (
         f"{data.get('read', 0):,} records read: {data.get('inserted', 0):,} new clips, {data.get('updated', 0):,}"
         f" updated, {data.get('unchanged', 0):,} unchanged, {data.get('rejected', 0):,} rejected."
-        f"\nApplied in {data.get('steps', 0):,} short steps (longest {data.get('longest_step_s', 0)} s) while"
-        " others kept working."
+        f"\nApplied in {_count(data.get('steps', 0), 'short step')} (the longest held the workspace"
+        f" {data.get('longest_step_s', 0)} s) while others kept working."
     )
     if data.get("rejected"):
         shown = len(data.get("rejects") or [])
@@ -249,3 +250,7 @@ def import_summary(result: JobResult) -> str:
             + (f" (the first {shown:,} are listed below)." if shown < data["rejected"] else ".")
         )
     return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
