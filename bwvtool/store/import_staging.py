@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 
 _CACHE_KIB = 8 * 1024
@@ -19,7 +20,10 @@ class ImportStaging:
     """One import's scratch file. Close it when the import ends."""
 
     def __init__(self) -> None:
-        self.conn = sqlite3.connect("", isolation_level=None)  # "": a private temporary file
+        # "": a private temporary file. The importer's reading thread and applying thread both use it, one call
+        # at a time (the lock).
+        self.conn = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self.lock = threading.Lock()
         self.conn.execute(f"PRAGMA cache_size = {-_CACHE_KIB:d}")
         self.conn.execute("PRAGMA journal_mode = OFF")  # scratch: nothing to recover after a crash
         self.conn.execute("PRAGMA synchronous = OFF")
@@ -32,6 +36,10 @@ class ImportStaging:
 
     def duplicates(self, ids: Sequence[str], lines: Sequence[int]) -> dict[int, int]:
         """Remember ``ids`` (read at ``lines``); for those already read earlier, index in ``ids`` → first line."""
+        with self.lock:
+            return self._duplicates(ids, lines)
+
+    def _duplicates(self, ids: Sequence[str], lines: Sequence[int]) -> dict[int, int]:
         conn = self.conn
         before = conn.total_changes
         conn.executemany(
@@ -52,7 +60,8 @@ class ImportStaging:
         }
 
     def add_inserted(self, ids: Sequence[str]) -> None:
-        self.conn.executemany("INSERT INTO inserted (clip_id) VALUES (?)", ((i,) for i in ids))
+        with self.lock:
+            self.conn.executemany("INSERT INTO inserted (clip_id) VALUES (?)", ((i,) for i in ids))
 
     def inserted_sha256(self) -> str:
         """SHA-256 of the inserted clip ids in sorted order, one a line (no newline after the last)."""
@@ -64,7 +73,8 @@ class ImportStaging:
         return digest.hexdigest()
 
     def add_rejected(self, ranges: Sequence[tuple[int, int]]) -> None:
-        self.conn.executemany("INSERT INTO rejected (line, end_line) VALUES (?, ?)", ranges)
+        with self.lock:
+            self.conn.executemany("INSERT INTO rejected (line, end_line) VALUES (?, ?)", ranges)
 
     def rejected_ranges(self) -> Iterator[tuple[int, int]]:
         """(first line, last line) of every rejected record, in file order."""

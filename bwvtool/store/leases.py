@@ -67,6 +67,9 @@ def acquire(conn: sqlite3.Connection, job: str, holder: str, detail: dict[str, A
     Leases of dead processes are deleted on the way.
     """
     now = utc_now()
+    for lease in _rows(conn):  # said at once, without queueing for the write lock behind the job itself
+        if lease.job == job and _alive(lease):
+            raise WorkspaceBusy(lease.message())
     conn.execute("BEGIN IMMEDIATE")
     try:
         for lease in _rows(conn):

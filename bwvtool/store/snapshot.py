@@ -215,13 +215,13 @@ def _patch(
     keep = ~np.isin(rowids, changed_ids)
     fresh = _read_rows(conn, list(columns), changed_ids)
     if fresh is None:  # every changed row was deleted
-        return {name: cols.take(column, keep) for name, column in columns.items()}
+        return {name: cols.prune(cols.take(column, keep)) for name, column in columns.items()}
     order = np.lexsort((fresh[ROWID].values, fresh["recorded_ts"].values))
     fresh = {name: cols.take(column, order) for name, column in fresh.items()}
     kept = {name: cols.take(column, keep) for name, column in columns.items()}
     positions = _positions(kept["recorded_ts"].values, kept[ROWID].values, fresh["recorded_ts"].values,
                            fresh[ROWID].values)  # fmt: skip
-    return {name: cols.insert(kept[name], positions, fresh[name]) for name in columns}
+    return {name: cols.prune(cols.insert(kept[name], positions, fresh[name])) for name in columns}
 
 
 def _positions(ts: np.ndarray, rowids: np.ndarray, new_ts: np.ndarray, new_rowids: np.ndarray) -> np.ndarray:
@@ -265,7 +265,9 @@ def _convert(conn: sqlite3.Connection, names: list[str], table: np.ndarray) -> d
 
 
 def _latest_change(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM snapshot_changes").fetchone()[0])
+    """The newest change a snapshot read now would hold (the log is emptied up to the stored snapshot)."""
+    found = conn.execute("SELECT max(seq) FROM snapshot_changes").fetchone()[0]
+    return max(int(found or 0), _snapshot_seq(conn) or 0)
 
 
 def _has_old_changes(conn: sqlite3.Connection, seq: int) -> bool:

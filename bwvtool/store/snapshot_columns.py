@@ -110,6 +110,17 @@ def insert(column: Column, positions: np.ndarray, fresh: Column) -> Column:
     return Column(column.kind, np.insert(base, positions, new.astype(base.dtype)))
 
 
+def prune(column: Column) -> Column:
+    """A text column without the categories no row uses any more (after rows were patched out), as a build
+    from the same rows would have them."""
+    if column.kind != "text" or not column.categories:
+        return column
+    present = _present(column.values.astype("int32"), column.categories)
+    if len(present.categories) == len(column.categories):
+        return column
+    return Column("text", present.codes, present.categories)
+
+
 def to_entry(column: Column) -> Entry:
     values, strings = column.values, None
     if column.kind == "text":

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bwvtool.store.workspace import Transaction, Workspace
 
-TARGET_S = 0.25  # lock held per step
-GAP_S = 0.12  # lock left free between steps: more than SQLite's longest busy-handler sleep (100 ms)
+TARGET_S = 0.3  # lock held per step
+GAP_S = 0.11  # lock left free between steps: more than SQLite's longest busy-handler sleep (100 ms)
 
 
 class Pacer:
@@ -30,6 +30,7 @@ class Pacer:
         self.steps = 0
         self.longest_s = 0.0
         self.held_s = 0.0
+        self.last_s = 0.0
         self._released = 0.0
 
     @contextmanager
@@ -44,7 +45,7 @@ class Pacer:
                 yield tx
         finally:
             self._released = time.perf_counter()
-            held = self._released - started
+            held = self.last_s = self._released - started
             self.steps += 1
             self.held_s += held
             self.longest_s = max(self.longest_s, held)

@@ -63,7 +63,7 @@ CREATE TABLE column_snapshot (
 );
 
 CREATE TABLE snapshot_changes (
-    seq        INTEGER PRIMARY KEY,          -- grows with every change
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,  -- grows with every change, never reused
     clip_rowid INTEGER NOT NULL              -- the changed row of `clips` (the snapshot's row identity)
 );
 

@@ -1,6 +1,6 @@
 """The column snapshot: it reads exactly what a row scan of ``clips`` reads, draws from it give the same manifests
-byte for byte, and a stale snapshot is never used — whoever changed the clips, and even when they change while
-it is being rebuilt."""
+byte for byte, and it is maintained, not rebuilt: a change by any writer is logged and patched in by the next read,
+row for row where a build would put it; a big import publishes a fresh one in its last step."""
 
 from __future__ import annotations
 
@@ -95,10 +95,17 @@ def _by_clip(cols: columns.Columns) -> dict[str, list]:
     return out
 
 
-def _current_fields(ws) -> set[str]:
-    """The fields the snapshot holds at the catalogue's current generation."""
-    sql = "SELECT field FROM column_snapshot WHERE generation = ?"
-    return {row[0] for row in ws.conn.execute(sql, (snapshot.generation(ws.conn),))}
+def _stored_generations(ws) -> set[int]:
+    return {row[0] for row in ws.conn.execute("SELECT DISTINCT generation FROM column_snapshot")}
+
+
+def _no_builds(monkeypatch) -> None:
+    """From here on, a read that would build the snapshot from ``clips`` fails the test."""
+
+    def refuse(conn):
+        raise AssertionError("the snapshot was rebuilt, not patched")
+
+    monkeypatch.setattr(snapshot, "_build", refuse)
 
 
 def _edit_clip(ws, clip_id: str, **changes) -> None:
@@ -110,7 +117,7 @@ def _edit_clip(ws, clip_id: str, **changes) -> None:
 
 
 def test_the_import_leaves_a_current_snapshot_that_reads_like_a_row_scan(ws):
-    assert snapshot.is_current(ws.conn)
+    assert snapshot.is_current(ws.conn) and snapshot.pending_changes(ws.conn) == 0
     assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
     start, end = (int(datetime(2021, 2, d, tzinfo=UTC).timestamp()) for d in (1, 8))
     week = _via_snapshot(ws.conn, ALL_FIELDS, start, end)
@@ -171,11 +178,15 @@ def test_odd_values_read_the_same_through_the_snapshot(workspace, rows):
             values = [clip_id, *row.values(), "2021-01-01T00:00:00Z", "h", tx.at, tx.at]
             sql = f"INSERT INTO clips ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
             tx.execute(sql, values)
-    assert not snapshot.is_current(workspace.conn)
+    assert not rows or not snapshot.is_current(workspace.conn)
     assert _by_clip(_via_snapshot(workspace.conn, ALL_FIELDS)) == _by_clip(
         _via_scan(workspace.conn, ALL_FIELDS)
     )
+    snapshot.refresh(workspace.conn)  # the patched snapshot, stored, reads the same
     assert snapshot.is_current(workspace.conn)
+    assert _by_clip(_via_snapshot(workspace.conn, ALL_FIELDS)) == _by_clip(
+        _via_scan(workspace.conn, ALL_FIELDS)
+    )
     window = (1_600_000_001, 1_600_000_004)
     assert _by_clip(_via_snapshot(workspace.conn, ALL_FIELDS, *window)) == _by_clip(
         _via_scan(workspace.conn, ALL_FIELDS, *window)
@@ -217,7 +228,7 @@ def test_a_changed_clip_is_seen_by_the_next_draw_and_verify(ws, tmp_path):
     changed = tmp_path / "changed.jsonl"
     write_jsonl(changed, [row | {"borough": "Camden"}])
     assert import_catalogue(ws, changed, actor="tester").updated == 1
-    assert snapshot.is_current(ws.conn)  # the import refreshed it
+    assert snapshot.pending_changes(ws.conn) == 1  # logged, patched in by the next read
     result = sampling.verify(ws, first)
     assert result["status"] == "catalogue_changed"
     assert result["frame_now"]["size"] == frame_then + 1
@@ -227,8 +238,9 @@ def test_a_changed_clip_is_seen_by_the_next_draw_and_verify(ws, tmp_path):
 
 
 @pytest.mark.parametrize("change", ["update", "insert", "delete"])
-def test_writes_from_outside_bwvtool_invalidate_the_snapshot(ws, change):
+def test_writes_from_outside_bwvtool_are_patched_in(ws, change, monkeypatch):
     before = sampling.preview(ws, BOROUGH_PLAN, AS_OF)["frame_size"]
+    stored = _stored_generations(ws)
     outside = sqlite3.connect(ws.path)  # another program: no bwvtool code runs
     clip, incident = outside.execute(
         "SELECT clip_id, incident_id FROM clips WHERE borough = 'Camden' AND media_status = 'unchecked' LIMIT 1"
@@ -245,42 +257,75 @@ def test_writes_from_outside_bwvtool_invalidate_the_snapshot(ws, change):
         )
     outside.commit()
     outside.close()
-    assert not snapshot.is_current(ws.conn)
+    assert not snapshot.is_current(ws.conn) and snapshot.pending_changes(ws.conn) == 1
+    _no_builds(monkeypatch)
     after = sampling.preview(ws, BOROUGH_PLAN, AS_OF)["frame_size"]
     assert after == before + (1 if change == "insert" else -1)
-    assert _current_fields(ws) == {*fields.BASE_COLUMNS, "borough"}  # rebuilt: what the preview read
+    assert _stored_generations(ws) == stored  # nothing rebuilt, nothing rewritten: the change was patched in
+    assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
     assert incident  # the incident row stays (clips refer to it)
 
 
-def test_the_generation_moves_once_per_batch_of_changes(ws):
-    at = snapshot.generation(ws.conn)
+def test_a_patched_snapshot_is_row_for_row_what_a_build_gives(ws, monkeypatch):
+    """Changed rows go back exactly where a full build puts them: (recorded_ts, rowid) order, ties included."""
+    rows = ws.conn.execute("SELECT clip_id, recorded_ts FROM clips ORDER BY rowid LIMIT 40").fetchall()
+    with ws.transaction("tester") as tx:
+        for i, (clip, _ts) in enumerate(rows):
+            if i % 4 == 0:
+                catalogue_store.update_clip(tx, clip, {"borough": f"Borough {i}"})  # a new category
+            elif i % 4 == 1:
+                catalogue_store.update_clip(tx, clip, {"recorded_ts": rows[i + 1][1]})  # a tie, moved
+            elif i % 4 == 2:
+                tx.execute("DELETE FROM clips WHERE clip_id = ?", (clip,))
+        columns_ = [r[1] for r in tx.execute("PRAGMA table_info(clips)")]
+        copied = ", ".join("'ZZ' || clip_id" if c == "clip_id" else c for c in columns_)
+        tx.execute(f"INSERT INTO clips ({', '.join(columns_)}) SELECT {copied} FROM clips WHERE clip_id = ?",
+                   (rows[3][0],))  # fmt: skip
+    patched, _ = snapshot._current(ws.conn, list(snapshot._STORED))
+    built = snapshot._build(ws.conn)
+    assert set(patched) == set(built)
+    for name, column in built.items():
+        assert patched[name].categories == column.categories, name
+        assert np.array_equal(
+            patched[name].values, column.values, equal_nan=column.values.dtype.kind == "f"
+        ), name
+
+
+def test_each_change_is_logged_and_a_refresh_folds_them_in(ws):
     clips = [r[0] for r in ws.conn.execute("SELECT clip_id FROM clips LIMIT 3")]
     for clip in clips:
         _edit_clip(ws, clip, notes="edited")
-    assert snapshot.generation(ws.conn) == at + 1  # only the first change after the stamp writes the state
+    assert snapshot.pending_changes(ws.conn) == 3
     assert not snapshot.is_current(ws.conn)
     assert snapshot.refresh(ws.conn) and snapshot.is_current(ws.conn)
+    assert len(_stored_generations(ws)) == 1  # the older snapshot and the folded change log are gone
+    assert ws.conn.execute("SELECT count(*) FROM snapshot_changes").fetchone()[0] == 0
     assert not snapshot.refresh(ws.conn)
     _edit_clip(ws, clips[0], notes="again")
-    assert snapshot.generation(ws.conn) == at + 2
+    assert snapshot.pending_changes(ws.conn) == 1
 
 
-def test_only_the_fields_a_draw_reads_are_rebuilt_and_they_line_up(ws):
-    _edit_clip(ws, ws.conn.execute("SELECT clip_id FROM clips LIMIT 1").fetchone()[0], notes="x")
-    _via_snapshot(ws.conn, ["clip_id", "borough"])
-    assert _current_fields(ws) == {*fields.BASE_COLUMNS, "borough"}
-    # Fields built later, by another scan, line up row for row with those built before.
+def test_a_big_import_publishes_a_fresh_snapshot_in_its_last_step(ws, tmp_path, monkeypatch):
+    from bwvtool.catalogue import importer
+
+    monkeypatch.setattr(importer, "SNAPSHOT_PATCH_LIMIT", 100)
+    more = tmp_path / "more.jsonl"
+    write_jsonl(
+        more,
+        ({**r, "clip_id": "M" + r["clip_id"]} for r in synthetic_rows(400, seed=12, start=START, end=END)),
+    )
+    generation = _stored_generations(ws)
+    assert import_catalogue(ws, more, actor="tester").inserted == 400
+    assert snapshot.is_current(ws.conn) and _stored_generations(ws) != generation
     assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
-    assert snapshot.is_current(ws.conn)
 
 
-def test_a_change_committed_during_a_rebuild_is_not_missed(ws, monkeypatch):
+def test_a_change_committed_while_a_snapshot_is_prepared_is_not_missed(ws, monkeypatch):
     clip = ws.conn.execute("SELECT clip_id FROM clips WHERE borough <> 'Camden' LIMIT 1").fetchone()[0]
-    _edit_clip(ws, clip, notes="x")
     build = snapshot._build
 
-    def build_then_someone_writes(conn, names):
-        built = build(conn, names)  # inside the rebuild's read transaction
+    def build_then_someone_writes(conn):
+        built = build(conn)  # inside the build's read transaction
         other = sqlite3.connect(ws.path)
         other.execute("UPDATE clips SET borough = 'Camden' WHERE clip_id = ?", (clip,))
         other.commit()
@@ -288,10 +333,11 @@ def test_a_change_committed_during_a_rebuild_is_not_missed(ws, monkeypatch):
         return built
 
     monkeypatch.setattr(snapshot, "_build", build_then_someone_writes)
-    stale = _via_snapshot(ws.conn, ["clip_id", "borough"])
+    prepared = snapshot.prepare(ws.conn, rebuild=True)
     monkeypatch.undo()
-    assert _borough_of(stale, clip) != "Camden"  # read before the write: right for its moment
-    assert not snapshot.is_current(ws.conn)
+    with ws.transaction("tester") as tx:
+        snapshot.publish(tx.conn, prepared)
+    assert not snapshot.is_current(ws.conn)  # the change came after what was built: it is pending
     assert _borough_of(_via_snapshot(ws.conn, ["clip_id", "borough"]), clip) == "Camden"
 
 
@@ -304,16 +350,17 @@ def test_a_reader_that_cannot_write_still_reads_right_and_stores_nothing(ws, mon
     monkeypatch.setattr(snapshot, "_BUSY_MS", 20)
     clip = ws.conn.execute("SELECT clip_id FROM clips WHERE borough <> 'Camden' LIMIT 1").fetchone()[0]
     _edit_clip(ws, clip, borough="Camden")
+    ws.conn.execute("DELETE FROM column_snapshot")  # nothing stored: the read must build
     writer = sqlite3.connect(ws.path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # another program holds the write lock
     try:
         assert _borough_of(_via_snapshot(ws.conn, ["clip_id", "borough"]), clip) == "Camden"
-        assert not snapshot.is_current(ws.conn)
+        assert ws.conn.execute("SELECT count(*) FROM column_snapshot").fetchone()[0] == 0
     finally:
         writer.execute("ROLLBACK")
         writer.close()
     assert _borough_of(_via_snapshot(ws.conn, ["clip_id", "borough"]), clip) == "Camden"
-    assert ws.conn.execute("SELECT count(*) FROM column_snapshot WHERE field = 'borough'").fetchone()[0] == 1
+    assert snapshot.is_current(ws.conn)  # built and stored once the workspace could be written
 
 
 def test_a_draw_that_fails_leaves_no_snapshot_half_written(ws):
@@ -327,7 +374,7 @@ def test_a_draw_that_fails_leaves_no_snapshot_half_written(ws):
         sampling.draw(ws, impossible, seed=1, as_of=AS_OF)
     assert not snapshot.is_current(ws.conn)
     old_rows = ws.conn.execute("SELECT count(*) FROM column_snapshot").fetchone()[0]
-    assert old_rows == len(ALL_FIELDS)
+    assert old_rows == len(ALL_FIELDS) + 1  # the fields and the rowids
     assert sampling.list_samples(ws) == []
     assert sampling.preview(ws, BOROUGH_PLAN, AS_OF)["frame_size"] > 0
 
