@@ -12,6 +12,9 @@ from bwvtool.catalogue.importer import import_catalogue
 from bwvtool.errors import UsageError
 from bwvtool.store import catalogue as store
 
+# The store's behaviour is the same on both engines (tests/pg.py starts the PostgreSQL one).
+pytestmark = pytest.mark.both_engines
+
 HEADER = "clip_id,recorded_at,duration_s,officer_ref,borough,sources,uof_tactics,mtip,notes"
 GOOD_LINES = [
     "C1,2021-03-04T10:11:12Z,60,1234AS,Lambeth,stop_search,,false,",

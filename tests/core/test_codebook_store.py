@@ -20,6 +20,9 @@ from bwvtool.store.codebooks import (
 )
 from tests.core.test_codebook_load import MINIMAL
 
+# The store's behaviour is the same on both engines (tests/pg.py starts the PostgreSQL one).
+pytestmark = pytest.mark.both_engines
+
 
 def _audit_actions(ws):
     return [row["action"] for row in reversed(audit.recent(ws.conn, 1000, "codebook"))]

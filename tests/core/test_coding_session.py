@@ -8,6 +8,9 @@ from bwvtool.coding.session import CodeSpec, CodingError, CodingSession
 from bwvtool.store import events as event_rows
 from bwvtool.store import open_workspace
 
+# The store's behaviour is the same on both engines (tests/pg.py starts the PostgreSQL one).
+pytestmark = pytest.mark.both_engines
+
 SPECS = {
     "command": CodeSpec("command", "officer_language", is_state=False, exclusive=False),
     "reason": CodeSpec("reason", "officer_language", is_state=False, exclusive=False),
