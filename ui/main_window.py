@@ -291,6 +291,17 @@ class MainWindow(QMainWindow):
         if self.desk is not None:
             self.desk.reload_queue()
 
+    def _roll_back_interrupted_imports(self) -> None:
+        """An import killed mid-way (power cut, SIGKILL) is undone in the background, in short steps."""
+        from bwvtool.catalogue.recovery import interrupted_imports
+
+        try:
+            interrupted = interrupted_imports(self.workspace)
+        except BwvError:
+            return
+        if interrupted:
+            self.run_job("Roll back an interrupted catalogue import", ["catalogue", "recover"])
+
     def _show_saved(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
 
@@ -347,6 +358,7 @@ class MainWindow(QMainWindow):
         self.status_path.setText(display_path(workspace.path))
         self.status_path.setToolTip(str(workspace.path.resolve()))
         self.status_user.setText(f"User: {self.user}")
+        self._roll_back_interrupted_imports()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         # Filter choices need a scan of the catalogue: fill them after the first paint, not before it.
         QTimer.singleShot(0, self._fill_filter_choices)
