@@ -116,3 +116,25 @@ def previous_before(times_ms: list[int], now_ms: int) -> int | None:
 
     i = bisect.bisect_left(times_ms, now_ms)
     return times_ms[i - 1] if i > 0 else None
+
+
+def columns(
+    values: np.ndarray, step_ms: int, start_ms: float, ms_per_px: float, width: int, how: str
+) -> np.ndarray:
+    """Reduce a per-step track to one value per pixel column of a view (``how``: min, max or mean); NaN where
+    a column lies outside the track. A column narrower than a step shows that step's value."""
+    edges = start_ms + np.arange(width + 1) * ms_per_px
+    lo = np.clip(np.floor(edges[:-1] / step_ms).astype(np.int64), 0, len(values))
+    hi = np.clip(np.maximum(np.floor(edges[1:] / step_ms).astype(np.int64), lo + 1), 0, len(values))
+    out = np.full(width, np.nan)
+    inside = lo < hi
+    if not inside.any():
+        return out
+    starts = lo[inside]  # non-decreasing, so reduceat's runs are [start_i, start_i+1), the last up to the end
+    data = values[: hi[inside][-1]].astype(np.float64)
+    if how == "mean":
+        lengths = np.diff(np.append(starts, len(data)))
+        out[inside] = np.add.reduceat(data, starts) / np.maximum(lengths, 1)
+    else:
+        out[inside] = (np.minimum if how == "min" else np.maximum).reduceat(data, starts)
+    return out

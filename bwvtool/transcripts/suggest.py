@@ -155,6 +155,13 @@ def accept(
             codebook_key=codebook_key,
         )
         event_id = event.id
+    return mark_accepted(ws, suggestion_id, coder=coder, event_id=event_id)
+
+
+def mark_accepted(ws: Workspace, suggestion_id: int, *, coder: str, event_id: int | None) -> dict[str, Any]:
+    """Record that ``coder`` accepted the suggestion, naming the event made from it (the desk codes the event
+    through its own session first). :raises UsageError: unknown or already decided."""
+    _open(ws, suggestion_id)
     with ws.transaction(coder) as tx:
         if not rows.decide(tx, suggestion_id, "accepted", event_id):
             raise UsageError(f"suggestion {suggestion_id} was decided meanwhile")

@@ -1,0 +1,178 @@
+"""The desk hears and reads the clip, by keyboard, on the real widgets offscreen: waveform and loudness lanes
+from a background analysis, jumps to speech onsets and raised voices, the transcript following playback, coding
+a chosen utterance on its frames, accepting and dismissing suggestions, and searching every transcript."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+
+from bwvtool.catalogue.importer import import_catalogue
+from bwvtool.store import events as event_rows
+from bwvtool.store import open_workspace
+from bwvtool.store import transcripts as transcript_rows
+from bwvtool.store.codebooks import ensure_default_codebooks
+from bwvtool.transcripts.library import import_file
+from tests.conftest import REPO
+
+SAMPLE = REPO / "sample_media" / "framecode_720p25.mp4"
+ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
+VTT = """WEBVTT
+
+00:00:00.400 --> 00:00:02.900
+<v PC Smith>Stop there. Take your hands out of your pockets.
+
+00:00:03.400 --> 00:00:06.100
+<v Subject>Why, what have I done?
+
+00:00:07.500 --> 00:00:11.900
+<v PC Smith>I stopped you because you match the description of a man seen running from the shop.
+"""
+
+
+@pytest.fixture
+def audio_ws(tmp_path):
+    shutil.copy(SAMPLE, tmp_path / "clip.mp4")
+    (tmp_path / "cat.csv").write_text(
+        "clip_id,recorded_at,duration_s,officer_ref,borough,media_path,sources\n"
+        "S1,2026-11-02T10:00:00Z,24,PC7,Lambeth,clip.mp4,stop_search\n"
+        "S2,2026-11-03T10:00:00Z,24,PC8,Lambeth,clip.mp4,stop_search\n"
+    )
+    (tmp_path / "s1.vtt").write_text(VTT)
+    ws = open_workspace(tmp_path / "ws.sqlite", create=True)
+    import_catalogue(ws, tmp_path / "cat.csv", actor="test")
+    ensure_default_codebooks(ws, actor="test")
+    import_file(ws, "S1", tmp_path / "s1.vtt", actor="test")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def desk(qtbot, audio_ws):
+    from bwvtool.ui.desk.desk import CodingDesk
+    from bwvtool.ui.desk.desk_audio import DeskAudio
+
+    widget = CodingDesk(audio_ws, "alice")
+    qtbot.addWidget(widget)
+    widget.resize(1500, 950)
+    widget.codebook_choice.setCurrentIndex(
+        max(0, widget.codebook_choice.findText("S&S", Qt.MatchFlag.MatchContains))
+    )
+    widget.audio = getattr(widget, "audio", None) or DeskAudio(widget)
+    widget.show()
+    return widget
+
+
+def _open(qtbot, desk, clip_id="S1"):
+    with qtbot.waitSignal(desk.player.durationKnown, timeout=20_000):
+        desk.open_clip(clip_id)
+    qtbot.waitUntil(lambda: desk.player.current_frame()[0] >= 0, timeout=30_000)
+    if desk.audio.data is None or desk.audio.data.clip_id != clip_id:
+        desk.audio.open_clip(clip_id)  # the desk calls this itself once wired in
+    qtbot.waitUntil(lambda: desk.audio.data.tracks is not None, timeout=60_000)
+    desk.activateWindow()
+    desk.setFocus()
+
+
+def _at(qtbot, desk, ms: int) -> None:
+    """Wait until the frame on screen is the one shown at ``ms``."""
+    qtbot.waitUntil(lambda: abs(desk.player.current_frame()[1] - ms) < 40, timeout=30_000)
+
+
+def test_lanes_show_tracks_analysed_in_the_background_and_stored(qtbot, desk, audio_ws):
+    _open(qtbot, desk)
+    tracks = desk.audio.lanes.tracks
+    assert tracks is not None and len(tracks.regions) >= 3 and tracks.speech_level_lufs is not None
+    stored = audio_ws.call(_stored_analyser, "S1")
+    assert stored is not None and stored.startswith("bwvtool-audio")
+    image = desk.audio.lanes.grab().toImage()
+    from bwvtool.ui.timeline.audio_lanes import LOUD, WAVE, WAVE_H
+
+    painted = {image.pixel(x, y) for x in range(230, image.width(), 3) for y in range(2, 2 * WAVE_H, 2)}
+    assert image.width() > 500 and WAVE.rgb() in painted and LOUD.rgb() in painted
+    assert "raised ≥ +8 LU" in desk.audio.lanes._loudness_label()
+
+
+def _stored_analyser(ws, clip_id):
+    from bwvtool.store import audio as audio_rows
+
+    found = audio_rows.analysed_with(ws.conn, clip_id)
+    return found[1] if found else None
+
+
+def test_keys_jump_to_speech_onsets_and_raised_voices(qtbot, desk):
+    _open(qtbot, desk)
+    tracks = desk.audio.data.tracks
+    onsets = tracks.onsets_ms()
+    desk.player.seek_time(onsets[1] + 200)
+    _at(qtbot, desk, onsets[1] + 200)
+    qtbot.keyClick(desk, Qt.Key.Key_Right, ALT)
+    _at(qtbot, desk, onsets[2])
+    qtbot.keyClick(desk, Qt.Key.Key_Left, ALT)
+    _at(qtbot, desk, onsets[1])
+    desk.player.seek_time(0)
+    _at(qtbot, desk, 0)
+    qtbot.keyClick(desk, Qt.Key.Key_R, ALT)
+    _at(qtbot, desk, tracks.raised(desk.audio.lanes.raised_lu)[0].start_ms)
+
+
+def test_transcript_follows_playback_and_a_code_key_codes_the_chosen_utterance(qtbot, desk, audio_ws):
+    _open(qtbot, desk)
+    desk.player.seek_time(4000)
+    qtbot.waitUntil(lambda: desk.audio.panel.lines.currentRow() == 1, timeout=30_000)  # the subject's line
+    desk.player.seek_time(0)
+    _at(qtbot, desk, 0)
+    qtbot.keyClick(desk, Qt.Key.Key_Down, ALT)  # choose the first utterance
+    assert desk.audio.selected == 0
+    qtbot.keyClick(desk, Qt.Key.Key_C)  # command: a point on the utterance's first frame
+    qtbot.keyClick(desk, Qt.Key.Key_Down, ALT)
+    qtbot.keyClick(desk, Qt.Key.Key_Down, ALT)  # the third utterance
+    assert desk.audio.selected == 2
+    qtbot.keyClick(desk, Qt.Key.Key_M)  # calm: a state over the utterance's frames
+    qtbot.waitUntil(lambda: len(event_rows.for_clip(audio_ws.conn, "S1")) == 2, timeout=10_000)
+    command, calm = event_rows.for_clip(audio_ws.conn, "S1")
+    assert (command.code, command.onset_ms, command.onset_frame, command.offset_ms) == (
+        "command",
+        400,
+        10,
+        None,
+    )
+    assert (calm.code, calm.onset_frame, calm.offset_frame) == (
+        "calm",
+        187,
+        297,
+    )  # 7.5 s … last frame before 11.9 s
+
+
+def test_suggestions_are_accepted_and_dismissed_by_key(qtbot, desk, audio_ws):
+    _open(qtbot, desk)
+    suggestions = desk.audio.data.suggestions
+    assert {s["rule"] for s in suggestions} >= {"command", "reason_given", "command_before_reason"}
+    assert event_rows.for_clip(audio_ws.conn, "S1") == []  # suggested, not coded
+    qtbot.keyClick(desk, Qt.Key.Key_S, ALT)  # the first suggestion (in time order)
+    first = desk.audio.panel.current_suggestion()
+    qtbot.keyClick(desk, Qt.Key.Key_Return, ALT)
+    qtbot.waitUntil(lambda: len(event_rows.for_clip(audio_ws.conn, "S1")) == 1, timeout=10_000)
+    (event,) = event_rows.for_clip(audio_ws.conn, "S1")
+    accepted = transcript_rows.suggestion(audio_ws.conn, first)
+    assert accepted["status"] == "accepted" and accepted["event_id"] == event.id
+    assert event.onset_ms == accepted["onset_ms"] == 400 and event.onset_frame == 10
+    qtbot.keyClick(desk, Qt.Key.Key_S, ALT)
+    second = desk.audio.panel.current_suggestion()
+    qtbot.keyClick(desk, Qt.Key.Key_Backspace, ALT)
+    assert transcript_rows.suggestion(audio_ws.conn, second)["status"] == "dismissed"
+    assert len(event_rows.for_clip(audio_ws.conn, "S1")) == 1
+
+
+def test_search_every_transcript_and_open_the_hit(qtbot, desk):
+    _open(qtbot, desk, "S2")
+    qtbot.keyClick(desk, Qt.Key.Key_T, CTRL)
+    assert desk.audio.panel.search.hasFocus()
+    qtbot.keyClicks(desk.audio.panel.search, "match the description")
+    qtbot.keyClick(desk.audio.panel.search, Qt.Key.Key_Return)
+    assert desk.audio.panel.hits.count() == 1 and "S1" in desk.audio.panel.hits.item(0).text()
+    qtbot.keyClick(desk.audio.panel.hits, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.clip_id == "S1", timeout=20_000)
+    _at(qtbot, desk, 7480)
