@@ -98,12 +98,13 @@ def workspace(workspace_location):
 
 
 @pytest.fixture
-def run_cli(tmp_path, capfd):
-    """Run ``bwvtool`` in-process; returns (exit code, stdout, stderr)."""
+def run_cli(workspace_location, capfd):
+    """Run ``bwvtool`` in-process on this test's workspace location (or ``db``); returns (exit code, stdout,
+    stderr)."""
     from bwvtool.cli import main
 
-    def run(*args: str, db: Path | None = None) -> tuple[int, str, str]:
-        argv = ["--db", str(db or tmp_path / "ws.sqlite"), *args]
+    def run(*args: str, db: Path | str | None = None) -> tuple[int, str, str]:
+        argv = ["--db", str(db or workspace_location), *args]
         try:
             main(argv)
             code = 0
