@@ -10,6 +10,7 @@ same value always gives the same digest on any machine (no per-process hash seed
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zlib
 from dataclasses import dataclass
@@ -33,17 +34,21 @@ class Fingerprint:
     clip_ids: np.ndarray  # unicode, sorted
     digests: np.ndarray  # uint32, clips × fields
 
-    @property
+    @functools.cached_property
+    def _ids_text(self) -> bytes:
+        return "\n".join(self.clip_ids.tolist()).encode("utf-8")
+
+    @functools.cached_property
     def sha256(self) -> str:
         body = hashlib.sha256("\n".join(self.fields).encode("utf-8") + b"\x00")
-        body.update("\n".join(self.clip_ids.tolist()).encode("utf-8") + b"\x00")
+        body.update(self._ids_text + b"\x00")
         body.update(self.digests.astype("<u4").tobytes())
         return body.hexdigest()
 
     def pack(self) -> tuple[bytes, bytes]:
-        """The clip ids and the digests as compressed bytes (for the store)."""
-        ids = zlib.compress("\n".join(self.clip_ids.tolist()).encode("utf-8"), 6)
-        return ids, zlib.compress(self.digests.astype("<u4").tobytes(), 1)
+        """The clip ids (compressed: they repeat a pattern) and the digests (raw: random bits do not compress, and
+        trying costs a large draw seconds) as bytes for the store."""
+        return zlib.compress(self._ids_text, 1), self.digests.astype("<u4").tobytes()
 
     @classmethod
     def unpack(cls, fields: list[str], ids: bytes, digests: bytes) -> Fingerprint:
@@ -51,7 +56,7 @@ class Fingerprint:
 
         text = zlib.decompress(ids).decode("utf-8")
         clip_ids = np.array(text.split("\n") if text else [], dtype=str)
-        matrix = np.frombuffer(zlib.decompress(digests), dtype="<u4").astype(np.uint32)
+        matrix = np.frombuffer(digests, dtype="<u4").astype(np.uint32)
         return cls(fields, clip_ids, matrix.reshape(clip_ids.shape[0], len(fields)))
 
     def summary(self) -> dict[str, Any]:
@@ -82,8 +87,8 @@ def of_columns(cols: Columns) -> Fingerprint:
     matrix = np.empty((ids.shape[0], len(fields)), dtype=np.uint32)
     for j, name in enumerate(fields):
         salt = _text_hashes(np.array([name], dtype=str))[0]
-        matrix[:, j] = (_mix(named[name] ^ salt) >> np.uint64(32)).astype(np.uint32)[order]
-    return Fingerprint(fields, ids[order], matrix)
+        matrix[:, j] = _mix(named[name] ^ salt) >> np.uint64(32)
+    return Fingerprint(fields, ids[order], matrix[order])
 
 
 def compare(then: Fingerprint, now: Fingerprint) -> dict[str, Any]:

@@ -5,7 +5,7 @@ CREATE TABLE sample_fingerprints (
     fields     TEXT NOT NULL,     -- JSON list of the fields read, in the order of each clip's digests
     clips      INTEGER NOT NULL,  -- clips read (the draw's date window)
     clip_ids   BLOB NOT NULL,     -- zlib: the clip ids read, sorted, one a line
-    digests    BLOB NOT NULL,     -- zlib: per clip and field a little-endian uint32 digest of the value read
+    digests    BLOB NOT NULL,     -- per clip and field a little-endian uint32 digest of the value read
     sha256     TEXT NOT NULL,     -- over fields, ids and digests (see bwvtool.sampling.fingerprint)
     imports    TEXT NOT NULL      -- JSON list: the catalogue imports that last wrote the clips read
 );
