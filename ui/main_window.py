@@ -179,9 +179,10 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         catalogue_menu = self.menuBar().addMenu("&Catalogue")
         self.action_import = QAction("&Import catalogue…", self, shortcut=QKeySequence("Ctrl+I"))
+        self.action_check_media = QAction("Check &media…", self)
         self.action_import_codebook = QAction("Import &codebook…", self)
-        catalogue_menu.addAction(self.action_import)
-        catalogue_menu.addAction(self.action_import_codebook)
+        for action in (self.action_import, self.action_check_media, self.action_import_codebook):
+            catalogue_menu.addAction(action)
         sample_menu = self.menuBar().addMenu("&Sampling")
         self.action_draw = QAction("&Draw a sample…", self, shortcut=QKeySequence("Ctrl+D"))
         self.action_verify = QAction("&Verify a sample…", self)
@@ -215,6 +216,9 @@ class MainWindow(QMainWindow):
         self.action_draw.triggered.connect(self._draw_sample)
         self.action_import.triggered.connect(
             lambda: self._start_from(forms.ImportCatalogueForm(self._folder(), self))
+        )
+        self.action_check_media.triggered.connect(
+            lambda: self._start_from(forms.CheckMediaForm(self._samples(), self))
         )
         self.action_import_codebook.triggered.connect(
             lambda: self._start_from(forms.ImportCodebookForm(self._folder(), self))

@@ -289,3 +289,23 @@ def count_clips(conn: sqlite3.Connection) -> int:
 def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def media_of(
+    conn: sqlite3.Connection, *, clip_ids: Sequence[str] | None = None, sample_id: int | None = None
+) -> list[tuple[str, str | None, str | None]]:
+    """(clip_id, media_path, sha256) of the named clips, of a sample's clips, or (neither given) of every clip."""
+    columns = "SELECT c.clip_id, c.media_path, c.sha256 FROM clips c"
+    if sample_id is not None:
+        return conn.execute(
+            f"{columns} JOIN sample_items s ON s.clip_id = c.clip_id WHERE s.sample_id = ? ORDER BY c.clip_id",
+            (sample_id,),
+        ).fetchall()
+    if clip_ids is None:
+        return conn.execute(f"{columns} ORDER BY c.clip_id").fetchall()
+    found: list[tuple[str, str | None, str | None]] = []
+    for start in range(0, len(clip_ids), 500):
+        chunk = list(clip_ids[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        found += conn.execute(f"{columns} WHERE c.clip_id IN ({marks}) ORDER BY c.clip_id", chunk).fetchall()
+    return found

@@ -92,3 +92,12 @@ def test_cancelling_an_import_keeps_nothing_and_coding_goes_on_meanwhile(qtbot, 
         assert [e.code for e in event_rows.for_clip(ws.conn, "K1")] == ["command"]
     finally:
         ws.close()
+
+
+def test_media_check_runs_as_a_job_and_says_what_it_found(qtbot, window, tmp_path):
+    (tmp_path / "clip.mp4").unlink()
+    job = window.run_job("Check media", ["media", "check", "--all"])
+    result = finish(qtbot, job)
+    assert result.partial and result.data["missing"] == 1
+    window.jobs.list.setCurrentRow(0)
+    assert "Missing: 1" in window.jobs.detail.text()
