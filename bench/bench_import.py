@@ -1,127 +1,129 @@
-"""Catalogue import speed against a bare ``executemany`` insert of the same rows, measured in the same run.
+"""Catalogue import: time beside a bare insert of the same rows with the same settings, and peak memory, per size.
+
+For each size N (default 100,000 and 1,000,000):
 
 1. Generate a synthetic catalogue CSV of N rows (``bwvtool.catalogue.synthetic``), not timed.
-2. Baseline: the rows the import will store, already parsed and normalised into tuples in memory, inserted by
-   one ``executemany`` in one transaction into a fresh workspace's (identical, indexed) clips table over a
-   bare connection (WAL, default pragmas, no foreign-key checks).
-3. ``import_catalogue`` of the CSV file into another fresh workspace: reading, UTF-8 check and SHA-256 of the
-   file, CSV parsing, validation, normalisation, row hashes, incidents, foreign keys, audit, commit.
+2. Baseline, in a fresh process: the rows the import will store, already parsed and normalised into tuples in
+   memory (not timed), inserted by one ``executemany`` in one transaction into a fresh workspace's (identical,
+   indexed) clips table, with the import's connection settings (``bulk_load``: the same page cache).
+3. ``bwvtool catalogue import`` of the CSV into another fresh workspace, in a fresh process: reading, UTF-8 check
+   and SHA-256 of the file, CSV parsing, validation, normalisation, row hashes, duplicate check, incidents,
+   foreign keys, the steps that share the write lock (with the gaps left for other writers), the undo journal,
+   audit, the sampling snapshot built and published. Its peak RSS is that process's ``ru_maxrss``.
 
-Target (issue 2): import ≤ 3 × baseline at 1,000,000 rows.
+Baseline and import alternate (``--repeat``); the best of each is shown, with the ratio. Targets (issue 13):
+import <= 1.5 x baseline; peak RSS <= 300 MB at 1,000,000 rows and flat in N.
 
-Run:  python bench/bench_import.py [--rows 1000000] [--keep DIR]
+Run:  python bench/bench_import.py [--rows 100000,1000000] [--repeat 1] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import sqlite3
+import json
+import subprocess
+import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
-from bwvtool.catalogue.importer import import_catalogue
-from bwvtool.catalogue.readers import CsvReader
-from bwvtool.catalogue.rows import Normaliser
-from bwvtool.catalogue.synthetic import synthetic_rows, write_csv
-from bwvtool.store import open_workspace
-from bwvtool.store.catalogue import INSERT_CLIP_SQL, bulk_load
+_BASELINE = textwrap.dedent(
+    """
+    import json, resource, sqlite3, sys, time
+    from bwvtool.catalogue.readers import CsvReader
+    from bwvtool.catalogue.rows import Normaliser
+    from bwvtool.store import open_workspace
+    from bwvtool.store.catalogue import INSERT_CLIP_SQL, bulk_load
 
-
-def parsed_rows(csv_path: Path) -> list[tuple]:
-    """The full clip tuples an import of ``csv_path`` inserts, built up front (not timed)."""
+    db, csv_path = sys.argv[1], sys.argv[2]
+    open_workspace(db, create=True).close()
     normaliser = Normaliser(text=True)
     at = "2024-01-01T00:00:00.000Z"
     tail = (None, "unchecked", None, None, at, at)
-    reader = CsvReader(csv_path)
-    try:
-        return [normaliser.normalise(values, extra) + tail for _, _, values, extra, _ in reader]
-    finally:
-        reader.close()
-
-
-def fresh_workspace(path: Path) -> None:
-    open_workspace(path, create=True).close()
-
-
-def baseline(db: Path, rows: list[tuple], *, same_cache: bool) -> float:
-    fresh_workspace(db)
+    reader = CsvReader(__import__("pathlib").Path(csv_path))
+    rows = [normaliser.normalise(values, extra) + tail for _, _, values, extra, _ in reader]
+    reader.close()
+    incidents = sorted({r[1] for r in rows})
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
-    start = time.perf_counter()
-    if same_cache:
-        with bulk_load(conn):
-            conn.execute("BEGIN")
-            conn.executemany(INSERT_CLIP_SQL, rows)
-            conn.execute("COMMIT")
-        elapsed = time.perf_counter() - start
-        conn.close()
-        return elapsed
-    conn.execute("BEGIN")
-    conn.executemany(INSERT_CLIP_SQL, rows)
-    conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
-    conn.close()
-    return elapsed
-
-
-def timed_import(db: Path, csv_path: Path) -> float:
-    fresh_workspace(db)
-    ws = open_workspace(db)
-    try:
+    conn.execute("PRAGMA synchronous = FULL")
+    with bulk_load(conn):
         start = time.perf_counter()
-        report = import_catalogue(ws, csv_path, actor="bench")
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO incidents (incident_id, created_at) VALUES (?, ?)", ((i, at) for i in incidents))
+        conn.executemany(INSERT_CLIP_SQL, rows)
+        conn.execute("COMMIT")
         elapsed = time.perf_counter() - start
-    finally:
-        ws.close()
-    if report.inserted != report.rows_read or report.rejected:
-        raise SystemExit(f"import did not insert every row: {report.as_dict(3)}")
-    return elapsed
+    print(json.dumps({"seconds": elapsed, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    """
+)
+_IMPORT = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    from bwvtool.catalogue.importer import import_catalogue
+    from bwvtool.store import open_workspace
+
+    db, csv_path = sys.argv[1], sys.argv[2]
+    open_workspace(db, create=True).close()
+    ws = open_workspace(db)
+    start = time.perf_counter()
+    report = import_catalogue(ws, csv_path, actor="bench")
+    elapsed = time.perf_counter() - start
+    ws.close()
+    assert report.inserted == report.rows_read and not report.rejected, report.as_dict(3)
+    print(json.dumps({"seconds": elapsed, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "steps": report.steps, "longest_step_s": report.longest_step_s}))
+    """
+)
+
+
+def run(script: str, db: Path, csv_path: Path) -> dict:
+    for old in db.parent.glob(f"{db.name}*"):
+        old.unlink()
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(db), str(csv_path)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", default="100000,1000000", help="comma-separated sizes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--repeat", type=int, default=1, help="alternate baseline and import; report the best"
     )
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep the files")
     args = parser.parse_args()
+    from bwvtool.catalogue.synthetic import synthetic_rows, write_csv
 
+    results = []
     with tempfile.TemporaryDirectory(prefix="bwv-bench-import-") as scratch:
         work = args.keep or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        csv_path = work / f"catalogue_{args.rows}.csv"
-        start = time.perf_counter()
-        write_csv(csv_path, synthetic_rows(args.rows, seed=args.seed))
-        size_mb = csv_path.stat().st_size / 1e6
-        print(f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - start:.1f} s")
-
-        rows = parsed_rows(csv_path)
-        bare, tuned, imported = [], [], []
-        for _ in range(args.repeat):
-            # Alternate, so a busy moment on a shared machine does not land on one side only.
-            for name, times, run in (
-                ("baseline", bare, lambda db: baseline(db, rows, same_cache=False)),
-                ("baseline2", tuned, lambda db: baseline(db, rows, same_cache=True)),
-                ("import", imported, lambda db: timed_import(db, csv_path)),
-            ):
-                db = work / f"{name}.sqlite"
-                for old in work.glob(f"{name}.sqlite*"):
-                    old.unlink()
-                gc.collect()
-                times.append(run(db))
-        n = args.rows
-        b, t, i = min(bare), min(tuned), min(imported)
-        print(f"baseline   bare executemany of the parsed rows:     {b:8.2f} s  ({n / b:>9,.0f} rows/s)")
-        print(f"baseline2  the same with the import's cache pragmas: {t:8.2f} s  ({n / t:>9,.0f} rows/s)")
-        print(f"import     bwvtool catalogue import of the CSV:      {i:8.2f} s  ({n / i:>9,.0f} rows/s)")
-        verdict = "met" if i / b <= 3.0 else "NOT met"
-        print(
-            f"ratio      import / baseline = {i / b:.2f} (target <= 3.0: {verdict}); import / baseline2 = {i / t:.2f}"
-        )
+        for n in (int(x) for x in args.rows.split(",")):
+            csv_path = work / f"catalogue_{n}.csv"
+            started = time.perf_counter()
+            write_csv(csv_path, synthetic_rows(n, seed=args.seed))
+            print(f"generated {n:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in "
+                  f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+            bare, imported = [], []
+            for _ in range(args.repeat):  # alternate, so a busy moment does not land on one side only
+                bare.append(run(_BASELINE, work / "baseline.sqlite", csv_path))
+                imported.append(run(_IMPORT, work / "import.sqlite", csv_path))
+            b = min(bare, key=lambda r: r["seconds"])
+            i = min(imported, key=lambda r: r["seconds"])
+            results.append((n, b, i, max(r["rss_mb"] for r in imported)))
+            csv_path.unlink()
+    print(f"\n{'rows':>10} {'baseline s':>11} {'import s':>9} {'ratio':>6} {'import peak RSS':>16} "
+          f"{'steps':>6} {'longest step':>13}")  # fmt: skip
+    for n, b, i, rss in results:
+        print(f"{n:>10,} {b['seconds']:>11.2f} {i['seconds']:>9.2f} {i['seconds'] / b['seconds']:>6.2f} "
+              f"{rss:>13.0f} MB {i['steps']:>6} {i['longest_step_s']:>11.2f} s")  # fmt: skip
+    print("targets: ratio <= 1.5; peak RSS <= 300 MB at 1,000,000 rows, flat in the row count")
 
 
 if __name__ == "__main__":

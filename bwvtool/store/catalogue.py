@@ -52,7 +52,7 @@ _IN_BATCH = 500  # ids per IN (...) list: well under every engine's limit on par
 
 
 @contextmanager
-def bulk_load(conn: sqlite3.Connection, cache_mib: int = 64) -> Iterator[None]:
+def bulk_load(conn: sqlite3.Connection, cache_mib: int = 32) -> Iterator[None]:
     """Connection settings for an import, restored afterwards.
 
     A bigger page cache keeps the clip indexes' hot pages in memory while a million rows go in; temp tables stay

@@ -21,6 +21,7 @@ joined by the byte 0xFF, which UTF-8 never contains, so any text round-trips), i
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -48,12 +49,10 @@ KINDS: dict[str, str] = {
 ROWID = "_rowid"  # each row's identity in ``clips``: how changed rows are found and where they go
 _STORED = {**KINDS, ROWID: "int"}
 FORMAT = 2  # the layout below; rows written in another layout are ignored (and rebuilt)
-PATCH_LIMIT = (
-    50_000  # more changed rows than this since the stored snapshot: build afresh instead of patching
-)
-_BUILD_CHUNK = (
-    100_000  # rows read from ``clips`` at a time while building: memory bounded by the packed arrays
-)
+# More changed rows than this since the stored snapshot: build afresh instead of patching.
+PATCH_LIMIT = 50_000
+# Rows read from ``clips`` at a time while building (about 1 KB each as Python objects, packed at once).
+_BUILD_CHUNK = 20_000
 _READ_DTYPE = {"int": "i8", "float": "f8", "nullable": "O", "date": "O", "text": "O", "ids": "O"}
 _BUSY_MS = 2000  # how long a reader waits for the write lock before using what it built unstored
 
@@ -302,11 +301,8 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
     cursor = conn.execute(_select_sql(conn, names) + f" ORDER BY {dialect.clip_rowid(conn)}")
     dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
     parts = []
-    while rows := cursor.fetchmany(_BUILD_CHUNK):
-        parts.append(_convert(conn, names, np.fromiter(rows, dtype=dtype, count=len(rows))))
-        del rows
-    if not parts:
-        parts.append(_convert(conn, names, np.zeros(0, dtype=dtype)))
+    while (table := np.fromiter(itertools.islice(cursor, _BUILD_CHUNK), dtype=dtype)).shape[0] or not parts:
+        parts.append(_convert(conn, names, table))
     columns = {name: cols.concat([p[name] for p in parts]) for name in names}
     del parts
     order = np.argsort(columns["recorded_ts"].values, kind="stable")
