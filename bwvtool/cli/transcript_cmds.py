@@ -152,3 +152,62 @@ def suggestion_dismiss(settings: Settings, suggestion_id: int, as_json: bool) ->
     with settings.workspace() as ws:
         found = dismiss(ws, suggestion_id, coder=settings.user)
     emit(as_json, found, f"Dismissed suggestion {suggestion_id}")
+
+
+@transcript_group.command("auto")
+@click.argument("clip_id", required=False)
+@click.option("--sample", "sample_id", type=int, default=None, help="Every clip of this sample.")
+@click.option(
+    "--model", "model_folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="A CTranslate2 Whisper model folder (default: $BWVTOOL_ASR_MODEL, else the packaged tiny.en).",
+)  # fmt: skip
+@json_option
+@pass_settings
+def transcript_auto(
+    settings: Settings, clip_id: str | None, sample_id: int | None, model_folder: Path | None, as_json: bool
+) -> None:
+    """Transcribe CLIP_ID (or every clip of --sample ID) offline with faster-whisper: word times and a speaker
+    guess (the wearer is the loudest voice). Stored as an automatic transcript naming the engine, the model and
+    its files' SHA-256. Needs the asr extra: pip install "bwvtool[asr]"."""
+    from bwvtool.audio.clips import sample_clips
+    from bwvtool.cli.common import exit_partial_if
+    from bwvtool.cli.terminal import ProgressLine
+    from bwvtool.errors import BwvError, UsageError
+    from bwvtool.transcripts.asr import find_model, transcribe_clip
+
+    if (clip_id is None) == (sample_id is None):
+        raise UsageError("give a CLIP_ID or --sample ID (one of them)")
+    find_model(model_folder)  # not installed or no model: say so before any work
+    line = ProgressLine(enabled=not as_json)
+    rows, failed = [], False
+    with settings.workspace() as ws:
+        clip_ids = [clip_id] if clip_id else sample_clips(ws, sample_id)  # type: ignore[arg-type]
+        for number, current in enumerate(clip_ids, start=1):
+
+            def tick(seconds: float, current: str = current, number: int = number) -> None:
+                line.show(f"transcribing {current} ({number}/{len(clip_ids)}): {seconds:,.0f} s of audio")
+
+            try:
+                stored, facts = transcribe_clip(ws, current, model_folder=model_folder, actor=settings.user,
+                                                progress=tick)  # fmt: skip
+            except BwvError as exc:
+                if clip_id:
+                    raise
+                rows.append({"clip_id": current, "status": "failed", "error": str(exc)})
+                failed = True
+                continue
+            t = stored.transcript
+            rows.append({"clip_id": current, "status": "transcribed", "version": t.version, "utterances":
+                         len(stored.utterances), "model": t.model, "model_sha256": t.model_sha256} | facts)  # fmt: skip
+    line.done()
+
+    def text() -> str:
+        return "\n".join(
+            f"{r['clip_id']}: failed: {r['error']}" if r["status"] == "failed" else
+            f"{r['clip_id']}: automatic transcript v{r['version']}, {r['utterances']} utterances, "
+            f"{r['audio_s']:.1f} s of audio in {r['seconds']:.1f} s (real-time factor {r['rtf']:.2f}), {r['model']}"
+            for r in rows
+        )  # fmt: skip
+
+    emit(as_json, rows if sample_id is not None else rows[0], text)
+    exit_partial_if(failed)
