@@ -420,11 +420,8 @@ class _Run:
                     updates.append((line, row, media, old))
             incidents = list(dict.fromkeys(r[1] for r in inserts))
             incidents += [r[1][1] for r in updates if r[1][1] != r[3]["incident_id"]]
-            if incidents:
-                incidents = list(dict.fromkeys(incidents))
-                known = store.known_incidents(tx.conn, incidents)
-                new = [i for i in incidents if i not in known]
-                report.incidents_created += store.insert_incidents(tx, new, import_id)
+            if incidents:  # those already there are left as they are (and keep their own import id)
+                report.incidents_created += store.insert_incidents(tx, dict.fromkeys(incidents), import_id)
             if inserts:
                 store.insert_clips(tx, inserts)
             store.journal_clips(tx, import_id, [u[3] for u in updates] + [m[0] for m in media_only])

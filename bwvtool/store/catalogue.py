@@ -223,16 +223,6 @@ def existing_clips(conn: sqlite3.Connection, clip_ids: Sequence[str]) -> dict[st
     return found
 
 
-def known_incidents(conn: sqlite3.Connection, incident_ids: Sequence[str]) -> set[str]:
-    """Those of ``incident_ids`` that are already in the workspace."""
-    found: set[str] = set()
-    for start in range(0, len(incident_ids), _IN_BATCH):
-        batch = incident_ids[start : start + _IN_BATCH]
-        sql = f"SELECT incident_id FROM incidents WHERE incident_id IN ({', '.join('?' * len(batch))})"
-        found.update(row[0] for row in conn.execute(sql, batch))
-    return found
-
-
 def insert_incidents(tx: Transaction, ids: Iterable[str], import_id: int | None = None) -> int:
     """Add incidents that are not there yet (stamped with the import that creates them); how many were new."""
     cursor = tx.executemany(

@@ -73,6 +73,8 @@ def load(
     numpy arrays (int64 or float64), ids as numpy unicode arrays, fields in ``vocabularies`` as int32 codes into
     their vocabulary (-1: empty or not in it), other text as :class:`TextCodes`.
     """
+    import numpy as np
+
     wanted = list(dict.fromkeys(["recorded_ts", *names]))
     own = not conn.in_transaction
     with _reading(conn, own):
@@ -84,7 +86,8 @@ def load(
     ts = columns["recorded_ts"].values
     lo, hi = 0, int(ts.shape[0])
     if start_ts is not None and end_ts is not None:
-        lo, hi = (int(i) for i in ts.searchsorted([start_ts, end_ts], side="left"))
+        bounds = np.array([start_ts, end_ts], dtype=np.int64)  # compared as int64: ts may be stored narrower
+        lo, hi = (int(i) for i in ts.searchsorted(bounds, side="left"))
     vocabularies = vocabularies or {}
     return {name: cols.decode(columns[name], lo, hi, vocabularies.get(name)) for name in names}
 

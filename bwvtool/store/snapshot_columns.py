@@ -28,7 +28,8 @@ class TextCodes:
 
 @dataclass
 class Column:
-    """One field of every row (see the module docstring); ``categories`` only for text."""
+    """One field of every row (see the module docstring; integers and codes in the narrowest type that holds
+    them); ``categories`` only for text."""
 
     kind: str
     values: np.ndarray
@@ -73,9 +74,9 @@ def from_values(kind: str, values: np.ndarray, dates: Callable[[list[Any]], np.n
         return Column(kind, _octets(values))
     if kind == "text":
         codes, categories = code_text(values.tolist())
-        return Column(kind, codes, categories)
+        return Column(kind, _narrow(codes), categories)
     if kind == "int":
-        return Column(kind, values.astype(np.int64))
+        return Column(kind, _narrow(values.astype(np.int64)))  # narrow now: a million rows are held at once
     if kind == "date":
         return Column(kind, dates(values.tolist()))
     return Column(kind, values.astype(np.float64))
@@ -89,7 +90,7 @@ def concat(parts: list[Column]) -> Column:
     if kind != "text":
         return Column(kind, np.concatenate([p.values for p in parts]))
     categories = sorted(set().union(*(p.categories or [] for p in parts)))
-    return Column(kind, np.concatenate([_recode(p, categories) for p in parts]), categories)
+    return Column(kind, _narrow(np.concatenate([_recode(p, categories) for p in parts])), categories)
 
 
 def take(column: Column, index: np.ndarray) -> Column:
@@ -105,8 +106,13 @@ def insert(column: Column, positions: np.ndarray, fresh: Column) -> Column:
         base, new = _recode(column, categories), _recode(fresh, categories)
         return Column("text", np.insert(base, positions, new), categories)
     base, new = column.values, fresh.values
-    if column.kind == "ids" and new.dtype.itemsize > base.dtype.itemsize:
-        base = base.astype(new.dtype)  # a longer id than any before: widen, never truncate
+    if column.kind == "ids":
+        if new.dtype.itemsize > base.dtype.itemsize:
+            base = base.astype(new.dtype)  # a longer id than any before: widen, never truncate
+    else:
+        base = base.astype(
+            np.result_type(base.dtype, new.dtype), copy=False
+        )  # a wider integer: never overflow
     return Column(column.kind, np.insert(base, positions, new.astype(base.dtype)))
 
 
@@ -131,15 +137,12 @@ def to_entry(column: Column) -> Entry:
 
 
 def from_entry(entry: Entry) -> Column:
-    """A stored column, read without copying where its type allows."""
+    """A stored column, read without copying (read-only views of the stored bytes)."""
     import numpy as np
 
     values = np.frombuffer(entry.data, dtype=np.dtype(entry.dtype))
     if entry.kind == "text":
-        categories = _split(entry.strings) if entry.strings else []
-        return Column("text", values.astype(np.int32), categories)
-    if entry.kind == "int":
-        return Column("int", values.astype(np.int64))
+        return Column("text", values, _split(entry.strings) if entry.strings else [])
     return Column(entry.kind, values)
 
 
