@@ -127,7 +127,7 @@ def columns(
     lo = np.clip(np.floor(edges[:-1] / step_ms).astype(np.int64), 0, len(values))
     hi = np.clip(np.maximum(np.floor(edges[1:] / step_ms).astype(np.int64), lo + 1), 0, len(values))
     out = np.full(width, np.nan)
-    inside = lo < hi
+    inside = (lo < hi) & (edges[1:] > 0)  # columns left of the track's start stay empty
     if not inside.any():
         return out
     starts = lo[inside]  # non-decreasing, so reduceat's runs are [start_i, start_i+1), the last up to the end

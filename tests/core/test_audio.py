@@ -195,3 +195,14 @@ def test_decoding_a_wav_reports_every_frame(tmp_path):
     assert tracks.duration_ms == 500
     with wave.open(str(path)) as w:
         assert w.getnframes() == RATE // 2 + 17
+
+
+def test_columns_reduce_a_track_to_pixels_of_any_view():
+    from bwvtool.audio.tracks import columns
+
+    values = np.arange(100.0)  # one value per 10 ms
+    assert list(columns(values, 10, 0, 20, 5, "max")) == [1, 3, 5, 7, 9]
+    assert list(columns(values, 10, 0, 5, 4, "min")) == [0, 0, 1, 1]  # zoomed in: a step spans two pixels
+    assert list(columns(values, 10, 950, 20, 3, "mean")) == [95.5, 97.5, 99]
+    assert np.isnan(columns(values, 10, 990, 20, 3, "max")[1:]).all()  # past the end
+    assert np.isnan(columns(values, 10, -30, 10, 4, "max")[:3]).all()  # before the start

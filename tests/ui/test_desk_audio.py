@@ -92,7 +92,7 @@ def test_lanes_show_tracks_analysed_in_the_background_and_stored(qtbot, desk, au
 
     painted = {image.pixel(x, y) for x in range(230, image.width(), 3) for y in range(2, 2 * WAVE_H, 2)}
     assert image.width() > 500 and WAVE.rgb() in painted and LOUD.rgb() in painted
-    assert "raised ≥ +8 LU" in desk.audio.lanes._loudness_label()
+    assert "raised: ≥ +8 LU above speech" in desk.audio.lanes._loudness_label()
 
 
 def _stored_analyser(ws, clip_id):

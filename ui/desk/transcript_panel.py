@@ -102,7 +102,8 @@ class TranscriptPanel(QWidget):
             if s["status"] == "dismissed":
                 continue
             mark = "✓ " if s["status"] == "accepted" else ""
-            item = QListWidgetItem(f"{mark}{clock(s['onset_ms'])}  {s['code']} — “{s['evidence']}”")
+            rule = "" if s["rule"] == s["code"] else f" ({s['rule'].replace('_', ' ')})"
+            item = QListWidgetItem(f"{mark}{clock(s['onset_ms'])}  {s['code']}{rule} — “{s['evidence']}”")
             item.setData(Qt.ItemDataRole.UserRole, s["id"])
             item.setData(Qt.ItemDataRole.UserRole + 1, s["onset_ms"])
             item.setToolTip(f"{s['rule']}: {s['reason']}")

@@ -100,8 +100,8 @@ class AudioLanes(QWidget):
         for i, (label, top, height) in enumerate(rows):
             painter.fillRect(QRectF(0, top, self.width(), height), LANE_A if i % 2 == 0 else LANE_B)
             painter.setPen(TEXT)
-            painter.drawText(QRectF(10, top, LABEL_W - 14, height), Qt.AlignmentFlag.AlignVCenter,
-                             QFontMetrics(self._font).elidedText(label, Qt.TextElideMode.ElideRight, LABEL_W - 16))  # fmt: skip
+            painter.drawText(QRectF(10, top, LABEL_W - 14, height),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap, label)  # fmt: skip
         painter.setPen(GRID)
         painter.drawLine(LABEL_W, 0, LABEL_W, self.height())
         painter.setClipRect(QRectF(LABEL_W, 0, self.width() - LABEL_W, self.height()))
@@ -121,9 +121,8 @@ class AudioLanes(QWidget):
 
     def _loudness_label(self) -> str:
         level = self.tracks.speech_level_lufs if self.tracks is not None else None
-        if level is None:
-            return f"Loudness · raised ≥ +{self.raised_lu:g} LU"
-        return f"Loudness · speech {level:.0f} LUFS · raised ≥ +{self.raised_lu:g} LU"
+        speech = "" if level is None else f" · speech {level:.0f} LUFS"
+        return f"Loudness{speech}\nraised: ≥ +{self.raised_lu:g} LU above speech"
 
     def _transcript_label(self) -> str:
         if not self.utterances:
