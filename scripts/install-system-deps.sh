@@ -21,8 +21,9 @@ libxrandr2 libwayland-client0 libwayland-cursor0 libwayland-egl1"
 # only to .ci/run, so that the README's test command installs them on a fresh machine too.
 # postgresql: the team-server tests start a throwaway cluster with its binaries (tests/pg.py);
 # r-base-core: exports are read back with R's own CSV reader (tests/core/test_export_parsing.py);
-# poppler-utils: debrief PDFs are checked with pdfinfo, pdftotext and pdfimages (tests/*/test_debrief*.py).
-TEST_PACKAGES="postgresql r-base-core poppler-utils"
+# poppler-utils: debrief PDFs are checked with pdfinfo, pdftotext and pdfimages (tests/*/test_debrief*.py);
+# espeak-ng: the audio, voice-activity and speech-recognition tests make their own speech (tests/speech.py).
+TEST_PACKAGES="postgresql r-base-core poppler-utils espeak-ng"
 
 if [ "${1:-}" = "--tests" ]; then
     shift
