@@ -32,6 +32,11 @@ def group() -> None:
 )
 @click.option("--hash", "hash_media", is_flag=True, help="Hash (SHA-256) and probe every media file.")
 @click.option(
+    "--analyse",
+    is_flag=True,
+    help="Then analyse the audio of every clip with media not yet analysed (see media analyse).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None, help="Default: from the extension."
 )
 @click.option(
@@ -47,6 +52,7 @@ def import_(
     file: Path,
     media_root: Path | None,
     hash_media: bool,
+    analyse: bool,
     fmt: str | None,
     rejects: Path | None,
     as_json: bool,
@@ -81,8 +87,25 @@ def import_(
             )
         finally:
             line.done()
-    emit(as_json, report.as_dict(), lambda: _import_summary(report))
-    exit_partial_if(report.partial)
+        analysed = _analyse_imported(ws, settings.user, line) if analyse else None
+    data = report.as_dict() | ({"audio": analysed} if analysed is not None else {})
+    audio_line = (
+        f"\nAudio analysed: {analysed['analysed']} clips, {analysed['failed']} failed" if analysed else ""
+    )
+    emit(as_json, data, lambda: _import_summary(report) + audio_line)
+    exit_partial_if(report.partial or bool(analysed and analysed["failed"]))
+
+
+def _analyse_imported(ws, user: str, line) -> dict:
+    from bwvtool.audio.clips import analyse_many
+    from bwvtool.store.audio import clips_needing_analysis
+
+    clip_ids = clips_needing_analysis(ws.conn)
+    results = analyse_many(ws, clip_ids, actor=user,
+                           progress=lambda clip, s: line.show(f"analysing audio of {clip}: {s:,.0f} s"))  # fmt: skip
+    line.done()
+    return {"analysed": sum(r.status == "analysed" for r in results),
+            "failed": sum(r.status == "failed" for r in results)}  # fmt: skip
 
 
 @group.command("recover")

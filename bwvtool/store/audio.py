@@ -73,3 +73,13 @@ def clips_with_media(conn: sqlite3.Connection) -> list[dict]:
         "SELECT clip_id, media_path, sha256, sources FROM clips WHERE media_path IS NOT NULL ORDER BY clip_id"
     )
     return [dict(zip(("clip_id", "media_path", "sha256", "sources"), row, strict=True)) for row in cursor]
+
+
+def clips_needing_analysis(conn: sqlite3.Connection) -> list[str]:
+    """Clips with a media file whose tracks are missing or were made from a file with another SHA-256."""
+    rows = conn.execute(
+        "SELECT c.clip_id FROM clips c LEFT JOIN audio_tracks a ON a.clip_id = c.clip_id"
+        " WHERE c.media_path IS NOT NULL AND (a.clip_id IS NULL OR (c.sha256 IS NOT NULL"
+        " AND (a.media_sha256 IS NULL OR a.media_sha256 <> c.sha256))) ORDER BY c.clip_id"
+    )
+    return [row[0] for row in rows]

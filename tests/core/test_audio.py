@@ -206,3 +206,22 @@ def test_columns_reduce_a_track_to_pixels_of_any_view():
     assert list(columns(values, 10, 950, 20, 3, "mean")) == [95.5, 97.5, 99]
     assert np.isnan(columns(values, 10, 990, 20, 3, "max")[1:]).all()  # past the end
     assert np.isnan(columns(values, 10, -30, 10, 4, "max")[:3]).all()  # before the start
+
+
+def test_catalogue_import_can_analyse_the_audio_too(tmp_path, run_cli, spoken):
+    from bwvtool.store import audio as audio_rows
+    from bwvtool.store import open_workspace
+
+    path, _ = spoken
+    (tmp_path / "cat.csv").write_text(
+        "clip_id,incident_id,recorded_at,duration_s,officer_ref,borough,media_path\n"
+        f"A1,I1,2026-11-01T10:00:00Z,21,PC1,Lambeth,{path}\n"
+        f"N1,I2,2026-11-02T10:00:00Z,24,PC1,Lambeth,{REPO / 'sample_media' / 'odd_60fps_noaudio.mp4'}\n"
+    )
+    run_cli("init")
+    code, out, _ = run_cli("catalogue", "import", str(tmp_path / "cat.csv"), "--analyse", "--json")
+    assert code == 1 and json.loads(out)["audio"] == {"analysed": 1, "failed": 1}  # N1's video has no sound
+    with open_workspace(tmp_path / "ws.sqlite") as ws:
+        assert audio_rows.get(ws.conn, "A1") is not None and audio_rows.clips_needing_analysis(ws.conn) == [
+            "N1"
+        ]
