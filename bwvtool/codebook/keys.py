@@ -44,6 +44,7 @@ PLAYER_KEYS: tuple[PlayerKey, ...] = (
     PlayerKey("Asterisk", "*", "star the selected event as a key moment"),
     PlayerKey("PageUp", None, "previous clip in the queue"),
     PlayerKey("PageDown", None, "next clip in the queue"),
+    PlayerKey("Question", "?", "show every key"),
 )
 
 # Names a codebook author might write for a named key, lower-cased, each mapped to the player's key name.

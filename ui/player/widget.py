@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QMouseEvent
-from PySide6.QtMultimedia import QVideoFrame
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtMultimedia import QMediaDevices, QVideoFrame
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from bwvtool.media.frametimes import FrameTimesCache
 from bwvtool.ui.player.actions import build_actions
@@ -15,6 +15,10 @@ from bwvtool.ui.player.engine import PlayerEngine
 from bwvtool.ui.player.integrity import IntegrityCheck
 from bwvtool.ui.player.transport import TransportBar
 from bwvtool.ui.player.view import VideoView
+
+NO_AUDIO_DEVICE = (
+    "No sound: this computer has no audio output device (check the headset or the sound settings)"
+)
 
 
 class _Surface(VideoView):
@@ -65,14 +69,22 @@ class PlayerWidget(QWidget):
         self.addActions(list(self._actions.values()))
         self.view = _Surface(self)
         self.transport = TransportBar(self.engine, self._actions, self)
+        # Reviewers find language by ear: a desk with no audio device must say so, not play silently.
+        self.sound_note = QLabel(NO_AUDIO_DEVICE, objectName="soundNote")
+        self.sound_note.setStyleSheet(
+            "QLabel#soundNote { background: #7a3b00; color: white; padding: 3px 8px; }"
+        )
+        self._devices = QMediaDevices(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def _init_layout(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.sound_note)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.transport)
+        self._show_sound_devices()
 
     def _connect_signals(self) -> None:
         engine = self.engine
@@ -83,8 +95,17 @@ class PlayerWidget(QWidget):
         engine.error.connect(self._on_error)
         self.integrity.failed.connect(self._on_integrity_failed)
         self.integrity.verified.connect(self.integrityVerified)
+        self._devices.audioOutputsChanged.connect(self._show_sound_devices)
         self.view.clicked.connect(self.setFocus)
         self.view.clicked.connect(engine.toggle_play)
+
+    def _show_sound_devices(self) -> None:
+        self.sound_note.setVisible(not QMediaDevices.audioOutputs())
+
+    @property
+    def has_sound(self) -> bool:
+        """Whether the system offers an audio output device (else the player says so above the video)."""
+        return bool(QMediaDevices.audioOutputs())
 
     # -- clips ----------------------------------------------------------------------------------------------
 
