@@ -84,8 +84,10 @@ def main() -> None:
     best, typical = seconds / min(analysis), seconds / sorted(analysis)[len(analysis) // 2]
     floor = seconds / sorted(decode)[len(decode) // 2]
     print(f"  real time: analysis {typical:.0f}× (best {best:.0f}×), ffmpeg decode alone {floor:.0f}×")
-    print(f"  CPU: {sorted(cpu)[len(cpu) // 2]:.2f} s per run ({seconds / sorted(cpu)[len(cpu) // 2]:.0f}× real time "
-          "per core-second, this process + ffmpeg)")  # fmt: skip
+    used = sorted(cpu)[len(cpu) // 2]
+    cores = os.cpu_count() or 1
+    print(f"  CPU: {used:.2f} s per run, this process + ffmpeg: {seconds / used:.0f}× real time per core, "
+          f"at most {cores * seconds / used:.0f}× on {cores} otherwise idle cores")  # fmt: skip
 
 
 if __name__ == "__main__":
