@@ -27,11 +27,11 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from bench_player import ffmpeg_first_frame
 from figures import Figure, emit
 from workloads import CODES, coded_event
 
@@ -231,28 +231,6 @@ class BareCommit:
         self.writer.close()
 
 
-def ffmpeg_first_frame() -> float:
-    from bwvtool.media.ffmpeg import ffmpeg_exe
-
-    command = [
-        ffmpeg_exe(),
-        "-v",
-        "error",
-        "-i",
-        str(SAMPLE),
-        "-map",
-        "0:v:0",
-        "-frames:v",
-        "1",
-        "-f",
-        "null",
-        "-",
-    ]
-    start = time.perf_counter()
-    subprocess.run(command, check=True)
-    return (time.perf_counter() - start) * 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000,50000", help="event counts, comma-separated")
@@ -285,7 +263,7 @@ def main() -> None:
             for _ in range(args.opens):
                 for desk in rng.sample(desks, len(desks)):
                     opens[desk.n].append(desk.open())
-                    ffmpeg.append(ffmpeg_first_frame())
+                    ffmpeg += ffmpeg_first_frame(SAMPLE, 1)
             committed: dict[int, list[float]] = {size: [] for size in sizes}
             repainted: dict[int, list[float]] = {size: [] for size in sizes}
             floor: list[float] = []
