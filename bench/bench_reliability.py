@@ -11,6 +11,9 @@ Data: 500 coded events (2 coders x 10 clips x 25 events: demeanour states and of
    matrix product, against re-labelling the resampled bins and recomputing kappa per replicate with numpy.
 3. The whole ``reliability_report`` (every section, 1,000 replicates), for reference.
 
+Each bwvtool run is followed by a baseline run on every other turn (baselines are slow), so both share the
+machine's moments.
+
 Run:  python bench/bench_reliability.py [--repeat 5]
 """
 
@@ -113,12 +116,20 @@ def naive_kappas(clips, events, bin_ms: int, point_window_ms: int = 1000) -> dic
 
 def timed(fn, repeat: int) -> list[float]:
     """Wall times in ms."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+    return interleaved(fn, None, repeat)[0]
+
+
+def interleaved(fn, baseline, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall times in ms of ``fn`` and of ``baseline`` run in turn (the slow baseline on every other turn)."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    for turn in range(repeat):
+        for func, times in ((fn, ours), (baseline if turn % 2 == 0 else None, theirs)):
+            if func is not None:
+                start = time.perf_counter()
+                func()
+                times.append((time.perf_counter() - start) * 1000)
+    return ours, theirs
 
 
 def bootstrap_summed(per_clip: np.ndarray, n_boot: int) -> np.ndarray:
@@ -152,8 +163,11 @@ def main() -> None:
     for bin_ms in (1000, 100):
         ours, naive = vectorised_kappas(clips, events, bin_ms), naive_kappas(clips, events, bin_ms)
         assert all(abs(ours[t] - naive[t]) < 1e-9 for t in ours), (ours, naive)
-        fast = timed(lambda b=bin_ms: vectorised_kappas(clips, events, b), args.repeat)
-        slow = timed(lambda b=bin_ms: naive_kappas(clips, events, b), max(1, args.repeat // 2))
+        fast, slow = interleaved(
+            lambda b=bin_ms: vectorised_kappas(clips, events, b),
+            lambda b=bin_ms: naive_kappas(clips, events, b),
+            args.repeat,
+        )
         emit(Figure("reliability", f"time-sliced kappa, {bin_ms / 1000:g} s bins", "ms", fast,
                     "a per-bin Python loop", slow))  # fmt: skip
 
@@ -165,8 +179,9 @@ def main() -> None:
     clip_idx, per_clip = ts.pair_tables(0, 1)
     labels_by_clip = [(ts.labels[0][ts.bin_clip == c], ts.labels[1][ts.bin_clip == c]) for c in clip_idx]
     assert np.allclose(bootstrap_summed(per_clip, 1000), bootstrap_relabel(labels_by_clip, 1000))
-    fast = timed(lambda: bootstrap_summed(per_clip, 1000), args.repeat)
-    slow = timed(lambda: bootstrap_relabel(labels_by_clip, 1000), max(1, args.repeat // 2))
+    fast, slow = interleaved(
+        lambda: bootstrap_summed(per_clip, 1000), lambda: bootstrap_relabel(labels_by_clip, 1000), args.repeat
+    )
     emit(Figure("reliability", "bootstrap, 1000 replicates, 0.1 s bins", "ms", fast,
                 "re-labelling and recomputing per replicate", slow))  # fmt: skip
 
