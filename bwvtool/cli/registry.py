@@ -12,6 +12,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("bwvtool.cli.media_cmds", "group"),
     ("bwvtool.cli.sample_cmds", "group"),
     ("bwvtool.cli.codebook_cmds", "group"),
+    ("bwvtool.cli.coder_cmds", "coder_group"),
     ("bwvtool.cli.coding_cmds", "queue"),
     ("bwvtool.cli.coding_cmds", "events_group"),
     ("bwvtool.cli.coding_cmds", "review_group"),
@@ -28,6 +29,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("bwvtool.cli.server_cmds", "workspace_group"),
     ("bwvtool.cli.transcript_cmds", "transcript_group"),
     ("bwvtool.cli.transcript_cmds", "suggestion_group"),
+    ("bwvtool.cli.incident_cmds", "incident_group"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""`bwvtool sample` commands: draw, list, show, verify, export, size, plans, plan-copy."""
+"""`bwvtool sample` commands: draw, list, show, verify, export, size, plans, plan-copy, unblind."""
 
 from __future__ import annotations
 
@@ -39,12 +39,30 @@ def group() -> None:
     default=None,
     help="Draw date YYYY-MM-DD that relative windows count from. Default: today (UTC).",
 )
+@click.option(
+    "--codebook",
+    default=None,
+    help="Key of the codebook the sample is coded with. Default: the plan's (`codebook:`), else the workspace's"
+    " only codebook.",
+)
+@click.option(
+    "--coders",
+    default=None,
+    help="Comma-separated coders who get the units, instead of the plan's. Each must exist (`bwvtool coder list`).",
+)
 @click.option("--dry-run", is_flag=True, help="Show the frame, census, strata and expected n; store nothing.")
 @json_option
 @pass_settings
 @plain_errors
 def draw_cmd(
-    settings: Settings, plan: str, seed: int | None, as_of: str | None, dry_run: bool, as_json: bool
+    settings: Settings,
+    plan: str,
+    seed: int | None,
+    as_of: str | None,
+    codebook: str | None,
+    coders: str | None,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
     """Draw a sample from PLAN (a plan file, or a built-in plan's name; see `bwvtool sample plans`).
 
@@ -61,12 +79,21 @@ def draw_cmd(
                 as_json, data, lambda: _layout_text(f"Dry run of {data['plan']} as of {data['as_of']}", data)
             )
             return
-        sample_id = sampling.draw(ws, loaded, seed=seed, as_of=as_of, actor=settings.user)
+        sample_id = sampling.draw(
+            ws,
+            loaded,
+            seed=seed,
+            as_of=as_of,
+            actor=settings.user,
+            codebook=codebook,
+            coders=None if coders is None else coders.split(","),
+        )
         sample = sampling.get_sample(ws, sample_id)
     manifest = sample["report"]["manifest"]
     data = {
         "sample_id": sample_id,
         "name": sample["name"],
+        "codebook": sample["codebook"],
         "seed": sample["seed"],
         "seed_source": sample["report"]["seed_source"],
         "as_of": manifest["as_of"],
@@ -91,9 +118,16 @@ def _draw_text(data: dict[str, Any], sample: dict[str, Any]) -> str:
     manifest = sample["report"]["manifest"]
     head = (
         f"Drew sample {data['sample_id']}: {data['name']}: {_count(data, manifest['unit'])}\n"
+        f"{_codebook_line(data['codebook'])}\n"
         f"seed {data['seed']} ({data['seed_source']}), manifest sha256 {data['manifest_sha256']}"
     )
     return _stored_text(head, sample, warnings=False)
+
+
+def _codebook_line(key: str | None) -> str:
+    if key is None:
+        return "codebook: none named (coders choose one per clip; draw with --codebook KEY to bind one)"
+    return f"codebook: {key} (every assignment of this sample is coded with it)"
 
 
 def _count(data: dict[str, Any], unit: str) -> str:
@@ -166,12 +200,24 @@ def list_cmd(settings: Settings, as_json: bool) -> None:
         as_json,
         rows,
         lambda: table(
-            rows, ["id", "name", "unit", "units", "clips", "frame_size", "seed", "drawn_at", "drawn_by"]
+            rows,
+            [
+                "id",
+                "name",
+                "codebook",
+                "unit",
+                "units",
+                "clips",
+                "frame_size",
+                "seed",
+                "drawn_at",
+                "drawn_by",
+            ],
         ),
     )
 
 
-_SHOWN = ("sample_id", "name", "unit", "as_of", "seed", "seed_source", "drawn_at", "drawn_by", "plan_sha256",
+_SHOWN = ("sample_id", "name", "codebook", "unit", "as_of", "seed", "seed_source", "drawn_at", "drawn_by", "plan_sha256",
           "frame_sha256", "manifest_sha256")  # fmt: skip
 _ITEM_COLUMNS = ["draw_order", "unit_id", "clip_id", "stratum", "selection", "inclusion_prob", "design_weight",
                  "coder", "reliability_coder"]  # fmt: skip
@@ -290,7 +336,7 @@ def size_cmd(rate: float, margin: float, population: int | None, confidence: flo
 @json_option
 @plain_errors
 def plans_cmd(as_json: bool) -> None:
-    """List the built-in sampling plans."""
+    """List the built-in sampling plans by title, with the name to draw them by and the codebook they use."""
     from bwvtool.sampling import builtin_plans, load_plan
 
     rows = []
@@ -298,13 +344,15 @@ def plans_cmd(as_json: bool) -> None:
         plan = load_plan(name)
         rows.append(
             {
-                "name": name,
                 "title": plan.name,
+                "name": name,
                 "unit": plan.unit,
+                "codebook": plan.codebook,
                 "description": plan.data.get("description", ""),
             }
         )
-    emit(as_json, rows, lambda: table(rows, ["name", "title", "unit"]))
+    rows.sort(key=lambda row: row["title"])
+    emit(as_json, rows, lambda: table(rows, ["title", "name", "unit", "codebook"]))
 
 
 @group.command("plan-copy")

@@ -39,6 +39,7 @@ class Event:
     note: str | None = None
     starred: bool = False
     caused_by: int | None = None
+    assignment_id: int | None = None  # the assignment it was coded for; None: clip-level work
     id: int | None = None
     created_at: str | None = None
     updated_at: str | None = None

@@ -18,9 +18,12 @@ class ReviewIncomplete(BwvError):
     """Required review items are unanswered, or an answer is not allowed."""
 
 
-def load_answers(ws: Workspace, clip_id: str, coder_id: int) -> tuple[dict[str, Any], str]:
-    """The coder's saved answers and status ('draft', 'complete', or 'new' when nothing is saved)."""
-    stored = review_rows.get(ws.conn, clip_id, coder_id)
+def load_answers(
+    ws: Workspace, clip_id: str, coder_id: int, assignment_id: int | None = None
+) -> tuple[dict[str, Any], str]:
+    """The coder's saved answers and status ('draft', 'complete', or 'new' when nothing is saved) for one
+    assignment (None: clip-level)."""
+    stored = review_rows.get(ws.conn, clip_id, coder_id, assignment_id)
     return ({}, "new") if stored is None else (stored.answers, stored.status)
 
 
@@ -33,6 +36,7 @@ def save_answer(
     codebook_id: int,
     item_id: str,
     value: Any,
+    assignment_id: int | None = None,
 ) -> dict[str, Any]:
     """Set one answer (``None``, ``""`` or an empty list clears it) and commit; a completed review returns to
     draft when changed. A multiple answer is stored as a sorted list of option ids."""
@@ -40,7 +44,7 @@ def save_answer(
         value = codebook.review_item(item_id).normalise(value)
     with ws.transaction(coder) as tx:
         coder_id = ws.coder_id(tx, coder)
-        stored = review_rows.get(tx.conn, clip_id, coder_id)
+        stored = review_rows.get(tx.conn, clip_id, coder_id, assignment_id)
         answers = dict(stored.answers) if stored else {}
         if is_unanswered(value):
             answers.pop(item_id, None)
@@ -51,17 +55,37 @@ def save_answer(
             raise ReviewIncomplete("; ".join(problems))
         lock_if_unlocked(tx, codebook_id)
         review_rows.save(
-            tx, clip_id=clip_id, coder_id=coder_id, codebook_id=codebook_id, answers=answers, status="draft"
+            tx,
+            clip_id=clip_id,
+            coder_id=coder_id,
+            codebook_id=codebook_id,
+            answers=answers,
+            status="draft",
+            assignment_id=assignment_id,
         )
-        tx.audit("review.answer", "clip_review", f"{clip_id}/{coder}", {"item": item_id, "value": value})
+        tx.audit(
+            "review.answer",
+            "clip_review",
+            f"{clip_id}/{coder}",
+            {"item": item_id, "value": value, "assignment": assignment_id},
+        )
     return answers
 
 
-def complete(ws: Workspace, *, clip_id: str, coder: str, codebook: Codebook, codebook_id: int) -> None:
-    """Mark the review complete; refused (nothing changes) while a required item is unanswered."""
+def complete(
+    ws: Workspace,
+    *,
+    clip_id: str,
+    coder: str,
+    codebook: Codebook,
+    codebook_id: int,
+    assignment_id: int | None = None,
+) -> None:
+    """Mark the review complete (and its assignment; every assignment of the coder's on the clip for clip-level
+    work); refused (nothing changes) while a required item is unanswered."""
     with ws.transaction(coder) as tx:
         coder_id = ws.coder_id(tx, coder)
-        stored = review_rows.get(tx.conn, clip_id, coder_id)
+        stored = review_rows.get(tx.conn, clip_id, coder_id, assignment_id)
         answers = stored.answers if stored else {}
         problems = codebook.review_problems(answers, complete=True)
         if problems:
@@ -74,21 +98,28 @@ def complete(ws: Workspace, *, clip_id: str, coder: str, codebook: Codebook, cod
             codebook_id=codebook_id,
             answers=answers,
             status="complete",
+            assignment_id=assignment_id,
         )
-        changed = queue_rows.set_status(tx, clip_id=clip_id, coder_id=coder_id, status="complete")
+        changed = queue_rows.set_status(
+            tx, clip_id=clip_id, coder_id=coder_id, status="complete", assignment_id=assignment_id
+        )
         tx.audit(
             "review.complete",
             "clip_review",
             f"{clip_id}/{coder}",
-            {"answers": len(answers), "assignments": changed},
+            {"answers": len(answers), "assignments": changed, "assignment": assignment_id},
         )
 
 
-def flag_clip(ws: Workspace, *, clip_id: str, coder: str, reason: str) -> None:
+def flag_clip(
+    ws: Workspace, *, clip_id: str, coder: str, reason: str, assignment_id: int | None = None
+) -> None:
     """Flag the coder's assignment of a clip (media problem, needs a second look …) with a reason."""
     if not reason.strip():
         raise BwvError("say why the clip is flagged")
     with ws.transaction(coder) as tx:
         coder_id = ws.coder_id(tx, coder)
-        changed = queue_rows.set_status(tx, clip_id=clip_id, coder_id=coder_id, status="flagged")
+        changed = queue_rows.set_status(
+            tx, clip_id=clip_id, coder_id=coder_id, status="flagged", assignment_id=assignment_id
+        )
         tx.audit("assignment.flag", "clip", clip_id, {"reason": reason.strip(), "assignments": changed})

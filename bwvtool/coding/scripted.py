@@ -10,36 +10,49 @@ from pathlib import Path
 from typing import Any
 
 from bwvtool.codebook.model import Codebook
+from bwvtool.coding.assignments import Coding, coding_for, open_coding
 from bwvtool.coding.commands import AddEvent, Command, Composite, EditEvent
 from bwvtool.coding.model import Event
 from bwvtool.coding.session import CodebookCodes, CodingSession
 from bwvtool.errors import UsageError
 from bwvtool.store import Workspace, catalogue
-from bwvtool.store import codebooks as codebook_rows
 from bwvtool.store import events as event_rows
+from bwvtool.store import queue as queue_rows
 
 
-def codebook_for(ws: Workspace, clip_id: str, coder_id: int, key: str | None) -> tuple[int, Codebook]:
-    """The codebook a coder codes a clip with: the one their events already use, else ``key`` (latest)."""
-    existing = event_rows.for_clip(ws.conn, clip_id, coder_id)
-    if existing:
-        stored = codebook_rows.get_codebook_by_id(ws.conn, existing[0].codebook_id)
-        if key and stored.key != key:
-            raise UsageError(f"{clip_id} is already coded by this coder with {stored.key}, not {key}")
-    elif key:
-        stored = codebook_rows.get_codebook(ws.conn, key)
-    else:
-        raise UsageError("say which codebook to code with (--codebook KEY)")
-    return stored.id, stored.codebook
+def coding_of(
+    ws: Workspace, clip_id: str, coder: str, key: str | None, *, sample_id: int | None = None
+) -> Coding:
+    """The coding a command works on (reads only: a coder is registered by the write that needs it). A coder
+    who has never acted here has no assignments and no events (id -1)."""
+    known = ws.find_coder(coder)
+    return open_coding(ws, clip_id, -1 if known is None else known, key=key, sample_id=sample_id)
 
 
-def open_session(ws: Workspace, clip_id: str, coder: str, codebook_key: str | None) -> CodingSession:
+def codebook_for(
+    ws: Workspace, clip_id: str, coder_id: int, key: str | None, *, sample_id: int | None = None
+) -> tuple[int, Codebook]:
+    """The codebook (version id, content) a coder codes a clip with (see :func:`coding_of`)."""
+    coding = open_coding(ws, clip_id, coder_id, key=key, sample_id=sample_id)
+    return coding.codebook_id, coding.codebook
+
+
+def open_session(
+    ws: Workspace, clip_id: str, coder: str, codebook_key: str | None, *, sample_id: int | None = None
+) -> CodingSession:
     _check_clip(ws, clip_id)
-    with ws.transaction(coder) as tx:
-        coder_id = ws.coder_id(tx, coder)
-    codebook_id, codebook = codebook_for(ws, clip_id, coder_id, codebook_key)
+    coding = coding_of(ws, clip_id, coder, codebook_key, sample_id=sample_id)
+    return session_for(ws, coding, coder)
+
+
+def session_for(ws: Workspace, coding: Coding, coder: str) -> CodingSession:
     return CodingSession(
-        ws, clip_id=clip_id, coder=coder, codebook_id=codebook_id, codes=CodebookCodes(codebook)
+        ws,
+        clip_id=coding.clip_id,
+        coder=coder,
+        codebook_id=coding.codebook_id,
+        codes=CodebookCodes(coding.codebook),
+        assignment_id=coding.assignment_id,
     )
 
 
@@ -74,6 +87,7 @@ def add_event(
     modifiers: dict[str, Any] | None = None,
     note: str | None = None,
     codebook_key: str | None = None,
+    sample_id: int | None = None,
 ) -> Event:
     """Record a point event, or a state from ``at_ms`` to ``to_ms`` (both snapped to the frames shown then).
 
@@ -81,10 +95,8 @@ def add_event(
     stored whole in one transaction: a state never exists half-recorded, running without its end.
     """
     _check_clip(ws, clip_id)
-    known_coder = ws.find_coder(coder)
-    codebook_id, codebook = codebook_for(
-        ws, clip_id, -1 if known_coder is None else known_coder, codebook_key
-    )
+    coding = coding_of(ws, clip_id, coder, codebook_key, sample_id=sample_id)
+    codebook_id, codebook = coding.codebook_id, coding.codebook
     codes = CodebookCodes(codebook)
     spec = codes.spec(code)
     definition = codebook.code(code)
@@ -111,7 +123,7 @@ def add_event(
                 f"--at-ms {at_ms:g} and --to-ms {to_ms:g} fall on the same frame ({onset_frame}):"
                 " a state needs at least one frame"
             )
-    session = CodingSession(ws, clip_id=clip_id, coder=coder, codebook_id=codebook_id, codes=codes)
+    session = session_for(ws, coding, coder)
     running = session.open_state(spec.track, who, code) if spec.is_state else None
     if running is not None and running.code == code:
         raise UsageError(
@@ -130,6 +142,7 @@ def add_event(
         offset_frame=end_frame,
         modifiers=modifiers or {},
         note=note,
+        assignment_id=coding.assignment_id,
     )
     parts: list[Command] = []
     # As on the desk: a state of an exclusive track ends the one running, in the same step.
@@ -149,6 +162,7 @@ def delete_event(ws: Workspace, event_id: int, coder: str) -> Event:
         raise UsageError(f"no event {event_id}")
     if event.coder_id != ws.find_coder(coder):  # checked before the session registers a new coder
         raise UsageError(f"event {event_id} belongs to another coder")
-    session = open_session(ws, event.clip_id, coder, None)
-    session.delete(event_id)
+    assignment = None if event.assignment_id is None else queue_rows.get(ws.conn, event.assignment_id)
+    coding = coding_for(ws, event.clip_id, event.coder_id, assignment)
+    session_for(ws, coding, coder).delete(event_id)
     return event

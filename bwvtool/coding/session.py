@@ -61,13 +61,22 @@ Listener = Callable[[str, Event | None], None]
 
 
 class CodingSession:
-    """Events of one coder on one clip, kept in onset order, with an undo history of commands."""
+    """Events of one coding (a coder on a clip, for one assignment or clip-level when ``assignment_id`` is None),
+    kept in onset order, with an undo history of commands."""
 
     def __init__(
-        self, ws: Workspace, *, clip_id: str, coder: str, codebook_id: int, codes: CodeLookup
+        self,
+        ws: Workspace,
+        *,
+        clip_id: str,
+        coder: str,
+        codebook_id: int,
+        codes: CodeLookup,
+        assignment_id: int | None = None,
     ) -> None:
         self.ws = ws
         self.clip_id = clip_id
+        self.assignment_id = assignment_id
         self.coder = coder
         self.codebook_id = codebook_id
         self.codes = codes
@@ -80,7 +89,7 @@ class CodingSession:
         self._open: dict[tuple[str, ...], int] = {}
         self._added_id: int | None = None
         self._data_version = ws.data_version()
-        self._load(event_rows.for_clip(ws.conn, clip_id, self.coder_id))
+        self._load(event_rows.for_coding(ws.conn, clip_id, self.coder_id, assignment_id))
         # How long an edit may wait for another program's write lock (None: the workspace default). The desk
         # sets a short wait and keeps a key press pending instead of freezing the window.
         self.busy_ms: int | None = None
@@ -164,6 +173,7 @@ class CodingSession:
             onset_frame=at_frame,
             modifiers=modifiers or {},
             note=note,
+            assignment_id=self.assignment_id,
         )
         if not spec.is_state:
             new = new.with_changes(offset_ms=None, offset_frame=None)
@@ -203,7 +213,12 @@ class CodingSession:
         """Commit ``command``, then update memory and tell listeners; it becomes the newest undo step."""
         first = None
         if not self._started:  # the clip's first edit marks the assignment started, in the same transaction
-            first = partial(queue_rows.mark_started, clip_id=self.clip_id, coder_id=self.coder_id)
+            first = partial(
+                queue_rows.mark_started,
+                clip_id=self.clip_id,
+                coder_id=self.coder_id,
+                assignment_id=self.assignment_id,
+            )
         command = self._run(command, first=first)
         self._started = True
         self._undo.append(command)
@@ -250,7 +265,10 @@ class CodingSession:
 
     def reload(self) -> int:
         """Re-read this coding from the store and tell listeners what differs (added, removed, changed)."""
-        stored = {e.id: e for e in event_rows.for_clip(self.ws.conn, self.clip_id, self.coder_id)}
+        stored = {
+            e.id: e
+            for e in event_rows.for_coding(self.ws.conn, self.clip_id, self.coder_id, self.assignment_id)
+        }
         differences = 0
         for event_id in [i for i in self._events if i not in stored]:
             event = self._events[event_id]

@@ -83,11 +83,8 @@ def research_plan_text() -> str:
     return _edited(
         sampling.builtin_plan_text("ss_research_study"),
         [
-            ("name: S&S research study\n", "name: S&S research study (demo)\n"),
-            (
-                '  window: {from: "2021-01-01", to: "2021-12-31"}\n',
-                "  window: {relative: last_days, days: 90}\n",
-            ),
+            ("name: Stop and search study\n", "name: Stop and search study (demo)\n"),
+            ("  window: {relative: last_days, days: 365}\n", "  window: {relative: last_days, days: 90}\n"),
             ("    n: 500\n", "    n: 60\n"),
             # 60 encounters are too few for one from every stratum: proportional, small strata accepted unsampled
             (
@@ -96,7 +93,7 @@ def research_plan_text() -> str:
             ),
             ("    per_stratum: 1\n", "    allocation: proportional\n    allow_unsampled_strata: true\n"),
             ("        min: 150\n", "        min: 20\n"),
-            ("  coders: [coder1, coder2, coder3, coder4]\n", f"  coders: [{', '.join(CODERS)}]\n"),
+            ("assignment:\n", f"assignment:\n  coders: [{', '.join(CODERS)}]\n"),
         ],
     )
 
@@ -348,7 +345,7 @@ def _as_recorded(step: Step, clip: dict[str, Any]) -> dict[str, Any]:
 
 def code_with_video(
     ws: Workspace, clip: dict[str, Any], script: tuple[Step, ...], coder: str, codebook: Codebook, codebook_id: int,
-    rng: random.Random, *, second_coder: bool = False,
+    rng: random.Random, *, second_coder: bool = False, assignment_id: int | None = None,
 ) -> int:  # fmt: skip
     """Key in the clip's scripted encounter at exact frames of its video; a second coder differs a little."""
     from bwvtool.media.frametimes import frame_at, frame_ms
@@ -357,7 +354,7 @@ def code_with_video(
     path = Path(clip["media_path"])
     times = frame_times(path)
     session = CodingSession(ws, clip_id=clip["clip_id"], coder=coder, codebook_id=codebook_id,
-                            codes=CodebookCodes(codebook))  # fmt: skip
+                            codes=CodebookCodes(codebook), assignment_id=assignment_id)  # fmt: skip
     if len(session):
         return 0
     named: dict[str, int] = {}
@@ -485,7 +482,7 @@ def outline_events(clip: dict[str, Any], codebook_key: str, rng: random.Random) 
 
 
 def add_outline(tx: Any, clip: dict[str, Any], coder_id: int, codebook: Codebook, codebook_id: int,
-                times: Any, rng: random.Random) -> int:  # fmt: skip
+                times: Any, rng: random.Random, assignment_id: int | None = None) -> int:  # fmt: skip
     """Insert the outline through the coding commands (one audit row each) in the caller's transaction.
 
     ``times``: the video's :class:`~bwvtool.media.timestamps.FrameTimes` (events land on exact frames), or None.
@@ -513,7 +510,7 @@ def add_outline(tx: Any, clip: dict[str, Any], coder_id: int, codebook: Codebook
             offset_ms=None if offset_ms is None else max(offset_ms, onset_ms),  # type: ignore[type-var]
             offset_frame=None if offset_frame is None else max(offset_frame, onset_frame),  # type: ignore[type-var]
             modifiers=mods, caused_by=ids.get(cause) if cause else None,
-            starred=code_id == "assault_on_officer" and rng.random() < 0.5,
+            starred=code_id == "assault_on_officer" and rng.random() < 0.5, assignment_id=assignment_id,
         )  # fmt: skip
         command = AddEvent(event, label=f"add {code_id}")
         command.apply(tx)
@@ -633,12 +630,21 @@ def learning_themes(answers: dict[str, Any]) -> list[str]:
 
 
 def complete_review(ws: Workspace, clip_id: str, coder: str, codebook: Codebook, codebook_id: int,
-                    answers: dict[str, Any]) -> None:  # fmt: skip
+                    answers: dict[str, Any], assignment_id: int | None = None) -> None:  # fmt: skip
     """Answer and complete the review through the review form's own functions (each answer audited)."""
     for item_id, value in answers.items():
         reviews.save_answer(ws, clip_id=clip_id, coder=coder, codebook=codebook, codebook_id=codebook_id,
-                            item_id=item_id, value=value)  # fmt: skip
-    reviews.complete(ws, clip_id=clip_id, coder=coder, codebook=codebook, codebook_id=codebook_id)
+                            item_id=item_id, value=value, assignment_id=assignment_id)  # fmt: skip
+    reviews.complete(ws, clip_id=clip_id, coder=coder, codebook=codebook, codebook_id=codebook_id,
+                     assignment_id=assignment_id)  # fmt: skip
+
+
+def _assignment_of(conn: Any, sample_id: int, clip_id: str, coder: str) -> int | None:
+    """The coder's assignment of the clip in the sample: the demo codes each sample's clips for that sample."""
+    found = [
+        a for a in queue_rows.for_coder(conn, coder) if a.sample_id == sample_id and a.clip_id == clip_id
+    ]
+    return found[0].assignment_id if found else None
 
 
 @dataclass
@@ -676,11 +682,14 @@ def code_demo(ws: Workspace, *, seed: int = SEED, actor: str | None = None) -> C
     if audit.recent(ws.conn, 1, entity="demo_coding"):
         return CodedReport(skipped=True)
     ensure_default_codebooks(ws, actor=actor)
+    with ws.transaction(actor) as tx:  # the demo's reviewers, before any draw hands them work
+        for name in CODERS:
+            ws.coder_id(tx, name)
     books = {key: get_codebook(ws.conn, key) for key in ("pioss_review", "ss_language_behaviour")}
     sample_ids = draw_samples(ws, seed, actor)
     report = CodedReport(samples=len(sample_ids))
     rng = random.Random(seed)
-    research = [s for s in sample_ids if "S&S" in sampling.get_sample(ws, s)["name"]]
+    research = [s for s in sample_ids if sampling.get_sample(ws, s)["codebook"] == "ss_language_behaviour"]
     weekly = [s for s in sample_ids if s not in research]
     work = {s: sampling.sample_items(ws, s) for s in research + weekly}
     clips = {i["clip_id"]: clip_details(ws, i["clip_id"]) for items in work.values() for i in items}
@@ -716,24 +725,27 @@ def code_demo(ws: Workspace, *, seed: int = SEED, actor: str | None = None) -> C
                     if feature is None:
                         outline.append((clip, coder, True))
                         continue
+                    assignment_id = _assignment_of(ws.conn, sample_id, clip["clip_id"], coder)
                     report.events += code_with_video(ws, clip, feature.script, coder, stored.codebook, stored.id, rng,
-                                                     second_coder=second)  # fmt: skip
+                                                     second_coder=second, assignment_id=assignment_id)  # fmt: skip
                     answers = review_answers(stored.codebook, clip, rng)
                     if not second:
                         answers.update(feature.answers)
                         if THEMES_ITEM in answers:  # the reviewer's own learning points: themes to match
                             answers[THEMES_ITEM] = learning_themes(answers)
-                    complete_review(ws, clip["clip_id"], coder, stored.codebook, stored.id, answers)
+                    complete_review(
+                        ws, clip["clip_id"], coder, stored.codebook, stored.id, answers, assignment_id
+                    )
                     report.with_video.append(clip["clip_id"])
                     report.reviews += 1
-        _write_outlines(ws, outline, stored.codebook, stored.id, rng, report, actor)
+        _write_outlines(ws, sample_id, outline, stored.codebook, stored.id, rng, report, actor)
     report.with_video = sorted(set(report.with_video))
     with ws.transaction(actor) as tx:
         tx.audit(MARKER, "demo_coding", None, {"seed": seed, **report.as_dict()})
     return report
 
 
-def _write_outlines(ws: Workspace, work: list[tuple[dict[str, Any], str, bool]], codebook: Codebook,
+def _write_outlines(ws: Workspace, sample_id: int, work: list[tuple[dict[str, Any], str, bool]], codebook: Codebook,
                     codebook_id: int, rng: random.Random, report: CodedReport, actor: str | None) -> None:  # fmt: skip
     """Outline events and reviews of one sample's clips (all but the featured ones), in one transaction."""
     if not work:
@@ -745,6 +757,7 @@ def _write_outlines(ws: Workspace, work: list[tuple[dict[str, Any], str, bool]],
         lock_if_unlocked(tx, codebook_id)
         for clip, coder, complete in work:
             coder_id = ws.coder_id(tx, coder)
+            assignment_id = _assignment_of(tx.conn, sample_id, clip["clip_id"], coder)
             times = None
             if clip.get("media_path"):
                 try:
@@ -752,7 +765,9 @@ def _write_outlines(ws: Workspace, work: list[tuple[dict[str, Any], str, bool]],
                 except BwvError:
                     times = None  # unreadable video: nominal frames, as for a clip without one
             if complete:
-                report.events += add_outline(tx, clip, coder_id, codebook, codebook_id, times, rng)
+                report.events += add_outline(
+                    tx, clip, coder_id, codebook, codebook_id, times, rng, assignment_id
+                )
             answers = review_answers(codebook, clip, rng)
             if not complete:
                 answers = {
@@ -763,13 +778,14 @@ def _write_outlines(ws: Workspace, work: list[tuple[dict[str, Any], str, bool]],
                 raise BwvError("demo review answers do not fit the codebook: " + "; ".join(problems))
             status = "complete" if complete else "draft"
             review_rows.save(tx, clip_id=clip["clip_id"], coder_id=coder_id, codebook_id=codebook_id,
-                             answers=answers, status=status)  # fmt: skip
+                             answers=answers, status=status, assignment_id=assignment_id)  # fmt: skip
             # The queue follows, as when a reviewer works through it: in progress, then complete.
             changed = queue_rows.set_status(
                 tx,
                 clip_id=clip["clip_id"],
                 coder_id=coder_id,
                 status="complete" if complete else "in_progress",
+                assignment_id=assignment_id,
             )
             action = "review.complete" if complete else "review.answer"
             detail = {"answers": len(answers), "assignments": changed, "demo": True}

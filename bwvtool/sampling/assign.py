@@ -32,9 +32,9 @@ def assign(
     items: Sequence[Item], workloads: Sequence[float], spec: dict[str, Any] | None, seed: int
 ) -> list[Assignment]:
     """Assignments for ``items`` (``workloads``: each unit's clip seconds), by the plan's ``assignment`` section."""
-    if not spec or not items:
+    coders = list((spec or {}).get("coders") or [])
+    if not coders or not items:  # coders are named at the draw when the plan names none (binding.with_coders)
         return []
-    coders = list(spec["coders"])
     by_count = spec.get("balance", "duration") == "count"
     work = [1.0 if by_count else float(w) for w in workloads]
     doubled = _double_coded(len(items), spec.get("double_code", 0.0), seed)

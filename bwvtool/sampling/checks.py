@@ -167,5 +167,6 @@ def _unique_names(plan: Plan, pointer: str, items: list[dict[str, Any]]) -> None
 
 def _check_assignment(plan: Plan) -> None:
     assignment = plan.assignment
-    if assignment and assignment.get("double_code", 0) > 0 and len(assignment["coders"]) < 2:
+    coders = (assignment or {}).get("coders")
+    if coders is not None and assignment.get("double_code", 0) > 0 and len(coders) < 2:  # type: ignore[union-attr]
         raise plan.error("/assignment/double_code", "double coding needs at least two coders")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bwvtool import __version__
 from bwvtool.errors import UsageError
-from bwvtool.sampling import assign, design, fingerprint, manifest, select, window
+from bwvtool.sampling import assign, binding, design, fingerprint, manifest, select, window
 from bwvtool.sampling.frame import build_frame
 from bwvtool.sampling.inputs import (
     ColumnCache,
@@ -129,15 +129,23 @@ def draw(
     seed: int | None = None,
     as_of: str | date | None = None,
     actor: str | None = None,
+    *,
+    codebook: str | None = None,
+    coders: list[str] | None = None,
 ) -> int:
     """Draw a sample of ``plan`` and store it (immutable, audited); its id.
 
     :param seed: the random seed; default the plan's ``seed``, else a new one (recorded either way).
     :param as_of: the draw date that relative windows and exclusions count from (default today, UTC).
     :param actor: who draws (default the current user).
+    :param codebook: the key of the codebook the sample is coded with (default: the plan's; see
+        :func:`~bwvtool.sampling.binding.codebook_key`).
+    :param coders: who gets the units (default: the plan's); each must be a coder of the workspace.
     :raises PlanError: the plan is invalid, or its allocation is impossible on this catalogue; nothing is stored.
+    :raises UsageError: an unknown coder or codebook.
     """
-    plan = load_plan(plan)
+    plan = binding.with_coders(ws, load_plan(plan), coders)
+    codebook_key = binding.codebook_key(ws, plan, codebook, actor=actor)
     day = _as_of(as_of)
     lists = resolve_lists(plan)
     seed_source = "option" if seed is not None else "plan" if "seed" in plan.data else "generated"
@@ -166,6 +174,8 @@ def draw(
             result, lists, seed_source, timings={"load_s": loaded - started, "draw_s": computed - loaded}
         )
         report["fingerprint"] = {**read.summary(), "imports": imports}
+        if coders is not None:  # not in the plan's text: verify redraws with these
+            report["coders"] = plan.assignment["coders"] if plan.assignment else []
         sample_id = store.insert_sample(
             tx,
             {
@@ -180,6 +190,7 @@ def draw(
                 "frame_size": result.layout.frame.size,
                 "manifest_sha256": digest,
                 "report": report,
+                "codebook": codebook_key,
             },
         )
         ids_blob, digests_blob = read.pack()
@@ -206,6 +217,7 @@ def draw(
             {
                 "plan": plan.name,
                 "plan_sha256": plan.sha256,
+                "codebook": codebook_key,
                 "seed": seed,
                 "as_of": day.isoformat(),
                 "frame_size": result.layout.frame.size,
@@ -265,6 +277,8 @@ def redraw(ws: Workspace, sample: dict[str, Any]) -> Draw:
     except PlanError as exc:
         raise UsageError(f"sample {sample['id']}: its stored plan no longer validates: {exc}") from exc
     report = sample["report"]
+    if "coders" in report:
+        plan = plan.with_coders(report["coders"])
     lists = {name: entry["ids"] for name, entry in report.get("lists", {}).items()}
     day = date.fromisoformat(report["as_of"])
     inputs = gather_inputs(ws, plan, day, lists, before_sample=sample["id"], drawn_at=sample["drawn_at"])

@@ -27,6 +27,7 @@ def provenance(sample: dict[str, Any]) -> dict[str, Any]:
         "sample_id": sample["id"],
         "name": sample["name"],
         "unit": sample["unit"],
+        "codebook": sample.get("codebook"),
         "plan_sha256": sample["plan_sha256"],
         "plan_text": sample["plan_text"],
         "seed": sample["seed"],

@@ -7,7 +7,7 @@ line it is on, so a user can go straight to the mistake.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -77,6 +77,18 @@ class Plan:
     @property
     def assignment(self) -> dict[str, Any] | None:
         return self.data.get("assignment")
+
+    @property
+    def codebook(self) -> str | None:
+        """The key of the codebook the plan's samples are coded with, if it names one."""
+        return self.data.get("codebook")
+
+    def with_coders(self, coders: list[str]) -> Plan:
+        """The plan handing its units to ``coders`` (chosen at the draw). The text, and so the plan's hash, stay
+        the file's: the sample records the coders beside it, and ``verify`` redraws with them."""
+        return replace(
+            self, data={**self.data, "assignment": {**(self.assignment or {}), "coders": list(coders)}}
+        )
 
     def error(self, pointer: str, message: str) -> PlanError:
         """An error about the plan element at JSON pointer ``pointer`` (e.g. ``/design/sample/n``)."""

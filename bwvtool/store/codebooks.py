@@ -120,6 +120,11 @@ def list_codebooks(conn: Queryable) -> list[StoredCodebook]:
     return [_stored(row) for row in rows]
 
 
+def stored_keys(conn: Queryable) -> list[str]:
+    """The keys of the codebooks stored (any version), without parsing them."""
+    return [row[0] for row in conn.execute("SELECT DISTINCT key FROM codebooks ORDER BY key")]
+
+
 def latest_version(conn: Queryable, key: str) -> int | None:
     """The highest stored version of ``key``, or None if the key is not stored."""
     row = conn.execute("SELECT max(version) FROM codebooks WHERE key = ?", (key,)).fetchone()

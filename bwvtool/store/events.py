@@ -40,6 +40,7 @@ def _params(event: Event) -> tuple:
         event.note,
         int(event.starred),
         event.caused_by,
+        event.assignment_id,
     )
 
 
@@ -48,8 +49,8 @@ def insert(tx: Transaction, event: Event) -> Event:
     created = event.created_at or tx.at
     cursor = tx.execute(
         "INSERT INTO events (id, clip_id, coder_id, codebook_id, track, code, actor, onset_ms, onset_frame,"
-        " offset_ms, offset_frame, modifiers, note, starred, caused_by, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " offset_ms, offset_frame, modifiers, note, starred, caused_by, assignment_id, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (event.id, *_params(event), created, tx.at),
     )
     return event.with_changes(id=int(cursor.lastrowid), created_at=created, updated_at=tx.at)
@@ -96,10 +97,22 @@ def for_clip(conn: sqlite3.Connection, clip_id: str, coder_id: int | None = None
     return [_from_row(row) for row in rows]
 
 
+def for_coding(
+    conn: sqlite3.Connection, clip_id: str, coder_id: int, assignment_id: int | None
+) -> list[Event]:
+    """One coding's events in onset order: the coder's on the clip for one assignment (None: clip-level)."""
+    rows = conn.execute(
+        f"{_SELECT} WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ?"
+        " ORDER BY onset_ms, id",
+        (clip_id, coder_id, assignment_id),
+    )
+    return [_from_row(row) for row in rows]
+
+
 def latest_state_before(
     conn: sqlite3.Connection | Transaction, event: Event, state_codes: tuple[str, ...]
 ) -> Event | None:
-    """The stored state of ``event``'s coding (clip, coder, codebook), track and actor that starts last before
+    """The stored state of ``event``'s coding (clip, coder, assignment, codebook), track and actor that starts last before
     ``event`` ends (any time, when it has no end), ``event`` itself left out.
 
     States of an exclusive track never overlap each other, so this one state is the only one that can overlap
@@ -107,10 +120,12 @@ def latest_state_before(
     """
     marks = ", ".join("?" * len(state_codes))
     sql = (
-        f"{_SELECT} WHERE clip_id = ? AND coder_id = ? AND codebook_id = ? AND track = ? AND actor = ?"
-        f" AND code IN ({marks}) AND id IS DISTINCT FROM ?"
+        f"{_SELECT} WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ? AND codebook_id = ?"
+        f" AND track = ? AND actor = ? AND code IN ({marks}) AND id IS DISTINCT FROM ?"
     )  # marks: one '?' per code, no user text in the SQL
-    params: list[Any] = [event.clip_id, event.coder_id, event.codebook_id, event.track, event.actor]
+    params: list[Any] = [
+        event.clip_id, event.coder_id, event.assignment_id, event.codebook_id, event.track, event.actor
+    ]  # fmt: skip
     params += [*state_codes, event.id]
     if event.offset_ms is not None:
         sql += " AND onset_ms < ?"
@@ -132,10 +147,13 @@ def for_clips(conn: sqlite3.Connection, clip_ids: list[str]) -> list[Event]:
     return found
 
 
-def codebook_coded_with(conn: sqlite3.Connection, clip_id: str, coder_id: int) -> int | None:
-    """The codebook of the coder's first event on the clip (one row, not the clip's whole coding)."""
+def codebook_coded_with(
+    conn: sqlite3.Connection, clip_id: str, coder_id: int, assignment_id: int | None = None
+) -> int | None:
+    """The codebook of the first event of one coding (one row, not the clip's whole coding)."""
     row = conn.execute(
-        "SELECT codebook_id FROM events WHERE clip_id = ? AND coder_id = ? ORDER BY onset_ms, id LIMIT 1",
-        (clip_id, coder_id),
+        "SELECT codebook_id FROM events WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ?"
+        " ORDER BY onset_ms, id LIMIT 1",
+        (clip_id, coder_id, assignment_id),
     ).fetchone()
     return None if row is None else int(row[0])

@@ -73,11 +73,30 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "created_at",
     "updated_at",
 )
+
+
+def _of_sample(alias: str) -> str:
+    """SQL: row ``alias`` (an event or review on a clip of sample ``si``) was coded for that sample: for one of its
+    assignments, or clip-level, and with the sample's codebook (when it names one). One clip in two samples for
+    one coder is two codings; neither sample reads the other's."""
+    return (
+        f"({alias}.assignment_id IS NULL OR {alias}.assignment_id IN"
+        " (SELECT a.id FROM assignments a WHERE a.sample_id = si.sample_id))"
+        " AND NOT EXISTS (SELECT 1 FROM samples s JOIN codebooks b"
+        f" ON b.id = {alias}.codebook_id WHERE s.id = si.sample_id AND s.codebook IS NOT NULL"
+        " AND s.codebook <> b.key)"
+    )
+
+
+_OF_SAMPLE_E = _of_sample("e")
+_OF_SAMPLE_R = _of_sample("r")
 _EVENT_SELECT = (
     "SELECT e.id, e.clip_id, c.incident_id, k.name, e.codebook_id, e.track, e.code, e.actor, e.onset_ms,"
     " e.onset_frame, e.offset_ms, e.offset_frame, e.modifiers, e.note, e.starred, e.caused_by, e.created_at,"
     " e.updated_at"
-    " FROM sample_items si JOIN events e ON e.clip_id = si.clip_id JOIN clips c ON c.clip_id = e.clip_id"
+    " FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
+    + _OF_SAMPLE_E
+    + " JOIN clips c ON c.clip_id = e.clip_id"
     " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
 )
 
@@ -93,7 +112,9 @@ REVIEW_COLUMNS: tuple[str, ...] = (
 )
 _REVIEW_SELECT = (
     "SELECT r.clip_id, c.incident_id, k.name, r.codebook_id, r.status, r.answers, r.created_at, r.updated_at"
-    " FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id JOIN clips c ON c.clip_id = r.clip_id"
+    " FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id AND "
+    + _OF_SAMPLE_R
+    + " JOIN clips c ON c.clip_id = r.clip_id"
     " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?"
 )
 
@@ -146,11 +167,15 @@ def codebook_ids(conn: Queryable, sample_id: int, coder: str | None = None) -> l
     """Ids of the codebook versions that events or reviews of the sample's clips use (of one coder if given)."""
     params: list[Any] = [sample_id, sample_id]
     sql = (
-        "SELECT DISTINCT e.codebook_id FROM sample_items si JOIN events e ON e.clip_id = si.clip_id"
+        "SELECT DISTINCT e.codebook_id FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
+        + _OF_SAMPLE_E
+        + " "
         " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
     )
     reviews = (
-        " UNION SELECT DISTINCT r.codebook_id FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id"
+        " UNION SELECT DISTINCT r.codebook_id FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id AND "
+        + _OF_SAMPLE_R
+        + " "
         " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?"
     )
     if coder is not None:
@@ -169,9 +194,13 @@ def coders_by_clip(conn: Queryable, sample_id: int) -> dict[str, set[str]]:
         for row in conn.execute("SELECT clip_id FROM sample_items WHERE sample_id = ?", (sample_id,))
     }
     rows = conn.execute(
-        "SELECT DISTINCT e.clip_id, k.name FROM sample_items si JOIN events e ON e.clip_id = si.clip_id"
+        "SELECT DISTINCT e.clip_id, k.name FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
+        + _OF_SAMPLE_E
+        + " "
         " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
-        " UNION SELECT r.clip_id, k.name FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id"
+        " UNION SELECT r.clip_id, k.name FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id AND "
+        + _OF_SAMPLE_R
+        + " "
         " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?"
         " UNION SELECT a.clip_id, k.name FROM assignments a JOIN coders k ON k.id = a.coder_id"
         " WHERE a.sample_id = ? AND a.status = 'complete'",
@@ -200,7 +229,9 @@ def count_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> dic
     """How many clips, events and reviews an export of the sample holds (to check files against)."""
     params: list[Any] = [sample_id]
     events = _coder_filter(
-        "SELECT count(*) FROM sample_items si JOIN events e ON e.clip_id = si.clip_id"
+        "SELECT count(*) FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
+        + _OF_SAMPLE_E
+        + " "
         " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?",
         params,
         coder,
@@ -208,7 +239,9 @@ def count_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> dic
     n_events = conn.execute(events, params).fetchone()[0]
     params = [sample_id]
     reviews = _coder_filter(
-        "SELECT count(*) FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id"
+        "SELECT count(*) FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id AND "
+        + _OF_SAMPLE_R
+        + " "
         " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?",
         params,
         coder,

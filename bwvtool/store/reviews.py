@@ -1,4 +1,5 @@
-"""SQL for clip reviews: one per coder per clip, answers as JSON, draft until complete."""
+"""SQL for clip reviews: one per coder per clip and assignment (None: clip-level), answers as JSON, draft until
+complete."""
 
 from __future__ import annotations
 
@@ -19,32 +20,49 @@ class StoredReview:
     answers: dict[str, Any]
     status: str
     updated_at: str
+    assignment_id: int | None = None
 
 
-_SELECT = "SELECT id, clip_id, coder_id, codebook_id, answers, status, updated_at FROM clip_reviews"
+_SELECT = (
+    "SELECT id, clip_id, coder_id, codebook_id, answers, status, updated_at, assignment_id FROM clip_reviews"
+)
+_ONE = " WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ?"
 
 
 def _from_row(row: tuple) -> StoredReview:
-    return StoredReview(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6])
+    return StoredReview(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7])
 
 
-def get(conn: sqlite3.Connection, clip_id: str, coder_id: int) -> StoredReview | None:
-    row = conn.execute(f"{_SELECT} WHERE clip_id = ? AND coder_id = ?", (clip_id, coder_id)).fetchone()
+def get(
+    conn: sqlite3.Connection, clip_id: str, coder_id: int, assignment_id: int | None = None
+) -> StoredReview | None:
+    row = conn.execute(_SELECT + _ONE, (clip_id, coder_id, assignment_id)).fetchone()
     return _from_row(row) if row else None
 
 
 def save(
-    tx: Transaction, *, clip_id: str, coder_id: int, codebook_id: int, answers: dict[str, Any], status: str
+    tx: Transaction,
+    *,
+    clip_id: str,
+    coder_id: int,
+    codebook_id: int,
+    answers: dict[str, Any],
+    status: str,
+    assignment_id: int | None = None,
 ) -> None:
-    """Insert or replace the coder's review of the clip."""
+    """Insert or replace the coder's review of the clip for ``assignment_id``."""
     text = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    tx.execute(
-        "INSERT INTO clip_reviews (clip_id, coder_id, codebook_id, answers, status, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (clip_id, coder_id) DO UPDATE SET codebook_id = excluded.codebook_id,"
-        " answers = excluded.answers, status = excluded.status, updated_at = excluded.updated_at",
-        (clip_id, coder_id, codebook_id, text, status, tx.at, tx.at),
+    key = (clip_id, coder_id, assignment_id)
+    changed = tx.execute(
+        "UPDATE clip_reviews SET codebook_id = ?, answers = ?, status = ?, updated_at = ?" + _ONE,
+        (codebook_id, text, status, tx.at, *key),
     )
+    if changed.rowcount == 0:
+        tx.execute(
+            "INSERT INTO clip_reviews (clip_id, coder_id, assignment_id, codebook_id, answers, status, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*key, codebook_id, text, status, tx.at, tx.at),
+        )
 
 
 def for_clips(conn: sqlite3.Connection, clip_ids: list[str]) -> list[StoredReview]:

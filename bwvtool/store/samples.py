@@ -86,7 +86,7 @@ def load_columns(
 
 def _window_is_small(conn: sqlite3.Connection, start_ts: int, end_ts: int) -> bool:
     """Fewer than :data:`SMALL_WINDOW_CLIPS` clips in the window? (Counts at most that many index entries.)"""
-    sql = "SELECT count(*) FROM (SELECT 1 FROM clips WHERE recorded_ts >= ? AND recorded_ts < ? LIMIT ?)"
+    sql = "SELECT count(*) FROM (SELECT 1 FROM clips WHERE recorded_ts >= ? AND recorded_ts < ? LIMIT ?) AS w"
     found = conn.execute(sql, (start_ts, end_ts, SMALL_WINDOW_CLIPS)).fetchone()[0]
     return int(found) < SMALL_WINDOW_CLIPS
 
@@ -129,7 +129,7 @@ def scan_columns(
     return {name: table[name] for name in names}
 
 
-def change_marker(conn: sqlite3.Connection) -> tuple[int, int]:
+def change_marker(conn: sqlite3.Connection) -> tuple[Any, ...]:
     """Changes when anything is written to the workspace: by this connection, or committed by another."""
     return dialect.change_marker(conn)
 
@@ -175,7 +175,7 @@ def insert_sample(tx: Transaction, sample: dict[str, Any]) -> int:
     """Insert a ``samples`` row from ``sample`` (keys named as the columns; ``report`` a dict); its id."""
     cursor = tx.execute(
         "INSERT INTO samples (name, plan_text, plan_sha256, seed, unit, drawn_at, drawn_by, frame_sha256,"
-        " frame_size, manifest_sha256, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " frame_size, manifest_sha256, report, codebook) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             sample["name"],
             sample["plan_text"],
@@ -188,6 +188,7 @@ def insert_sample(tx: Transaction, sample: dict[str, Any]) -> int:
             sample["frame_size"],
             sample["manifest_sha256"],
             json.dumps(sample["report"], sort_keys=True, ensure_ascii=False),
+            sample.get("codebook"),
         ),
     )
     return int(cursor.lastrowid)
@@ -218,7 +219,7 @@ def insert_contents(
 
 _SAMPLE_COLUMNS = (
     "id", "name", "plan_text", "plan_sha256", "seed", "unit", "drawn_at", "drawn_by",
-    "frame_sha256", "frame_size", "manifest_sha256", "report",
+    "frame_sha256", "frame_size", "manifest_sha256", "report", "codebook",
 )  # fmt: skip
 
 
@@ -237,14 +238,14 @@ def get_sample(conn: sqlite3.Connection, sample_id: int) -> dict[str, Any] | Non
 def list_samples(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every sample, newest first, with its unit and clip counts."""
     rows = conn.execute(
-        "SELECT s.id, s.name, s.unit, s.seed, s.drawn_at, s.drawn_by, s.frame_size, s.manifest_sha256,"
+        "SELECT s.id, s.name, s.codebook, s.unit, s.seed, s.drawn_at, s.drawn_by, s.frame_size, s.manifest_sha256,"
         f" {dialect.json_text(conn, 's.report', 'as_of')},"
         " (SELECT count(DISTINCT unit_id) FROM sample_items i WHERE i.sample_id = s.id),"
         " (SELECT count(*) FROM sample_items i WHERE i.sample_id = s.id)"
         " FROM samples s ORDER BY s.id DESC"
     ).fetchall()
-    keys = ("id", "name", "unit", "seed", "drawn_at", "drawn_by", "frame_size", "manifest_sha256", "as_of",
-            "units", "clips")  # fmt: skip
+    keys = ("id", "name", "codebook", "unit", "seed", "drawn_at", "drawn_by", "frame_size", "manifest_sha256",
+            "as_of", "units", "clips")  # fmt: skip
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
@@ -349,17 +350,16 @@ def left_out_by_previous(
 ) -> list[str]:
     """Unit ids that the latest sample of plan ``plan_name`` with a draw date before ``before_day`` left out for
     capacity (its manifest's ``carry_over.left_out``); ``before_sample``: only samples with a smaller id."""
+    as_of = dialect.json_text(conn, "report", "as_of")
     sql = (
-        "SELECT report FROM samples WHERE json_extract(report, '$.manifest.plan.name') = ?"
-        " AND json_extract(report, '$.as_of') < ?"
+        f"SELECT report FROM samples WHERE {dialect.json_text(conn, 'report', 'manifest', 'plan', 'name')} = ?"
+        f" AND {as_of} < ?"
     )
     params: list[Any] = [plan_name, before_day]
     if before_sample is not None:
         sql += " AND id < ?"
         params.append(before_sample)
-    row = conn.execute(
-        sql + " ORDER BY json_extract(report, '$.as_of') DESC, id DESC LIMIT 1", params
-    ).fetchone()
+    row = conn.execute(sql + f" ORDER BY {as_of} DESC, id DESC LIMIT 1", params).fetchone()
     if row is None:
         return []
     return list(json.loads(row[0])["manifest"].get("carry_over", {}).get("left_out", []))
@@ -384,7 +384,7 @@ def carry_over_for_window(conn: sqlite3.Connection, window_from: str) -> dict[st
     """The latest sample with carry-over whose window starts at ``window_from`` (stored UTC text): its id, name,
     and the units carried into it and left out of it."""
     rows = conn.execute(
-        "SELECT id, name, report FROM samples WHERE json_extract(report, '$.manifest.window.from') = ?"
+        f"SELECT id, name, report FROM samples WHERE {dialect.json_text(conn, 'report', 'manifest', 'window', 'from')} = ?"
         " ORDER BY id DESC",
         (window_from,),
     ).fetchall()

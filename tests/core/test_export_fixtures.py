@@ -156,6 +156,9 @@ def build_coded_sample(folder: Path, *, hostile: bool = False) -> CodedSample:
     ws = open_workspace(db, create=True)
     import_catalogue(ws, catalogue, actor="setup")
     ensure_default_codebooks(ws, actor="setup")
+    with ws.transaction("setup") as tx:  # a draw hands units only to coders who exist
+        for name in ("alice", "bob"):
+            ws.coder_id(tx, name)
     stored = get_codebook(ws.conn, "ss_language_behaviour")
     plan_file = folder / "plan.yaml"
     plan_file.write_text(HOSTILE_PLAN if hostile else PLAN, encoding="utf-8")

@@ -23,7 +23,11 @@ def db(tmp_path, run_cli):
     assert run_cli("init")[0] == 0
     code, _, err = run_cli("catalogue", "import", str(source))
     assert code == 0, err
+    assert run_cli("coder", "add", "coder1", "coder2", "coder3", "coder4")[0] == 0
     return tmp_path / "ws.sqlite"
+
+
+CODERS = ("--coders", "coder1,coder2,coder3,coder4")
 
 
 def _samples(db):
@@ -51,15 +55,22 @@ def test_dry_run_stores_nothing_and_draw_reports(db, run_cli):
     assert code == 0 and "Census rules (priority order)" in out and "op_hampshire" in out
     assert _samples(db) == []
     code, out, _ = run_cli(
-        "sample", "draw", "ss_research_study", "--as-of", "2021-03-10", "--seed", "7", "--json"
+        "sample", "draw", "ss_research_study", "--as-of", "2021-04-01", "--seed", "7", *CODERS, "--json"
     )
     drawn = json.loads(out)
     assert code == 0 and drawn["seed"] == 7 and drawn["seed_source"] == "option" and drawn["units"] == 500
     assert [s["id"] for s in _samples(db)] == [drawn["sample_id"]]
-    code, out, _ = run_cli("sample", "draw", "ss_research_study", "--as-of", "2021-03-10", "--seed", "7")
-    assert code == 0 and "Drew sample 2" in out and f"manifest sha256 {drawn['manifest_sha256']}" in out
+    code, out, _ = run_cli(
+        "sample", "draw", "ss_research_study", "--as-of", "2021-04-01", "--seed", "7", *CODERS
+    )
+    assert (
+        code == 0
+        and "Drew sample 2" in out
+        and "codebook: ss_language_behaviour" in out
+        and f"manifest sha256 {drawn['manifest_sha256']}" in out
+    )
     code, out, _ = run_cli("sample", "list")
-    assert code == 0 and "S&S research study (2021-03-10)" in out
+    assert code == 0 and "Stop and search study (2021-04-01)" in out
 
 
 def test_show_export_and_verify(db, run_cli, tmp_path):

@@ -22,6 +22,15 @@ from bwvtool.sampling import manifest
 from bwvtool.store import audit, open_workspace
 
 AS_OF = date(2021, 3, 10)
+# The study plan's frame is the twelve months before the draw: drawn on 1 April it holds the whole catalogue.
+SS_AS_OF = date(2021, 4, 1)
+CODERS = ["coder1", "coder2", "coder3", "coder4"]
+
+
+def _add_coders(workspace):
+    with workspace.transaction("test") as tx:
+        for name in CODERS:
+            workspace.coder_id(tx, name)
 START, END = datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 3, 31, tzinfo=UTC)
 
 
@@ -42,6 +51,7 @@ def ws(catalogue, tmp_path):
     path = tmp_path / "ws.sqlite"
     shutil.copy(catalogue[0], path)
     workspace = open_workspace(path)
+    _add_coders(workspace)
     yield workspace
     workspace.close()
 
@@ -66,7 +76,8 @@ def _has(column: str, value: str):
 
 
 def _draw(ws, plan, seed=1, as_of=AS_OF):
-    sample_id = sampling.draw(ws, plan, seed=seed, as_of=as_of, actor="tester")
+    coders = CODERS if plan == "ss_research_study" else None  # the study plan names its coders at the draw
+    sample_id = sampling.draw(ws, plan, seed=seed, as_of=as_of, actor="tester", coders=coders)
     return sample_id, sampling.get_sample(ws, sample_id)["report"]["manifest"]
 
 
@@ -131,7 +142,7 @@ def _proportional(n: int, sizes: list[int]) -> list[int]:
 
 
 def test_ss_research_study_matches_pandas(ws, frame):
-    sample_id, m = _draw(ws, "ss_research_study", seed=99)
+    sample_id, m = _draw(ws, "ss_research_study", seed=99, as_of=SS_AS_OF)
     eligible = frame[_has("sources", "stop_search")(frame) & frame.media]
     force = eligible.uof_tactics.map(bool) | _has("sources", "use_of_force")(eligible)
     escalated = set(eligible[force].incident_id)
@@ -206,13 +217,13 @@ def test_supervisor_dip_matches_pandas(ws, frame):
 
 
 def test_provenance_audit_and_item_rows(ws):
-    sample_id = sampling.draw(ws, "ss_research_study", as_of=AS_OF, actor="researcher")
+    sample_id = sampling.draw(ws, "ss_research_study", as_of=SS_AS_OF, actor="researcher", coders=CODERS)
     sample = sampling.get_sample(ws, sample_id)
     report = sample["report"]
     assert report["seed_source"] == "generated" and 0 <= sample["seed"] < 2**63
     assert sample["plan_text"] == sampling.builtin_plan_text("ss_research_study")
     assert sample["plan_sha256"] == hashlib.sha256(sample["plan_text"].encode()).hexdigest()
-    assert sample["drawn_by"] == "researcher" and report["as_of"] == "2021-03-10"
+    assert sample["drawn_by"] == "researcher" and report["as_of"] == "2021-04-01"
     assert sample["manifest_sha256"] == manifest.sha256(report["manifest"])
     assert sample["frame_size"] == report["manifest"]["frame"]["size"]
     entry = audit.recent(ws.conn, 1, "sample")[0]
@@ -235,7 +246,8 @@ def test_same_plan_seed_and_catalogue_give_identical_manifest_bytes(catalogue, t
     for name, path in (("a", source), ("b", shuffled)):
         with open_workspace(tmp_path / f"{name}.sqlite", create=True) as other:
             import_catalogue(other, path, actor="setup")
-            sample_id = sampling.draw(other, "ss_research_study", seed=5, as_of=AS_OF)
+            _add_coders(other)
+            sample_id = sampling.draw(other, "ss_research_study", seed=5, as_of=SS_AS_OF, coders=CODERS)
             stored = sampling.get_sample(other, sample_id)
             digests.append((stored["manifest_sha256"], manifest.canonical(stored["report"]["manifest"])))
     assert digests[0] == digests[1]
@@ -359,10 +371,10 @@ def test_impossible_allocation_stores_nothing(ws):
 
 def test_preview_matches_the_draw_and_uses_the_cache(ws):
     cache = sampling.ColumnCache()
-    preview = sampling.preview(ws, "ss_research_study", AS_OF, cache=cache)
-    again = sampling.preview(ws, "ss_research_study", AS_OF, cache=cache)
+    preview = sampling.preview(ws, "ss_research_study", SS_AS_OF, cache=cache)
+    again = sampling.preview(ws, "ss_research_study", SS_AS_OF, cache=cache)
     assert again["strata"] == preview["strata"] and cache.columns(ws, [], None) is not None
-    _, m = _draw(ws, "ss_research_study")
+    _, m = _draw(ws, "ss_research_study", as_of=SS_AS_OF)
     assert preview["expected_units"] == m["units"] and preview["strata"] == m["strata"]
     assert preview["frame_size"] == m["frame"]["size"]
     assert sampling.list_samples(ws)[0]["units"] == 500

@@ -44,6 +44,8 @@ def study(tmp_path_factory):
     plan = folder / "single.yaml"
     plan.write_text(SINGLE_CODER_PLAN, encoding="utf-8")
     with open_workspace(coded.db) as ws:
+        with ws.transaction("setup") as tx:  # a draw hands units only to coders who exist
+            ws.coder_id(tx, "carol")
         single = draw(ws, plan, seed=9, as_of="2021-04-01", actor="setup")
         stored = get_codebook(ws.conn, "ss_language_behaviour")
         clip = sample_items(ws, single)[0]["clip_id"]

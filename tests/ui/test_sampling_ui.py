@@ -31,6 +31,9 @@ def sampling_ws(workspace, tmp_path):
     end = datetime.now(UTC)
     write_csv(tmp_path / "cat.csv", synthetic_rows(400, seed=3, start=end - timedelta(days=30), end=end))
     import_catalogue(workspace, tmp_path / "cat.csv", actor="test")
+    with workspace.transaction("test") as tx:  # a draw hands units only to coders who exist
+        for name in ("ann", "bob", "cy"):
+            workspace.coder_id(tx, name)
     return workspace
 
 
@@ -62,3 +65,23 @@ def test_preview_follows_the_text_and_draw_lands_on_the_samples_page(qtbot, samp
     items = sample_items(sampling_ws, sample["id"])
     assert {i["coder"] for i in items} <= {"ann", "bob"}
     assert sum(bool(i["reliability_coder"]) for i in items) == 3  # 25% double-coded, blind to a second coder
+
+
+def test_plans_by_title_codebook_shown_and_coders_chosen(qtbot, sampling_ws):
+    dialog = SamplingDialog(sampling_ws, "carol")
+    qtbot.addWidget(dialog)
+    titles = [dialog.choice.itemText(i) for i in range(dialog.choice.count())]
+    assert titles[:3] == ["PIOSS weekly", "Stop and search study", "Supervisor dip sample"]
+    dialog.choice.setCurrentIndex(1)
+    dialog._choose(1)
+    assert dialog.codebook.currentData() == "ss_language_behaviour"  # the study plan names its codebook
+    assert dialog.chosen_coders() is None  # the plan names nobody: nobody is ticked, nobody invented
+    dialog.editor.setPlainText(PLAN)
+    dialog.refresh()
+    assert dialog.chosen_coders() == ["ann", "bob"]  # the plan's coders that exist, ticked
+    dialog.coders.item(2).setCheckState(Qt.CheckState.Checked)  # cy as well
+    dialog.codebook.setCurrentIndex(dialog.codebook.findData("pioss_review"))
+    qtbot.mouseClick(dialog.draw_button, Qt.MouseButton.LeftButton)
+    (sample,) = list_samples(sampling_ws)
+    assert sample["codebook"] == "pioss_review"
+    assert {i["coder"] for i in sample_items(sampling_ws, sample["id"])} <= {"ann", "bob", "cy"}

@@ -29,15 +29,16 @@ from PySide6.QtWidgets import (
 from bwvtool.codebook.model import Code, Codebook
 from bwvtool.coding import review
 from bwvtool.coding.actors import ActorChooser, actor_label
+from bwvtool.coding.assignments import Coding, coding_for
 from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession
 from bwvtool.errors import BwvError
 from bwvtool.media import frametimes
 from bwvtool.store import Workspace, catalogue
 from bwvtool.store import codebooks as codebook_rows
-from bwvtool.store import events as event_rows
 from bwvtool.store import queue as queue_rows
 from bwvtool.ui.desk.event_editor import EventEditor
 from bwvtool.ui.desk.event_table import EventTableModel
+from bwvtool.ui.desk.keys_help import KeysHelp
 from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
 from bwvtool.ui.desk.palette import CodePalette
 from bwvtool.ui.desk.pending import PendingEdits
@@ -48,6 +49,7 @@ from bwvtool.ui.timeline.widget import Lane, TimelineWidget
 REFRESH_EVERY_MS = 1000
 
 STATUS_ICON = {"not_started": "○", "in_progress": "◐", "complete": "●", "flagged": "⚑"}
+ASSIGNMENT_ROLE = Qt.ItemDataRole.UserRole + 1  # a queue entry's assignment id (UserRole: its clip id)
 
 
 class CodingDesk(QWidget):
@@ -71,6 +73,7 @@ class CodingDesk(QWidget):
         self.codebook: Codebook | None = None
         self.codebook_id: int | None = None
         self.clip_id: str | None = None
+        self.coding: Coding | None = None  # the assignment (or clip-level work) open, and its codebook
         self.actors = ActorChooser()
         self.blocked: str | None = None  # why coding is refused on this clip (integrity failure, no media)
         self.edits = PendingEdits(self)
@@ -185,7 +188,9 @@ class CodingDesk(QWidget):
         self.edits.failed.connect(self.status)
         self._refresh_timer.timeout.connect(self.refresh_from_store)
         self._refresh_timer.start()
-        self.queue.itemActivated.connect(lambda item: self.open_clip(item.data(Qt.ItemDataRole.UserRole)))
+        self.queue.itemActivated.connect(
+            lambda item: self.open_clip(item.data(Qt.ItemDataRole.UserRole), item.data(ASSIGNMENT_ROLE))
+        )
         self.player.frameShown.connect(self._on_frame)
         self.player.integrityFailed.connect(self._on_integrity_failed)
         self.player.error.connect(lambda message: self._block(message))
@@ -205,7 +210,7 @@ class CodingDesk(QWidget):
         everything = queue_rows.for_coder(self.ws.conn, self.user)
         wanted = self.queue_filter.currentData()
         items = [item for item in everything if wanted is None or item.status == wanted]
-        current = self.clip_id
+        current = self.coding.assignment_id if self.coding else None
         self.queue.clear()
         done = sum(item.status == "complete" for item in everything)
         for item in items:
@@ -213,11 +218,16 @@ class CodingDesk(QWidget):
             entry = QListWidgetItem(
                 f"{STATUS_ICON[item.status]}  {item.clip_id}\n     {item.recorded_at[:16].replace('T', ' ')}"
                 f" · {item.borough} · {int(item.duration_s // 60)}:{int(item.duration_s % 60):02d}{role}"
+                f"\n     {item.sample_name}"
             )
             entry.setData(Qt.ItemDataRole.UserRole, item.clip_id)
-            entry.setToolTip(f"{item.sample_name}: {item.status.replace('_', ' ')}")
+            entry.setData(ASSIGNMENT_ROLE, item.assignment_id)
+            entry.setToolTip(
+                f"{item.sample_name} (sample {item.sample_id}), coded with {item.codebook or 'the codebook chosen'}:"
+                f" {item.status.replace('_', ' ')}"
+            )
             self.queue.addItem(entry)
-            if item.clip_id == current:
+            if item.assignment_id == current:
                 self.queue.setCurrentItem(entry)
         self.queue_title.setText(f"<b>{self.user}</b> — {done} of {len(everything)} reviewed")
 
@@ -225,14 +235,28 @@ class CodingDesk(QWidget):
         row = self.queue.currentRow() + step
         if 0 <= row < self.queue.count():
             self.queue.setCurrentRow(row)
-            self.open_clip(self.queue.item(row).data(Qt.ItemDataRole.UserRole))
+            entry = self.queue.item(row)
+            self.open_clip(entry.data(Qt.ItemDataRole.UserRole), entry.data(ASSIGNMENT_ROLE))
 
     # -- opening a clip -------------------------------------------------------------------------------------------
-    def _codebook_for(self, clip_id: str, coder_id: int) -> int | None:
-        coded_with = event_rows.codebook_coded_with(self.ws.conn, clip_id, coder_id)
-        return coded_with if coded_with is not None else self.codebook_choice.currentData()
+    def _coding_for(self, clip_id: str, coder_id: int, assignment_id: int | None) -> Coding | None:
+        """The coding to open: the assignment chosen in the queue (else the coder's first open assignment of the
+        clip) with its sample's codebook; clip-level work, with the Codebook box's choice, when there is none."""
+        mine = queue_rows.for_clip(self.ws.conn, clip_id, coder_id)
+        chosen = [a for a in mine if a.assignment_id == assignment_id] or [
+            a for a in mine if a.status != "complete"
+        ]
+        assignment = (chosen or mine or [None])[0]
+        chosen_id = self.codebook_choice.currentData()
+        key = None
+        if chosen_id is not None and (assignment is None or assignment.codebook is None):
+            key = codebook_rows.get_codebook_by_id(self.ws.conn, chosen_id).key
+        if assignment is None and key is None:
+            return None
+        return coding_for(self.ws, clip_id, coder_id, assignment, key)
 
-    def open_clip(self, clip_id: str) -> None:
+    def open_clip(self, clip_id: str, assignment_id: int | None = None) -> None:
+        """Open the clip for the given assignment (default: the coder's first open one on it, else clip-level)."""
         if len(self.edits):
             self.status.emit(
                 f"Still on {self.clip_id}: {len(self.edits)} edits wait to be saved — {self.edits.reason}"
@@ -243,35 +267,47 @@ class CodingDesk(QWidget):
             self.status.emit(f"{clip_id} is not in the catalogue")
             return
         self.blocked = None
+        self.palette.setEnabled(True)
         self.clip_id = clip_id
         self.actors.clear()
         for row in range(self.queue.count()):  # show where this clip is in the queue
-            if self.queue.item(row).data(Qt.ItemDataRole.UserRole) == clip_id:
+            entry = self.queue.item(row)
+            if entry.data(Qt.ItemDataRole.UserRole) == clip_id and assignment_id in (
+                None,
+                entry.data(ASSIGNMENT_ROLE),
+            ):
                 self.queue.setCurrentRow(row)
                 self.queue.scrollToItem(self.queue.item(row))
                 break
         # The first frame decodes in the player's threads while the events load.
         media = clip.get("media_path")
         if not media:
-            self.player.close_clip()
+            self.player.close_clip()  # the last clip's picture, seek bar and playhead go
+            self.player.view.clear("No video for this clip", "The catalogue records no media file for it")
             self._block("No media file is recorded for this clip")
         else:
             self.player.open_clip(media, clip.get("sha256"))
         self.session = None
         with self.ws.transaction(self.user) as tx:
             coder_id = self.ws.coder_id(tx, self.user)
-        codebook_id = self._codebook_for(clip_id, coder_id)
-        if codebook_id is None:
+        try:
+            coding = self._coding_for(clip_id, coder_id, assignment_id)
+        except BwvError as exc:
+            self._block(str(exc))
+            return
+        if coding is None:
             self._block("No codebook in this workspace: import one with 'bwvtool codebook import'")
             return
-        stored = codebook_rows.get_codebook_by_id(self.ws.conn, codebook_id)
-        self.codebook, self.codebook_id = stored.codebook, codebook_id
+        self.coding = coding
+        self.codebook, self.codebook_id = coding.codebook, coding.codebook_id
+        codebook_id = coding.codebook_id
         self.session = CodingSession(
             self.ws,
             clip_id=clip_id,
             coder=self.user,
             codebook_id=codebook_id,
             codes=CodebookCodes(self.codebook),
+            assignment_id=coding.assignment_id,
         )
         self.session.on_change(self._on_session_change)
         self.palette.set_codebook(self.codebook)
@@ -282,6 +318,7 @@ class CodingDesk(QWidget):
             coder_id=coder_id,
             codebook=self.codebook,
             codebook_id=codebook_id,
+            assignment_id=coding.assignment_id,
         )
         self.model = EventTableModel(self.session, {c.id: c.label for c in self.codebook.codes}, self)
         self.table.setModel(self.model)
@@ -293,12 +330,16 @@ class CodingDesk(QWidget):
         self.codebook_choice.blockSignals(True)  # show the codebook this clip is coded with
         self.codebook_choice.setCurrentIndex(max(0, self.codebook_choice.findData(codebook_id)))
         self.codebook_choice.blockSignals(False)
+        # An assignment is coded with its sample's codebook: the box only chooses for clip-level work.
+        bound = coding.assignment is not None and coding.assignment.codebook is not None
+        self.codebook_choice.setEnabled(not bound)
+        self.codebook_choice.setToolTip(coding.describe())
         self.clip_title.setText(
             f"<b>{clip_id}</b> &nbsp; {clip['recorded_at'][:16].replace('T', ' ')} UTC · {clip['borough']}"
             f" · officer {clip['officer_ref']}"
         )
         self.setFocus()
-        self.status.emit(f"Opened {clip_id}: {len(self.session)} events by {self.user}")
+        self.status.emit(f"Opened {clip_id} ({coding.describe()}): {len(self.session)} events by {self.user}")
 
     def _lane(self, track_id: str, actor: str) -> Lane:
         assert self.codebook is not None
@@ -328,8 +369,15 @@ class CodingDesk(QWidget):
         )
         self.timeline.update()
 
+    def show_keys(self) -> KeysHelp:
+        """Every key the desk answers to, with the open codebook's (``?``)."""
+        sheet = KeysHelp(self.codebook, self.actions_by_name, self)
+        sheet.open()
+        return sheet
+
     def _block(self, reason: str) -> None:
         self.blocked = reason
+        self.palette.setEnabled(False)  # visibly: no code can be recorded here
         self.status.emit(f"Coding blocked on this clip: {reason}")
 
     @Slot(str)
@@ -342,6 +390,9 @@ class CodingDesk(QWidget):
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if mods not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
             super().keyPressEvent(event)
+            return
+        if text == "?":
+            self.show_keys()
             return
         if text.isdigit():
             self.actors.press_digit(int(text))
@@ -496,7 +547,13 @@ class CodingDesk(QWidget):
         reason, ok = QInputDialog.getText(self, "Flag clip", f"Why is {self.clip_id} flagged?")
         if ok and reason.strip():
             self._guard(
-                lambda: review.flag_clip(self.ws, clip_id=self.clip_id, coder=self.user, reason=reason)
+                lambda: review.flag_clip(
+                    self.ws,
+                    clip_id=self.clip_id,
+                    coder=self.user,
+                    reason=reason,
+                    assignment_id=self.coding.assignment_id if self.coding else None,
+                )
             )
             self.reload_queue()
             self.status.emit(f"Flagged {self.clip_id}: {reason.strip()}")
@@ -571,4 +628,4 @@ class CodingDesk(QWidget):
 
     def _codebook_changed(self, _index: int) -> None:
         if self.clip_id and self.session is not None and len(self.session) == 0:
-            self.open_clip(self.clip_id)
+            self.open_clip(self.clip_id, self.coding.assignment_id if self.coding else None)

@@ -124,6 +124,7 @@ class ReviewForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws: Workspace | None = None
+        self.assignment_id: int | None = None
         self._inputs: dict[str, QComboBox | QPlainTextEdit | MultipleChoice] = {}
         self._typing: list[QTimer] = []  # text answers wait for a pause in typing; flush() saves them at once
         self._loading = False
@@ -153,9 +154,18 @@ class ReviewForm(QWidget):
         return False
 
     def load(
-        self, ws: Workspace, *, clip_id: str, coder: str, coder_id: int, codebook: Codebook, codebook_id: int
+        self,
+        ws: Workspace,
+        *,
+        clip_id: str,
+        coder: str,
+        coder_id: int,
+        codebook: Codebook,
+        codebook_id: int,
+        assignment_id: int | None = None,
     ) -> None:
         self.flush()  # the previous clip's typed text belongs to the previous clip
+        self.assignment_id = assignment_id  # the review belongs to the assignment being worked on
         self.ws, self.clip_id, self.coder, self.codebook, self.codebook_id = (
             ws,
             clip_id,
@@ -163,7 +173,7 @@ class ReviewForm(QWidget):
             codebook,
             codebook_id,
         )
-        answers, state = review.load_answers(ws, clip_id, coder_id)
+        answers, state = review.load_answers(ws, clip_id, coder_id, assignment_id)
         self._build(codebook.review_items)
         self._loading = True
         for item in codebook.review_items:
@@ -269,6 +279,7 @@ class ReviewForm(QWidget):
                 codebook_id=self.codebook_id,
                 item_id=item.id,
                 value=value,
+                assignment_id=self.assignment_id,
             )
         except BwvError as exc:
             self.failed.emit(str(exc))
@@ -298,6 +309,7 @@ class ReviewForm(QWidget):
                 coder=self.coder,
                 codebook=self.codebook,
                 codebook_id=self.codebook_id,
+                assignment_id=self.assignment_id,
             )
         except BwvError as exc:
             self.failed.emit(str(exc))

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QSplitter,
     QTableWidget,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from bwvtool import sampling
 from bwvtool.errors import BwvError
+from bwvtool.sampling import binding
 from bwvtool.store import Workspace
 
 _FILE = "Open a plan file…"
@@ -75,9 +78,23 @@ class SamplingDialog(QDialog):
 
     def _init_widgets(self) -> None:
         self.choice = QComboBox()
-        for name in sampling.builtin_plans():
-            self.choice.addItem(name.replace("_", " ").capitalize(), name)
+        titled = sorted((sampling.load_plan(name).name, name) for name in sampling.builtin_plans())
+        for title, name in titled:  # "PIOSS weekly", "Stop and search study", …
+            self.choice.addItem(title, name)
         self.choice.addItem(_FILE, None)
+        # What the sample is bound to: the codebook every assignment is coded with, and who gets the units.
+        self.codebook = QComboBox()
+        self.codebook.addItem("(none: coders choose per clip)", None)
+        for key in binding.codebook_choices(self.ws):
+            self.codebook.addItem(key, key)
+        self.coders = QListWidget()
+        self.coders.setMaximumHeight(110)
+        for name in binding.coder_names(self.ws):
+            entry = QListWidgetItem(name)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked)
+            self.coders.addItem(entry)
+        self._bound_to: str | None = None  # the plan text the codebook and coders were last set from
         self.editor = QPlainTextEdit()
         self.editor.setFont(QFont("monospace", 9))
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -101,6 +118,8 @@ class SamplingDialog(QDialog):
         form.addRow("Plan", self.choice)
         form.addRow("Draw date", self.as_of)
         form.addRow("Seed", self.seed)
+        form.addRow("Codebook", self.codebook)
+        form.addRow("Coders", self.coders)
         left_layout = QVBoxLayout(left)
         left_layout.addLayout(form)
         left_layout.addWidget(self.editor, 1)
@@ -156,6 +175,7 @@ class SamplingDialog(QDialog):
             self.problem.setText(str(exc))
             self.draw_button.setEnabled(False)
             return
+        self._bind(self.plan)
         self.problem.setText("\n".join(report.get("warnings", [])))
         self.draw_button.setEnabled(True)
         window = report.get("window") or {}
@@ -184,13 +204,41 @@ class SamplingDialog(QDialog):
             ],
         )
 
+    def _bind(self, plan: sampling.Plan) -> None:
+        """Show the plan's codebook and tick its coders, once per plan text (the user's choices stay)."""
+        if plan.text == self._bound_to:
+            return
+        self._bound_to = plan.text
+        self.codebook.setCurrentIndex(max(0, self.codebook.findData(plan.codebook)))
+        named = set((plan.assignment or {}).get("coders") or [])
+        for row in range(self.coders.count()):
+            entry = self.coders.item(row)
+            entry.setCheckState(Qt.CheckState.Checked if entry.text() in named else Qt.CheckState.Unchecked)
+
+    def chosen_coders(self) -> list[str] | None:
+        """The ticked coders; None when none are ticked (the plan's own, if any)."""
+        ticked = [
+            self.coders.item(row).text()
+            for row in range(self.coders.count())
+            if self.coders.item(row).checkState() == Qt.CheckState.Checked
+        ]
+        return ticked or None
+
     def draw(self) -> None:
         if self.plan is None:
             return
         text = self.seed.text().strip()
         try:
             seed = int(text) if text else None
-            sample_id = sampling.draw(self.ws, self.plan, seed=seed, as_of=self._day(), actor=self.user)
+            sample_id = sampling.draw(
+                self.ws,
+                self.plan,
+                seed=seed,
+                as_of=self._day(),
+                actor=self.user,
+                codebook=self.codebook.currentData(),
+                coders=self.chosen_coders(),
+            )
         except ValueError:
             self.problem.setText("the seed must be a whole number")
             return
