@@ -20,6 +20,7 @@ from typing import Any
 
 from bwvtool import identity
 from bwvtool.coding.commands import AddEvent, DeleteEvent, EditEvent
+from bwvtool.coding.errors import CodingError
 from bwvtool.coding.model import Event
 from bwvtool.errors import UsageError
 from bwvtool.export.eaf import PROP_CLIP, PROP_CODEBOOK, EafEvent
@@ -216,39 +217,43 @@ def _import_file(
         result.notes.append(
             f"frames of {parsed.estimated_frames} event(s) estimated at 25 fps (the clip's frame rate was never probed)"
         )
-    with ws.transaction(actor) as tx:
-        coder_id = ws.coder_id(tx, coder)
-        existing = event_rows.for_clip(tx.conn, clip_id, coder_id)
-        if existing and not replace:
-            result.problems.append(
-                f"{coder} already has {len(existing)} event(s) on {clip_id}: nothing imported (use --replace)"
-            )
-            return
-        if existing and not parsed.events:
-            result.problems.append(
-                f"{path.name} holds no event that can be imported, so {coder}'s {len(existing)} event(s) on"
-                f" {clip_id} were kept (nothing replaced)"
-            )
-            return
-        for event in existing:
-            DeleteEvent(event).apply(tx)
-        new_ids: dict[int, int] = {}
-        added = []
-        for parsed_event in parsed.events:
-            command = AddEvent(_event(parsed_event, clip_id, coder_id, stored.id))
-            command.apply(tx)
-            added.append((parsed_event, command.event.id))
-            if parsed_event.event_id is not None:
-                new_ids[parsed_event.event_id] = command.event.id  # type: ignore[assignment]
-        for parsed_event, new_id in added:
-            cause = new_ids.get(parsed_event.caused_by) if parsed_event.caused_by is not None else None
-            if cause is not None:
-                EditEvent(new_id, {"caused_by": None}, {"caused_by": cause}).apply(tx)  # type: ignore[arg-type]
-        digest, _ = file_digest(path)
-        _store_transcript(tx, doc, path, clip_id, digest, result)
-        tx.audit("eaf.import", "clip", clip_id, {"file": str(path.resolve()), "sha256": digest, "coder": coder,
-                                                 "codebook": stored.codebook.label, "events": len(added),
-                                                 "replaced": len(existing), "problems": len(parsed.problems)})  # fmt: skip
+    try:  # the coding rules (bwvtool.coding.rules) hold for imported events too
+        with ws.transaction(actor) as tx:
+            coder_id = ws.coder_id(tx, coder)
+            existing = event_rows.for_clip(tx.conn, clip_id, coder_id)
+            if existing and not replace:
+                result.problems.append(
+                    f"{coder} already has {len(existing)} event(s) on {clip_id}: nothing imported (use --replace)"
+                )
+                return
+            if existing and not parsed.events:
+                result.problems.append(
+                    f"{path.name} holds no event that can be imported, so {coder}'s {len(existing)} event(s) on"
+                    f" {clip_id} were kept (nothing replaced)"
+                )
+                return
+            for event in existing:
+                DeleteEvent(event).apply(tx)
+            new_ids: dict[int, int] = {}
+            added = []
+            for parsed_event in parsed.events:
+                command = AddEvent(_event(parsed_event, clip_id, coder_id, stored.id))
+                command.apply(tx)
+                added.append((parsed_event, command.event.id))
+                if parsed_event.event_id is not None:
+                    new_ids[parsed_event.event_id] = command.event.id  # type: ignore[assignment]
+            for parsed_event, new_id in added:
+                cause = new_ids.get(parsed_event.caused_by) if parsed_event.caused_by is not None else None
+                if cause is not None:
+                    EditEvent(new_id, {"caused_by": None}, {"caused_by": cause}).apply(tx)  # type: ignore[arg-type]
+            digest, _ = file_digest(path)
+            _store_transcript(tx, doc, path, clip_id, digest, result)
+            tx.audit("eaf.import", "clip", clip_id, {"file": str(path.resolve()), "sha256": digest, "coder": coder,
+                                                     "codebook": stored.codebook.label, "events": len(added),
+                                                     "replaced": len(existing), "problems": len(parsed.problems)})  # fmt: skip
+    except CodingError as exc:
+        result.problems.append(f"{path.name}: {exc}; nothing was imported from this file")
+        return
     result.imported, result.replaced = len(added), len(existing)
 
 

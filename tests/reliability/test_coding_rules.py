@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -195,3 +196,47 @@ def test_session_key_presses_meet_the_stored_rules(coding):
     with pytest.raises(CodingError, match="must end after it begins"):
         one.code_key("calm", at_ms=0, at_frame=0, actor="subject_1")  # ended on the frame it began
     assert [(e.code, e.offset_ms) for e in event_rows.for_clip(ws.conn, "C001")] == [("calm", None)]
+
+
+def test_an_elan_file_breaking_the_rules_imports_nothing_and_the_other_files_still_import(run_cli, tmp_path):
+    import pympi
+
+    shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", tmp_path / "clip.mp4")
+    (tmp_path / "cat.csv").write_text(
+        "clip_id,recorded_at,duration_s,officer_ref,borough,media_path\nE1,2026-11-02T10:00:00Z,24,PC7,Lambeth,clip.mp4\n"
+    )
+    assert run_cli("init")[0] == 0
+    assert run_cli("catalogue", "import", str(tmp_path / "cat.csv"))[0] == 0
+    assert (
+        run_cli("codebook", "import", str(REPO / "schemas" / "codebooks" / "ss_language_behaviour.yaml"))[0]
+        == 0
+    )
+
+    def eaf(name: str, spans: list[tuple[int, int, str]]):
+        doc = pympi.Elan.Eaf(author="researcher")
+        doc.add_tier("subject_behaviour@subject_1")
+        for start, end, value in spans:
+            doc.add_annotation("subject_behaviour@subject_1", start, end, value)
+        path = tmp_path / name
+        pympi.Elan.to_eaf(str(path), doc)
+        return str(path)
+
+    overlapping = eaf("overlap.eaf", [(500, 4_500, "verbal_resistance"), (3_000, 6_000, "active_resistance")])
+    fine = eaf("fine.eaf", [(500, 3_000, "verbal_resistance"), (3_000, 6_000, "active_resistance")])
+    common = ("--clip", "E1", "--codebook", "ss_language_behaviour", "--json")
+    code, out, err = run_cli("import", "eaf", overlapping, "--coder", "ana", *common)
+    assert code == 1, err
+    (entry,) = json.loads(out)["files"]
+    assert entry["imported"] == 0
+    assert any("overlap.eaf: subject_1 already has verbal_resistance on E1" in p for p in entry["problems"])
+    code, out, err = run_cli("import", "eaf", fine, "--coder", "ana", *common)
+    (entry,) = json.loads(out)["files"]  # exit 1 only for pympi's empty 'default' tier
+    assert (
+        code == 1 and entry["imported"] == 2 and [p for p in entry["problems"] if "'default'" not in p] == []
+    )
+    # --replace with a file that breaks the rules keeps what was there.
+    code, out, _ = run_cli("import", "eaf", overlapping, "--coder", "ana", "--replace", *common)
+    assert code == 1
+    with open_workspace(tmp_path / "ws.sqlite") as ws:
+        kept = [(e.code, e.onset_ms, e.offset_ms) for e in event_rows.for_clip(ws.conn, "E1")]
+    assert kept == [("verbal_resistance", 500, 3_000), ("active_resistance", 3_000, 6_000)]
