@@ -185,7 +185,7 @@ def test_server_ids_continue_after_a_copy(tmp_path, server_url):
 
 
 def test_cli_server_init_copy_and_verify(run_cli, tmp_path, server_url):
-    run_cli("init")
+    run_cli("init", db=tmp_path / "ws.sqlite")
     code, out, err = run_cli("workspace", "copy", str(tmp_path / "ws.sqlite"), server_url, "--json")
     assert code == 0, err
     assert json.loads(out)["audit_rows"] == 1
@@ -195,7 +195,7 @@ def test_cli_server_init_copy_and_verify(run_cli, tmp_path, server_url):
     assert code == 2 and "already holds a workspace" in err and "Error" not in err
 
 
-def test_server_commands_refuse_a_sqlite_file(run_cli):
-    run_cli("init")
-    code, _out, err = run_cli("server", "user", "add", "amy", "--role", "reviewer")
+def test_server_commands_refuse_a_sqlite_file(run_cli, tmp_path):
+    run_cli("init", db=tmp_path / "ws.sqlite")
+    code, _out, err = run_cli("server", "user", "add", "amy", "--role", "reviewer", db=tmp_path / "ws.sqlite")
     assert code == 2 and "team commands need a server" in err
