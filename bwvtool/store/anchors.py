@@ -11,6 +11,7 @@ import sqlite3
 import uuid
 from typing import Any
 
+from bwvtool.errors import StoreError
 from bwvtool.store.audit import GENESIS
 from bwvtool.store.workspace import Transaction
 
@@ -22,7 +23,11 @@ LOSS_ACKNOWLEDGED = "audit.loss_acknowledged"
 
 def workspace_id(conn: Queryable) -> str | None:
     """The workspace's UUID, or None while no anchor has ever been recorded for it."""
-    row = conn.execute("SELECT uuid FROM workspace_identity WHERE id = 1").fetchone()
+    try:
+        row = conn.execute("SELECT uuid FROM workspace_identity WHERE id = 1").fetchone()
+    except sqlite3.OperationalError as exc:
+        # Only a workspace made by a development build that ran 0006 while it was an empty placeholder.
+        raise StoreError(f"this workspace has no identity table ({exc}); make a new workspace") from None
     return row[0] if row else None
 
 

@@ -151,3 +151,17 @@ def test_a_locked_codebook_version_cannot_be_changed_or_deleted_by_plain_sql(wor
     workspace.conn.execute(
         "UPDATE codebooks SET title = 'Draft' WHERE id = ?", (unlocked.id,)
     )  # not yet used
+
+
+def test_a_weekly_report_written_to_a_file_records_an_anchor(cli, tmp_path):
+    out = tmp_path / "week.html"
+    code, _, err = cli("report", "weekly", "--week", "2026-W45", "--html", "--out", str(out))
+    assert code == 0 and out.is_file(), err
+    with open_workspace(cli.db) as ws:
+        workspace_id = ws.conn.execute("SELECT uuid FROM workspace_identity").fetchone()[0]
+        (anchor,) = read_anchors(workspace_id)
+        assert (anchor.reason, anchor.where, anchor.row_id) == (
+            "report",
+            str(out.resolve()),
+            _audit_head(cli.db),
+        )
