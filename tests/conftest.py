@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("BWVTOOL_USER", "test-user")
+# Per-user state (the audit anchor log, bwvtool.anchors) never goes to the user's own folder, not even from
+# module-scoped fixtures or subprocesses; each test gets a fresh folder on top (_state_dir_per_test).
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="bwvtool-test-state-")
 
 REPO = Path(__file__).resolve().parent.parent
 
