@@ -32,6 +32,15 @@ VTT = """WEBVTT
 """
 
 
+@pytest.fixture(autouse=True)
+def own_settings(tmp_path):
+    """Settings (the raised-voice threshold) go to this test's folder, not the user's."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
 @pytest.fixture
 def audio_ws(tmp_path):
     shutil.copy(SAMPLE, tmp_path / "clip.mp4")
@@ -176,3 +185,18 @@ def test_search_every_transcript_and_open_the_hit(qtbot, desk):
     qtbot.keyClick(desk.audio.panel.hits, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: desk.clip_id == "S1", timeout=20_000)
     _at(qtbot, desk, 7480)
+
+
+def test_the_raised_voice_threshold_is_a_setting_shown_on_the_lane(qtbot, desk, monkeypatch):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QInputDialog
+
+    from bwvtool.ui.desk.desk_audio import RAISED_SETTING
+
+    _open(qtbot, desk)
+    before = len(desk.audio.data.tracks.raised(desk.audio.lanes.raised_lu))
+    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (30.0, True)))
+    qtbot.keyClick(desk, Qt.Key.Key_R, ALT | Qt.KeyboardModifier.ShiftModifier)
+    assert desk.audio.lanes.raised_lu == 30 and float(QSettings().value(RAISED_SETTING)) == 30
+    assert "≥ +30 LU" in desk.audio.lanes._loudness_label()
+    assert before > 0 and desk.audio.data.tracks.raised(30) == []

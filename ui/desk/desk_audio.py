@@ -6,7 +6,7 @@ thread (the desk keeps working) and stored; suggestions are made from the transc
 Data comes through ``ws.call`` (one round trip to the workspace worker); events are coded through the desk's own
 session, so undo, pending saves and the coding rules apply as for any key press.
 
-Keys: Alt+Right / Alt+Left next / previous speech onset; Alt+R next raised voice; Alt+Down / Alt+Up next /
+Keys: Alt+Right / Alt+Left next / previous speech onset; Alt+R next raised voice (Alt+Shift+R sets its threshold); Alt+Down / Alt+Up next /
 previous utterance (it becomes the chosen utterance: code keys then code it, onset and offset on its frames,
 until Escape or until playback leaves it); Alt+S next suggestion; Alt+Return accepts it; Alt+Backspace dismisses it;
 Ctrl+T searches all transcripts.
@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QSplitter, QVBoxLayout, QWidget
 
 from bwvtool.audio.tracks import DEFAULT_RAISED_LU, next_after, previous_before
 from bwvtool.errors import BwvError
@@ -79,6 +79,7 @@ class DeskAudio(QObject):
             ("next_onset", "Next speech onset", "Alt+Right", lambda: self.jump(+1, "onset")),
             ("previous_onset", "Previous speech onset", "Alt+Left", lambda: self.jump(-1, "onset")),
             ("next_raised", "Next raised voice", "Alt+R", lambda: self.jump(+1, "raised")),
+            ("raised_threshold", "Raised-voice threshold…", "Alt+Shift+R", self.ask_raised_lu),
             ("next_utterance", "Next utterance", "Alt+Down", lambda: self.step_utterance(+1)),
             ("previous_utterance", "Previous utterance", "Alt+Up", lambda: self.step_utterance(-1)),
             ("next_suggestion", "Next suggestion", "Alt+S", lambda: self.panel.choose_suggestion(+1)),
@@ -210,6 +211,21 @@ class DeskAudio(QObject):
     def set_raised_lu(self, value: float) -> None:
         QSettings().setValue(RAISED_SETTING, value)
         self.lanes.set_raised_lu(value)
+
+    def ask_raised_lu(self) -> None:
+        """The raised-voice threshold, in LU above the clip's speech level (kept as a setting)."""
+        value, ok = QInputDialog.getDouble(
+            self.desk, "Raised voice", "Loudness above the clip's own speech level (LU):", self.lanes.raised_lu,
+            1.0, 30.0, 1,
+        )  # fmt: skip
+        if ok:
+            self.set_raised_lu(value)
+            level = self.data.tracks.speech_level_lufs if self.data and self.data.tracks else None
+            found = len(self.data.tracks.raised(value)) if level is not None else 0  # type: ignore[union-attr]
+            self.desk.status.emit(
+                f"Raised voice: ≥ +{value:g} LU above speech — {found} passages on this clip"
+            )
+        self.desk.setFocus()
 
     # -- coding an utterance -------------------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
