@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bwvtool.debrief.model import NARRATIVE_IDS, ClipFacts, ReviewSummary, clock
-from bwvtool.debrief.moments import code_of, escalation_of, event_title, is_force
+from bwvtool.debrief.moments import FORCE_TRACK, code_of, escalation_of, event_title, is_force
 
 if TYPE_CHECKING:
     from bwvtool.codebook import Codebook
@@ -84,23 +84,51 @@ def command_before_reason(events: Sequence[Event]) -> str | None:
 
 
 def summary(facts: ClipFacts, review: ReviewSummary, events: Sequence[Event]) -> str:
+    """Plain sentences with labels, never ids; force from the catalogue and from the coding each named as such,
+    so the summary cannot contradict the facts table above it."""
     codebook = review.codebook
     kinds = Counter(escalation_of(codebook, e) for e in events)
-    force = [e for e in events if is_force(e)]
     parts = [
         f"Clip {facts.clip_id} ({facts.officer_ref}), recorded {facts.recorded_at[:10]} in {facts.borough}."
     ]
     if facts.assault_types:
         parts.append(f"Assault on the officer recorded ({', '.join(facts.assault_types).replace('_', ' ')}).")
-    if force:
-        parts.append(
-            f"Use of force coded: {', '.join(dict.fromkeys(event_title(codebook, e) for e in force))}."
-        )
+    parts.append(force_sentence(facts, review, events))
+    markers = [
+        _count(kinds["up"], "escalation"),
+        _count(kinds["down"], "de-escalation"),
+        _count(kinds["turning"], "turning point"),
+    ]
     parts.append(
-        f"{review.coder} coded {len(events)} events: {kinds['up']} escalation, {kinds['down']} de-escalation"
-        f" and {kinds['turning']} turning point{'' if kinds['turning'] == 1 else 's'}."
-    )
+        f"{review.coder} coded {_count(len(events), 'event')}"
+        + (f", among them {_join([m for m in markers if not m.startswith('0 ')])}." if any(kinds.values()) else
+           "; none marks an escalation, a de-escalation or a turning point.")
+    )  # fmt: skip
     return " ".join(parts)
+
+
+def coded_force(review: ReviewSummary, events: Sequence[Event]) -> list[str] | None:
+    """The force coded by the reviewer (labels, in order), or None when the codebook does not code force."""
+    if not any(track.id == FORCE_TRACK for track in review.codebook.tracks):
+        return None
+    return list(dict.fromkeys(event_title(review.codebook, e) for e in events if is_force(e)))
+
+
+def force_sentence(facts: ClipFacts, review: ReviewSummary, events: Sequence[Event]) -> str:
+    """Use of force as the catalogue records it and as the review coded it, each labelled with its source."""
+    catalogue = ", ".join(facts.tactics) if facts.tactics else "none"
+    coded = coded_force(review, events)
+    if coded is None:
+        return f"Use of force in the catalogue: {catalogue} (the {review.codebook.title} codebook does not code force)."
+    return f"Use of force in the catalogue: {catalogue}; coded by the reviewer: {', '.join(coded) or 'none'}."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def support(review: ReviewSummary) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from bwvtool import __version__
+from bwvtool.debrief.draft import coded_force
 from bwvtool.debrief.model import (
     SOURCE_LABELS,
     SS_OUTCOME_LABELS,
@@ -151,7 +152,7 @@ def _provenance(note: DebriefNote) -> str:
     made = note.generated_at[:16].replace("T", " ")
     return (
         f"Made by bwvtool {__version__} on {made} UTC from {note.review.coder}'s completed review "
-        f"({note.codebook.label}, {len(note.events)} coded events). Times are clip times; each still is the exact "
+        f"({note.codebook.title} v{note.codebook.version}, {len(note.events)} coded events). Times are clip times; each still is the exact "
         "frame on screen at that moment."
     )
 
@@ -194,7 +195,7 @@ def _facts_table(note: DebriefNote, *, narrow: bool = False) -> str:
         ("Recorded", _date(facts.recorded_at), "Length", f"{minutes}:{seconds:02d}"),
         ("Officer", facts.officer_ref, "Borough", facts.borough + (f" ({facts.bcu})" if facts.bcu else "")),
         ("Incident", facts.incident_id, "Clip", facts.clip_id),
-        ("Sources", _list(facts.sources, SOURCE_LABELS), "Use of force", _list(facts.tactics)),
+        ("Sources", _list(facts.sources, SOURCE_LABELS), "Use of force (catalogue)", _list(facts.tactics)),
         ("Assault types", _list(facts.assault_types), "Stop and search", ss or "—"),
         (
             "Reviewed by",
@@ -202,10 +203,17 @@ def _facts_table(note: DebriefNote, *, narrow: bool = False) -> str:
             "Review completed",
             review.completed_at[:16].replace("T", " ") + " UTC",
         ),
-        ("PIOSS outcome", review.answer_label("outcome") or "—", "Codebook", note.codebook.label),
+        (
+            "Use of force (coded)",
+            _coded_force(note),
+            "Codebook",
+            f"{note.codebook.title} v{note.codebook.version}",
+        ),
     ]
+    if any(item.id == "outcome" for item in note.codebook.review_items):  # only codebooks that ask for one
+        rows.append(("PIOSS outcome", review.answer_label("outcome") or "not answered", "", ""))
     if narrow:
-        pairs = [(a, b) for a, b, _, _ in rows] + [(c, d) for _, _, c, d in rows]
+        pairs = [(a, b) for a, b, _, _ in rows] + [(c, d) for _, _, c, d in rows if c]
         body = "".join(
             f'<tr><td class="label" width="32%">{escape(a)}</td><td width="68%">{escape(b)}</td></tr>'
             for a, b in pairs
@@ -302,3 +310,10 @@ def _other_answers(note: DebriefNote) -> str:
         "<h2>The reviewer's other answers</h2>"
         f'<table class="facts" width="100%" cellpadding="4" cellspacing="0">{"".join(rows)}</table>'
     )
+
+
+def _coded_force(note: DebriefNote) -> str:
+    coded = coded_force(note.review, note.events)
+    if coded is None:
+        return "not coded (this codebook has no use-of-force track)"
+    return ", ".join(coded) or "none coded"
