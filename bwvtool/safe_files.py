@@ -25,6 +25,9 @@ CAPS: dict[str, int] = {
     "key file": 64 * 1024,
     "ELAN file": 50 * MB,
     "catalogue line": 1 * MB,  # one JSON Lines record
+    "transcript": 20 * MB,  # a day of captions is a few MB
+    "suggestion rules": 1 * MB,
+    "id list": 64 * MB,  # a plan's named list: one clip or incident id a line
 }
 # YAML anchors and aliases may repeat a value; expanded, a document may hold at most this many values. A
 # "billion laughs" file (aliases of aliases of aliases …) passes the size cap but would expand to billions.

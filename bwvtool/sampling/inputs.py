@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bwvtool.safe_files import HostileInput, read_text
 from bwvtool.sampling import columns, rules, window
 from bwvtool.sampling.frame import Exclusions
 from bwvtool.store import samples as store
@@ -118,9 +119,13 @@ def resolve_lists(plan: Plan) -> dict[str, list[str]]:
         if not path.is_absolute() and plan.base_dir is not None:
             path = plan.base_dir / path
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise plan.error(f"/lists/{name}/path", f"cannot read list file {path}: {exc}") from exc
+            text = read_text(path, "id list", f"list file {path}")
+        except HostileInput as exc:
+            raise plan.error(f"/lists/{name}/path", str(exc)) from None
+        except OSError as exc:
+            raise plan.error(
+                f"/lists/{name}/path", f"cannot read list file {path}: {exc.strerror or exc}"
+            ) from None
         out[name] = [
             line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()
         ]

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bwvtool import safe_files
 from bwvtool.errors import BwvError
 
-MAX_BYTES = 20_000_000  # a day of captions is a few MB; anything larger is not a caption file
 _TIME = r"(?:(\d+):)?([0-5]\d):([0-5]\d)[.,](\d{3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s+.*)?$")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
@@ -45,16 +45,10 @@ def read_text(path: Path) -> str:
     """The file as text. :raises TranscriptError: missing, too large, or not UTF-8 (with the line)."""
     if not path.is_file():
         raise TranscriptError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
-    if path.stat().st_size > MAX_BYTES:
-        raise TranscriptError(f"{path.name}: {path.stat().st_size:,} bytes is too large for a transcript")
-    raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise TranscriptError(f"{path.name}: the file is UTF-16; save it as UTF-8")
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TranscriptError(f"{path.name} line {line}: not UTF-8 text; save it as UTF-8") from None
+        return safe_files.read_text(path, "transcript", path.name)
+    except safe_files.HostileInput as exc:
+        raise TranscriptError(str(exc)) from None
 
 
 def _ms(groups: tuple[str | None, ...]) -> int:

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import yaml
 
-from bwvtool import resources
+from bwvtool import resources, safe_files
 from bwvtool.errors import BwvError
 
 SHIPPED = "suggestion_rules.yaml"
-MAX_BYTES = 1_000_000
 _SPEAKERS = ("officer", "other", "any")
 
 
@@ -62,12 +61,10 @@ def load(path: str | Path | None = None) -> RuleSet:
         name = path.name
         if not path.is_file():
             raise RulesError(f"{path}: no such file")
-        if path.stat().st_size > MAX_BYTES:
-            raise RulesError(f"{name}: larger than {MAX_BYTES:,} bytes; not a rules file")
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise RulesError(f"{name}: not UTF-8 text; save it as UTF-8") from None
+            text = safe_files.read_text(path, "suggestion rules", name)
+        except safe_files.HostileInput as exc:
+            raise RulesError(str(exc)) from None
     return parse(text, name)
 
 
@@ -89,7 +86,9 @@ def _compile(name: str, rule_id: str, key: str, values: object) -> tuple[re.Patt
 
 def parse(text: str, name: str = "rules") -> RuleSet:
     try:
-        data = yaml.safe_load(text)
+        data = safe_files.load_yaml(text, name)  # aliases bounded: a "billion laughs" file is refused
+    except safe_files.HostileInput as exc:
+        raise RulesError(str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -101,8 +101,18 @@ def test_srt_with_bom_crlf_and_speaker_prefixes(tmp_path):
             "utf-8",
             "t.vtt line 3: the cue ends before",
         ),
-        ("t.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\ncafé\n", "latin-1", "t.vtt line 4: not UTF-8"),
-        ("t.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhi\n", "utf-16", "t.vtt: the file is UTF-16"),
+        (
+            "t.vtt",
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\ncafé\n",
+            "latin-1",
+            "t.vtt: line 4: byte 0xE9 is not UTF-8",
+        ),
+        (
+            "t.vtt",
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhi\n",
+            "utf-16",
+            "t.vtt: line 1: the file is saved as UTF-16",
+        ),
         ("t.srt", "", "utf-8", "t.srt: the file is empty"),
         ("t.txt", "just some notes\nabout the stop\n", "utf-8", "t.txt line 1: not a WebVTT or SRT file"),
         (
