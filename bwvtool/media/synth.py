@@ -24,6 +24,7 @@ import math
 import os
 import random
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -202,8 +203,21 @@ def make_clip(
     return write_clip(path, options, timeout_s=timeout_s)
 
 
-def write_clip(path: str | Path, options: ClipOptions, *, timeout_s: float | None = None) -> Path:
-    """Generate the clip described by ``options`` at ``path``; written to a temporary file, then renamed."""
+def write_clip(
+    path: str | Path,
+    options: ClipOptions,
+    *,
+    timeout_s: float | None = None,
+    audio_wav: Path | None = None,
+    scene_time: Callable[[float], float] | None = None,
+) -> Path:
+    """Generate the clip described by ``options`` at ``path``; written to a temporary file, then renamed.
+
+    :param audio_wav: a prepared mono WAV to use as the audio track instead of the speech-like one (its own
+        sample rate is kept); several cameras filming one scene each get their own take of the scene's sound.
+    :param scene_time: maps a frame's time in the clip (seconds) to the scene's time, which the moving content
+        follows, so cameras that started at different moments show the subject in the same place.
+    """
     import ffmpeg as ffmpeg_python
 
     path = Path(path)
@@ -221,9 +235,9 @@ def write_clip(path: str | Path, options: ClipOptions, *, timeout_s: float | Non
         ]  # fmt: skip
         if options.audio:
             duration_s = options.duration_ticks() / options.timescale
-            inputs.append(
-                ffmpeg_python.input(str(speech.write_wav(tmp / "audio.wav", duration_s, options.seed)))
-            )
+            if audio_wav is None:
+                audio_wav = speech.write_wav(tmp / "audio.wav", duration_s, options.seed)
+            inputs.append(ffmpeg_python.input(str(audio_wav)))
         gop = max(1, round(options.gop_s * options.fps))
         video_args = {
             "c:v": "libx264", "pix_fmt": "yuv420p", "preset": options.preset, "crf": options.crf,
@@ -234,7 +248,7 @@ def write_clip(path: str | Path, options: ClipOptions, *, timeout_s: float | Non
         if options.vfr:
             video_args["vf"] = f"settb=1/{options.timescale},setpts='{options.setpts_expression()}'"
         if options.audio:
-            video_args |= {"c:a": "aac", "b:a": "96k", "ar": speech.SAMPLE_RATE, "ac": 1}
+            video_args |= {"c:a": "aac", "b:a": "96k", "ac": 1}
         encoded = tmp / "encoded.mp4"
         args = ffmpeg_python.output(*inputs, str(encoded), **video_args).get_args()
         with ffmpeg.Pipe(
@@ -242,7 +256,9 @@ def write_clip(path: str | Path, options: ClipOptions, *, timeout_s: float | Non
         ) as pipe:
             renderer = _Renderer(options)
             for index, tick in enumerate(ticks):
-                pipe.write(renderer.frame(index, Fraction(tick, options.timescale)).data)
+                at = Fraction(tick, options.timescale)
+                scene_s = None if scene_time is None else scene_time(float(at))
+                pipe.write(renderer.frame(index, at, scene_s).data)
         final = tmp / "final.mp4"
         if options.rotate or options.start_s:
             _remux(encoded, final, options, timeout_s=timeout_s)
@@ -297,13 +313,14 @@ class _Renderer:
             x for x in [options.label, f"{float(options.fps):.5g} fps {mode}", *extras] if x
         )
 
-    def frame(self, index: int, t: Fraction) -> np.ndarray:
-        """The frame for ``index`` shown at ``t`` seconds after the first frame, as contiguous BGR bytes."""
+    def frame(self, index: int, t: Fraction, scene_s: float | None = None) -> np.ndarray:
+        """The frame for ``index`` shown at ``t`` seconds after the first frame, as contiguous BGR bytes; the
+        moving content follows ``scene_s`` when given (the time stamp always shows ``t``)."""
         import cv2
         import numpy as np
 
         w, h, s = self.width, self.height, self.scale
-        seconds = float(t)
+        seconds = float(t) if scene_s is None else scene_s
         img = self.background.copy()
         # A walking subject on a slow figure-of-eight, a bar passing every 4 s, and a hand sweeping once a second.
         cx = int(w / 2 + w * 0.3 * math.sin(seconds * 0.7 + self.phase))

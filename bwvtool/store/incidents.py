@@ -1,0 +1,126 @@
+"""SQL for multi-camera incidents: the incident's clips, each clip's alignment, and events coded on incident time."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from bwvtool.store.workspace import Transaction
+
+_CLIP_COLUMNS = ("clip_id", "recorded_at", "duration_s", "officer_ref", "camera_id", "media_path")
+_ALIGNMENT_COLUMNS = (
+    "clip_id", "incident_id", "offset_ms", "drift_ppm", "method", "catalogue_offset_ms", "confidence",
+    "matched_to", "windows", "residual_ms", "note", "frame_ms", "nudge_frames", "aligned_at", "aligned_by",
+)  # fmt: skip
+
+
+def exists(conn: sqlite3.Connection, incident_id: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM incidents WHERE incident_id = ?", (incident_id,)).fetchone() is not None
+    )
+
+
+def clips(conn: sqlite3.Connection, incident_id: str) -> list[dict[str, Any]]:
+    """The incident's clips in recording order: id, recorded_at, duration, officer, camera and media path."""
+    rows = conn.execute(
+        f"SELECT {', '.join(_CLIP_COLUMNS)} FROM clips WHERE incident_id = ? ORDER BY recorded_at, clip_id",
+        (incident_id,),
+    ).fetchall()
+    return [dict(zip(_CLIP_COLUMNS, row, strict=True)) for row in rows]
+
+
+def incident_of(conn: sqlite3.Connection, clip_id: str) -> str | None:
+    row = conn.execute("SELECT incident_id FROM clips WHERE clip_id = ?", (clip_id,)).fetchone()
+    return row[0] if row else None
+
+
+def of_sample(conn: sqlite3.Connection, sample_id: int) -> list[str]:
+    """Incidents with two or more catalogued clips among those of the sample's clips, in draw order."""
+    rows = conn.execute(
+        "SELECT c.incident_id, MIN(i.draw_order) FROM sample_items i JOIN clips c ON c.clip_id = i.clip_id"
+        " WHERE i.sample_id = ? GROUP BY c.incident_id"
+        " HAVING (SELECT COUNT(*) FROM clips o WHERE o.incident_id = c.incident_id) >= 2"
+        " ORDER BY MIN(i.draw_order), c.incident_id",
+        (sample_id,),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def save(tx: Transaction, incident_id: str, rows: list[dict[str, Any]]) -> None:
+    """Replace the incident's alignment with ``rows`` (one dict per clip, keys as the table's columns less the
+    incident and the stamp), with one audit row listing each clip's offset, drift and method."""
+    tx.execute("DELETE FROM clip_alignments WHERE incident_id = ?", (incident_id,))
+    columns = ", ".join(_ALIGNMENT_COLUMNS)
+    marks = ", ".join("?" for _ in _ALIGNMENT_COLUMNS)
+    for row in rows:
+        values = row | {"incident_id": incident_id, "aligned_at": tx.at, "aligned_by": tx.actor}
+        tx.execute(
+            f"INSERT INTO clip_alignments ({columns}) VALUES ({marks})",
+            tuple(values.get(c, 0 if c in ("windows", "nudge_frames") else None) for c in _ALIGNMENT_COLUMNS),
+        )
+    tx.audit(
+        "incident.align",
+        "incident",
+        incident_id,
+        {
+            "clips": {
+                r["clip_id"]: {
+                    "offset_ms": round(r["offset_ms"], 3),
+                    "drift_ppm": round(r["drift_ppm"], 2),
+                    "method": r["method"],
+                }
+                for r in rows
+            }
+        },
+    )
+
+
+def alignments(conn: sqlite3.Connection, incident_id: str) -> list[dict[str, Any]]:
+    """The incident's stored alignment, one dict per clip, by offset."""
+    rows = conn.execute(
+        f"SELECT {', '.join(_ALIGNMENT_COLUMNS)} FROM clip_alignments WHERE incident_id = ?"
+        " ORDER BY offset_ms, clip_id",
+        (incident_id,),
+    ).fetchall()
+    return [dict(zip(_ALIGNMENT_COLUMNS, row, strict=True)) for row in rows]
+
+
+def nudge(tx: Transaction, clip_id: str, offset_ms: float, frames: int, before_ms: float) -> None:
+    """Store a reviewer's nudge of ``frames`` frames (new offset ``offset_ms``), audited with the old offset."""
+    tx.execute(
+        "UPDATE clip_alignments SET offset_ms = ?, nudge_frames = nudge_frames + ? WHERE clip_id = ?",
+        (offset_ms, frames, clip_id),
+    )
+    tx.audit(
+        "incident.nudge",
+        "clip",
+        clip_id,
+        {"frames": frames, "offset_ms_before": round(before_ms, 3), "offset_ms_after": round(offset_ms, 3)},
+    )
+
+
+def link_event(
+    tx: Transaction, event_id: int, incident_id: str, onset_ms: float, offset_ms: float | None
+) -> None:
+    """Record that event ``event_id`` was coded on incident time (its own row keeps the camera's time)."""
+    tx.execute(
+        "INSERT INTO incident_events (event_id, incident_id, onset_incident_ms, offset_incident_ms)"
+        " VALUES (?, ?, ?, ?)",
+        (event_id, incident_id, onset_ms, offset_ms),
+    )
+    tx.audit(
+        "incident.event", "event", str(event_id), {"incident_id": incident_id, "onset_incident_ms": onset_ms}
+    )
+
+
+def events(conn: sqlite3.Connection, incident_id: str) -> list[dict[str, Any]]:
+    """Events coded on the incident's time: incident times, the camera (clip) and frame they were coded on."""
+    columns = ("event_id", "onset_incident_ms", "offset_incident_ms", "clip_id", "onset_ms", "onset_frame",
+               "code", "actor", "coder")  # fmt: skip
+    rows = conn.execute(
+        "SELECT e.id, x.onset_incident_ms, x.offset_incident_ms, e.clip_id, e.onset_ms, e.onset_frame, e.code,"
+        " e.actor, k.name FROM incident_events x JOIN events e ON e.id = x.event_id"
+        " JOIN coders k ON k.id = e.coder_id WHERE x.incident_id = ? ORDER BY x.onset_incident_ms, e.id",
+        (incident_id,),
+    ).fetchall()
+    return [dict(zip(columns, row, strict=True)) for row in rows]
