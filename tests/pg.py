@@ -70,8 +70,9 @@ class Cluster:
             )
 
 
-def start(base: Path) -> Cluster:
-    """initdb a cluster under ``base`` and start it on a Unix socket there; the caller stops it."""
+def start(base: Path, *, durable: bool = False) -> Cluster:
+    """initdb a cluster under ``base`` and start it on a Unix socket there; the caller stops it. Tests run it
+    without fsync (a throwaway cluster); ``durable`` keeps the server's default (benches measure real commits)."""
     binaries = bin_dir()
     if binaries is None:
         raise RuntimeError("PostgreSQL server binaries are not installed (apt-get install postgresql)")
@@ -99,7 +100,9 @@ def start(base: Path) -> Cluster:
         check=True,
         capture_output=True,
     )
-    options = f"-k {sock} -c listen_addresses='' -c fsync=off -c max_connections=100"
+    options = f"-k {sock} -c listen_addresses='' -c max_connections=100" + (
+        "" if durable else " -c fsync=off"
+    )
     subprocess.run(
         _as_owner(
             [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"]

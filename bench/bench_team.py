@@ -1,0 +1,207 @@
+"""A team on one server workspace: N reviewers (separate processes, each with their own PostgreSQL login in the
+reviewer role) code at once, about R point events a second each, with queue reads, a review answer and a status
+change per clip, against a throwaway local cluster.
+
+* **key → committed**: ``CodingSession.code_key`` (the desk's own path: one transaction with the event, the
+  assignment's status and the audit row appended under the database's chain lock) until it returns — it returns
+  after COMMIT. Baseline: a bare one-row INSERT + COMMIT on the same connection, done right after each key press.
+  Both as p50 / p99 over every press of every reviewer, and p99 over the first and the last third of each run
+  (flat with the number of events?).
+* **afterwards**: every press is a stored event (0 lost), the audit chain verifies, no row is another coder's.
+
+    python bench/bench_team.py [--reviewers 20] [--seconds 120] [--rate 2]
+
+Starts and stops its own cluster (tests/pg.py, fsync on: real commits), or uses ``$BWVTOOL_TEST_PG`` (a socket
+folder) when set — the tests' cluster runs without fsync, so its commits are cheaper than a real server's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from figures import Figure, emit, percentile  # noqa: E402
+
+CODES = ("reason_given", "command", "explains_process", "complies", "escalation_down")
+CLIPS_EACH = 3
+NOW = "2026-11-02T10:00:00.000Z"
+
+
+def reviewer(url: str, login: str, clips: list[str], codebook_id: int, seconds: float, rate: float) -> None:
+    """One reviewer's process: code the clips in turn until time is up; print one JSON line of timings."""
+    import psycopg
+
+    from bwvtool.codebook import parse_codebook
+    from bwvtool.coding.review import save_answer
+    from bwvtool.coding.session import CodebookCodes, CodingSession
+    from bwvtool.store import open_workspace, queue
+    from bwvtool.store.codebooks import get_codebook_by_id
+
+    ws = open_workspace(psycopg.conninfo.make_conninfo(url, user=login))
+    codebook = get_codebook_by_id(ws.conn, codebook_id).codebook
+    del parse_codebook
+    keys, bare, stamps, presses = [], [], [], 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    clip = 0
+    while time.perf_counter() < deadline:
+        session = CodingSession(ws, clip_id=clips[clip % len(clips)], coder=login, codebook_id=codebook_id,
+                                codes=CodebookCodes(codebook))  # fmt: skip
+        for _ in range(40):  # a clip's worth of key presses, then its review and the next clip
+            due = start + presses / rate
+            if due > deadline:
+                break
+            time.sleep(max(0.0, due - time.perf_counter()))
+            t0 = time.perf_counter()
+            session.code_key(
+                CODES[presses % len(CODES)], at_ms=40 * presses, at_frame=presses, actor="officer_1"
+            )
+            t1 = time.perf_counter()
+            ws.conn.execute("BEGIN")
+            ws.conn.execute("INSERT INTO bench_bare (who) VALUES (?)", (login,))
+            ws.conn.execute("COMMIT")
+            t2 = time.perf_counter()
+            keys.append((t1 - t0) * 1000)
+            bare.append((t2 - t1) * 1000)
+            stamps.append(t0 - start)
+            presses += 1
+            if presses % 10 == 0:
+                queue.for_coder(ws.conn, login)
+        save_answer(ws, clip_id=session.clip_id, coder=login, codebook=codebook, codebook_id=codebook_id,
+                    item_id=codebook.review_items[0].id, value=None)  # fmt: skip
+        with ws.transaction(login) as tx:
+            queue.set_status(tx, clip_id=session.clip_id, coder_id=session.coder_id, status="complete")
+            tx.audit("assignment.complete", "clip", session.clip_id)
+        clip += 1
+    ws.close()
+    print(json.dumps({"login": login, "keys": keys, "bare": bare, "stamps": stamps, "presses": presses}))
+
+
+def setup(url: str, n: int) -> tuple[list[str], dict[str, list[str]], int]:
+    """Reviewers, their clips and assignments, the S&S codebook, and the baseline's table."""
+    from bwvtool import resources
+    from bwvtool.codebook import parse_codebook
+    from bwvtool.store import open_workspace
+    from bwvtool.store.codebooks import import_codebook
+    from bwvtool.store.postgres import roles
+
+    tag = uuid.uuid4().hex[:4]
+    logins = [f"rev{i:02d}_{tag}" for i in range(n)]
+    text = resources.read_text("codebooks/ss_language_behaviour.yaml")
+    with open_workspace(url, create=True) as ws:
+        book = import_codebook(ws, parse_codebook(text, "ss.yaml"), actor="postgres").id
+        for login in logins:
+            roles.add_user(ws, login, "reviewer", actor="postgres")
+        conn = ws.conn
+        conn.execute("CREATE TABLE bench_bare (id BIGSERIAL PRIMARY KEY, who TEXT NOT NULL)")
+        conn.execute("GRANT SELECT, INSERT ON bench_bare TO bwvtool_reviewer")  # RETURNING id reads it
+        conn.execute("GRANT USAGE ON SEQUENCE bench_bare_id_seq TO bwvtool_reviewer")
+        conn.execute("INSERT INTO incidents (incident_id, created_at) VALUES ('I1', ?)", (NOW,))
+        sample = conn.execute(
+            "INSERT INTO samples (name, plan_text, plan_sha256, seed, unit, drawn_at, drawn_by, frame_sha256,"
+            " frame_size, manifest_sha256) VALUES ('load', '', '', 1, 'clip', ?, 'postgres', '', 0, '')",
+            (NOW,),
+        ).lastrowid
+        clips: dict[str, list[str]] = {}
+        for login in logins:
+            coder = ws.find_coder(login)
+            clips[login] = [f"{login}-C{k}" for k in range(CLIPS_EACH)]
+            for clip in clips[login]:
+                conn.execute(
+                    "INSERT INTO clips (clip_id, incident_id, recorded_at, recorded_ts, duration_s, officer_ref,"
+                    " borough, row_hash, created_at, updated_at)"
+                    " VALUES (?, 'I1', ?, 1793613600, 600, 'PC1', 'Lambeth', 'h', ?, ?)",
+                    (clip, NOW, NOW, NOW),
+                )
+                conn.execute(
+                    "INSERT INTO assignments (sample_id, clip_id, coder_id, assigned_at) VALUES (?, ?, ?, ?)",
+                    (sample, clip, coder, NOW),
+                )
+    return logins, clips, book
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reviewers", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--rate", type=float, default=2.0)
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        url, login, clips, book, seconds, rate = args.child
+        reviewer(url, login, clips.split(","), int(book), float(seconds), float(rate))
+        return
+
+    from tests import pg
+
+    cluster = pg.from_environment()
+    own = cluster is None
+    if own:
+        base = Path(tempfile.mkdtemp(prefix="bwvtool-bench-pg-"))
+        base.chmod(0o755)
+        cluster = pg.start(base / "cluster", durable=True)
+    url = cluster.new_database("bwvbench")
+    try:
+        logins, clips, book = setup(url, args.reviewers)
+        print(
+            f"{args.reviewers} reviewers x {args.seconds:.0f} s at {args.rate} key presses/s;"
+            f" {'own cluster, fsync on' if own else 'the cluster of $BWVTOOL_TEST_PG'}"
+        )
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    url,
+                    login,
+                    ",".join(clips[login]),
+                    str(book),
+                    str(args.seconds),
+                    str(args.rate),
+                ],  # fmt: skip
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for login in logins
+        ]
+        results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+        report(url, results, args.seconds)
+    finally:
+        cluster.drop_database(url)
+        if own:
+            cluster.stop()
+
+
+def report(url: str, results: list[dict], seconds: float) -> None:
+    from bwvtool.store import open_workspace
+
+    keys = [v for r in results for v in r["keys"]]
+    bare = [v for r in results for v in r["bare"]]
+    early = [v for r in results for v, t in zip(r["keys"], r["stamps"], strict=True) if t < seconds / 3]
+    late = [v for r in results for v, t in zip(r["keys"], r["stamps"], strict=True) if t >= 2 * seconds / 3]
+    presses = sum(r["presses"] for r in results)
+    with open_workspace(url) as ws:
+        stored = ws.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        chain = ws.verify_audit()
+    emit(Figure("team", f"key → committed, {len(results)} reviewers at once", "ms", keys,
+                "bare INSERT+COMMIT on the same connection", bare, "p99 ≤ 1.5× the baseline's"))  # fmt: skip
+    print(f"  p50 {percentile(keys, 50):.2f} ms, p99 {percentile(keys, 99):.2f} ms;"
+          f" baseline p50 {percentile(bare, 50):.2f} ms, p99 {percentile(bare, 99):.2f} ms;"
+          f" p99 ratio {percentile(keys, 99) / percentile(bare, 99):.2f}x")  # fmt: skip
+    print(f"  p99 first third {percentile(early, 99):.2f} ms, last third {percentile(late, 99):.2f} ms")
+    print(f"  {presses} key presses, {stored} events stored, {presses - stored} lost;"
+          f" audit chain {'intact' if chain.ok else 'BROKEN'} ({chain.rows} rows)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
