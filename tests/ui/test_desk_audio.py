@@ -16,8 +16,10 @@ from bwvtool.store import transcripts as transcript_rows
 from bwvtool.store.codebooks import ensure_default_codebooks
 from bwvtool.transcripts.library import import_file
 from tests.conftest import REPO
+from tests.ui import test_desk as desk_tests
 
 SAMPLE = REPO / "sample_media" / "framecode_720p25.mp4"
+desk = desk_tests.desk  # the desk fixture of the desk tests, on this module's desk_ws
 ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
 VTT = """WEBVTT
 
@@ -42,7 +44,8 @@ def own_settings(tmp_path):
 
 
 @pytest.fixture
-def audio_ws(tmp_path):
+def desk_ws(tmp_path):
+    """The sample clip twice (S1 with a transcript, S2 without), the shipped codebooks."""
     shutil.copy(SAMPLE, tmp_path / "clip.mp4")
     (tmp_path / "cat.csv").write_text(
         "clip_id,recorded_at,duration_s,officer_ref,borough,media_path,sources\n"
@@ -58,28 +61,15 @@ def audio_ws(tmp_path):
     ws.close()
 
 
-@pytest.fixture
-def desk(qtbot, audio_ws):
-    from bwvtool.ui.desk.desk import CodingDesk
+def _open(qtbot, desk, clip_id="S1"):
+    """Open the clip as the desk does, and its sound and words (the desk does that itself once wired in)."""
     from bwvtool.ui.desk.desk_audio import DeskAudio
 
-    widget = CodingDesk(audio_ws, "alice")
-    qtbot.addWidget(widget)
-    widget.resize(1500, 950)
-    widget.codebook_choice.setCurrentIndex(
-        max(0, widget.codebook_choice.findText("S&S", Qt.MatchFlag.MatchContains))
-    )
-    widget.audio = getattr(widget, "audio", None) or DeskAudio(widget)
-    widget.show()
-    return widget
-
-
-def _open(qtbot, desk, clip_id="S1"):
-    with qtbot.waitSignal(desk.player.durationKnown, timeout=20_000):
-        desk.open_clip(clip_id)
-    qtbot.waitUntil(lambda: desk.player.current_frame()[0] >= 0, timeout=30_000)
+    if getattr(desk, "audio", None) is None:
+        desk.audio = DeskAudio(desk)
+    desk_tests._open(qtbot, desk, clip_id)
     if desk.audio.data is None or desk.audio.data.clip_id != clip_id:
-        desk.audio.open_clip(clip_id)  # the desk calls this itself once wired in
+        desk.audio.open_clip(clip_id)
     qtbot.waitUntil(lambda: desk.audio.data.tracks is not None, timeout=60_000)
     desk.activateWindow()
     desk.setFocus()
@@ -90,11 +80,11 @@ def _at(qtbot, desk, ms: int) -> None:
     qtbot.waitUntil(lambda: abs(desk.player.current_frame()[1] - ms) < 40, timeout=30_000)
 
 
-def test_lanes_show_tracks_analysed_in_the_background_and_stored(qtbot, desk, audio_ws):
+def test_lanes_show_tracks_analysed_in_the_background_and_stored(qtbot, desk, desk_ws):
     _open(qtbot, desk)
     tracks = desk.audio.lanes.tracks
     assert tracks is not None and len(tracks.regions) >= 3 and tracks.speech_level_lufs is not None
-    stored = audio_ws.call(_stored_analyser, "S1")
+    stored = desk_ws.call(_stored_analyser, "S1")
     assert stored is not None and stored.startswith("bwvtool-audio")
     image = desk.audio.lanes.grab().toImage()
     from bwvtool.ui.timeline.audio_lanes import LOUD, WAVE, WAVE_H
@@ -127,7 +117,7 @@ def test_keys_jump_to_speech_onsets_and_raised_voices(qtbot, desk):
     _at(qtbot, desk, tracks.raised(desk.audio.lanes.raised_lu)[0].start_ms)
 
 
-def test_transcript_follows_playback_and_a_code_key_codes_the_chosen_utterance(qtbot, desk, audio_ws):
+def test_transcript_follows_playback_and_a_code_key_codes_the_chosen_utterance(qtbot, desk, desk_ws):
     _open(qtbot, desk)
     desk.player.seek_time(4000)
     qtbot.waitUntil(lambda: desk.audio.panel.lines.currentRow() == 1, timeout=30_000)  # the subject's line
@@ -140,8 +130,8 @@ def test_transcript_follows_playback_and_a_code_key_codes_the_chosen_utterance(q
     qtbot.keyClick(desk, Qt.Key.Key_Down, ALT)  # the third utterance
     assert desk.audio.selected == 2
     qtbot.keyClick(desk, Qt.Key.Key_M)  # calm: a state over the utterance's frames
-    qtbot.waitUntil(lambda: len(event_rows.for_clip(audio_ws.conn, "S1")) == 2, timeout=10_000)
-    command, calm = event_rows.for_clip(audio_ws.conn, "S1")
+    qtbot.waitUntil(lambda: len(event_rows.for_clip(desk_ws.conn, "S1")) == 2, timeout=10_000)
+    command, calm = event_rows.for_clip(desk_ws.conn, "S1")
     assert (command.code, command.onset_ms, command.onset_frame, command.offset_ms) == (
         "command",
         400,
@@ -155,24 +145,24 @@ def test_transcript_follows_playback_and_a_code_key_codes_the_chosen_utterance(q
     )  # 7.5 s … last frame before 11.9 s
 
 
-def test_suggestions_are_accepted_and_dismissed_by_key(qtbot, desk, audio_ws):
+def test_suggestions_are_accepted_and_dismissed_by_key(qtbot, desk, desk_ws):
     _open(qtbot, desk)
     suggestions = desk.audio.data.suggestions
     assert {s["rule"] for s in suggestions} >= {"command", "reason_given", "command_before_reason"}
-    assert event_rows.for_clip(audio_ws.conn, "S1") == []  # suggested, not coded
+    assert event_rows.for_clip(desk_ws.conn, "S1") == []  # suggested, not coded
     qtbot.keyClick(desk, Qt.Key.Key_S, ALT)  # the first suggestion (in time order)
     first = desk.audio.panel.current_suggestion()
     qtbot.keyClick(desk, Qt.Key.Key_Return, ALT)
-    qtbot.waitUntil(lambda: len(event_rows.for_clip(audio_ws.conn, "S1")) == 1, timeout=10_000)
-    (event,) = event_rows.for_clip(audio_ws.conn, "S1")
-    accepted = transcript_rows.suggestion(audio_ws.conn, first)
+    qtbot.waitUntil(lambda: len(event_rows.for_clip(desk_ws.conn, "S1")) == 1, timeout=10_000)
+    (event,) = event_rows.for_clip(desk_ws.conn, "S1")
+    accepted = transcript_rows.suggestion(desk_ws.conn, first)
     assert accepted["status"] == "accepted" and accepted["event_id"] == event.id
     assert event.onset_ms == accepted["onset_ms"] == 400 and event.onset_frame == 10
     qtbot.keyClick(desk, Qt.Key.Key_S, ALT)
     second = desk.audio.panel.current_suggestion()
     qtbot.keyClick(desk, Qt.Key.Key_Backspace, ALT)
-    assert transcript_rows.suggestion(audio_ws.conn, second)["status"] == "dismissed"
-    assert len(event_rows.for_clip(audio_ws.conn, "S1")) == 1
+    assert transcript_rows.suggestion(desk_ws.conn, second)["status"] == "dismissed"
+    assert len(event_rows.for_clip(desk_ws.conn, "S1")) == 1
 
 
 def test_search_every_transcript_and_open_the_hit(qtbot, desk):
