@@ -13,6 +13,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from bwvtool.store import dialect
+
 GENESIS = "0" * 64
 
 
@@ -42,10 +44,16 @@ def append(
     entity_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> int:
-    """Append one audit row; call inside the transaction that makes the change it records."""
+    """Append one audit row; call inside the transaction that makes the change it records.
+
+    On a server the database links the row itself (its trigger, under the chain's lock): the links are left to it.
+    """
     detail_text = canonical_json(detail or {})
-    prev = last_hash(conn)
-    digest = row_hash(prev, at, actor, action, entity, entity_id, detail_text)
+    if dialect.is_postgres(conn):
+        prev = digest = None
+    else:
+        prev = last_hash(conn)
+        digest = row_hash(prev, at, actor, action, entity, entity_id, detail_text)
     cursor = conn.execute(
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
