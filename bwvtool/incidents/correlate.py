@@ -114,8 +114,6 @@ def find(
 ) -> Peak | None:
     """Where ``second[at_s : at_s + window_s]`` appears in ``first``, within ``lag_s ± search_s``; None when either
     side is silent there or the window does not fit."""
-    from scipy import fft
-
     a, w = round(at_s * rate), round(window_s * rate)
     piece = second[a : a + w]
     lo = max(a + round((lag_s - search_s) * rate), 0)
@@ -125,14 +123,14 @@ def find(
         return None
     if _rms(piece) < SILENT_RMS or _rms(region) < SILENT_RMS:
         return None
-    n = fft.next_fast_len(len(region) + len(piece), real=True)
+    n = _fast_length(len(region) + len(piece))
     low, high = (round(f * n / rate) for f in (BAND_HZ[0], min(BAND_HZ[1], 0.45 * rate)))
     # Only the band's bins are worked on (in single precision): the rest stay zero.
-    cross = fft.rfft(region, n)[low:high] * np.conj(fft.rfft(piece, n)[low:high])
+    cross = np.fft.rfft(region, n)[low:high] * np.conj(np.fft.rfft(piece, n)[low:high])
     cross /= np.maximum(np.abs(cross), 1e-20) ** PHAT_POWER
     full = np.zeros(n // 2 + 1, dtype=cross.dtype)
     full[low:high] = cross
-    corr = fft.irfft(full, n)[: len(region) - len(piece) + 1]  # corr[j]: piece against region[j:]
+    corr = np.fft.irfft(full, n)[: len(region) - len(piece) + 1]  # corr[j]: piece against region[j:]
     j = int(np.argmax(corr))
     exclude = max(int(_EXCLUDE_S * rate), 1)
     side = np.concatenate([corr[: max(j - exclude, 0)], corr[j + exclude + 1 :]])
@@ -146,6 +144,23 @@ def find(
         curve = left - 2 * mid + right
         delta = float(0.5 * (left - right) / curve) if curve < 0 else 0.0
     return Peak(at_s + len(piece) / rate / 2, (lo + j + delta - a) / rate, psr)
+
+
+def _fast_length(at_least: int) -> int:
+    """The smallest 2·3·5-smooth even length ≥ ``at_least``: FFTs of those lengths are fast."""
+    best = 1 << (at_least - 1).bit_length()
+    threes = 1
+    while threes < best:
+        fives = threes
+        while fives < best:
+            n = fives
+            while n < at_least:
+                n *= 2
+            if n % 2 == 0:
+                best = min(best, n)
+            fives *= 5
+        threes *= 3
+    return best
 
 
 def _quarter_rate(signal: np.ndarray) -> np.ndarray:

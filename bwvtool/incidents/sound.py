@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from bwvtool.errors import MediaError
 from bwvtool.media import ffmpeg
 
 RATE = 8_000
+_NTSC = {"29.97": Fraction(30000, 1001), "23.98": Fraction(24000, 1001), "59.94": Fraction(60000, 1001)}
 _FPS = re.compile(r",\s*(\d+(?:\.\d+)?) fps\b")
 
 
@@ -67,5 +69,5 @@ def _fps(stderr: str) -> float | None:
     """The first video stream's frame rate from ffmpeg's description of the input ("…, 29.97 fps, …")."""
     for line in stderr.splitlines():
         if "Video:" in line and (found := _FPS.search(line)):
-            return float(found[1])
+            return float(_NTSC.get(found[1], found[1]))  # ffmpeg rounds 30000/1001 to "29.97"
     return None
