@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,19 @@ class Transitions:
 
     labels: tuple[str, ...]
     counts: np.ndarray
+    # How a reader should see each label ("officer_1:command" -> "Officer 1 · Command"); ids where none is known.
+    names: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def name(self, label: str) -> str:
+        return self.names.get(label, label)
+
+    def common(self, min_count: int) -> list[int]:
+        """Indices of the codes in at least one transition seen ``min_count`` times or more (as given or next).
+
+        Statistics stay those of the whole table: only what is shown is filtered.
+        """
+        seen = self.counts >= max(min_count, 1)
+        return [k for k in range(len(self.labels)) if seen[k, :].any() or seen[:, k].any()]
 
     @property
     def total(self) -> float:

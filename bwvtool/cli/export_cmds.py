@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,7 @@ def export_sample_cmd(settings: Settings, sample_id: int, fmt: str, out: Path, k
     options = ExportOptions(fmt=fmt, key_file=key_file, identified=identified, coder=coder, keep_text=keep_text,
                             coarsen_dates=coarsen_dates, exact_dates=exact_dates, media_root=media_root, copy_media=copy_media)  # type: ignore[arg-type]  # fmt: skip
     with settings.workspace() as ws:
+        options = replace(options, coder=_blind_coder(ws, settings.user, sample_id, coder, "an export"))
         result = export_sample(ws, sample_id, out, options, actor=settings.user)
     for message in result.warnings:
         warn(f"warning: {message}")
@@ -228,13 +230,33 @@ def reliability(settings: Settings, sample_id: int, bin_ms: int, tolerance_ms: i
                 as_json: bool) -> None:  # fmt: skip
     """Inter-coder agreement on the sample's double-coded clips: Cohen's, Fleiss' and modified kappa,
     Krippendorff's alpha, onset F1, per track, code and coder pair, with 95% intervals and flags."""
+    from bwvtool.coding import blind
     from bwvtool.export.coded import sample_reliability
 
     with settings.workspace() as ws:
+        blind.refuse_while_blind(ws, sample_id, settings.user, "reliability")
         report = sample_reliability(
             ws, sample_id, bin_ms=bin_ms, tolerance_ms=tolerance_ms, n_boot=n_boot, seed=seed
         )
+        blind.record_look(ws, settings.user, "sample", str(sample_id), None, "reliability")
     emit(as_json, report, lambda: _reliability_text(report))
+
+
+def _blind_coder(ws: Any, user: str, sample_id: int, coder: str | None, what: str) -> str | None:
+    """The coder whose work ``what`` may read for ``user`` (only their own while the sample is blind to them,
+    said on stderr); reading other coders' work is audited."""
+    from bwvtool.coding import blind
+
+    allowed = blind.coder_filter(ws, sample_id, user, coder, what)
+    if allowed == user and coder is None:
+        warn(
+            blind.sample_view(ws, sample_id, user).reason(f"sample {sample_id}")
+            + f": {what} holds only yours"
+        )
+    elif allowed != user:
+        coders = None if allowed is None else [allowed]
+        blind.record_look(ws, user, "sample", str(sample_id), coders, what)
+    return allowed
 
 
 def _reliability_text(report: dict[str, Any]) -> str:
@@ -272,27 +294,39 @@ def _reliability_text(report: dict[str, Any]) -> str:
     show_default=True,
     help="List transitions whose |adjusted residual| reaches this (0: all observed).",
 )
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="List only transitions seen at least this often (rare ones say little); the CSV keeps every row.",
+)
 @json_option
 @pass_settings
 @plain_errors
 def sequences(settings: Settings, sample_id: int, by_actor: bool, label_actor: bool, coder: str | None,
-              tracks: tuple[str, ...], out: Path | None, min_residual: float, as_json: bool) -> None:  # fmt: skip
+              tracks: tuple[str, ...], out: Path | None, min_residual: float, min_count: int,
+              as_json: bool) -> None:  # fmt: skip
     """Lag-1 transitions between codes with adjusted residuals and Yule's Q (Bakeman & Quera)."""
     from bwvtool.export.coded import sample_transitions, write_transitions
     from bwvtool.export.figures import transition_rows
 
     with settings.workspace() as ws:
+        coder = _blind_coder(ws, settings.user, sample_id, coder, "sequences")
         result = sample_transitions(ws, sample_id, by_actor=by_actor, label_actor=label_actor, coder=coder,
                                     tracks=list(tracks) or None)  # fmt: skip
     written = write_transitions(out, result) if out is not None else None
     rows = result.rows()
     data = {"labels": list(result.labels), "counts": result.counts.tolist(), "total": int(result.total),
-            "rows": rows, "csv": None if out is None else str(out), "csv_rows": written}  # fmt: skip
+            "rows": rows, "names": result.names, "csv": None if out is None else str(out),
+            "csv_rows": written}  # fmt: skip
 
     def text() -> str:
-        listed = transition_rows(rows, min_abs_residual=min_residual)
-        head = f"{int(result.total)} transitions between {len(result.labels)} labels"
-        head += f"; {len(listed)} with |adjusted residual| >= {min_residual:g}" if min_residual else ""
+        listed = transition_rows(rows, min_abs_residual=min_residual, min_count=min_count, names=result.names)
+        head = f"{int(result.total)} transitions between {len(result.labels)} codes"
+        head += f"; {len(listed)} seen {min_count}+ times" + (
+            f" with |adjusted residual| >= {min_residual:g}" if min_residual else ""
+        )
         lines = [head, table(listed, ["given", "target", "count", "expected", "adj. residual", "Yule's Q"])]
         if out is not None:
             lines.append(f"all {written} rows written to {out}")

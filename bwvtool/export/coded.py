@@ -10,7 +10,8 @@ of the clip.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,7 +157,24 @@ def sample_transitions(
     if not coding.events:
         who = f" by {coder}" if coder else ""
         raise UsageError(f"sample {sample_id} has no coded events{who} yet")
-    return transitions(coding.events, by_actor=by_actor, label_actor=label_actor, tracks=tracks or None)
+    result = transitions(coding.events, by_actor=by_actor, label_actor=label_actor, tracks=tracks or None)
+    return replace(result, names=code_names(result.labels, [book.codebook for book in coding.codebooks]))
+
+
+def code_names(labels: Iterable[str], codebooks: list[Any]) -> dict[str, str]:
+    """Codebook labels for transition labels: ``command`` -> ``Command``, ``officer_1:command`` ->
+    ``Officer 1 · Command`` (the first codebook that knows the code names it)."""
+    from bwvtool.coding.actors import actor_label
+
+    known: dict[str, str] = {}
+    for codebook in reversed(codebooks):
+        known.update({code.id: code.label for code in codebook.codes})
+    names = {}
+    for label in labels:
+        actor, _, code = label.rpartition(":")
+        name = known.get(code, code)
+        names[label] = f"{actor_label(actor)} · {name}" if actor else name
+    return names
 
 
 def write_transitions(path: str | Path, result: Transitions) -> int:

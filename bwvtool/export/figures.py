@@ -150,14 +150,25 @@ def reliability_heading(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def transition_rows(rows: list[dict[str, Any]], *, min_abs_residual: float = 0.0) -> list[dict[str, Any]]:
-    """Transitions that occurred, strongest adjusted residual first, at or above ``min_abs_residual``."""
-    kept = [r for r in rows if r["count"] and abs(r["adjusted_residual"] or 0) >= min_abs_residual]
+def transition_rows(
+    rows: list[dict[str, Any]],
+    *,
+    min_abs_residual: float = 0.0,
+    min_count: int = 1,
+    names: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Transitions seen at least ``min_count`` times, strongest adjusted residual first, at or above
+    ``min_abs_residual``; codes shown by ``names`` (codebook labels) where given."""
+    names = names or {}
+    kept = [
+        r for r in rows
+        if r["count"] >= max(min_count, 1) and abs(r["adjusted_residual"] or 0) >= min_abs_residual
+    ]  # fmt: skip
     kept.sort(key=lambda r: (-(r["adjusted_residual"] or 0), r["given"], r["target"]))
     return [
         {
-            "given": r["given"],
-            "target": r["target"],
+            "given": names.get(r["given"], r["given"]),
+            "target": names.get(r["target"], r["target"]),
             "count": r["count"],
             "expected": _value(r["expected"], 2),
             "adj. residual": _value(r["adjusted_residual"], 2),

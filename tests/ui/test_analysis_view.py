@@ -170,19 +170,25 @@ def test_a_sample_without_double_coding_says_why(page, ws, study, qtbot):
 
 
 def _assert_heatmap_is(heatmap, expected):
-    assert heatmap.labels == expected.labels
-    n = len(expected.labels)
+    """The heat map shows the core's transitions: codes in a transition seen min_count+ times, by their codebook
+    labels, with the whole table's statistics; rarer cells blank."""
+    keep = expected.common(heatmap.min_count)
+    assert heatmap.labels == tuple(expected.name(expected.labels[k]) for k in keep)
+    assert not any("_" in label for label in heatmap.labels)  # codebook labels, never ids
     z, q, e = expected.adjusted_residuals, expected.yules_q, expected.expected
-    for i in range(n):
-        for j in range(n):
-            cell = heatmap.cell(i, j)
-            assert (cell["given"], cell["target"]) == (expected.labels[i], expected.labels[j])
+    for a, i in enumerate(keep):
+        for b, j in enumerate(keep):
+            cell = heatmap.cell(a, b)
+            names = (expected.name(expected.labels[i]), expected.name(expected.labels[j]))
+            assert (cell["given"], cell["target"]) == names
             assert cell["count"] == expected.counts[i, j]
             for got, want in ((cell["adjusted_residual"], z[i, j]), (cell["yules_q"], q[i, j]),
                               (cell["expected"], e[i, j])):  # fmt: skip
                 assert got is None if math.isnan(want) else got == pytest.approx(want, abs=1e-12)
-            assert cell["significant"] == (not math.isnan(z[i, j]) and abs(z[i, j]) >= 1.96)
-            assert heatmap.cell_label(i, j) == (str(expected.counts[i, j]) if expected.counts[i, j] else "")
+            rare = expected.counts[i, j] < heatmap.min_count
+            assert cell["significant"] == (not rare and not math.isnan(z[i, j]) and abs(z[i, j]) >= 1.96)
+            shown = "" if rare or not expected.counts[i, j] else str(expected.counts[i, j])
+            assert heatmap.cell_label(a, b) == shown
 
 
 def test_heatmap_cells_are_the_cores_transitions(page, ws, study, qtbot):
@@ -194,14 +200,16 @@ def test_heatmap_cells_are_the_cores_transitions(page, ws, study, qtbot):
     assert (expected.adjusted_residuals >= 1.96).any()  # the fixture has significant transitions to outline
 
     # A significant cell: outlined, its tooltip has the counts, residual and Yule's Q.
-    i, j = map(int, next(zip(*(expected.adjusted_residuals >= 1.96).nonzero(), strict=True)))
-    tip = heatmap.tooltip(i, j)
+    strong = (expected.adjusted_residuals >= 1.96) & (expected.counts >= heatmap.min_count)
+    i, j = map(int, next(zip(*strong.nonzero(), strict=True)))
+    keep = expected.common(heatmap.min_count)
+    tip = heatmap.tooltip(keep.index(i), keep.index(j))
     assert f"observed {expected.counts[i, j]}" in tip and "(p &lt; .05)" in tip
     assert f"Yule's Q = {expected.yules_q[i, j]:+.2f}" in tip
 
     # The cell is painted in the diverging colour of its residual (sampled above its text, inside its outline).
     image = heatmap.grab().toImage()
-    rect = heatmap.cell_rect(i, j)
+    rect = heatmap.cell_rect(keep.index(i), keep.index(j))
     painted = image.pixelColor(rect.center().x(), rect.top() + 5)
     want = residual_colour(float(expected.adjusted_residuals[i, j]))
     assert abs(painted.red() - want.red()) <= 2 and abs(painted.blue() - want.blue()) <= 2
@@ -214,15 +222,18 @@ def test_heatmap_cells_are_the_cores_transitions(page, ws, study, qtbot):
         page.sequences.label_actor.setChecked(True)
     labelled = sample_transitions(ws, coded.sample_id, by_actor=True, label_actor=True)
     _assert_heatmap_is(heatmap, labelled)
-    assert all(":" in label for label in heatmap.labels)
+    assert all(" · " in label for label in heatmap.labels)  # Officer 1 · Command
     with qtbot.waitSignal(page.sequences.shown, timeout=20_000):
         page.sequences.coder.setCurrentIndex(page.sequences.coder.findData("alice"))
     _assert_heatmap_is(
         heatmap, sample_transitions(ws, coded.sample_id, by_actor=True, label_actor=True, coder="alice")
     )
     page.sequences.cell_text.setCurrentIndex(2)  # Yule's Q in the cells
-    q = heatmap.cell(i, j)["yules_q"]
-    assert heatmap.cell_label(i, j) == ("" if q is None else f"{q:+.2f}")
+    n = len(heatmap.labels)
+    for a, b in ((a, b) for a in range(n) for b in range(n)):
+        cell = heatmap.cell(a, b)
+        q = cell["yules_q"]
+        assert heatmap.cell_label(a, b) == ("" if q is None or cell["rare"] else f"{q:+.2f}")
 
 
 def test_only_the_newest_request_is_shown(page, ws, study, qtbot):

@@ -35,6 +35,7 @@ SIGNIFICANT = 1.96
 # ColorBrewer RdBu (9 classes), blue for negative residuals, red for positive.
 STOPS = ("#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b")
 UNDEFINED = "#e9ebef"
+RARE = QColor("#f7f8fa")  # a transition seen too rarely to read anything into: left blank
 LEFT_ALIGN = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT_ALIGN = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 CellText = Literal["count", "residual", "yules_q"]
@@ -74,8 +75,11 @@ class TransitionHeatMap(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.labels: tuple[str, ...] = ()
+        self.labels: tuple[str, ...] = ()  # as shown: codebook labels of the codes kept
         self._rows: list[dict[str, Any]] = []
+        self._keep: list[int] = []  # the kept codes' indices in the whole table
+        self._n = 0  # codes in the whole table
+        self.min_count = 1
         self.cell_text: CellText = "count"
         self.cell_size = QSize(self.CELL)
         self._space: QSize | None = None
@@ -84,9 +88,17 @@ class TransitionHeatMap(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     # -- data --------------------------------------------------------------------------------------------------
-    def set_transitions(self, result: Transitions | None) -> None:
-        self.labels = tuple(result.labels) if result is not None else ()
+    def set_transitions(self, result: Transitions | None, min_count: int = 1) -> None:
+        """Show the codes in a transition seen ``min_count`` times or more; cells seen fewer times stay blank.
+        Residuals and Yule's Q are those of the whole table."""
+        self.min_count = max(min_count, 1)
+        self._keep = result.common(self.min_count) if result is not None else []
+        self._n = len(result.labels) if result is not None else 0
+        self.labels = tuple(result.name(result.labels[k]) for k in self._keep) if result is not None else ()
         self._rows = result.rows() if result is not None else []
+        if result is not None:
+            for row in self._rows:
+                row["given"], row["target"] = result.name(row["given"]), result.name(row["target"])
         self._hover = None
         self.fit(self._space)
 
@@ -114,14 +126,17 @@ class TransitionHeatMap(QWidget):
 
     def cell(self, given: int, target: int) -> dict[str, Any]:
         """``given``, ``target``, ``count``, ``expected``, ``adjusted_residual``, ``yules_q``, ``significant``."""
-        row = dict(self._rows[given * len(self.labels) + target])
+        row = dict(self._rows[self._keep[given] * self._n + self._keep[target]])
         z = row["adjusted_residual"]
-        row["significant"] = z is not None and abs(z) >= SIGNIFICANT
+        row["rare"] = row["count"] < self.min_count
+        row["significant"] = z is not None and abs(z) >= SIGNIFICANT and not row["rare"]
         return row
 
     def cell_label(self, given: int, target: int) -> str:
         """The text drawn in the cell."""
         cell = self.cell(given, target)
+        if cell["rare"]:
+            return ""
         if self.cell_text == "residual":
             return "" if cell["adjusted_residual"] is None else f"{cell['adjusted_residual']:+.1f}"
         if self.cell_text == "yules_q":
@@ -140,6 +155,8 @@ class TransitionHeatMap(QWidget):
         ]
         if cell["adjusted_residual"] is None:
             lines.append("<i>undefined: no transitions from or to this code</i>")
+        if cell["rare"]:
+            lines.append(f"<i>seen fewer than {self.min_count} times: left blank</i>")
         return "<br>".join(lines)
 
     # -- geometry ----------------------------------------------------------------------------------------------
@@ -200,7 +217,7 @@ class TransitionHeatMap(QWidget):
             for j in range(n):
                 cell = self.cell(i, j)
                 rect = self.cell_rect(i, j)
-                fill = residual_colour(cell["adjusted_residual"])
+                fill = RARE if cell["rare"] else residual_colour(cell["adjusted_residual"])
                 painter.fillRect(rect, fill)
                 text = self.cell_label(i, j)
                 if text:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +28,8 @@ from bwvtool.ui import theme
 from bwvtool.ui.analysis.heatmap import SIGNIFICANT, ResidualLegend, TransitionHeatMap
 from bwvtool.ui.analysis.reliability_view import Banner
 from bwvtool.ui.analysis.tables import Column, TablePanel
+
+DEFAULT_MIN_COUNT = 5  # as `bwvtool sequences --min-count`
 
 if TYPE_CHECKING:
     from bwvtool.analysis.sequences import Transitions
@@ -62,11 +65,15 @@ class SequencesView(QWidget):
         )
         self.label_actor = QCheckBox("Label codes by actor")
         self.label_actor.setToolTip(
-            "Label each event actor:code (e.g. officer_1:command), to see who follows whom"
+            "Label each event by its actor and code (e.g. Officer 1 · Command), to see who follows whom"
         )
         self.coder = QComboBox()
         self.coder.addItem("All coders", None)
         self.coder.setMinimumContentsLength(12)
+        self.min_count = QSpinBox(minimum=1, maximum=1000, value=DEFAULT_MIN_COUNT, suffix=" times")
+        self.min_count.setToolTip(
+            "Transitions seen fewer times are left blank and not listed: they say little"
+        )
         self.cell_text = QComboBox()
         for text, key in CELL_TEXTS:
             self.cell_text.addItem(text, key)
@@ -100,6 +107,9 @@ class SequencesView(QWidget):
         controls.addWidget(QLabel("Coder:"))
         controls.addWidget(self.coder)
         controls.addSpacing(8)
+        controls.addWidget(QLabel("Seen at least:"))
+        controls.addWidget(self.min_count)
+        controls.addSpacing(8)
         controls.addWidget(QLabel("Cells show:"))
         controls.addWidget(self.cell_text)
         controls.addStretch(1)
@@ -130,6 +140,7 @@ class SequencesView(QWidget):
         self.cell_text.currentIndexChanged.connect(
             lambda _: self.heatmap.set_cell_text(self.cell_text.currentData())
         )
+        self.min_count.valueChanged.connect(self._redraw)
         self.export_button.clicked.connect(self._export_dialog)
         self.scroll.viewport().installEventFilter(self)
 
@@ -177,19 +188,25 @@ class SequencesView(QWidget):
         self.transitions = result
         self.banner.clear_message()
         rows = result.rows()
-        strongest = transition_rows(rows, min_abs_residual=SIGNIFICANT)
+        seen = self.min_count.value()
+        strongest = transition_rows(rows, min_abs_residual=SIGNIFICANT, min_count=seen, names=result.names)
         options = self.options()
         scope = "per actor" if options["by_actor"] else "across actors"
         who = f"coder {options['coder']}" if options["coder"] else "all coders"
         self.summary.setText(
             f"{int(result.total):,} lag-1 transitions between {len(result.labels)} codes ({scope}, {who}); "
-            f"{len(strongest)} with |z| ≥ {SIGNIFICANT} are outlined. Rows: the given code; columns: the code right "
-            "after it. Hover over a cell for its counts, residual and Yule's Q."
+            f"{len(strongest)} seen {seen}+ times with |z| ≥ {SIGNIFICANT} are outlined; transitions seen fewer than"
+            f" {seen} times are left blank. Rows: the given code; columns: the code right after it. Hover over a"
+            " cell for its counts, residual and Yule's Q."
         )
-        self.heatmap.set_transitions(result)
+        self.heatmap.set_transitions(result, seen)
         self.strongest.set_rows(STRONGEST_COLUMNS, strongest)
         self.export_button.setEnabled(bool(result.labels))
         self.shown.emit()
+
+    def _redraw(self) -> None:
+        if self.transitions is not None:
+            self.show_transitions(self.transitions)
 
     def export_csv(self, path: str | Path) -> int:
         """Write every given -> target row (the ``sequences --out`` file); returns the row count."""
