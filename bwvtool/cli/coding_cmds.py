@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from bwvtool.cli.common import Settings, emit, json_option, pass_settings, table
+from bwvtool.cli.common import Settings, emit, json_option, pass_settings, table, warn
+
+_SAMPLE = click.option(
+    "--sample",
+    "sample_id",
+    type=int,
+    default=None,
+    help="The sample whose assignment to work on, when the clip is yours in several.",
+)
 
 
 @click.command("queue")
@@ -28,7 +36,9 @@ def queue(settings: Settings, coder: str | None, status: str | None, as_json: bo
     emit(
         as_json,
         rows,
-        lambda: table(rows, ["clip_id", "sample_name", "role", "status", "recorded_at", "borough"]),
+        lambda: table(
+            rows, ["clip_id", "sample_id", "sample_name", "codebook", "role", "status", "recorded_at"]
+        ),
     )
 
 
@@ -43,22 +53,47 @@ def events_group() -> None:
 @json_option
 @pass_settings
 def events_list(settings: Settings, clip_id: str, coder: str | None, as_json: bool) -> None:
-    """The events coded on CLIP_ID, in onset order."""
+    """The events coded on CLIP_ID, in onset order, each with its coder and the sample it was coded for.
+
+    On a double-coded clip of a sample not yet opened, a reviewer sees only their own events (blind double
+    coding; the study lead opens it with `bwvtool sample unblind`). Showing other coders' events is audited.
+    """
     from dataclasses import asdict
 
+    from bwvtool.coding import blind
+    from bwvtool.errors import UsageError
     from bwvtool.store import events as event_rows
 
     with settings.workspace() as ws:
+        view = blind.clip_view(ws, clip_id, settings.user)
+        if view.own_only:
+            if coder not in (None, settings.user):
+                raise UsageError(view.reason(clip_id) + f"; {coder}'s events are not shown")
+            coder = settings.user
         coder_id = None
         if coder:
             found = ws.find_coder(coder)
             coder_id = -1 if found is None else found  # an unknown coder has no events
-        rows = [asdict(e) for e in event_rows.for_clip(ws.conn, clip_id, coder_id)]
+        events = event_rows.for_clip(ws.conn, clip_id, coder_id)
+        names = _coder_names(ws, {e.coder_id for e in events})
+        rows = [{"coder": names[e.coder_id], **asdict(e)} for e in events]
+        blind.record_look(ws, settings.user, "clip", clip_id, [r["coder"] for r in rows], "events list")
+    if view.own_only:
+        warn(view.reason(clip_id))
     emit(
         as_json,
         rows,
-        lambda: table(rows, ["id", "onset_ms", "onset_frame", "offset_ms", "code", "actor", "note"]),
+        lambda: table(
+            rows,
+            ["id", "coder", "assignment_id", "onset_ms", "onset_frame", "offset_ms", "code", "actor", "note"],
+        ),
     )
+
+
+def _coder_names(ws, coder_ids: set[int]) -> dict[int, str]:
+    from bwvtool.store import coders
+
+    return {row["id"]: row["name"] for row in coders.named(ws.conn, sorted(coder_ids))}
 
 
 def _modifiers(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -88,6 +123,7 @@ def _modifiers(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option(
     "--codebook", "codebook_key", default=None, help="Codebook key for a clip not yet coded by you."
 )
+@_SAMPLE
 @json_option
 @pass_settings
 def events_add(
@@ -100,9 +136,13 @@ def events_add(
     modifier_pairs: tuple[str, ...],
     note: str | None,
     codebook_key: str | None,
+    sample_id: int | None,
     as_json: bool,
 ) -> None:
-    """Record an event on CLIP_ID at the frame shown at --at-ms (frame index read from the clip's video)."""
+    """Record an event on CLIP_ID at the frame shown at --at-ms (frame index read from the clip's video).
+
+    The event is coded for your assignment of the clip (--sample when you have it in several samples), with
+    that sample's codebook; on a clip you have no assignment for, with --codebook."""
     from dataclasses import asdict
 
     from bwvtool.coding.scripted import add_event
@@ -119,6 +159,7 @@ def events_add(
             modifiers=_modifiers(modifier_pairs),
             note=note,
             codebook_key=codebook_key,
+            sample_id=sample_id,
         )
     emit(
         as_json,
@@ -145,29 +186,30 @@ def review_group() -> None:
     """Clip reviews: show, answer and complete them without the app."""
 
 
-def _review_context(ws, clip_id: str, coder: str, codebook_key: str | None):
-    from bwvtool.coding.scripted import codebook_for
+def _review_context(ws, clip_id: str, coder: str, codebook_key: str | None, sample_id: int | None):
+    """The coding a review command works on (reads only: a coder is registered by the write that saves their
+    first answer, so a refused answer, or a mere `review show`, writes nothing)."""
+    from bwvtool.coding.scripted import coding_of
 
-    # Read only: a coder is registered by the write that saves their first answer, so a refused answer (or a
-    # mere `review show`) writes nothing.
-    found = ws.find_coder(coder)
-    coder_id = -1 if found is None else found  # an unknown coder has no answers and no events
-    codebook_id, codebook = codebook_for(ws, clip_id, coder_id, codebook_key)
-    return coder_id, codebook_id, codebook
+    return coding_of(ws, clip_id, coder, codebook_key, sample_id=sample_id)
 
 
 @review_group.command("show")
 @click.argument("clip_id")
 @click.option("--codebook", "codebook_key", default=None)
+@_SAMPLE
 @json_option
 @pass_settings
-def review_show(settings: Settings, clip_id: str, codebook_key: str | None, as_json: bool) -> None:
-    """Your review of CLIP_ID: every item, its answer, and what is still required."""
+def review_show(
+    settings: Settings, clip_id: str, codebook_key: str | None, sample_id: int | None, as_json: bool
+) -> None:
+    """Your review of CLIP_ID (for your assignment of it): every item, its answer, and what is still required."""
     from bwvtool.coding.review import load_answers
 
     with settings.workspace() as ws:
-        coder_id, _, codebook = _review_context(ws, clip_id, settings.user, codebook_key)
-        answers, state = load_answers(ws, clip_id, coder_id)
+        coding = _review_context(ws, clip_id, settings.user, codebook_key, sample_id)
+        codebook = coding.codebook
+        answers, state = load_answers(ws, clip_id, coding.coder_id, coding.assignment_id)
     rows = [
         {"item": i.id, "label": i.label, "type": i.type, "required": i.required, "answer": answers.get(i.id)}
         for i in codebook.review_items
@@ -192,16 +234,23 @@ def review_show(settings: Settings, clip_id: str, codebook_key: str | None, as_j
 @click.argument("item_id")
 @click.argument("value")
 @click.option("--codebook", "codebook_key", default=None)
+@_SAMPLE
 @pass_settings
 def review_answer(
-    settings: Settings, clip_id: str, item_id: str, value: str, codebook_key: str | None
+    settings: Settings,
+    clip_id: str,
+    item_id: str,
+    value: str,
+    codebook_key: str | None,
+    sample_id: int | None,
 ) -> None:
     """Answer one review item: an option id, yes/no, a number for 0–4 scales, text; for a multiple-choice item
     the option ids separated by commas (a,b,c). An empty string clears the answer."""
     from bwvtool.coding.review import save_answer
 
     with settings.workspace() as ws:
-        _, codebook_id, codebook = _review_context(ws, clip_id, settings.user, codebook_key)
+        coding = _review_context(ws, clip_id, settings.user, codebook_key, sample_id)
+        codebook = coding.codebook
         known = {i.id: i for i in codebook.review_items}
         # An unknown item keeps the text as it is: save_answer names the problem.
         answer: Any = known[item_id].parse(value) if item_id in known else value
@@ -210,9 +259,10 @@ def review_answer(
             clip_id=clip_id,
             coder=settings.user,
             codebook=codebook,
-            codebook_id=codebook_id,
+            codebook_id=coding.codebook_id,
             item_id=item_id,
             value=answer,
+            assignment_id=coding.assignment_id,
         )
     shown = ",".join(answer) if isinstance(answer, list) else answer
     click.echo(f"Saved {item_id} = {shown!r}" if shown is not None else f"Cleared {item_id}")
@@ -221,12 +271,22 @@ def review_answer(
 @review_group.command("complete")
 @click.argument("clip_id")
 @click.option("--codebook", "codebook_key", default=None)
+@_SAMPLE
 @pass_settings
-def review_complete(settings: Settings, clip_id: str, codebook_key: str | None) -> None:
+def review_complete(
+    settings: Settings, clip_id: str, codebook_key: str | None, sample_id: int | None
+) -> None:
     """Mark your review of CLIP_ID complete (refused, exit 2, while a required item is unanswered)."""
     from bwvtool.coding.review import complete
 
     with settings.workspace() as ws:
-        _, codebook_id, codebook = _review_context(ws, clip_id, settings.user, codebook_key)
-        complete(ws, clip_id=clip_id, coder=settings.user, codebook=codebook, codebook_id=codebook_id)
+        coding = _review_context(ws, clip_id, settings.user, codebook_key, sample_id)
+        complete(
+            ws,
+            clip_id=clip_id,
+            coder=settings.user,
+            codebook=coding.codebook,
+            codebook_id=coding.codebook_id,
+            assignment_id=coding.assignment_id,
+        )
     click.echo(f"Review of {clip_id} by {settings.user} is complete")

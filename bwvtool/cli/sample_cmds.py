@@ -375,3 +375,21 @@ def plan_copy_cmd(name: str, out: Path, force: bool, as_json: bool) -> None:
         {"name": name, "path": str(out)},
         f"Wrote {out}; edit it and draw with: bwvtool sample draw {out}",
     )
+
+
+@group.command("unblind")
+@click.argument("sample_id", type=int)
+@json_option
+@pass_settings
+@plain_errors
+def unblind_cmd(settings: Settings, sample_id: int, as_json: bool) -> None:
+    """Open a blind double-coded sample: from now on its coders may see each other's events, notes and reviews.
+
+    Only the study lead (who drew the sample) or an admin opens it, once every assignment of its double-coded
+    clips is complete. Audited; a sample is never closed again.
+    """
+    from bwvtool.coding.blind import unblind
+
+    with settings.workspace() as ws:
+        data = unblind(ws, sample_id, settings.user)
+    emit(as_json, data, f"Opened sample {sample_id} ({data['name']}): its coders' work is no longer blind")

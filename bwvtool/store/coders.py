@@ -25,3 +25,12 @@ def role_of(conn: Queryable, name: str) -> str | None:
 def set_role(tx: Transaction, name: str, role: str) -> bool:
     """Give an existing coder ``role``; False when there is no such coder."""
     return tx.execute("UPDATE coders SET role = ? WHERE name = ?", (role, name)).rowcount == 1
+
+
+def named(conn: Queryable, coder_ids: list[int]) -> list[dict[str, object]]:
+    """id and name of the given coders."""
+    if not coder_ids:
+        return []
+    marks = ", ".join("?" * len(coder_ids))  # one '?' per id, no user text in the SQL
+    rows = conn.execute(f"SELECT id, name FROM coders WHERE id IN ({marks})", coder_ids).fetchall()
+    return [{"id": int(i), "name": name} for i, name in rows]

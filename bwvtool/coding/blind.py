@@ -1,0 +1,135 @@
+"""Blind double coding, everywhere: who may see other coders' events, notes and reviews of a double-coded clip.
+
+While a sample that double-codes a clip is not opened (``bwvtool sample unblind``), the sample's coders see only
+their own work on the clip, and only their own work in the sample's exports and sequences (its reliability waits):
+in the desk, on the command line and in exports. Anyone else (the study lead who drew it, a researcher, a
+supervisor) sees everyone's work, but the command says whose work it shows and an audit row records the look. A
+sample is opened by its lead or an admin, once every assignment of its double-coded clips is complete.
+See docs/coding.md ("Blind double coding").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bwvtool.errors import UsageError
+from bwvtool.store import Workspace, blinding
+from bwvtool.store import coders as coder_rows
+from bwvtool.store.blinding import BlindSample
+
+
+@dataclass(frozen=True)
+class View:
+    """What ``viewer`` may see: everyone's work, or only their own because of ``blind`` (the samples keeping
+    it blind)."""
+
+    viewer: str
+    blind: tuple[BlindSample, ...]
+
+    @property
+    def own_only(self) -> bool:
+        return bool(self.blind)
+
+    def reason(self, what: str) -> str:
+        """Why only the viewer's own work is shown, naming the sample and how it is opened."""
+        first = self.blind[0]
+        return (
+            f"blind: {what} is double-coded in sample {first.sample_id} ({first.name}), not yet opened;"
+            f" {self.viewer} sees only their own work until the study lead runs"
+            f" 'bwvtool sample unblind {first.sample_id}'"
+        )
+
+
+def _may_see_others(viewer: str, sample: BlindSample) -> bool:
+    return viewer not in sample.coders
+
+
+def clip_view(ws: Workspace, clip_id: str, viewer: str) -> View:
+    """What ``viewer`` may see of the other coders' work on ``clip_id``."""
+    keeping = [
+        s for s in blinding.blind_samples_of_clip(ws.conn, clip_id) if not _may_see_others(viewer, s)
+    ]
+    return View(viewer, tuple(keeping))
+
+
+def sample_view(ws: Workspace, sample_id: int, viewer: str) -> View:
+    """What ``viewer`` may see of the coders' work across sample ``sample_id``."""
+    sample = blinding.blind_sample(ws.conn, sample_id)
+    keeping = () if sample is None or _may_see_others(viewer, sample) else (sample,)
+    return View(viewer, keeping)
+
+
+def coder_filter(
+    ws: Workspace, sample_id: int, viewer: str | None, coder: str | None, what: str
+) -> str | None:
+    """The coder an export or analysis of the sample may read for ``viewer``: ``coder`` as asked, or only the
+    viewer's own work while the sample is blind to them. ``viewer`` None: a library call, not checked.
+
+    :raises UsageError: the viewer asked for another coder's work of a blind sample.
+    """
+    if viewer is None:
+        return coder
+    view = sample_view(ws, sample_id, viewer)
+    if not view.own_only:
+        return coder
+    if coder not in (None, viewer):
+        raise UsageError(view.reason(f"{what} of sample {sample_id}") + f"; {coder}'s work is not shown")
+    return viewer
+
+
+def refuse_while_blind(ws: Workspace, sample_id: int, viewer: str | None, what: str) -> None:
+    """For results that compare coders (agreement): refused while the sample is blind to ``viewer``."""
+    if viewer is None:
+        return
+    view = sample_view(ws, sample_id, viewer)
+    if view.own_only:
+        raise UsageError(
+            view.reason(f"sample {sample_id}") + f"; {what} compares coders and waits until then"
+        )
+
+
+def record_look(
+    ws: Workspace, viewer: str, entity: str, entity_id: str, coders: list[str] | None, what: str
+) -> None:
+    """An audit row: ``viewer`` was shown ``coders``' work (other than their own; None: all the sample's coders,
+    for results over a whole sample)."""
+    if coders is None:
+        coders = blinding.sample_coders(ws.conn, int(entity_id))
+    others = sorted(set(coders) - {viewer})
+    if not others:
+        return
+    with ws.transaction(viewer) as tx:
+        tx.audit("coding.view", entity, entity_id, {"what": what, "coders": others})
+
+
+def unblind(ws: Workspace, sample_id: int, actor: str) -> dict[str, str]:
+    """Open sample ``sample_id``: its coders may see each other's work from now on (audited, never undone).
+
+    :raises UsageError: unknown sample, not double-coded, already open, the actor is neither the sample's lead
+        (who drew it) nor an admin, or double-coded assignments are not complete yet.
+    """
+    from bwvtool.store import samples as sample_rows
+
+    sample = sample_rows.get_sample(ws.conn, sample_id)
+    if sample is None:
+        raise UsageError(f"no sample {sample_id} (see 'bwvtool sample list')")
+    done = blinding.opened(ws.conn, sample_id)
+    if done is not None:
+        raise UsageError(f"sample {sample_id} was opened already, by {done[1]} at {done[0]}")
+    if blinding.blind_sample(ws.conn, sample_id) is None:
+        raise UsageError(f"sample {sample_id} double-codes no clip: there is nothing blind to open")
+    if actor != sample["drawn_by"] and coder_rows.role_of(ws.conn, actor) != "admin":
+        raise UsageError(
+            f"only the study lead ({sample['drawn_by']}, who drew sample {sample_id}) or an admin opens it,"
+            f" not {actor}"
+        )
+    waiting = blinding.unfinished_double_coding(ws.conn, sample_id)
+    if waiting:
+        raise UsageError(
+            f"sample {sample_id}: {waiting} assignment(s) of its double-coded clips are not complete yet;"
+            " it is opened once the coding is complete"
+        )
+    with ws.transaction(actor) as tx:
+        blinding.open_sample(tx, sample_id)
+        tx.audit("sample.unblind", "sample", str(sample_id), {"name": sample["name"]})
+    return {"sample_id": str(sample_id), "name": sample["name"], "opened_by": actor}
