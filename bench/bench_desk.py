@@ -279,6 +279,9 @@ def main() -> None:
             for desk in desks:
                 desk.close()
             app.processEvents()
+            from bwvtool.store.remote import stop_workers
+
+            stop_workers()  # before the folder holding their workspaces goes
 
     small = sizes[0]
     print(
