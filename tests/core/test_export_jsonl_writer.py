@@ -36,7 +36,7 @@ def test_jsonl_file_is_json_dumps_of_each_row(tmp_path_factory, rows):
 
 
 def test_rows_past_a_batch_are_all_written_in_order(tmp_path):
-    rows = [[i, f"é {i}\r\n\"=x\"", None, [str(i), True]] for i in range(4_500)]
+    rows = [[i, f'é {i}\r\n"=x"', None, [str(i), True]] for i in range(4_500)]
     with TableWriter(tmp_path, TABLE, "jsonl") as out:
         for row in rows:
             out.write(list(row))
