@@ -142,3 +142,79 @@ def incident_nudge(settings: Settings, incident_id: str, clip_id: str, frames: i
         f"Nudged {clip_id} by {frames:+d} frames: offset now {row['offset_ms'] / 1000:.3f} s "
         f"({row['nudge_frames']:+d} frames in all)",
     )
+
+
+@incident_group.command("code")
+@click.argument("incident_id")
+@click.option("--camera", "camera", required=True, help="The clip (camera) the event is coded on.")
+@click.option("--code", required=True, help="Code id from the codebook.")
+@click.option("--at-ms", type=float, required=True, help="Incident time of the event (ms).")
+@click.option("--to-ms", type=float, default=None, help="Incident time a state event ends (ms).")
+@click.option(
+    "--actor", default=None, help="officer_1, subject_2, third_party … (default: the code's default)."
+)
+@click.option("--note", default=None)
+@click.option(
+    "--codebook", "codebook_key", default=None, help="Codebook key for a clip not yet coded by you."
+)
+@json_option
+@pass_settings
+def incident_code(
+    settings: Settings,
+    incident_id: str,
+    camera: str,
+    code: str,
+    at_ms: float,
+    to_ms: float | None,
+    actor: str | None,
+    note: str | None,
+    codebook_key: str | None,
+    as_json: bool,
+) -> None:
+    """Record an event at incident time --at-ms as coded on --camera, at the frame that camera shows then (an
+    ordinary event of that clip, plus its incident time); `incident events` shows it on every camera."""
+    from dataclasses import asdict
+
+    from bwvtool.incidents.coding import code_on_incident
+
+    with settings.workspace() as ws:
+        event = code_on_incident(
+            ws, incident_id, camera=camera, coder=settings.user, code=code, at_ms=at_ms, to_ms=to_ms,
+            actor=actor, note=note, codebook_key=codebook_key,
+        )  # fmt: skip
+    emit(
+        as_json,
+        asdict(event) | {"incident_id": incident_id, "onset_incident_ms": at_ms, "offset_incident_ms": to_ms},
+        f"Saved event {event.id}: {event.code} at incident time {at_ms / 1000:.3f} s, "
+        f"{camera} frame {event.onset_frame}",
+    )
+
+
+@incident_group.command("events")
+@click.argument("incident_id")
+@json_option
+@pass_settings
+def incident_events(settings: Settings, incident_id: str, as_json: bool) -> None:
+    """Events coded on INCIDENT_ID's time: when, the camera and frame they were coded on, and the frame every
+    camera shows at that moment (– where a camera is not filming)."""
+    from bwvtool.incidents.coding import views
+
+    with settings.workspace() as ws:
+        found = views(ws, incident_id)
+
+    def text() -> str:
+        shown = [
+            {
+                "id": e["event_id"],
+                "incident time": f"{e['onset_incident_ms'] / 1000:.3f} s",
+                "code": e["code"],
+                "coded on": f"{e['clip_id']} #{e['onset_frame']}",
+                "every camera": "  ".join(
+                    f"{c} #{'–' if f is None else f}" for c, f in sorted(e["frames"].items())
+                ),
+            }
+            for e in found
+        ]
+        return table(shown, ["id", "incident time", "code", "coded on", "every camera"])
+
+    emit(as_json, found, text)
