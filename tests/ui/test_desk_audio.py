@@ -190,3 +190,32 @@ def test_the_raised_voice_threshold_is_a_setting_shown_on_the_lane(qtbot, desk, 
     assert desk.audio.lanes.raised_lu == 30 and float(QSettings().value(RAISED_SETTING)) == 30
     assert "≥ +30 LU" in desk.audio.lanes._loudness_label()
     assert before > 0 and desk.audio.data.tracks.raised(30) == []
+
+
+def test_a_demo_clip_comes_with_its_sound_and_words(qtbot, tmp_path):
+    """In the demo workspace a clip opens with stored tracks (no analysis), a transcript and suggestions."""
+    from bwvtool.demo.builder import build_demo
+    from bwvtool.ui.desk.desk import CodingDesk
+
+    report = build_demo(tmp_path / "demo", clips=300)
+    ws = open_workspace(report.db)
+    try:
+        clip_id = next(
+            c["clip_id"] for c in ws.call(_clips_with_media) if transcript_rows.latest(ws.conn, c["clip_id"])
+        )
+        widget = CodingDesk(ws, "demo-reviewer")
+        qtbot.addWidget(widget)
+        widget.resize(1500, 950)
+        widget.show()
+        _open(qtbot, widget, clip_id)
+        assert widget.audio.data.tracks_current and widget.audio._analysis is None  # stored by the demo
+        assert widget.audio.panel.lines.count() > 3 and widget.audio.data.suggestions
+        assert widget.audio.lanes.tracks is not None and widget.audio.lanes.utterances
+    finally:
+        ws.close()
+
+
+def _clips_with_media(ws):
+    from bwvtool.store import audio as audio_rows
+
+    return audio_rows.clips_with_media(ws.conn)
