@@ -218,3 +218,33 @@ def test_drawing_never_invents_coders(run_cli, studies, tmp_path):
         )  # nothing stored by refusals
         names = {r[0] for r in ws.conn.execute("SELECT name FROM coders")}
     assert names == {"coder1", "coder2", "coder3"}  # the lead drew, and coded nothing: not made a coder
+
+
+def test_built_in_plans_draw_on_a_fresh_workspace_and_are_listed_by_title(run_cli, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from bwvtool.catalogue.synthetic import synthetic_rows, write_jsonl
+
+    now = datetime.now(UTC)
+    write_jsonl(tmp_path / "cat.jsonl", synthetic_rows(3000, seed=4, start=now - timedelta(days=20), end=now))
+    assert run_cli("init")[0] == 0
+    assert run_cli("catalogue", "import", str(tmp_path / "cat.jsonl"))[0] == 0
+    code, out, _ = run_cli("sample", "plans")
+    assert code == 0 and out.index("PIOSS weekly") < out.index("Stop and search study") < out.index(
+        "Supervisor dip"
+    )
+    # No dates to edit and no codebook to import first: today's draw has a frame and names its codebook.
+    code, out, err = run_cli("sample", "draw", "pioss_weekly", "--json")
+    assert code == 0, err
+    drawn = json.loads(out)
+    assert drawn["units"] > 0 and drawn["codebook"] == "pioss_review"
+    code, _, err = run_cli("sample", "draw", "ss_research_study")
+    assert code == 2 and "name them with --coders" in err and "bwvtool coder add" in err
+    assert run_cli("coder", "add", "ana", "ben")[0] == 0
+    code, out, err = run_cli("sample", "draw", "ss_research_study", "--coders", "ana,ben")
+    assert code == 0 and "codebook: ss_language_behaviour" in out, err
+    code, out, _ = run_cli("sample", "list", "--json")
+    newest = json.loads(out)[0]
+    assert newest["codebook"] == "ss_language_behaviour" and newest["units"] > 0
+    code, out, _ = run_cli("sample", "verify", str(newest["id"]))
+    assert code == 0, out  # the coders named at the draw are recorded: the redraw is identical

@@ -1,0 +1,99 @@
+"""The desk opens each assignment with its sample's codebook (never whatever the Codebook box shows), lists each
+assignment with its sample, keeps one clip in two samples as two codings, and shows a coder none of the other
+coder's work on a blind double-coded clip."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+
+from bwvtool import sampling
+from bwvtool.catalogue.importer import import_catalogue
+from bwvtool.store import events as event_rows
+from bwvtool.store import open_workspace
+from bwvtool.store.codebooks import ensure_default_codebooks, get_codebook_by_id
+from tests.conftest import REPO
+from tests.core.test_study_codings import PIOSS_PLAN, STUDY_PLAN
+
+
+@pytest.fixture
+def two_samples(tmp_path):
+    shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", tmp_path / "clip.mp4")
+    (tmp_path / "cat.csv").write_text(
+        "clip_id,recorded_at,duration_s,officer_ref,borough,sources,media_path\n"
+        "S1,2026-11-02T10:00:00Z,24,PC7,Lambeth,op_hampshire;stop_search,clip.mp4\n"
+        "S2,2026-11-02T11:00:00Z,24,PC8,Lambeth,stop_search,clip.mp4\n"
+    )
+    ws = open_workspace(tmp_path / "ws.sqlite", create=True)
+    import_catalogue(ws, tmp_path / "cat.csv", actor="test")
+    ensure_default_codebooks(ws, actor="test")
+    with ws.transaction("test") as tx:
+        for name in ("coder1", "coder2"):
+            ws.coder_id(tx, name)
+    pioss = sampling.draw(ws, PIOSS_PLAN, seed=1, actor="lead")
+    study = sampling.draw(ws, STUDY_PLAN, seed=1, actor="lead", coders=["coder1", "coder2"])
+    yield ws, pioss, study
+    ws.close()
+
+
+def _desk(qtbot, ws, user):
+    from bwvtool.ui.desk.desk import ASSIGNMENT_ROLE, CodingDesk
+
+    desk = CodingDesk(ws, user)
+    qtbot.addWidget(desk)
+    desk.resize(1500, 950)
+    pioss_book = desk.codebook_choice.findText("PIOSS", Qt.MatchFlag.MatchContains)
+    desk.codebook_choice.setCurrentIndex(pioss_book)  # the box says PIOSS: the study must not care
+    desk.show()
+    entries = {}
+    for row in range(desk.queue.count()):
+        item = desk.queue.item(row)
+        entries[(item.data(Qt.ItemDataRole.UserRole), item.text().splitlines()[-1].strip())] = item.data(
+            ASSIGNMENT_ROLE
+        )
+    return desk, entries
+
+
+def _open(qtbot, desk, clip_id, assignment_id):
+    with qtbot.waitSignal(desk.player.durationKnown, timeout=20_000):
+        desk.open_clip(clip_id, assignment_id)
+    qtbot.waitUntil(lambda: desk.player.current_frame()[0] >= 0, timeout=30_000)
+    desk.setFocus()
+
+
+def test_each_assignment_opens_with_its_samples_codebook(qtbot, two_samples):
+    ws, pioss, study = two_samples
+    desk, entries = _desk(qtbot, ws, "coder1")
+    names = {s["id"]: s["name"] for s in sampling.list_samples(ws)}
+    # The queue shows each assignment with its sample: S1 twice, once per sample.
+    assert ("S1", names[pioss]) in entries and ("S1", names[study]) in entries
+    _open(qtbot, desk, "S1", entries[("S1", names[study])])
+    assert desk.codebook.key == "ss_language_behaviour" and not desk.codebook_choice.isEnabled()
+    assert desk.review.codebook.key == "ss_language_behaviour"
+    qtbot.keyClick(desk, Qt.Key.Key_C)  # command, for the study
+    qtbot.waitUntil(lambda: len(desk.session) == 1, timeout=10_000)
+    _open(qtbot, desk, "S1", entries[("S1", names[pioss])])
+    assert desk.codebook.key == "pioss_review" and len(desk.session) == 0  # a second coding, not the study's
+    assert desk.review.codebook.key == "pioss_review"
+    (event,) = event_rows.for_clip(ws.conn, "S1")
+    study_assignment = entries[("S1", names[study])]
+    assert event.assignment_id == study_assignment
+    assert get_codebook_by_id(ws.conn, event.codebook_id).key == "ss_language_behaviour"
+    _open(qtbot, desk, "S1", study_assignment)
+    assert len(desk.session) == 1 and desk.session.events[0].id == event.id
+
+
+def test_the_second_coder_sees_none_of_the_first_coders_work(qtbot, two_samples):
+    ws, _pioss, study = two_samples
+    first, entries = _desk(qtbot, ws, "coder1")
+    name = next(s["name"] for s in sampling.list_samples(ws) if s["id"] == study)
+    _open(qtbot, first, "S1", entries[("S1", name)])
+    qtbot.keyClick(first, Qt.Key.Key_C)
+    qtbot.waitUntil(lambda: len(first.session) == 1, timeout=10_000)
+    second, entries = _desk(qtbot, ws, "coder2")
+    _open(qtbot, second, "S1", entries[("S1", name)])
+    assert len(second.session) == 0 and second.session.coder == "coder2"
+    assert second.model.rowCount() == 0  # the event table holds only coder2's (no) events
+    assert len(event_rows.for_clip(ws.conn, "S1")) == 1  # coder1's event is there, just not shown
