@@ -225,3 +225,21 @@ def test_catalogue_import_can_analyse_the_audio_too(tmp_path, run_cli, spoken):
         assert audio_rows.get(ws.conn, "A1") is not None and audio_rows.clips_needing_analysis(ws.conn) == [
             "N1"
         ]
+
+
+def test_analyse_a_whole_sample(media_workspace, run_cli, tmp_path):
+    """Every clip of a sample with media is analysed; one that cannot be is reported and the rest go on."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "name: Everything with media\nunit: clip\n"
+        "frame:\n  window: {from: '2026-11-01', to: '2026-11-30'}\n  where: {field: media, op: present}\n"
+        "design:\n  census:\n    - {name: all, where: {field: media, op: present}}\n"
+    )
+    code, out, err = run_cli("sample", "draw", str(plan), "--json")
+    assert code == 0, err
+    sample_id = json.loads(out)["sample_id"]
+    code, out, err = run_cli("media", "analyse", "--sample", str(sample_id), "--json")
+    rows = {r["clip_id"]: r["status"] for r in json.loads(out)}
+    assert code == 1  # partial: some clips could not be analysed
+    assert rows["A1"] == "analysed" and rows["A2"] == "analysed"
+    assert rows["N1"] == "failed" and rows["B1"] == "failed" and rows["M1"] == "failed"
