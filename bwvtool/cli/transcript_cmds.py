@@ -72,7 +72,11 @@ def transcript_search(settings: Settings, phrase: str, limit: int, as_json: bool
 
     with settings.workspace() as ws:
         hits = search(ws, phrase, limit=limit)
-    shown = [h | {"time": clock(h["start_ms"]), "speaker": h["speaker"] or ""} for h in hits]
+    shown = [
+        h | {"time": clock(h["start_ms"]), "speaker": h["speaker"] or "",
+             "text": ("[automatic] " if h["origin"] == "automatic" else "") + h["text"]}
+        for h in hits
+    ]  # fmt: skip
     emit(as_json, hits, lambda: table(shown, ["clip_id", "time", "speaker", "text"]))
 
 

@@ -65,6 +65,7 @@ def test_auto_transcript_words_speakers_and_model_hash(scene, tmp_path, run_cli,
         and shown["model"] == "whisper-tiny.en"
     )
     assert "automatic (faster-whisper" in run_cli("transcript", "show", "A1")[1]
+    assert "[automatic] " in run_cli("transcript", "search", "police station")[1]
 
     reference = " ".join(t for _, t in sorted(WEARER + OTHER))
     hypothesis = " ".join(u["text"] for u in shown["utterances"])

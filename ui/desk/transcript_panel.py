@@ -116,7 +116,8 @@ class TranscriptPanel(QWidget):
     def set_hits(self, hits: list[dict]) -> None:
         self.hits.clear()
         for h in hits:
-            item = QListWidgetItem(f"{h['clip_id']}  {clock(h['start_ms'])}  {h['text']}")
+            auto = "[automatic] " if h["origin"] == "automatic" else ""
+            item = QListWidgetItem(f"{h['clip_id']}  {clock(h['start_ms'])}  {auto}{h['text']}")
             item.setData(Qt.ItemDataRole.UserRole, (h["clip_id"], h["start_ms"]))
             self.hits.addItem(item)
         if not hits:
