@@ -69,8 +69,16 @@ def main() -> None:
             return
         # Qt's own dialogs (not the desktop's), which list the folder and sniff each file's type.
         QTimer.singleShot(400, cancel_dialog)
-        action = rng.choice([window.action_backup, window.action_open])
-        action.trigger()  # modal: returns once cancel_dialog has rejected it
+        folder = str(Path(path).parent)
+        # The app's own dialogs: Back up and Open (menu actions), and the kinds its pages and job forms open in the
+        # workspace's folder (export a PDF or CSV, choose an export folder, pick a catalogue file).
+        rng.choice([
+            window.action_backup.trigger,
+            window.action_open.trigger,
+            lambda: QFileDialog.getSaveFileName(window, "Export debrief note as PDF", folder, "PDF document (*.pdf)"),
+            lambda: QFileDialog.getExistingDirectory(window, "Export folder (new or empty)", folder),
+            lambda: QFileDialog.getOpenFileName(window, "Catalogue export", folder, "All files (*)"),
+        ])()  # fmt: skip  # modal: returns once cancel_dialog has rejected it
 
     def poke() -> None:
         for suffix in ("", "-wal", "-shm"):
