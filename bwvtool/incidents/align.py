@@ -55,8 +55,8 @@ class Alignment:
         return Placement(self.clip_id, self.offset_ms, self.drift_ppm)
 
 
-def _audible_s(clip: ClipSound) -> float:
-    return sum(b - a for a, b in correlate.audible_spans(clip.samples, clip.rate))
+def _audible_s(track: correlate.Track) -> float:
+    return sum(b - a for a, b in track.heard)
 
 
 def align(
@@ -69,7 +69,8 @@ def align(
     if not clips:
         return []
     by_id = {c.clip_id: c for c in clips}
-    reference = max(clips, key=lambda c: (_audible_s(c), -c.catalogue_offset_ms))
+    tracks = {c.clip_id: correlate.Track(c.samples, c.rate) for c in clips}
+    reference = max(clips, key=lambda c: (_audible_s(tracks[c.clip_id]), -c.catalogue_offset_ms))
     placed: dict[str, Alignment] = {
         reference.clip_id: Alignment(
             reference.clip_id, reference.catalogue_offset_ms, 0.0, REFERENCE, reference.catalogue_offset_ms
@@ -82,7 +83,7 @@ def align(
         for clip in list(pending):
             if progress:
                 progress(clip.clip_id)
-            found = _place(clip, [by_id[i] for i in placed], placed, search_s)
+            found = _place(clip, [by_id[i] for i in placed], placed, tracks, search_s)
             if isinstance(found, str):
                 reasons[clip.clip_id] = found
                 continue
@@ -115,7 +116,11 @@ def align(
 
 
 def _place(
-    clip: ClipSound, candidates: list[ClipSound], placed: dict[str, Alignment], search_s: float
+    clip: ClipSound,
+    candidates: list[ClipSound],
+    placed: dict[str, Alignment],
+    tracks: dict[str, correlate.Track],
+    search_s: float,
 ) -> Alignment | str:
     """Match ``clip`` to the placed clips, nearest on the catalogue clock first; the first match places it."""
     order = sorted(candidates, key=lambda c: abs(c.catalogue_offset_ms - clip.catalogue_offset_ms))
@@ -123,7 +128,7 @@ def _place(
     for other in order:
         expected = (clip.catalogue_offset_ms - other.catalogue_offset_ms) / 1000
         found = correlate.match_pair(
-            other.samples, clip.samples, clip.rate, expected_lag_s=expected, search_s=search_s
+            tracks[other.clip_id], tracks[clip.clip_id], clip.rate, expected_lag_s=expected, search_s=search_s
         )
         if isinstance(found, correlate.NoMatch):
             reason = found.reason

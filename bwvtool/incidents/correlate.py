@@ -16,6 +16,7 @@ out; windows that disagree with the line are dropped before the final fit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -70,8 +71,8 @@ def rms_blocks(signal: np.ndarray, rate: int, block_s: float = 0.5) -> np.ndarra
     whole = len(signal) // size * size
     if whole == 0:
         return np.zeros(0, dtype=np.float32)
-    blocks = signal[:whole].reshape(-1, size).astype(np.float64)
-    return np.sqrt((blocks**2).mean(axis=1))
+    blocks = signal[:whole].reshape(-1, size)
+    return np.sqrt(np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64) / size)
 
 
 def audible_spans(signal: np.ndarray, rate: int, block_s: float = 0.5) -> list[tuple[float, float]]:
@@ -210,18 +211,46 @@ def fit_line(peaks: list[Peak]) -> tuple[float, float, list[Peak]]:
     return float(lag0), float(slope), kept
 
 
+class Track:
+    """One clip's sound with what every match of it needs, worked out once: where it is audible, and the
+    quarter-rate copy the wide search runs on."""
+
+    def __init__(self, samples: np.ndarray, rate: int) -> None:
+        self.samples, self.rate = samples, rate
+
+    @cached_property
+    def heard(self) -> list[tuple[float, float]]:
+        return audible_spans(self.samples, self.rate)
+
+    @cached_property
+    def quarter(self) -> np.ndarray:
+        return _quarter_rate(self.samples)
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.rate
+
+
 def match_pair(
-    first: np.ndarray, second: np.ndarray, rate: int, *, expected_lag_s: float, search_s: float = 30.0
+    first: np.ndarray | Track,
+    second: np.ndarray | Track,
+    rate: int,
+    *,
+    expected_lag_s: float,
+    search_s: float = 30.0,
 ) -> PairMatch | NoMatch:
     """Where ``second``'s sound lies in ``first``'s: see the module docstring.
 
     :param expected_lag_s: the catalogue's guess of ``t1 − t2`` (first's media time when second starts).
     :param search_s: how far the catalogue's guess may be wrong.
     """
+    one = first if isinstance(first, Track) else Track(first, rate)
+    two = second if isinstance(second, Track) else Track(second, rate)
+    first, second = one.samples, two.samples
     if len(first) == 0 or len(second) == 0:
         return NoMatch("no audio track")
-    len1, len2 = len(first) / rate, len(second) / rate
-    heard1, heard2 = audible_spans(first, rate), audible_spans(second, rate)
+    len1, len2 = one.seconds, two.seconds
+    heard1, heard2 = one.heard, two.heard
     if not heard1 or not heard2:
         return NoMatch("no sound recorded")
     # On second's clock: where the clips may overlap, allowing for the catalogue's error.
@@ -235,7 +264,7 @@ def match_pair(
     coarse_len = min(COARSE_WINDOW_S, max(b - a for a, b in candidates))
     # The wide search runs on the sound at a quarter of the rate (16× less work); the fine windows then
     # measure the lag at the full rate.
-    first4, second4 = _quarter_rate(first), _quarter_rate(second)
+    first4, second4 = one.quarter, two.quarter
     coarse = [
         find(first4, second4, rate // 4, at_s=s, window_s=coarse_len, lag_s=expected_lag_s, search_s=search_s)
         for s in _spread_windows(candidates, coarse_len, COARSE_WINDOWS)

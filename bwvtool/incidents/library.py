@@ -149,6 +149,7 @@ def describe(ws: Workspace, incident_id: str) -> dict[str, Any]:
             "clip_id": clip_id,
             "officer_ref": clip["officer_ref"],
             "camera_id": clip["camera_id"],
+            "media_path": clip["media_path"],
         }
         if row is None:
             out.append(entry | {"method": None, "label": "not aligned"})

@@ -1,0 +1,205 @@
+"""Two to four cameras of one incident, side by side and in step on the incident clock.
+
+One camera is the **main** one: its sound plays (the others are muted) and its clock drives the rest. Whenever
+the main camera shows a new frame, every other camera is brought to the frame it shows at that incident time
+(:meth:`~bwvtool.incidents.timeline.Placement.frame_at`): exactly when paused, stepping or seeking; while
+playing, only when it has slipped by more than one frame (a seek mid-play costs a stutter). A camera that is not
+filming at that moment holds its first or last frame under a "not filming" banner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from bwvtool.incidents.timeline import Placement
+from bwvtool.ui.player import PlayerWidget
+
+MAX_CAMERAS = 4
+
+
+@dataclass(frozen=True)
+class Camera:
+    clip_id: str
+    path: Path
+    placement: Placement
+    sha256: str | None = None
+
+
+class _Tile(QWidget):
+    """One camera: a caption over its player."""
+
+    def __init__(self, camera: Camera, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.camera = camera
+        self.caption = QLabel(camera.clip_id)
+        self.player = PlayerWidget(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.player, 1)
+
+
+class IncidentGrid(QWidget):
+    """Players for up to :data:`MAX_CAMERAS` cameras, kept in step (see the module docstring).
+
+    Signals: ``incidentTimeChanged(float ms)`` when the main camera shows a new frame; ``mainChanged(str clip)``.
+    """
+
+    incidentTimeChanged = Signal(float)
+    mainChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tiles: list[_Tile] = []
+        self.main = 0
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._actions = self._build_actions()
+
+    def _build_actions(self) -> dict[str, QAction]:
+        keys = {
+            "play": ("Play / pause all", Qt.Key.Key_Space, self.toggle_play),
+            "next_frame": ("Next frame (all)", Qt.Key.Key_Right, lambda: self.step(1)),
+            "previous_frame": ("Previous frame (all)", Qt.Key.Key_Left, lambda: self.step(-1)),
+        }
+        actions = {}
+        for name, (text, key, slot) in keys.items():
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            actions[name] = action
+        for number in range(1, MAX_CAMERAS + 1):
+            action = QAction(f"Camera {number} main (its sound)", self)
+            action.setShortcut(QKeySequence(f"Alt+{number}"))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _=False, i=number - 1: self.set_main(i))
+            actions[f"main_{number}"] = action
+        self.addActions(list(actions.values()))
+        return actions
+
+    # -- opening ------------------------------------------------------------------------------------------------
+
+    def open(self, cameras: list[Camera]) -> None:
+        """Show ``cameras`` (the first :data:`MAX_CAMERAS`), the first one main, all at incident time 0."""
+        self.close_all()
+        for number, camera in enumerate(cameras[:MAX_CAMERAS]):
+            tile = _Tile(camera, self)
+            self._layout.addWidget(tile, number // 2, number % 2)
+            tile.player.frameShown.connect(lambda index, ms, t=tile: self._on_frame(t, index, ms))
+            tile.player.open_clip(camera.path, camera.sha256)
+            self.tiles.append(tile)
+        self.set_main(0)
+
+    def close_all(self) -> None:
+        for tile in self.tiles:
+            tile.player.close_clip()
+            tile.setParent(None)
+            tile.deleteLater()
+        self.tiles = []
+
+    # -- the main camera ----------------------------------------------------------------------------------------
+
+    @property
+    def main_tile(self) -> _Tile | None:
+        return self.tiles[self.main] if self.tiles else None
+
+    def set_main(self, index: int) -> None:
+        """Make camera ``index`` the main one: its sound on, the others' off."""
+        if not 0 <= index < len(self.tiles):
+            return
+        self.main = index
+        for number, tile in enumerate(self.tiles):
+            tile.player.engine.audio_output.setMuted(number != index)
+            marker = "▶ main, sound" if number == index else "muted"
+            tile.caption.setText(f"{number + 1}. {tile.camera.clip_id} — {marker}")
+        self.mainChanged.emit(self.tiles[index].camera.clip_id)
+
+    def incident_ms(self) -> float | None:
+        """Incident time of the frame on the main camera's screen (None before it is known)."""
+        tile = self.main_tile
+        if tile is None:
+            return None
+        index, ms = tile.player.current_frame()
+        times = tile.player.engine.times
+        if index < 0 or times is None:
+            return None
+        return tile.camera.placement.frame_incident_ms(index, times)
+
+    # -- transport ----------------------------------------------------------------------------------------------
+
+    def toggle_play(self) -> None:
+        tile = self.main_tile
+        if tile is None:
+            return
+        if tile.player.engine.is_playing:
+            self.pause()
+        else:
+            for each in self.tiles:
+                each.player.play()
+
+    def pause(self) -> None:
+        for tile in self.tiles:
+            tile.player.pause()
+        self._follow(exact=True)
+
+    def step(self, frames: int) -> None:
+        """Step the main camera; the others follow to their frame at its new time."""
+        for tile in self.tiles:
+            tile.player.pause()
+        if self.main_tile is not None:
+            self.main_tile.player.step(frames)
+
+    def seek(self, incident_ms: float) -> None:
+        """Show every camera's frame at ``incident_ms`` (paused)."""
+        for tile in self.tiles:
+            tile.player.pause()
+            self._show_at(tile, incident_ms)
+
+    def set_rate(self, rate: float) -> None:
+        for tile in self.tiles:
+            tile.player.set_rate(rate)
+
+    # -- keeping in step ----------------------------------------------------------------------------------------
+
+    def _on_frame(self, tile: _Tile, index: int, _ms: int) -> None:
+        if tile is not self.main_tile or index < 0:
+            return
+        self._follow(exact=not tile.player.engine.is_playing)
+        at = self.incident_ms()
+        if at is not None:
+            self.incidentTimeChanged.emit(at)
+
+    def _follow(self, *, exact: bool) -> None:
+        at = self.incident_ms()
+        if at is None:
+            return
+        for tile in self.tiles:
+            if tile is not self.main_tile:
+                self._show_at(tile, at, tolerance=0 if exact else 1)
+
+    def _show_at(self, tile: _Tile, incident_ms: float, tolerance: int = 0) -> None:
+        player, place = tile.player, tile.camera.placement
+        times = player.engine.times
+        if times is None or len(times) == 0:
+            return
+        target = place.frame_at(incident_ms, times)
+        if target is None:  # not filming: hold the nearest end
+            player.pause()
+            before = place.camera_ms(incident_ms) < 0
+            player.view.set_banner("not filming yet" if before else "stopped filming")
+            target = 0 if before else len(times) - 1
+        else:
+            player.view.set_banner(None)
+        current = player.current_frame()[0]
+        if current < 0 or abs(current - target) > tolerance:
+            player.seek_frame(target)
+
+    def frames(self) -> dict[str, int]:
+        """Each camera's frame on screen now (-1 while unknown)."""
+        return {t.camera.clip_id: t.player.current_frame()[0] for t in self.tiles}
