@@ -1,0 +1,50 @@
+"""The main window's way in: an Incidents menu with Align incident… (a job) and Open incident… (the cameras in step).
+
+``install(window)`` adds the menu to a :class:`~bwvtool.ui.main_window.MainWindow`, so wiring it in is one line.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QInputDialog
+
+from bwvtool.ui.incident.forms import AlignIncidentForm
+from bwvtool.ui.incident.window import IncidentWindow
+
+
+def _selected_incident(window) -> str:
+    index = window.table.currentIndex()
+    row = window.table.clip_model().clip_at(index.row()) if index.isValid() else None
+    return getattr(row, "incident_id", None) or ""
+
+
+def open_incident(window, incident_id: str | None = None) -> IncidentWindow | None:
+    """Open ``incident_id`` (asked for, defaulting to the selected clip's incident) in its own window."""
+    if incident_id is None:
+        incident_id, ok = QInputDialog.getText(
+            window, "Open incident", "Incident id:", text=_selected_incident(window)
+        )
+        if not ok or not incident_id.strip():
+            return None
+    view = IncidentWindow(window.workspace, window.user)
+    view.setWindowTitle(f"Incident {incident_id.strip()} — all cameras")
+    view.status.connect(lambda text: window.statusBar().showMessage(text, 8000))
+    view.resize(1400, 950)
+    view.open_incident(incident_id.strip())
+    view.show()
+    window._incident_views = [*getattr(window, "_incident_views", []), view]  # kept open while shown
+    return view
+
+
+def install(window) -> None:
+    """Add the Incidents menu to ``window`` (the app's main window)."""
+    menu = window.menuBar().addMenu("&Incidents")
+    align = QAction("&Align incident…", window)
+    show = QAction("&Open incident (all cameras)…", window, shortcut=QKeySequence("Ctrl+Shift+I"))
+    align.triggered.connect(
+        lambda: window._start_from(AlignIncidentForm(window._samples(), _selected_incident(window), window))
+    )
+    show.triggered.connect(lambda: open_incident(window))
+    menu.addAction(align)
+    menu.addAction(show)
+    window.action_align_incident, window.action_open_incident = align, show
