@@ -47,7 +47,6 @@ REPORTED_REJECTS = 1_000  # rejects kept in the report (all of them go to the re
 # Up to this many changed clips the sampling snapshot is patched from its change log; an import that changes more
 # builds a fresh snapshot instead and publishes it in its last step.
 SNAPSHOT_PATCH_LIMIT = 20_000
-JOB = "catalogue import"
 _MEDIA_COLUMNS = ("media_status", "media_probe", "media_checked_at")
 _SHA_INDEX = NORMALISED_FIELDS.index("sha256")
 _MEDIA_PATH_INDEX = NORMALISED_FIELDS.index("media_path")
@@ -189,9 +188,9 @@ def import_catalogue(
     source_sha256 = fingerprint(source)
     reader = open_reader(source, fmt)
     try:
-        recovery.recover_interrupted(ws, actor)
-        lease_id = leases.acquire(ws.conn, JOB, _who(actor), {"file": str(source.resolve())})
+        lease_id = leases.acquire(ws.conn, recovery.IMPORT_JOB, _who(actor), {"file": str(source.resolve())})
         try:
+            recovery.recover_interrupted(ws, actor, leased=True)
             with store.bulk_load(ws.conn):
                 report = _import(ws, source, fmt, source_sha256, reader, rejects_file, lease_id, actor,
                                  hash_media, media_root, progress)  # fmt: skip

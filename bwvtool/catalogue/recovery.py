@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bwvtool import identity
 from bwvtool.store import catalogue as store
 from bwvtool.store import leases
 from bwvtool.store.steps import Pacer
 from bwvtool.store.workspace import Workspace
 
+IMPORT_JOB = "catalogue import"  # the lease an import (or its rollback) holds: one at a time per workspace
 _STEP_ROWS = 5_000
 
 
@@ -25,15 +27,26 @@ def interrupted_imports(ws: Workspace) -> list[dict[str, Any]]:
     return [row for row in store.applying_imports(ws.conn) if not leases.is_alive(ws.conn, row["lease_id"])]
 
 
-def recover_interrupted(ws: Workspace, actor: str | None = None) -> list[dict[str, Any]]:
+def recover_interrupted(
+    ws: Workspace, actor: str | None = None, *, leased: bool = False
+) -> list[dict[str, Any]]:
     """Roll back every import that a dead process left half-applied; what was rolled back (usually nothing:
-    one cheap query)."""
-    done = []
-    for row in interrupted_imports(ws):
-        done.append(
+    one cheap query). Takes the import lease for the rollback (an import that runs already holds it: ``leased``),
+    so two processes never undo the same import at once.
+
+    :raises WorkspaceBusy: another import is running.
+    """
+    if not interrupted_imports(ws):
+        return []
+    lease_id = None if leased else leases.acquire(ws.conn, IMPORT_JOB, identity.current_user(actor))
+    try:
+        return [
             {"import_id": row["id"], "source_path": row["source_path"], **roll_back(ws, row["id"], actor)}
-        )
-    return done
+            for row in interrupted_imports(ws)
+        ]
+    finally:
+        if lease_id is not None:
+            leases.release(ws.conn, lease_id)
 
 
 def roll_back(ws: Workspace, import_id: int, actor: str | None = None) -> dict[str, int]:

@@ -23,6 +23,7 @@ from bwvtool.timeutil import parse_iso, utc_now
 STALE_AFTER_S = 60  # a lease from another host with no heartbeat for this long belongs to a dead job
 HEARTBEAT_EVERY_S = 5
 _PEEK_TIMEOUT_S = 0.5  # how long describing the holder may wait itself
+_STARTED = "process_start"  # in a lease's detail: when its process started
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def acquire(conn: sqlite3.Connection, job: str, holder: str, detail: dict[str, A
         cursor = conn.execute(
             "INSERT INTO workspace_leases (job, holder, pid, host, started_at, heartbeat_at, detail)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (job, holder, os.getpid(), socket.gethostname(), now, now, json.dumps(detail or {})),
+            (job, holder, os.getpid(), socket.gethostname(), now, now, json.dumps(_with_start(detail))),
         )
         conn.execute("COMMIT")
     except BaseException:
@@ -149,9 +150,16 @@ def _rows(conn: sqlite3.Connection) -> list[Holder]:
     return [Holder(*row[:7], json.loads(row[7] or "{}")) for row in cursor]
 
 
+def _with_start(detail: dict[str, Any] | None) -> dict[str, Any]:
+    """The caller's detail plus when this process started: pids are reused (quickly, on a busy machine), the
+    pair is not."""
+    return {**(detail or {}), _STARTED: _process_start(os.getpid())}
+
+
 def _alive(lease: Holder) -> bool:
     if lease.host == socket.gethostname():
-        return _pid_alive(lease.pid)
+        started = lease.detail.get(_STARTED)
+        return _pid_alive(lease.pid) and (started is None or _process_start(lease.pid) in (started, None))
     try:
         beat = parse_iso(lease.heartbeat_at)
     except ValueError:
@@ -172,6 +180,19 @@ def _pid_alive(pid: int) -> bool:
     except OSError:
         return True  # no /proc (macOS): the signal test is all we have
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def _process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), or None where there is no /proc; also
+    None for a thread id, which is not a process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    if f"\nTgid:\t{pid}\n" not in status:
+        return "thread"
+    return stat.rsplit(")", 1)[-1].split()[19]
 
 
 def _clock(started_at: str) -> str:

@@ -10,7 +10,7 @@
 -- Who runs a long job on this workspace. Written in its own short transaction when the job starts, removed when
 -- it ends; a lease whose process is gone (same host, pid not alive) or silent (heartbeat too old) is ignored.
 CREATE TABLE workspace_leases (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: imports name their lease by id
     job          TEXT NOT NULL,              -- 'catalogue import', ...
     holder       TEXT NOT NULL,              -- the user it runs for
     pid          INTEGER NOT NULL,
