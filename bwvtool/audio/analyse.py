@@ -6,6 +6,7 @@ workspace; nothing here is redone while the clip's media file keeps its SHA-256.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,16 +22,25 @@ BLOCK_S = 8
 Progress = Callable[[float], None]  # seconds of audio done
 
 
+class Cancelled(MediaError):
+    """The analysis was asked to stop (another clip was opened, the desk closed)."""
+
+
 def analyser_name() -> str:
     return f"bwvtool-audio {ANALYSER_VERSION}; ebur128 momentary (numpy); {voice.model_version()}"
 
 
 def analyse_file(
-    path: str | Path, *, progress: Progress | None = None, timeout_s: float | None = None
+    path: str | Path,
+    *,
+    progress: Progress | None = None,
+    timeout_s: float | None = None,
+    cancel: threading.Event | None = None,
 ) -> AudioTracks:
     """Loudness, voice activity and waveform of the first audio stream of ``path``.
 
     :param progress: called after each 8 s block with the seconds decoded so far.
+    :param cancel: when set, the analysis stops at the next block (ffmpeg too) with :class:`Cancelled`.
     :param timeout_s: limit for the decode (default: 60 s plus 1 s per MB of file).
     :raises MediaError: missing or unreadable file, no audio track, timeout.
     """
@@ -59,6 +69,8 @@ def analyse_file(
             frames += len(block)
             if progress is not None:
                 progress(frames / fmt.sample_rate)
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(f"{path.name}: analysis cancelled")
     finally:
         probs = detector.finish() if detector is not None else None
     if meter is None or probs is None:

@@ -243,3 +243,15 @@ def test_analyse_a_whole_sample(media_workspace, run_cli, tmp_path):
     assert code == 1  # partial: some clips could not be analysed
     assert rows["A1"] == "analysed" and rows["A2"] == "analysed"
     assert rows["N1"] == "failed" and rows["B1"] == "failed" and rows["M1"] == "failed"
+
+
+def test_an_analysis_can_be_cancelled(spoken):
+    import threading
+
+    from bwvtool.audio.analyse import Cancelled
+
+    path, _ = spoken
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Cancelled, match="spoken.wav: analysis cancelled"):
+        analyse_file(path, cancel=stop)

@@ -14,6 +14,7 @@ Ctrl+T searches all transcripts.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
@@ -43,6 +44,7 @@ class DeskAudio(QObject):
         self._pending_seek: int | None = None  # a search hit's time, for the clip being opened
         self._analysis: Future | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-analysis")
+        self._cancel = threading.Event()
         self._poll = QTimer(self, interval=100)
         self._poll.timeout.connect(self._analysis_done)
         self.lanes.set_raised_lu(float(QSettings().value(RAISED_SETTING, DEFAULT_RAISED_LU)))
@@ -73,6 +75,7 @@ class DeskAudio(QObject):
         self.panel.searchRequested.connect(self.search)
         self.panel.hitActivated.connect(self.open_hit)
         desk.player.frameShown.connect(self._on_frame)
+        desk.destroyed.connect(self.stop)
         desk.player.durationKnown.connect(self._clip_ready)
         desk.installEventFilter(self)
         specs = (
@@ -98,6 +101,7 @@ class DeskAudio(QObject):
     # -- a clip ----------------------------------------------------------------------------------------------------
     def open_clip(self, clip_id: str) -> None:
         """Show ``clip_id``'s tracks, transcript and suggestions; analyse its audio now if it never was."""
+        self._cancel.set()  # the clip before no longer needs its analysis
         self.selected = None
         self.panel.follow(None)
         try:
@@ -125,9 +129,16 @@ class DeskAudio(QObject):
     def _start_analysis(self, data: listen.Listening) -> None:
         from bwvtool.audio.analyse import analyse_file
 
-        self._analysis = self._pool.submit(analyse_file, data.media_path)
+        self._cancel.set()  # an analysis of the clip before stops at its next block
+        self._cancel = threading.Event()
+        self._analysis = self._pool.submit(analyse_file, data.media_path, cancel=self._cancel)
         self._analysing = data.clip_id
         self._poll.start()
+
+    def stop(self) -> None:
+        """Stop a running analysis and the analysis thread (the desk is closing)."""
+        self._cancel.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _analysis_done(self) -> None:
         job = self._analysis
