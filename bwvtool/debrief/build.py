@@ -74,7 +74,11 @@ def build_note(
     ref = choose_review(ws, clip_id, coder)
     facts = ClipFacts.from_clip(clip_details(ws, clip_id))
     codebook = get_codebook_by_id(ws.conn, ref.codebook_id).codebook
-    events = tuple(event_rows.for_clip(ws.conn, clip_id, ref.coder_id))
+    # The review's coding: the coder's events on the clip coded with the review's codebook (another sample's
+    # coding of the same clip, with another codebook, is not this review's).
+    events = tuple(
+        e for e in event_rows.for_clip(ws.conn, clip_id, ref.coder_id) if e.codebook_id == ref.codebook_id
+    )
     review = ReviewSummary(ref.coder, ref.coder_id, codebook, ref.codebook_id, ref.updated_at, ref.answers)
     saved = store.get_version(ws.conn, clip_id, ref.coder_id, version)
     if version is not None and saved is None:

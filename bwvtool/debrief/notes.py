@@ -59,7 +59,9 @@ def current_narrative(
 
     codebook = get_codebook_by_id(ws.conn, ref.codebook_id).codebook
     review = ReviewSummary(ref.coder, ref.coder_id, codebook, ref.codebook_id, ref.updated_at, ref.answers)
-    events = event_rows.for_clip(ws.conn, clip_id, ref.coder_id)
+    events = [
+        e for e in event_rows.for_clip(ws.conn, clip_id, ref.coder_id) if e.codebook_id == ref.codebook_id
+    ]
     return ref, draft_narrative(ClipFacts.from_clip(clip_details(ws, clip_id)), review, events)
 
 

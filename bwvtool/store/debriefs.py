@@ -51,7 +51,8 @@ class StoredNote:
 _REVIEW_SELECT = (
     "SELECT r.clip_id, r.coder_id, k.name, r.codebook_id, r.status, r.updated_at, r.answers,"
     " c.recorded_at, c.borough, c.officer_ref,"
-    " (SELECT count(*) FROM events e WHERE e.clip_id = r.clip_id AND e.coder_id = r.coder_id),"
+    " (SELECT count(*) FROM events e WHERE e.clip_id = r.clip_id AND e.coder_id = r.coder_id"
+    "  AND e.codebook_id = r.codebook_id),"
     " (c.media_path IS NOT NULL AND c.media_path <> '')"
     " FROM clip_reviews r JOIN coders k ON k.id = r.coder_id JOIN clips c ON c.clip_id = r.clip_id"
 )

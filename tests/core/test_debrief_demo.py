@@ -32,12 +32,12 @@ def test_demo_draws_samples_and_completes_reviews(demo_db):
         drafts = ws.conn.execute("SELECT count(*) FROM clip_reviews WHERE status = 'draft'").fetchone()[0]
         queue = dict(ws.conn.execute("SELECT status, count(*) FROM assignments GROUP BY status").fetchall())
         reviewed = ws.conn.execute(
-            "SELECT count(*) FROM assignments a JOIN clip_reviews r ON r.clip_id = a.clip_id"
-            " AND r.coder_id = a.coder_id AND r.status = 'complete'"
+            "SELECT count(*) FROM assignments a JOIN clip_reviews r ON r.assignment_id = a.id"
+            " AND r.status = 'complete'"  # reviews belong to the assignment they were done for
         ).fetchone()[0]
         assert ws.verify_audit().ok and not ws.integrity_check()
     assert any(n.startswith("PIOSS weekly (demo)") for n in names) and any(
-        n.startswith("S&S research") for n in names
+        n.startswith("Stop and search study") for n in names
     )
     assert coders == set(CODERS)
     assert marker["reviews"] > 100 and marker["unreviewed_incidents"] > 0 and drafts == marker["drafts"] > 0
