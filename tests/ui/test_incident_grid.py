@@ -1,0 +1,143 @@
+"""The incident window: four cameras of a generated incident in step, proven by the pixel codes on screen.
+
+The incident (bwvtool.media.synth_incident) is aligned by the core; the window then seeks, steps and nudges. After
+each, every camera must show the frame the alignment says it shows at the main camera's incident time, and that
+frame (read from the picture) must be the one the camera really took at that moment of the scene.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bwvtool.catalogue.importer import import_catalogue
+from bwvtool.incidents import library
+from bwvtool.media.synth_incident import make_incident
+from bwvtool.store import open_workspace
+from tests.ui.test_player_helpers import WAIT_MS, assert_on_screen
+
+INCIDENT = "INC-SYN-1"
+
+
+@pytest.fixture(scope="module")
+def incident_db(tmp_path_factory):
+    """A workspace holding a generated, aligned four-camera incident (made in-process, before the worker)."""
+    folder = tmp_path_factory.mktemp("incident_ui")
+    incident = make_incident(folder / "media", seconds=90, cameras=4, incident_id=INCIDENT)
+    db = folder / "ws.sqlite"
+    with open_workspace(db, create=True) as ws:
+        import_catalogue(ws, incident.catalogue, actor="test-user")
+        library.align_incident(ws, INCIDENT, actor="test-user")
+    return incident, db
+
+
+@pytest.fixture
+def window(qtbot, incident_db):
+    from bwvtool.ui.incident import IncidentWindow
+
+    incident, db = incident_db
+    ws = open_workspace(db)
+    widget = IncidentWindow(ws, "reviewer-1")
+    qtbot.addWidget(widget, before_close_func=lambda w: w.grid.close_all())
+    widget.resize(1200, 900)
+    widget.show()
+    widget.open_incident(INCIDENT)
+    qtbot.waitUntil(lambda: all(f >= 0 for f in widget.grid.frames().values()), timeout=WAIT_MS)
+    yield widget
+    ws.close()
+
+
+def _settled(qtbot, grid) -> None:
+    qtbot.waitUntil(lambda: not any(t.player.engine.seeking for t in grid.tiles), timeout=WAIT_MS)
+    qtbot.wait(150)  # a follower's seek starts only once the main camera's frame is on screen
+    qtbot.waitUntil(lambda: not any(t.player.engine.seeking for t in grid.tiles), timeout=WAIT_MS)
+
+
+def _in_step(grid, incident) -> float:
+    """Every camera shows its frame at the main camera's incident time, and that is the scene's truth."""
+    at = grid.incident_ms()
+    main = grid.main_tile.camera
+    to_scene = incident.camera(main.clip_id).scene_time  # scene time of a media time of the main camera
+    for tile in grid.tiles:
+        times = tile.player.engine.times
+        expected = tile.camera.placement.frame_at(at, times)
+        if expected is None:
+            continue
+        on_screen = assert_on_screen(tile.player, expected)
+        truth = incident.camera(tile.camera.clip_id).frame_at(to_scene(main.placement.camera_ms(at) / 1000))
+        assert abs(on_screen - truth) <= 1, (tile.camera.clip_id, on_screen, truth)
+    return at
+
+
+def test_seek_and_step_keep_every_camera_on_its_frame(qtbot, window, incident_db):
+    incident, _ = incident_db
+    grid = window.grid
+    assert len(grid.tiles) == 4
+    grid.seek(41_234.0)
+    _settled(qtbot, grid)
+    _in_step(grid, incident)
+    for frames in (1, 1, 1, -2, 5):
+        before = grid.incident_ms()
+        grid.step(frames)
+        qtbot.waitUntil(lambda b=before: grid.incident_ms() != b, timeout=WAIT_MS)
+        _settled(qtbot, grid)
+        _in_step(grid, incident)
+
+
+def test_the_main_camera_has_the_sound(window):
+    grid = window.grid
+    grid.set_main(2)
+    muted = [t.player.engine.audio_output.isMuted() for t in grid.tiles]
+    assert muted == [True, True, False, True]
+    assert "main, sound" in grid.tiles[2].caption.text()
+
+
+def test_a_nudge_moves_that_camera_one_frame_and_is_audited(qtbot, window, incident_db):
+    _, db = incident_db
+    grid = window.grid
+    grid.seek(30_000.0)
+    _settled(qtbot, grid)
+    row = next(i for i, e in enumerate(window.entries) if e["clip_id"] == "INC-SYN-1-C3")
+    before = grid.frames()["INC-SYN-1-C3"]
+    window.table.selectRow(row)
+    window.on.click()
+    _settled(qtbot, grid)
+    assert grid.frames()["INC-SYN-1-C3"] == before + 1
+    window.table.selectRow(row)
+    window.back.click()
+    _settled(qtbot, grid)
+    assert grid.frames()["INC-SYN-1-C3"] == before
+    with open_workspace(db) as ws:
+        audit = ws.conn.execute(
+            "SELECT actor, detail FROM audit_log WHERE action = 'incident.nudge' ORDER BY id"
+        ).fetchall()
+    assert [a[0] for a in audit[-2:]] == ["reviewer-1", "reviewer-1"]
+
+
+def test_the_app_aligns_as_a_job_and_opens_the_incident(qtbot, incident_db, tmp_path):
+    """From the main window: Align incident… runs `bwvtool incident align` as a job with progress; Open
+    incident… shows the cameras in step."""
+    import shutil
+
+    from bwvtool.ui.incident import menu
+    from bwvtool.ui.incident.forms import AlignIncidentForm
+    from bwvtool.ui.main_window import MainWindow
+
+    _, db = incident_db
+    copy = tmp_path / "ws.sqlite"
+    shutil.copy(db, copy)
+    win = MainWindow(open_workspace(copy), "alice")
+    qtbot.addWidget(win)
+    if not hasattr(win, "action_align_incident"):
+        menu.install(win)
+    form = AlignIncidentForm([], INCIDENT, win)
+    assert form.arguments() == ["incident", "align", INCIDENT]
+    job = win.run_job(form.windowTitle(), form.arguments())
+    seen = []
+    job.progress.connect(lambda text, done, total: seen.append((text, done, total)))
+    qtbot.waitUntil(lambda: job.result is not None, timeout=120_000)
+    assert job.result.ok, job.result.message
+    assert {row["clip_id"] for row in job.result.data} == {f"{INCIDENT}-C{n}" for n in range(1, 5)}
+    assert seen and seen[-1][1] == seen[-1][2]  # progress ends full
+    view = menu.open_incident(win, INCIDENT)
+    qtbot.addWidget(view, before_close_func=lambda w: w.grid.close_all())
+    assert len(view.grid.tiles) == 4 and "aligned" in view.title.text()
