@@ -225,6 +225,14 @@ def main() -> None:
         ("end to end, first draw after an edit", med(cold), pandas_total),
         ("end to end, after 1,000 edits (patched)", after_many, pandas_total),
     ]
+    from figures import Figure, emit
+
+    pandas_runs = [a + b for a, b in zip(pd_load, pd_draw, strict=True)]
+    ours_runs = [a + b for a, b in zip(cur_load, cur_draw, strict=True)]
+    emit(Figure("sampling", f"draw at {args.clips:,} clips, snapshot current", "s", ours_runs,
+                "pandas read_sql + the same draw", pandas_runs, "≤ 0.5 s"))  # fmt: skip
+    emit(Figure("sampling", f"draw at {args.clips:,} clips, first after an edit", "s", cold,
+                "pandas read_sql + the same draw", pandas_runs, "≤ 0.5 s"))  # fmt: skip
     for label, ours_s, theirs_s in rows:
         print(f"{label:44}{ours_s:>9.3f}s{theirs_s:>9.3f}s{ours_s / theirs_s:>8.2f}")
     print(f"{'stored draw (sampling.draw)':44}{stored:>9.3f}s   verify (redraw and compare) {verified:.3f} s")

@@ -257,7 +257,8 @@ def _import(
         raise
     finally:
         staging.close()
-    recovery.clear_journal(ws, import_id, actor, run.pacer)
+    if run.journaled:
+        recovery.clear_journal(ws, import_id, actor, run.pacer)
     snapshot.discard_old(ws.conn)
     return report
 
@@ -295,6 +296,7 @@ class _Run:
         # An empty catalogue cannot hold any id of this file (duplicates within it are caught by the staging).
         self.may_exist = store.count_clips(ws.conn) > 0
         self.changed = 0
+        self.journaled = 0
         self.bulk = False  # past SNAPSHOT_PATCH_LIMIT: steps stop logging changes for the snapshot
         self._beat = time.monotonic()
 
@@ -437,6 +439,7 @@ class _Run:
         report.inserted += len(inserts)
         report.updated += len(updates)
         self.changed += len(inserts) + len(updates) + len(media_only)
+        self.journaled += len(updates) + len(media_only)
         self.bulk = self.bulk or self.changed > SNAPSHOT_PATCH_LIMIT
         self.step_rows = self.pacer.next_size(len(ready), self.pacer.last_s, high=MAX_STEP_ROWS)
 

@@ -54,6 +54,7 @@ PATCH_LIMIT = 50_000
 # Rows read from ``clips`` at a time while building (about 1 KB each as Python objects, packed at once).
 _BUILD_CHUNK = 20_000
 _READ_DTYPE = {"int": "i8", "float": "f8", "nullable": "O", "date": "O", "text": "O", "ids": "O"}
+_WRITE_BYTES = 8 << 20  # snapshot bytes written per transaction
 _BUSY_MS = 2000  # how long a reader waits for the write lock before using what it built unstored
 
 
@@ -161,10 +162,13 @@ def discard_old(conn: sqlite3.Connection) -> None:
     seq = _snapshot_seq(conn)
     if seq is None:
         return
-    for name in _STORED:
-        _write(conn, True, lambda n=name: conn.execute(
-            "DELETE FROM column_snapshot WHERE field = ? AND (generation < ? OR format <> ?)", (n, seq, FORMAT)
-        ))  # fmt: skip
+    _write(
+        conn,
+        True,
+        lambda: conn.execute(
+            "DELETE FROM column_snapshot WHERE generation < ? OR format <> ?", (seq, FORMAT)
+        ),
+    )  # fmt: skip (freeing pages: quick even for a million clips' snapshot)
     sql = "DELETE FROM snapshot_changes WHERE seq IN (SELECT seq FROM snapshot_changes WHERE seq <= ? LIMIT 50000)"
     while _has_old_changes(conn, seq):
         if not _write(conn, True, lambda: conn.execute(sql, (seq,))):
@@ -344,14 +348,25 @@ def _store_fields(conn: sqlite3.Connection, own: bool, prepared: Prepared) -> No
     if prepared.seq == _snapshot_seq(conn) and has_base(conn):
         prepared.stored = True  # nothing changed since the stored one: it is this
         return
+    entries = {name: cols.to_entry(prepared.columns[name]) for name in _STORED}
+    batches: list[list[str]] = [[]]
+    size = 0
+    for (
+        name,
+        entry,
+    ) in entries.items():  # a few MB per transaction: short, and few commits for a small catalogue
+        if batches[-1] and size + len(entry.data) > _WRITE_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(name)
+        size += len(entry.data)
     prepared.stored = all(
-        _write(conn, own, lambda n=name: _store_one(conn, prepared.seq, n, prepared.columns[n]))
-        for name in _STORED
+        _write(conn, own, lambda names=names: [_store_one(conn, prepared.seq, n, entries[n]) for n in names])
+        for names in batches
     )
 
 
-def _store_one(conn: sqlite3.Connection, seq: int, name: str, column: cols.Column) -> None:
-    entry = cols.to_entry(column)
+def _store_one(conn: sqlite3.Connection, seq: int, name: str, entry: cols.Entry) -> None:
     conn.execute("DELETE FROM column_snapshot WHERE field = ? AND generation = ?", (name, seq))
     conn.execute(
         "INSERT INTO column_snapshot (field, generation, format, kind, rows, dtype, data, strings)"
