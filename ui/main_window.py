@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         # Reliability and the sequences heat map: lists the samples when first shown.
         from bwvtool.ui.analysis import AnalysisPage
 
-        self.analysis = AnalysisPage(lambda: self.workspace)
+        self.analysis = AnalysisPage(lambda: self.workspace, self.user)
         self.add_page(self.analysis, "Analysis")
         self.analysis.status.connect(self._show_saved)
         # Long work (imports, checks, exports) runs here as child processes while the reviewer codes.

@@ -234,28 +234,20 @@ def reliability(settings: Settings, sample_id: int, bin_ms: int, tolerance_ms: i
     from bwvtool.export.coded import sample_reliability
 
     with settings.workspace() as ws:
-        blind.refuse_while_blind(ws, sample_id, settings.user, "reliability")
+        blind.comparing(ws, sample_id, settings.user, "reliability")
         report = sample_reliability(
             ws, sample_id, bin_ms=bin_ms, tolerance_ms=tolerance_ms, n_boot=n_boot, seed=seed
         )
-        blind.record_look(ws, settings.user, "sample", str(sample_id), None, "reliability")
     emit(as_json, report, lambda: _reliability_text(report))
 
 
 def _blind_coder(ws: Any, user: str, sample_id: int, coder: str | None, what: str) -> str | None:
-    """The coder whose work ``what`` may read for ``user`` (only their own while the sample is blind to them,
-    said on stderr); reading other coders' work is audited."""
+    """The coder whose work ``what`` may read for ``user`` (see :func:`bwvtool.coding.blind.reading_coder`)."""
     from bwvtool.coding import blind
 
-    allowed = blind.coder_filter(ws, sample_id, user, coder, what)
-    if allowed == user and coder is None:
-        warn(
-            blind.sample_view(ws, sample_id, user).reason(f"sample {sample_id}")
-            + f": {what} holds only yours"
-        )
-    elif allowed != user:
-        coders = None if allowed is None else [allowed]
-        blind.record_look(ws, user, "sample", str(sample_id), coders, what)
+    allowed, notice = blind.reading_coder(ws, sample_id, user, coder, what)
+    if notice:
+        warn(notice)
     return allowed
 
 

@@ -46,9 +46,7 @@ def _may_see_others(viewer: str, sample: BlindSample) -> bool:
 
 def clip_view(ws: Workspace, clip_id: str, viewer: str) -> View:
     """What ``viewer`` may see of the other coders' work on ``clip_id``."""
-    keeping = [
-        s for s in blinding.blind_samples_of_clip(ws.conn, clip_id) if not _may_see_others(viewer, s)
-    ]
+    keeping = [s for s in blinding.blind_samples_of_clip(ws.conn, clip_id) if not _may_see_others(viewer, s)]
     return View(viewer, tuple(keeping))
 
 
@@ -77,8 +75,30 @@ def coder_filter(
     return viewer
 
 
-def refuse_while_blind(ws: Workspace, sample_id: int, viewer: str | None, what: str) -> None:
-    """For results that compare coders (agreement): refused while the sample is blind to ``viewer``."""
+def reading_coder(
+    ws: Workspace, sample_id: int, viewer: str | None, coder: str | None, what: str
+) -> tuple[str | None, str | None]:
+    """(the coder ``what`` reads, a notice for the viewer or None) for a per-coder result over the sample
+    (sequences, an export): only the viewer's own work while the sample is blind to them (the notice says so);
+    reading other coders' work is audited.
+
+    :raises UsageError: the viewer asked for another coder's work of a blind sample.
+    """
+    allowed = coder_filter(ws, sample_id, viewer, coder, what)
+    if viewer is None:
+        return allowed, None
+    if allowed == viewer and coder is None:
+        return allowed, sample_view(ws, sample_id, viewer).reason(
+            f"sample {sample_id}"
+        ) + f": {what} holds only yours"
+    if allowed != viewer:
+        record_look(ws, viewer, "sample", str(sample_id), None if allowed is None else [allowed], what)
+    return allowed, None
+
+
+def comparing(ws: Workspace, sample_id: int, viewer: str | None, what: str) -> None:
+    """For results that compare coders (agreement): refused while the sample is blind to ``viewer``, audited
+    otherwise."""
     if viewer is None:
         return
     view = sample_view(ws, sample_id, viewer)
@@ -86,6 +106,7 @@ def refuse_while_blind(ws: Workspace, sample_id: int, viewer: str | None, what: 
         raise UsageError(
             view.reason(f"sample {sample_id}") + f"; {what} compares coders and waits until then"
         )
+    record_look(ws, viewer, "sample", str(sample_id), None, what)
 
 
 def record_look(

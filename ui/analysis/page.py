@@ -68,9 +68,12 @@ class AnalysisPage(QWidget):
 
     status = Signal(str)
 
-    def __init__(self, workspace: Callable[[], Workspace], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, workspace: Callable[[], Workspace], user: str | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._workspace = workspace
+        self.user = user  # who looks: a blind sample shows its coders only their own work
         self._shown_for: Workspace | None = None
         self.choices: dict[int, dict[str, Any]] = {}
         self.runner = JobRunner(self)
@@ -215,9 +218,15 @@ class AnalysisPage(QWidget):
             return
         params = self.parameters()
 
+        user = self.user
+
         def work(ws: Workspace) -> dict[str, Any]:
+            from bwvtool.coding import blind
             from bwvtool.export.coded import sample_reliability
 
+            blind.comparing(
+                ws, sample_id, user, "reliability"
+            )  # a blind sample's coders wait until it is opened
             return sample_reliability(ws, sample_id, **params)
 
         self.busy_label.setText(f"Computing reliability ({params['n_boot']:,} bootstrap replicates)…")
@@ -240,10 +249,15 @@ class AnalysisPage(QWidget):
             return
         options = self.sequences.options()
 
+        user = self.user
+
         def work(ws: Workspace) -> Any:
+            from bwvtool.coding import blind
             from bwvtool.export.coded import sample_transitions
 
-            return sample_transitions(ws, sample_id, **options)
+            # A coder of a blind sample sees the transitions of their own coding only.
+            coder, _notice = blind.reading_coder(ws, sample_id, user, options.get("coder"), "sequences")
+            return sample_transitions(ws, sample_id, **{**options, "coder": coder})
 
         self.runner.run(SEQUENCES, self.workspace.path, work, self._sequences_done, self.sequences.show_error)
 
