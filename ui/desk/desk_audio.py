@@ -106,13 +106,18 @@ class DeskAudio(QObject):
         self.panel.follow(None)
         try:
             data = self.desk.ws.call(listen.listening, clip_id)
-            if data.transcript is not None and not data.suggestions:
-                data.suggestions = self.desk.ws.call(
-                    listen.suggest_with_shipped_rules, clip_id, self.desk.user
-                )
         except BwvError as exc:
             self.desk.status.emit(f"Transcript not shown: {exc}")
             return
+        if data.transcript is not None and not data.suggestions:
+            try:
+                data.suggestions = self.desk.ws.call(
+                    listen.suggest_with_shipped_rules, clip_id, self.desk.user
+                )
+            except (
+                BwvError
+            ) as exc:  # a busy workspace: the transcript still shows, suggestions come next time
+                self.desk.status.emit(f"No suggestions yet: {exc}")
         self.data = data
         self.lanes.set_transcript(data.transcript.utterances if data.transcript else [],
                                   bool(data.transcript and data.transcript.automatic))  # fmt: skip
