@@ -95,6 +95,7 @@ def debrief(
     saved (versioned and audited); every export is audited. A debrief note never goes into a research export.
     """
     from bwvtool import debrief as core
+    from bwvtool.coding import blind
     from bwvtool.debrief.notes import check_target
 
     # Everything is checked before the narrative is saved: a refused export leaves no new version behind.
@@ -103,10 +104,12 @@ def debrief(
         check_target(out, writer)
     fields = core.read_narrative_file(narrative_file) if narrative_file is not None else None
     with settings.workspace() as ws:
+        coder = _blind_checked(ws, clip, coder, settings.user)
         if fields is not None:
             core.save_narrative(ws, clip, fields, coder=coder, actor=settings.user)
         if out is None:
             note = core.build_note(ws, clip, coder, version=version, stills=False)
+            blind.record_look(ws, settings.user, "clip", clip, [note.review.coder], "debrief")
             summary = note.summary()
             saved = core.versions(ws, clip, coder)
             emit(as_json, {**summary, "versions": saved}, lambda: _note_text(summary, saved))
@@ -115,6 +118,7 @@ def debrief(
             core.save_narrative(ws, clip, {}, coder=coder, actor=settings.user)  # the draft becomes v1
         note = core.build_note(ws, clip, coder, version=version, stills=not no_stills)
         result = core.export_note(ws, note, out, actor=settings.user, pdf_writer=writer)
+        blind.record_look(ws, settings.user, "clip", clip, [note.review.coder], "debrief")
     data = {**result.as_dict(), "clip_id": clip, "coder": note.review.coder, "key_moments": len(note.moments)}
     emit(
         as_json,
@@ -122,6 +126,19 @@ def debrief(
         f"Wrote {result.path} (debrief note v{result.version} of {clip}, {result.bytes:,} bytes,"
         f" {len(note.moments)} key moments); sha256 {result.sha256[:16]}…",
     )
+
+
+def _blind_checked(ws, clip: str, coder: str | None, user: str) -> str | None:
+    """A coder of a blind double-coded sample debriefs only from their own review (see docs/coding.md)."""
+    from bwvtool.coding import blind
+    from bwvtool.errors import UsageError
+
+    view = blind.clip_view(ws, clip, user)
+    if not view.own_only:
+        return coder
+    if coder not in (None, user):
+        raise UsageError(view.reason(clip) + f"; {coder}'s review is not shown")
+    return user
 
 
 @click.command("excerpt")

@@ -248,3 +248,30 @@ def test_built_in_plans_draw_on_a_fresh_workspace_and_are_listed_by_title(run_cl
     assert newest["codebook"] == "ss_language_behaviour" and newest["units"] > 0
     code, out, _ = run_cli("sample", "verify", str(newest["id"]))
     assert code == 0, out  # the coders named at the draw are recorded: the redraw is identical
+
+
+def test_a_coder_of_a_blind_study_debriefs_only_from_their_own_review(run_cli, studies, tmp_path):
+    _pioss, study = studies
+    with open_workspace(tmp_path / "ws.sqlite") as ws:
+        stored = get_codebook(ws.conn, "ss_language_behaviour")
+        assignment = ws.conn.execute(
+            "SELECT a.id FROM assignments a JOIN coders k ON k.id = a.coder_id"
+            " WHERE a.sample_id = ? AND a.clip_id = 'S1' AND k.name = 'coder1'",
+            (study,),
+        ).fetchone()[0]
+        for item, value in ANSWERS.items():
+            review.save_answer(ws, clip_id="S1", coder="coder1", codebook=stored.codebook, codebook_id=stored.id,
+                               item_id=item, value=value, assignment_id=assignment)  # fmt: skip
+        review.complete(ws, clip_id="S1", coder="coder1", codebook=stored.codebook, codebook_id=stored.id,
+                        assignment_id=assignment)  # fmt: skip
+    code, out, err = run_cli("--user", "coder2", "debrief", "S1", "--coder", "coder1")
+    assert code == 2 and "blind:" in err and "coder1's review is not shown" in err and out == ""
+    code, out, err = run_cli("--user", "supervisor", "debrief", "S1", "--coder", "coder1", "--json")
+    assert code == 0, err
+    with open_workspace(tmp_path / "ws.sqlite") as ws:
+        look = audit.recent(ws.conn, 1, entity="clip")[0]
+    assert (look["action"], look["actor"], look["detail"]["coders"]) == (
+        "coding.view",
+        "supervisor",
+        ["coder1"],
+    )
