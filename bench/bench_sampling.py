@@ -79,11 +79,11 @@ def pandas_load(conn):
     """The same columns as bwvtool reads, through pandas (text fields as text)."""
     import pandas as pd
 
-    from bwvtool.store.samples import COLUMN_SQL
+    from bwvtool.store.samples import column_sql
 
     names = ["clip_id", "incident_id", "recorded_ts", "duration_s", "sources", "uof_tactics", "assault_types",
              "media", "retention_until", "subject_ethnicity", "borough"]  # fmt: skip
-    sql = "SELECT " + ", ".join(f"{COLUMN_SQL[n]} AS {n}" for n in names) + " FROM clips"
+    sql = "SELECT " + ", ".join(f"{column_sql(conn, n)} AS {n}" for n in names) + " FROM clips"
     return pd.read_sql(sql, conn)
 
 

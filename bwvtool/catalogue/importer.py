@@ -241,7 +241,7 @@ def _import(
         if report.rejected:
             report.rejects_path, report.reasons_path = run.finish_rejects(source, fmt, reader.header_lines)
         fresh = (
-            snapshot.prepare(ws.conn, rebuild=run.bulk)
+            snapshot.prepare(ws.conn, rebuild=run.bulk, keep_columns=False)
             if run.bulk or not snapshot.has_base(ws.conn)
             else None
         )

@@ -130,7 +130,7 @@ def refresh(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def prepare(conn: sqlite3.Connection, *, rebuild: bool = False) -> Prepared:
+def prepare(conn: sqlite3.Connection, *, rebuild: bool = False, keep_columns: bool = True) -> Prepared:
     """Every field current through the latest change (read in one read transaction), stored field by field in
     short transactions (in the caller's, if one is open) but not yet published. Patched from the stored snapshot
     when few clips changed, built from ``clips`` otherwise or with ``rebuild`` (after changes that were not logged:
@@ -144,6 +144,8 @@ def prepare(conn: sqlite3.Connection, *, rebuild: bool = False) -> Prepared:
             columns, seq = _current(conn, list(_STORED))
         prepared = Prepared(seq, columns) if columns is not None else _fresh(conn, own)
     _store_fields(conn, own, prepared)
+    if not keep_columns:  # the caller only publishes it: let the arrays go
+        prepared.columns = {}
     return prepared
 
 
@@ -310,10 +312,14 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
     parts = []
     while (table := np.fromiter(itertools.islice(cursor, _BUILD_CHUNK), dtype=dtype)).shape[0] or not parts:
         parts.append(_convert(conn, names, table))
-    columns = {name: cols.concat([p[name] for p in parts]) for name in names}
+    # Field by field, letting go of each part as it is joined and of each unsorted field as it is sorted: memory
+    # peaks at the packed catalogue plus one field, not twice the catalogue.
+    columns = {name: cols.concat([p.pop(name) for p in parts]) for name in names}
     del parts
     order = np.argsort(columns["recorded_ts"].values, kind="stable")
-    return {name: cols.take(column, order) for name, column in columns.items()}
+    for name in names:
+        columns[name] = cols.take(columns[name], order)
+    return columns
 
 
 def _select_sql(conn: sqlite3.Connection, names: list[str]) -> str:
@@ -348,20 +354,23 @@ def _store_fields(conn: sqlite3.Connection, own: bool, prepared: Prepared) -> No
     if prepared.seq == _snapshot_seq(conn) and has_base(conn):
         prepared.stored = True  # nothing changed since the stored one: it is this
         return
-    entries = {name: cols.to_entry(prepared.columns[name]) for name in _STORED}
     batches: list[list[str]] = [[]]
     size = 0
-    for (
-        name,
-        entry,
-    ) in entries.items():  # a few MB per transaction: short, and few commits for a small catalogue
-        if batches[-1] and size + len(entry.data) > _WRITE_BYTES:
+    for name in _STORED:  # a few MB per transaction: short, and few commits for a small catalogue
+        nbytes = prepared.columns[name].values.nbytes
+        if batches[-1] and size + nbytes > _WRITE_BYTES:
             batches.append([])
             size = 0
         batches[-1].append(name)
-        size += len(entry.data)
+        size += nbytes
     prepared.stored = all(
-        _write(conn, own, lambda names=names: [_store_one(conn, prepared.seq, n, entries[n]) for n in names])
+        _write(
+            conn,
+            own,
+            lambda names=names: [
+                _store_one(conn, prepared.seq, n, cols.to_entry(prepared.columns[n])) for n in names
+            ],
+        )  # fmt: skip (bytes made per batch, so they are never all held at once)
         for names in batches
     )
 
