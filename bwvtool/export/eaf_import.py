@@ -30,8 +30,10 @@ from bwvtool.export.tables import file_digest
 from bwvtool.store import Workspace
 from bwvtool.store import events as event_rows
 from bwvtool.store import exports as rows_of
+from bwvtool.store import queue as queue_rows
 from bwvtool.store import samples as sample_rows
 from bwvtool.store.codebooks import StoredCodebook, get_codebook
+from bwvtool.store.queue import QueueItem
 
 
 @dataclass
@@ -129,7 +131,7 @@ def import_eaf(
         if target is None or stored is None:
             continue
         result.clip_id, result.codebook = target, stored.codebook.label
-        _import_file(ws, doc, path, target, stored, coder, annotators, replace, actor, result)
+        _import_file(ws, doc, path, target, stored, coder, annotators, replace, actor, result, sample_id)
     return ImportReport(coder, results)
 
 
@@ -204,6 +206,7 @@ def _import_file(
     replace: bool,
     actor: str,
     result: FileResult,
+    sample_id: int | None = None,
 ) -> None:
     clip = rows_of.clip_media(ws.conn, clip_id)
     if clip is None:
@@ -220,7 +223,20 @@ def _import_file(
     try:  # the coding rules (bwvtool.coding.rules) hold for imported events too
         with ws.transaction(actor) as tx:
             coder_id = ws.coder_id(tx, coder)
-            existing = event_rows.for_clip(tx.conn, clip_id, coder_id)
+            # With --sample the events are the coder's coding for that sample (their assignment of the clip in
+            # it, coded with its codebook); without, clip-level work.
+            assignment = _assignment(tx.conn, sample_id, clip_id, coder_id)
+            if assignment is not None and assignment.codebook not in (None, stored.key):
+                result.problems.append(
+                    f"{path.name}: sample {sample_id} is coded with {assignment.codebook}, the file with"
+                    f" {stored.key}: nothing imported"
+                )
+                return
+            assignment_id = None if assignment is None else assignment.assignment_id
+            existing = event_rows.for_coding(tx.conn, clip_id, coder_id, assignment_id)
+            if assignment_id is not None:  # clip-level work with this codebook counts for the sample too
+                clip_level = event_rows.for_coding(tx.conn, clip_id, coder_id, None)
+                existing += [e for e in clip_level if e.codebook_id == stored.id]
             if existing and not replace:
                 result.problems.append(
                     f"{coder} already has {len(existing)} event(s) on {clip_id}: nothing imported (use --replace)"
@@ -237,7 +253,7 @@ def _import_file(
             new_ids: dict[int, int] = {}
             added = []
             for parsed_event in parsed.events:
-                command = AddEvent(_event(parsed_event, clip_id, coder_id, stored.id))
+                command = AddEvent(_event(parsed_event, clip_id, coder_id, stored.id, assignment_id))
                 command.apply(tx)
                 added.append((parsed_event, command.event.id))
                 if parsed_event.event_id is not None:
@@ -273,8 +289,17 @@ def _store_transcript(
     result.notes.append(f"transcript v{stored.version} of {clip_id}: {len(spoken)} utterance(s)")
 
 
-def _event(parsed: EafEvent, clip_id: str, coder_id: int, codebook_id: int) -> Event:
+def _assignment(conn: Any, sample_id: int | None, clip_id: str, coder_id: int) -> QueueItem | None:
+    if sample_id is None:
+        return None
+    return next((a for a in queue_rows.for_clip(conn, clip_id, coder_id) if a.sample_id == sample_id), None)
+
+
+def _event(
+    parsed: EafEvent, clip_id: str, coder_id: int, codebook_id: int, assignment_id: int | None = None
+) -> Event:
     return Event(
+        assignment_id=assignment_id,
         clip_id=clip_id,
         coder_id=coder_id,
         codebook_id=codebook_id,
