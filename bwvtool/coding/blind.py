@@ -57,6 +57,13 @@ def sample_view(ws: Workspace, sample_id: int, viewer: str) -> View:
     return View(viewer, keeping)
 
 
+def visible(ws: Workspace, viewer: str, rows: list, *, clip: str = "clip_id", coder: str = "coder") -> list:
+    """``rows`` (objects with a clip id and a coder name) without other coders' work that is blind to
+    ``viewer``."""
+    hidden = blinding.clips_blind_to(ws.conn, viewer)
+    return [r for r in rows if getattr(r, clip) not in hidden or getattr(r, coder) == viewer]
+
+
 def coder_filter(
     ws: Workspace, sample_id: int, viewer: str | None, coder: str | None, what: str
 ) -> str | None:

@@ -17,12 +17,20 @@ from bwvtool.timeutil import utc_now
 STILL_WIDTH = 640  # px: sharp at the ~8 cm a still takes on an A4 page, small enough to embed
 
 
-def completed_reviews(ws: Workspace, search: str = "", limit: int = 500) -> list[store.ReviewRef]:
+def completed_reviews(
+    ws: Workspace, search: str = "", limit: int = 500, *, viewer: str | None = None
+) -> list[store.ReviewRef]:
     """Completed reviews a note can be built from, most recently recorded clip first.
 
     :param search: part of a clip id, officer, borough or coder name.
+    :param viewer: who looks: other coders' reviews of clips blind to them are left out (blind double coding).
     """
-    return store.completed_reviews(ws.conn, search=search, limit=limit)
+    found = store.completed_reviews(ws.conn, search=search, limit=limit)
+    if viewer is None:
+        return found
+    from bwvtool.coding import blind
+
+    return blind.visible(ws, viewer, found)
 
 
 def choose_review(ws: Workspace, clip_id: str, coder: str | None = None) -> store.ReviewRef:

@@ -94,3 +94,16 @@ def sample_coders(conn: Queryable, sample_id: int) -> list[str]:
         (sample_id,),
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def clips_blind_to(conn: Queryable, coder: str) -> set[str]:
+    """Clips whose other coders' work ``coder`` may not see: double-coded in a sample not yet opened that has
+    ``coder`` among its coders."""
+    rows = conn.execute(
+        "SELECT DISTINCT r.clip_id FROM assignments r JOIN samples s ON s.id = r.sample_id"
+        f" WHERE r.role = 'reliability' AND {_STILL_BLIND}"
+        " AND EXISTS (SELECT 1 FROM assignments m JOIN coders k ON k.id = m.coder_id"
+        "             WHERE m.sample_id = s.id AND k.name = ?)",
+        (coder,),
+    ).fetchall()
+    return {row[0] for row in rows}

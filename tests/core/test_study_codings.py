@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from bwvtool.coding import review
+from bwvtool.debrief.build import completed_reviews
 from bwvtool.store import audit, open_workspace
 from bwvtool.store.codebooks import get_codebook
 from tests.conftest import REPO
@@ -264,6 +265,11 @@ def test_a_coder_of_a_blind_study_debriefs_only_from_their_own_review(run_cli, s
                                item_id=item, value=value, assignment_id=assignment)  # fmt: skip
         review.complete(ws, clip_id="S1", coder="coder1", codebook=stored.codebook, codebook_id=stored.id,
                         assignment_id=assignment)  # fmt: skip
+    with open_workspace(tmp_path / "ws.sqlite") as ws:  # the app's Debrief page lists what its user may see
+        listed = {
+            user: [r.coder for r in completed_reviews(ws, viewer=user)] for user in ("coder2", "supervisor")
+        }
+    assert listed == {"coder2": [], "supervisor": ["coder1"]}
     code, out, err = run_cli("--user", "coder2", "debrief", "S1", "--coder", "coder1")
     assert code == 2 and "blind:" in err and "coder1's review is not shown" in err and out == ""
     code, out, err = run_cli("--user", "supervisor", "debrief", "S1", "--coder", "coder1", "--json")

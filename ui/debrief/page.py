@@ -215,7 +215,7 @@ class DebriefPage(QWidget):
             self.reload()
 
     def reload(self) -> None:
-        rows = debrief.completed_reviews(self.workspace, self.search.text())
+        rows = debrief.completed_reviews(self.workspace, self.search.text(), viewer=self.user)
         self.model.set_rows(rows)
         header = self.table.horizontalHeader()  # a model reset forgets the section sizes
         metrics = self.table.fontMetrics()
