@@ -1,6 +1,6 @@
 #!/bin/sh
 # The system packages bwvtool and its tests need on Debian 12 (or Ubuntu): Python with venv, and the libraries
-# Qt loads (the xcb, wayland and offscreen platforms, EGL/OpenGL, fonts, D-Bus, and for the player Qt's FFmpeg
+# Qt loads (the xcb, wayland and offscreen platforms, EGL/OpenGL, a font, D-Bus, and for the player Qt's FFmpeg
 # backend, which needs libXrandr, and PulseAudio). Checked with ldd on a fresh Debian 12 (debootstrap minbase).
 # The README's two commands and .ci/run all start here, so they cannot drift apart.
 #
@@ -15,7 +15,7 @@ PACKAGES="python3 python3-venv
 libpulse0 libegl1 libgl1 libopengl0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0
 libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1
-libxrandr2 libwayland-client0 libwayland-cursor0 libwayland-egl1"
+libxrandr2 libwayland-client0 libwayland-cursor0 libwayland-egl1 fonts-dejavu-core"
 
 # Programs that tests run beside bwvtool (a database server, a reference implementation): add them here, not
 # only to .ci/run, so that the README's test command installs them on a fresh machine too.

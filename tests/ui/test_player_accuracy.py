@@ -25,6 +25,7 @@ from tests.ui.test_player_helpers import (
     open_clip,
     seek_and_check,
     settle,
+    wait_on_frame,
 )
 
 
@@ -63,13 +64,11 @@ def test_steps_forward_and_back_across_keyframes(qtbot):
     seek_and_check(qtbot, player, 47)
     for expected in range(48, 54):  # over the keyframe at 50
         player.step(1)
-        qtbot.waitUntil(lambda: not player.engine.seeking, timeout=WAIT_MS)
-        assert_on_screen(player, expected)
+        wait_on_frame(qtbot, player, expected)
     seek_and_check(qtbot, player, 102)
     for expected in range(101, 96, -1):  # back over the keyframe at 100: decoded from the one before
         player.step(-1)
-        qtbot.waitUntil(lambda: not player.engine.seeking, timeout=WAIT_MS)
-        assert_on_screen(player, expected)
+        wait_on_frame(qtbot, player, expected)
 
 
 def test_quick_repeated_steps_add_up(qtbot):
@@ -80,11 +79,11 @@ def test_quick_repeated_steps_add_up(qtbot):
     for _ in range(5):
         player.step(1)
     settle(qtbot, player)
-    assert_on_screen(player, 205)
+    wait_on_frame(qtbot, player, 205)
     for _ in range(7):
         player.step(-1)
     settle(qtbot, player)
-    assert_on_screen(player, 198)
+    wait_on_frame(qtbot, player, 198)
 
 
 @pytest.mark.parametrize("speed", [0.25, 1.0, 2.0, 4.0])
@@ -116,8 +115,7 @@ def test_playback_codes_at_random_moments_and_seeks_back_to_them(qtbot, speed):
     assert len({index for index, _ in events}) > 1, "playback did not move"
     for index, ms in events:
         player.seek_time(ms)  # seek back by the stored time, as the timeline does
-        qtbot.waitUntil(lambda: not player.engine.seeking, timeout=WAIT_MS)
-        assert_on_screen(player, index)
+        wait_on_frame(qtbot, player, index)
 
 
 @pytest.mark.parametrize(
@@ -144,8 +142,7 @@ def test_odd_clips_seek_step_and_play_exactly(qtbot, generated, name):
     seek_and_check(qtbot, player, total // 2)
     for expected in (total // 2 + 1, total // 2 + 2, total // 2 + 1, total // 2, total // 2 - 1):
         player.step(1 if expected > player.current_frame()[0] else -1)
-        qtbot.waitUntil(lambda: not player.engine.seeking, timeout=WAIT_MS)
-        assert_on_screen(player, expected)
+        wait_on_frame(qtbot, player, expected)
     recorder = FrameRecorder(player, decode=True)
     player.set_rate(2.0)
     player.play()

@@ -5,6 +5,7 @@ Not a test module (it holds no tests); the player test files import it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -60,7 +61,19 @@ def settle(qtbot, player, quiet_ms: int = 250) -> None:
 def seek_and_check(qtbot, player, index: int) -> None:
     """Seek (paused) to ``index``; the widget must report it and the picture must carry its code."""
     player.seek_frame(index)
-    qtbot.waitUntil(lambda: not player.engine.seeking, timeout=WAIT_MS)
+    wait_on_frame(qtbot, player, index)
+
+
+def wait_on_frame(qtbot, player, index: int) -> None:
+    """Wait until no seek is pending and frame ``index`` is reported, then check the picture carries its code.
+
+    On a busy machine a seek can outlast the engine's patience (it stops counting as pending before its picture
+    arrives), so "no seek pending" alone does not mean the picture has come: wait for the frame itself.
+    """
+    with contextlib.suppress(qtbot.TimeoutError):  # then assert_on_screen says what is on screen instead
+        qtbot.waitUntil(
+            lambda: not player.engine.seeking and player.current_frame()[0] == index, timeout=WAIT_MS
+        )
     assert_on_screen(player, index)
 
 

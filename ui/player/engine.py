@@ -213,6 +213,11 @@ class PlayerEngine(QObject):
         return self._loop
 
     @property
+    def loop_jump_pending(self) -> bool:
+        """True from the first frame at or past B until playback shows a frame inside the loop again."""
+        return self._loop_jumping
+
+    @property
     def volume(self) -> float:
         return self._audio.volume()
 
