@@ -130,6 +130,21 @@ def record_look(
         tx.audit("coding.view", entity, entity_id, {"what": what, "coders": others})
 
 
+def state(ws: Workspace, sample_id: int) -> str | None:
+    """The sample's blind double coding in words (None: it double-codes no clip)."""
+    done = blinding.opened(ws.conn, sample_id)
+    if done is not None:
+        return f"double coding opened by {done[1]} at {done[0][:16].replace('T', ' ')}"
+    if blinding.blind_sample(ws.conn, sample_id) is None:
+        return None
+    waiting = blinding.unfinished_double_coding(ws.conn, sample_id)
+    return "blind double coding: " + (
+        f"{waiting} assignment(s) of double-coded clips to complete before it can be opened"
+        if waiting
+        else "complete, ready to be opened by the study lead"
+    )
+
+
 def unblind(ws: Workspace, sample_id: int, actor: str) -> dict[str, str]:
     """Open sample ``sample_id``: its coders may see each other's work from now on (audited, never undone).
 

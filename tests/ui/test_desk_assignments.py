@@ -97,3 +97,33 @@ def test_the_second_coder_sees_none_of_the_first_coders_work(qtbot, two_samples)
     assert len(second.session) == 0 and second.session.coder == "coder2"
     assert second.model.rowCount() == 0  # the event table holds only coder2's (no) events
     assert len(event_rows.for_clip(ws.conn, "S1")) == 1  # coder1's event is there, just not shown
+
+
+def test_the_samples_page_shows_the_codebook_and_lets_the_lead_open_a_complete_study(qtbot, two_samples):
+    from bwvtool.coding import review
+    from bwvtool.store.codebooks import get_codebook
+    from bwvtool.ui.sampling.page import SamplesPage
+    from tests.core.test_export_fixtures import ANSWERS
+
+    ws, _pioss, study = two_samples
+    page = SamplesPage(ws, "lead")
+    qtbot.addWidget(page)
+    page.reload(select=study)
+    assert "ss_language_behaviour" in page.header.text() and "blind double coding" in page.header.text()
+    assert not page.unblind_button.isHidden()
+    qtbot.mouseClick(page.unblind_button, Qt.MouseButton.LeftButton)
+    assert "not complete yet" in page.header.text()  # refused, and said why
+    stored = get_codebook(ws.conn, "ss_language_behaviour")
+    rows = ws.conn.execute(
+        "SELECT a.id, a.clip_id, k.name FROM assignments a JOIN coders k ON k.id = a.coder_id WHERE a.sample_id = ?",
+        (study,),
+    ).fetchall()
+    for assignment, clip, coder in rows:
+        for item, value in ANSWERS.items():
+            review.save_answer(ws, clip_id=clip, coder=coder, codebook=stored.codebook, codebook_id=stored.id,
+                               item_id=item, value=value, assignment_id=assignment)  # fmt: skip
+        review.complete(ws, clip_id=clip, coder=coder, codebook=stored.codebook, codebook_id=stored.id,
+                        assignment_id=assignment)  # fmt: skip
+    page.show_sample(study)
+    qtbot.mouseClick(page.unblind_button, Qt.MouseButton.LeftButton)
+    assert "opened by lead" in page.header.text() and page.unblind_button.isHidden()

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from bwvtool import sampling
+from bwvtool.coding import blind
+from bwvtool.errors import BwvError
 from bwvtool.store import Workspace
 from bwvtool.ui.sampling.dialog import SamplingDialog, _fill, _table
 
@@ -26,6 +28,7 @@ class SamplesPage(QWidget):
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws, self.user = ws, user
+        self.shown_id: int | None = None
         self.list = QListWidget()
         self.header = QLabel()
         self.header.setWordWrap(True)
@@ -33,6 +36,9 @@ class SamplesPage(QWidget):
             ["Clip", "Incident", "Recorded", "Stratum", "Selection", "p", "Weight", "Coder", "Second coder"]
         )
         self.new_button = QPushButton("Draw a sample…")
+        # The study lead opens a blind double-coded sample once its coding is complete (bwvtool sample unblind).
+        self.unblind_button = QPushButton("Open the double coding")
+        self.unblind_button.hide()
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.new_button)
@@ -40,6 +46,7 @@ class SamplesPage(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.header)
+        right_layout.addWidget(self.unblind_button, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addWidget(self.items, 1)
         split = QSplitter()
         split.addWidget(left)
@@ -51,6 +58,7 @@ class SamplesPage(QWidget):
             lambda item, _old: item and self.show_sample(item.data(Qt.ItemDataRole.UserRole))
         )
         self.new_button.clicked.connect(self.open_dialog)
+        self.unblind_button.clicked.connect(self.unblind)
         self.items.cellActivated.connect(
             lambda row, _c: self.codeRequested.emit(self.items.item(row, 0).text())
         )
@@ -78,8 +86,11 @@ class SamplesPage(QWidget):
         self.header.setText(
             f"<b>#{sample['id']} {sample['name']}</b> · drawn {sample['drawn_at'][:16].replace('T', ' ')} by "
             f"{sample['drawn_by']} · seed {sample['seed']} · frame {sample['frame_size']:,} · manifest "
-            f"<code>{sample['manifest_sha256'][:16]}…</code>"
+            f"<code>{sample['manifest_sha256'][:16]}…</code><br>coded with <b>{sample['codebook'] or 'no named codebook'}</b>"
+            + (f" · {coding}" if (coding := blind.state(self.ws, sample_id)) else "")
         )
+        self.shown_id = sample_id
+        self.unblind_button.setVisible(bool(coding) and coding.startswith("blind"))
         _fill(
             self.items,
             [
@@ -97,6 +108,15 @@ class SamplesPage(QWidget):
                 for r in rows
             ],
         )
+
+    def unblind(self) -> None:
+        """Open the shown sample's blind double coding (refused, with the reason, unless its lead asks)."""
+        try:
+            blind.unblind(self.ws, self.shown_id, self.user)
+        except BwvError as exc:
+            self.header.setText(self.header.text() + f"<br><span style='color:#b3261e'>{exc}</span>")
+            return
+        self.show_sample(self.shown_id)
 
     def open_dialog(self) -> None:
         dialog = SamplingDialog(self.ws, self.user, self)
