@@ -217,3 +217,25 @@ def test_coding_outside_a_camera_s_clip_is_refused(incident, run_cli, workspace)
     )  # fmt: skip
     assert code == 2 and "INC-SYN-1-C5 films incident time" in err and "not 1.000 s" in err
     assert workspace.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+
+
+def test_align_every_multi_camera_incident_of_a_sample(incident, run_cli, workspace, tmp_path):
+    import_catalogue(workspace, incident.catalogue, actor="test-user")
+    assert (
+        run_cli("codebook", "import", str(REPO / "schemas" / "codebooks" / "ss_language_behaviour.yaml"))[0]
+        == 0
+    )
+    assert run_cli("coder", "add", "c1")[0] == 0
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "name: Incidents\ncodebook: ss_language_behaviour\nunit: incident\n"
+        'frame:\n  window: {from: "2026-11-01", to: "2026-11-30"}\n'
+        "design:\n  sample:\n    method: simple\n    n: 1\n"
+    )
+    code, out, err = run_cli("sample", "draw", str(plan), "--seed", "1", "--json")
+    assert code == 0, err
+    sample_id = json.loads(out)["sample_id"]
+    code, out, err = run_cli("incident", "align", "--sample", str(sample_id), "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert list(found) == [INCIDENT] and len(found[INCIDENT]) == 5
