@@ -55,7 +55,10 @@ def soak(folder: Path, kills: int, seconds: float, rng: random.Random) -> int:
                 problems.append(f"kill {done}: the app did not start: {app.errors[-3:]}")
                 app.proc.kill()
                 break
-            time.sleep(rng.uniform(0.2, 2.5))  # a random moment: mid key press, mid dialog, mid commit
+            coding = time.monotonic() + 30
+            while not app.saved and time.monotonic() < coding and app.proc.poll() is None:
+                time.sleep(0.05)  # kill a desk that is coding, not one still opening its clip
+            time.sleep(rng.uniform(0.05, 2.5))  # a random moment: mid key press, mid dialog, mid commit
             if app.proc.poll() is not None:
                 problems.append(f"kill {done}: the app exited by itself: {app.errors[-3:]}")
                 break
