@@ -268,8 +268,17 @@ def _select(conn: sqlite3.Connection, names: list[str], where: str, params: Any)
     return np.fromiter(conn.execute(_select_sql(conn, names) + where, params), dtype=dtype)
 
 
-def _convert(conn: sqlite3.Connection, names: list[str], table: np.ndarray) -> dict[str, cols.Column]:
-    return {n: cols.from_values(_STORED[n], table[n], lambda v: _unix_seconds(conn, v)) for n in names}
+def _convert(
+    conn: sqlite3.Connection,
+    names: list[str],
+    table: np.ndarray,
+    encoders: dict[str, cols.TextEncoder] | None = None,
+) -> dict[str, cols.Column]:
+    encoders = encoders or {}
+    return {
+        n: cols.from_values(_STORED[n], table[n], lambda v: _unix_seconds(conn, v), encoders.get(n))
+        for n in names
+    }
 
 
 def _latest_change(conn: sqlite3.Connection) -> int:
@@ -309,12 +318,18 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
     names = list(_STORED)
     cursor = conn.execute(_select_sql(conn, names) + f" ORDER BY {dialect.clip_rowid(conn)}")
     dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
+    encoders = {name: cols.TextEncoder() for name in names if _STORED[name] == "text"}
     parts = []
     while (table := np.fromiter(itertools.islice(cursor, _BUILD_CHUNK), dtype=dtype)).shape[0] or not parts:
-        parts.append(_convert(conn, names, table))
+        parts.append(_convert(conn, names, table, encoders))
     # Field by field, letting go of each part as it is joined and of each unsorted field as it is sorted: memory
     # peaks at the packed catalogue plus one field, not twice the catalogue.
-    columns = {name: cols.concat([p.pop(name) for p in parts]) for name in names}
+    columns = {
+        name: encoders[name].finish([p.pop(name) for p in parts])
+        if name in encoders
+        else cols.concat([p.pop(name) for p in parts])
+        for name in names
+    }
     del parts
     order = np.argsort(columns["recorded_ts"].values, kind="stable")
     for name in names:

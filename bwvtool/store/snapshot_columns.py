@@ -65,13 +65,53 @@ def code_text(values: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
     return codes, categories
 
 
-def from_values(kind: str, values: np.ndarray, dates: Callable[[list[Any]], np.ndarray]) -> Column:
+class TextEncoder:
+    """Codes for one text field over many chunks of rows, each distinct value kept once (codes in first-seen
+    order until :meth:`finish` sorts them).
+
+    Why not :func:`code_text` per chunk: each chunk's categories would outlive the chunk's row objects, scattered
+    among them, and keep the allocator from giving that memory back — a build's memory would grow with the rows.
+    """
+
+    def __init__(self) -> None:
+        self.index: dict[Any, int] = {None: -1, "": -1}
+
+    def codes(self, values: list[Any]) -> np.ndarray:
+        import numpy as np
+
+        index = self.index
+        for value in set(values).difference(index):
+            index[value] = len(index) - 2
+        return _narrow(np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values)))
+
+    def finish(self, parts: list[Column]) -> Column:
+        """The chunks' codes as one text column with sorted categories."""
+        import numpy as np
+
+        seen = [
+            v for v, code in self.index.items() if code >= 0
+        ]  # in code order (dicts keep insertion order)
+        categories = sorted(seen)
+        position = {v: i for i, v in enumerate(categories)}
+        lookup = np.array([position[v] for v in seen] + [-1], dtype=np.int32)  # the last slot answers code -1
+        codes = np.concatenate([p.values for p in parts]) if parts else np.zeros(0, dtype=np.int8)
+        return Column("text", _narrow(lookup[codes]), categories)
+
+
+def from_values(
+    kind: str,
+    values: np.ndarray,
+    dates: Callable[[list[Any]], np.ndarray],
+    encoder: TextEncoder | None = None,
+) -> Column:
     """A column from values as read from ``clips`` (an object or native array); ``dates`` turns date text into
-    unix seconds."""
+    unix seconds; text goes through ``encoder`` when one is given (its codes are sorted by ``finish``)."""
     import numpy as np
 
     if kind == "ids":
         return Column(kind, _octets(values))
+    if kind == "text" and encoder is not None:
+        return Column(kind, encoder.codes(values.tolist()))
     if kind == "text":
         codes, categories = code_text(values.tolist())
         return Column(kind, _narrow(codes), categories)
