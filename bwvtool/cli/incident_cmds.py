@@ -55,7 +55,7 @@ def incident_align(
                 prefix = f"[{number}/{len(incident_ids)}] " if len(incident_ids) > 1 else ""
 
                 def show(text: str, done: int, total: int, prefix: str = prefix) -> None:
-                    line.show(prefix + text, done=done, total=total)
+                    line.show(prefix + text, done=done, total=total, force=done == total)
 
                 results[current] = align_incident(
                     ws, current, actor=settings.user, search_s=search_s, progress=show

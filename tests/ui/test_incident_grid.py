@@ -83,6 +83,22 @@ def test_seek_and_step_keep_every_camera_on_its_frame(qtbot, window, incident_db
         _in_step(grid, incident)
 
 
+def test_play_at_double_speed_then_pause_lands_every_camera_on_its_frame(qtbot, window, incident_db):
+    incident, _ = incident_db
+    grid = window.grid
+    grid.seek(30_000.0)
+    _settled(qtbot, grid)
+    start = grid.incident_ms()
+    grid.set_rate(2.0)
+    grid.toggle_play()
+    qtbot.waitUntil(lambda: all(t.player.engine.is_playing for t in grid.tiles), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: grid.incident_ms() > start + 1_000, timeout=WAIT_MS)
+    grid.toggle_play()
+    qtbot.waitUntil(lambda: not any(t.player.engine.is_playing for t in grid.tiles), timeout=WAIT_MS)
+    _settled(qtbot, grid)
+    assert _in_step(grid, incident) > start + 1_000
+
+
 def test_the_main_camera_has_the_sound(window):
     grid = window.grid
     grid.set_main(2)
