@@ -89,6 +89,8 @@ class CodingSession:
         self._open: dict[tuple[str, ...], int] = {}
         self._added_id: int | None = None
         self._data_version = ws.data_version()
+        self._fingerprint: tuple | None = None  # the stored coding's, when last looked at (refresh)
+        self._own_edits = False  # edits made here since then
         self._load(event_rows.for_coding(ws.conn, clip_id, self.coder_id, assignment_id))
         # How long an edit may wait for another program's write lock (None: the workspace default). The desk
         # sets a short wait and keeps a key press pending instead of freezing the window.
@@ -261,6 +263,14 @@ class CodingSession:
         if version == self._data_version:
             return 0
         self._data_version = version
+        # Something was committed somewhere (an import step, another coder): read this coding only if it changed.
+        stored = event_rows.coding_fingerprint(self.ws.conn, self.clip_id, self.coder_id, self.assignment_id)
+        if stored == self._fingerprint:
+            return 0
+        self._fingerprint = stored
+        if stored[:4] == tuple(self._sums) and self._own_edits:
+            self._own_edits = False  # our own edits since the last look explain the difference
+            return 0
         return self.reload()
 
     def reload(self) -> int:
@@ -291,10 +301,12 @@ class CodingSession:
         """Commit through the store; when the store refuses (another window's edits) or the outcome is unknown
         (the worker stopped), re-read what is stored before reporting it, so the screen shows the truth."""
         try:
-            return run(self.ws, command, self.coder, undo=undo, first=first, busy_ms=self.busy_ms)
+            applied = run(self.ws, command, self.coder, undo=undo, first=first, busy_ms=self.busy_ms)
         except (CodingError, WorkerLost):
             self.reload()
             raise
+        self._own_edits = True
+        return applied
 
     def _end(self, running: Event, at_ms: int, at_frame: int) -> EditEvent:
         return EditEvent(
@@ -338,6 +350,8 @@ class CodingSession:
 
     def _load(self, events: list[Event]) -> None:
         """Take in a whole coding at once: the store returns it in (onset, id) order, so no insertion sort."""
+        self._sums = [len(events), sum(e.id for e in events), sum(e.onset_ms for e in events),  # type: ignore[misc]
+                      sum(-1 if e.offset_ms is None else e.offset_ms for e in events)]  # fmt: skip
         self._events = {event.id: event for event in events}  # type: ignore[misc]
         self._order = sorted((event.onset_ms, event.id) for event in events)  # type: ignore[misc]
         for event in events:
@@ -346,6 +360,7 @@ class CodingSession:
 
     def _remember(self, event: Event) -> None:
         assert event.id is not None
+        self._count(event, +1)
         self._events[event.id] = event
         bisect.insort(self._order, (event.onset_ms, event.id))
         if event.offset_ms is None and self.codes.spec(event.code).is_state:
@@ -353,11 +368,18 @@ class CodingSession:
 
     def _forget(self, event_id: int) -> None:
         event = self._events.pop(event_id)
+        self._count(event, -1)
         index = bisect.bisect_left(self._order, (event.onset_ms, event_id))
         del self._order[index]
         key = self._open_key(event)
         if self._open.get(key) == event_id:
             del self._open[key]
+
+    def _count(self, event: Event, sign: int) -> None:
+        """Keep the sums :func:`~bwvtool.store.events.coding_fingerprint` computes, for what is in memory."""
+        offset = -1 if event.offset_ms is None else event.offset_ms
+        for k, value in enumerate((1, event.id, event.onset_ms, offset)):
+            self._sums[k] += sign * value  # type: ignore[operator]
 
     def _notify(self, kind: str, event: Event | None) -> None:
         for listener in self._listeners:

@@ -137,3 +137,40 @@ def test_states_of_an_overlapping_track_toggle_each_by_its_own_key(session):
         ("handcuffed", 1000, 4000),
         ("restraint", 2000, 3000),
     ]
+
+
+def test_refresh_reads_the_coding_only_when_another_connection_changed_it(tmp_path):
+    """An import step elsewhere moves SQLite's data version but not this coding: nothing is re-read; another
+    window's edit of this coding is picked up."""
+    from bwvtool.coding.session import CodebookCodes
+    from bwvtool.store import events as event_rows
+    from bwvtool.store.codebooks import ensure_default_codebooks, list_codebooks
+    from tests.reliability.workspaces import coding_workspace
+
+    path = coding_workspace(tmp_path)
+    here, there = open_workspace(path), open_workspace(path)
+    try:
+        ensure_default_codebooks(here, actor="t")
+        stored = next(c for c in list_codebooks(here.conn) if c.key.startswith("ss_"))
+        mine = CodingSession(
+            here, clip_id="K1", coder="alice", codebook_id=stored.id, codes=CodebookCodes(stored.codebook)
+        )
+        other = CodingSession(
+            there, clip_id="K1", coder="alice", codebook_id=stored.id, codes=CodebookCodes(stored.codebook)
+        )
+        mine.code_key("command", at_ms=1000, at_frame=25, actor="officer_1")
+        reads = []
+        original = event_rows.for_coding
+        event_rows.for_coding = lambda *a: reads.append(a) or original(*a)
+        try:
+            with there.transaction("bob") as tx:  # a commit elsewhere that does not touch the coding
+                tx.audit("test.elsewhere", "workspace")
+            assert mine.refresh() == 0 and reads == []
+            other.code_key("reason_given", at_ms=2000, at_frame=50, actor="officer_1")
+            assert mine.refresh() == 1 and len(reads) == 1
+            assert [e.code for e in mine.events] == ["command", "reason_given"]
+        finally:
+            event_rows.for_coding = original
+    finally:
+        here.close()
+        there.close()
