@@ -77,10 +77,11 @@ def test_key_presses_commit_between_the_steps_of_a_large_import(tmp_path):
     during = [p for p in presses if p["during_import"]]
 
     assert report["inserted"] == ROWS
-    # The import held the lock in many short steps; measured inside each step, so load on the machine cannot
-    # make this flaky the way a wall-clock bound on the presses could.
+    # The import held the lock in many short steps, each a small part of the whole (the old import held it for
+    # all of it). Measured inside the import and compared with its own duration, so a busy machine, which slows
+    # both alike, cannot make this flaky the way a wall-clock bound could; about 0.3 s a step on an idle machine.
     assert report["steps"] >= 10
-    assert report["longest_step_s"] < 1.0, report
+    assert report["longest_step_s"] < 0.15 * report["elapsed_s"], report
     # The presses went in between the steps: many committed while the import was still applying.
     assert len(during) >= 10, (len(during), report)
     longest = max(p["wait_s"] for p in during)
