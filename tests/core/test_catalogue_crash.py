@@ -130,11 +130,12 @@ def test_sigkill_at_a_random_moment_leaves_all_or_nothing(tmp_path, files, seed)
     else:
         assert after[1] == 500 + BIG and after[2] == 2  # all of it
     _healthy(db)
-    with open_workspace(db) as ws:  # and the workspace still works: the same import now completes
-        report = import_catalogue(ws, big)
-        assert report.rejected == 0 and report.rows_read == BIG + 500
-    assert _fingerprint(db)[1] == 500 + BIG
-    _healthy(db)
+    if seed == 1:  # and the workspace still works: the same import now completes (once: it takes a while)
+        with open_workspace(db) as ws:
+            report = import_catalogue(ws, big)
+            assert report.rejected == 0 and report.rows_read == BIG + 500
+        assert _fingerprint(db)[1] == 500 + BIG
+        _healthy(db)
 
 
 def test_the_next_import_rolls_back_a_killed_one_first(tmp_path, files):
