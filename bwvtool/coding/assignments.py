@@ -86,24 +86,36 @@ def coding_for(
     :raises UsageError: ``key`` differs from the sample's codebook or from what the coding already uses, or no
         codebook is known.
     """
-    assignment_id = None if assignment is None else assignment.assignment_id
     bound = None if assignment is None else assignment.codebook
     if key and bound and key != bound:
         raise UsageError(
             f"sample {assignment.sample_id} ({assignment.sample_name}) is coded with {bound}, not {key}"  # type: ignore[union-attr]
         )
+    known = known_coding(ws, clip_id, coder_id, assignment)
+    if known is not None:
+        if key and known.codebook.key != key:
+            raise UsageError(f"{clip_id} is already coded by this coder with {known.codebook.key}, not {key}")
+        return known
+    if not key:
+        raise UsageError("say which codebook to code with (--codebook KEY)")
+    stored = codebook_rows.get_codebook(ws.conn, key)
+    return Coding(clip_id, coder_id, assignment, stored.id, stored.codebook)
+
+
+def known_coding(ws: Workspace, clip_id: str, coder_id: int, assignment: QueueItem | None) -> Coding | None:
+    """The coding with the codebook it already uses (its events', else its review's), else its sample's; None
+    when neither is known (clip-level work not begun, or an old sample naming no codebook): the coder chooses."""
+    assignment_id = None if assignment is None else assignment.assignment_id
     used = event_rows.codebook_coded_with(ws.conn, clip_id, coder_id, assignment_id)
     if used is None:
         review = review_rows.get(ws.conn, clip_id, coder_id, assignment_id)
         used = None if review is None else review.codebook_id
     if used is not None:
         stored = codebook_rows.get_codebook_by_id(ws.conn, used)
-        if key and stored.key != key:
-            raise UsageError(f"{clip_id} is already coded by this coder with {stored.key}, not {key}")
-    elif bound or key:
-        stored = codebook_rows.get_codebook(ws.conn, bound or key)  # type: ignore[arg-type]
+    elif assignment is not None and assignment.codebook is not None:
+        stored = codebook_rows.get_codebook(ws.conn, assignment.codebook)
     else:
-        raise UsageError("say which codebook to code with (--codebook KEY)")
+        return None
     return Coding(clip_id, coder_id, assignment, stored.id, stored.codebook)
 
 

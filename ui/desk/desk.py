@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from bwvtool.codebook.model import Code, Codebook
 from bwvtool.coding import review
 from bwvtool.coding.actors import ActorChooser, actor_label
-from bwvtool.coding.assignments import Coding, coding_for
+from bwvtool.coding.assignments import Coding, coding_for, known_coding
 from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession
 from bwvtool.errors import BwvError
 from bwvtool.media import frametimes
@@ -241,18 +241,18 @@ class CodingDesk(QWidget):
     # -- opening a clip -------------------------------------------------------------------------------------------
     def _coding_for(self, clip_id: str, coder_id: int, assignment_id: int | None) -> Coding | None:
         """The coding to open: the assignment chosen in the queue (else the coder's first open assignment of the
-        clip) with its sample's codebook; clip-level work, with the Codebook box's choice, when there is none."""
+        clip) with its sample's codebook (or the one its events use); the Codebook box chooses only when neither
+        is known (clip-level work not begun, an old sample that names no codebook)."""
         mine = queue_rows.for_clip(self.ws.conn, clip_id, coder_id)
         chosen = [a for a in mine if a.assignment_id == assignment_id] or [
             a for a in mine if a.status != "complete"
         ]
         assignment = (chosen or mine or [None])[0]
+        known = known_coding(self.ws, clip_id, coder_id, assignment)
         chosen_id = self.codebook_choice.currentData()
-        key = None
-        if chosen_id is not None and (assignment is None or assignment.codebook is None):
-            key = codebook_rows.get_codebook_by_id(self.ws.conn, chosen_id).key
-        if assignment is None and key is None:
-            return None
+        if known is not None or chosen_id is None:
+            return known
+        key = codebook_rows.get_codebook_by_id(self.ws.conn, chosen_id).key
         return coding_for(self.ws, clip_id, coder_id, assignment, key)
 
     def open_clip(self, clip_id: str, assignment_id: int | None = None) -> None:
