@@ -8,6 +8,7 @@ frame (read from the picture) must be the one the camera really took at that mom
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from bwvtool.catalogue.importer import import_catalogue
 from bwvtool.incidents import library
@@ -97,6 +98,22 @@ def test_play_at_double_speed_then_pause_lands_every_camera_on_its_frame(qtbot, 
     qtbot.waitUntil(lambda: not any(t.player.engine.is_playing for t in grid.tiles), timeout=WAIT_MS)
     _settled(qtbot, grid)
     assert _in_step(grid, incident) > start + 1_000
+
+
+def test_the_coverage_bar_shows_each_camera_and_seeks_on_click(qtbot, window):
+    from PySide6.QtCore import QPoint
+
+    bar = window.coverage
+    assert [(s.clip_id, s.by_sound) for s in bar.spans] == [
+        ("INC-SYN-1-C1", True), ("INC-SYN-1-C3", True), ("INC-SYN-1-C2", True), ("INC-SYN-1-C4", True),
+    ]  # fmt: skip
+    assert bar.spans[0].start_ms == 0 and bar.end_ms > 80_000
+    x = int(bar.x_of(50_000.0))
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(x, 10))
+    _settled(qtbot, window.grid)
+    at = window.grid.incident_ms()
+    assert abs(at - bar.ms_at(x)) <= 40  # the main camera's frame at the clicked time
+    assert bar.position_ms == at
 
 
 def test_the_main_camera_has_the_sound(window):

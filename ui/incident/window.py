@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from bwvtool.errors import BwvError
 from bwvtool.incidents.library import describe, nudge
 from bwvtool.incidents.timeline import Placement
+from bwvtool.ui.incident.coverage import CoverageBar, Span
 from bwvtool.ui.incident.grid import Camera, IncidentGrid
 
 _COLUMNS = ("Clip", "Offset", "Drift", "Confidence", "How it was placed")
@@ -52,6 +53,9 @@ class IncidentWindow(QWidget):
         self.entries: list[dict] = []
         self.title = QLabel()
         self.grid = IncidentGrid(self)
+        self.coverage = CoverageBar(self)
+        self.grid.incidentTimeChanged.connect(self.coverage.set_position)
+        self.coverage.seekRequested.connect(self.grid.seek)
         self.table = QTableWidget(0, len(_COLUMNS), self)
         self.table.setHorizontalHeaderLabels(_COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -74,6 +78,7 @@ class IncidentWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.grid, 4)
+        layout.addWidget(self.coverage)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
 
@@ -96,6 +101,13 @@ class IncidentWindow(QWidget):
         self.entries = found["clips"]
         aligned = "aligned" if found["aligned"] else "not aligned yet (Align incident… runs it)"
         self.title.setText(f"Incident {self.incident_id}: {len(self.entries)} clips, {aligned}")
+        self.coverage.set_spans(
+            [
+                Span(e["clip_id"], e["start_ms"], e["end_ms"], e["method"] != "catalogue")
+                for e in self.entries
+                if e.get("method")
+            ]
+        )
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             for column, text in enumerate(_cells(entry)):
