@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -31,8 +32,15 @@ _BEGIN = {
     "BEGIN IMMEDIATE": "BEGIN ISOLATION LEVEL READ COMMITTED",
     "BEGIN EXCLUSIVE": "BEGIN ISOLATION LEVEL SERIALIZABLE",
 }
+# Errors that mean the session is gone (connection failure, server shut down or crashed, not yet accepting).
+_LOST = ("08", "57P01", "57P02", "57P03")
+_OUTCOME_WAIT_S = 5.0  # how long to wait for a dead session's last commit to be decided after a reconnect
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+
+
+class ConnectionLost(Exception):
+    """Marker base: the server connection was lost (the adapter has reconnected or will on the next statement)."""
 
 
 class PgError:
@@ -47,6 +55,10 @@ class PgIntegrityError(PgError, sqlite3.IntegrityError):
 
 class PgOperationalError(PgError, sqlite3.OperationalError):
     """Anything else the server refused: permissions, row security, locks, lost connections, bad SQL."""
+
+
+class PgConnectionLost(PgOperationalError, ConnectionLost):
+    """The connection broke during a transaction: the server rolled it back, nothing of it was saved."""
 
 
 def translate_error(exc: psycopg.Error) -> sqlite3.Error:
@@ -113,11 +125,13 @@ class _NumberLoader(Loader):
 class PgCursor:
     """The result of one statement, read the way a sqlite3 cursor is read."""
 
-    def __init__(self, raw: psycopg.Cursor, lastrowid: int | None = None) -> None:
-        self._raw = raw
+    def __init__(self, raw: psycopg.Cursor | None, lastrowid: int | None = None) -> None:
+        self._raw = (
+            raw  # None: a statement that needed no round trip (BEGIN, a ROLLBACK the server already did)
+        )
         self.lastrowid = lastrowid
-        self.rowcount = raw.rowcount
-        self._has_rows = raw.description is not None and lastrowid is None
+        self.rowcount = -1 if raw is None else raw.rowcount
+        self._has_rows = raw is not None and raw.description is not None and lastrowid is None
 
     @property
     def description(self) -> tuple[tuple[Any, ...], ...] | None:
@@ -138,44 +152,74 @@ class PgCursor:
         return iter(self._raw) if self._has_rows else iter(())
 
     def close(self) -> None:
-        self._raw.close()
+        if self._raw is not None:
+            self._raw.close()
 
 
 class PgConnection:
-    """A psycopg connection in autocommit mode (transactions are explicit, as in the store's SQLite settings)."""
+    """A psycopg connection in autocommit mode (transactions are explicit, as in the store's SQLite settings).
+
+    When the server goes away (restart, ``pg_terminate_backend``, a network cut) the next statement reconnects.
+    A transaction the break interrupted is gone: the statement that finds out raises :class:`PgConnectionLost`
+    ("not saved"), except a COMMIT whose outcome the server can still tell (``txid_status``): committed is saved.
+    Reads outside a transaction are simply retried once on the new connection.
+    """
 
     engine = ENGINE
 
-    def __init__(self, raw: psycopg.Connection) -> None:
+    def __init__(self, raw: psycopg.Connection, url: str | None = None) -> None:
+        self._setup(raw)
+        self.url = url
+        self._id_tables: frozenset[str] | None = None
+        self._xid: int | None = None  # the open writing transaction's id, to ask its outcome after a break
+        self._open = (
+            False  # a transaction was begun and not yet ended (tracked here: a broken session cannot say)
+        )
+
+    def _setup(self, raw: psycopg.Connection) -> None:
         raw.autocommit = True
         raw.adapters.register_loader("bool", _IntBoolLoader)
         raw.adapters.register_loader("numeric", _NumberLoader)
         self.raw = raw
-        self._id_tables: frozenset[str] | None = None
 
     @classmethod
     def connect(cls, url: str) -> PgConnection:
         try:
-            return cls(psycopg.connect(url, autocommit=True))
+            return cls(psycopg.connect(url, autocommit=True), url)
         except psycopg.Error as exc:
             raise translate_error(exc) from exc
 
     # -- what the store uses of sqlite3.Connection ---------------------------------------------------------------
     @property
     def in_transaction(self) -> bool:
+        if self.raw.closed:
+            return self._open
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
         statement = " ".join(sql.split()).upper()
+        if self.raw.closed:
+            if statement == "ROLLBACK":  # the server dropped the transaction with the session
+                self._open, self._xid = False, None
+                self._reconnect(quiet=True)
+                return PgCursor(None)
+            if self._open:
+                self._open = False
+                raise self._lost("the connection to the server was lost; this change was not saved")
+            self._reconnect()
         if statement in _BEGIN:
-            sql = _BEGIN[statement]
+            return self._begin(statement)
         returning = self._returning_id(sql)
         text = translate_sql(sql + " RETURNING id" if returning else sql)
         cursor = self.raw.cursor()
         try:
             cursor.execute(text, params)
         except psycopg.Error as exc:
-            raise translate_error(exc) from exc
+            if not self._is_lost(exc):
+                raise translate_error(exc) from exc
+            return self._after_break(statement, sql, params, exc)
+        if statement in ("COMMIT", "ROLLBACK"):
+            self._open, self._xid = False, None
         lastrowid = None
         if returning:
             row = cursor.fetchone()
@@ -183,12 +227,87 @@ class PgConnection:
         return PgCursor(cursor, lastrowid) if returning else PgCursor(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
+        if self.raw.closed:
+            if self._open:
+                self._open = False
+                raise self._lost("the connection to the server was lost; this change was not saved")
+            self._reconnect()
         cursor = self.raw.cursor()
         try:
             cursor.executemany(translate_sql(sql), rows)
         except psycopg.Error as exc:
+            if self._is_lost(exc):
+                self._open = False
+                raise self._lost("the connection to the server was lost; this change was not saved") from exc
             raise translate_error(exc) from exc
         return PgCursor(cursor)
+
+    # -- breaks ----------------------------------------------------------------------------------------------------
+    def _begin(self, statement: str) -> PgCursor:
+        """BEGIN in one round trip with the transaction's id (asked for writing transactions only)."""
+        cursor = self.raw.cursor()
+        writing = statement in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+        try:
+            cursor.execute(_BEGIN[statement] + ("; SELECT txid_current()" if writing else ""))
+            if writing:
+                cursor.nextset()
+                self._xid = int(cursor.fetchone()[0])
+        except psycopg.Error as exc:
+            if not self._is_lost(exc):
+                raise translate_error(exc) from exc
+            self._reconnect()  # nothing had begun: begin again on the new session
+            return self._begin(statement)
+        self._open = True
+        return PgCursor(None)
+
+    def _is_lost(self, exc: psycopg.Error) -> bool:
+        state = getattr(exc, "sqlstate", None) or ""
+        return self.raw.closed or (isinstance(exc, psycopg.OperationalError) and state.startswith(_LOST))
+
+    def _after_break(self, statement: str, sql: str, params: Any, exc: psycopg.Error) -> PgCursor:
+        was_open, xid = self._open, self._xid
+        self._open, self._xid = False, None
+        if statement == "COMMIT" and xid is not None:
+            self._reconnect()
+            if self._outcome(xid) == "committed":
+                return PgCursor(None)
+            raise self._lost(
+                "the connection to the server was lost at commit; this change was not saved"
+            ) from exc
+        if was_open or statement == "COMMIT":
+            self._reconnect(quiet=True)
+            raise self._lost("the connection to the server was lost; this change was not saved") from exc
+        if statement.startswith(("SELECT", "WITH")):
+            self._reconnect()
+            return self.execute(sql, params)
+        raise translate_error(exc) from exc
+
+    def _outcome(self, xid: int) -> str | None:
+        """'committed' or 'aborted' (or None: unknown) for the transaction ``xid`` of a session that broke."""
+        deadline = time.monotonic() + _OUTCOME_WAIT_S
+        while True:
+            status = self.raw.execute("SELECT txid_status(%s)", (xid,)).fetchone()[0]
+            if status != "in progress" or time.monotonic() > deadline:
+                return status
+            time.sleep(0.05)
+
+    def _reconnect(self, quiet: bool = False) -> bool:
+        """A new session on the same server; ``quiet``: a failure is left for the next statement to report."""
+        if self.url is None:
+            raise self._lost("the connection to the server was lost")
+        try:
+            self._setup(psycopg.connect(self.url, autocommit=True))
+        except psycopg.Error as exc:
+            if quiet:
+                return False
+            raise translate_error(exc) from exc
+        return True
+
+    @staticmethod
+    def _lost(message: str) -> PgConnectionLost:
+        error = PgConnectionLost(message)
+        error.sqlstate = "08006"
+        return error
 
     def commit(self) -> None:
         if self.in_transaction:
