@@ -108,7 +108,7 @@ _SAMPLED_INCIDENT_STARTS = (
 
 def latest_sampled_ts(conn: sqlite3.Connection) -> int | None:
     """When the newest sampled incident began (its first clip), or None when nothing was ever sampled."""
-    row = conn.execute(f"SELECT max(first_ts) FROM ({_SAMPLED_INCIDENT_STARTS})").fetchone()
+    row = conn.execute(f"SELECT max(first_ts) FROM ({_SAMPLED_INCIDENT_STARTS}) AS starts").fetchone()
     return row[0] if row else None
 
 

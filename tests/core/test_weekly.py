@@ -42,6 +42,9 @@ from bwvtool.store import reviews as review_rows
 from bwvtool.store import samples as sample_rows
 from bwvtool.store.codebooks import ensure_default_codebooks, get_codebook
 
+# The store's behaviour is the same on both engines (tests/pg.py starts the PostgreSQL one).
+pytestmark = pytest.mark.both_engines
+
 WEEK = "2026-W10"
 TODAY = "2026-03-20"
 CATALOGUE = """clip_id,incident_id,recorded_at,duration_s,officer_ref,borough,sources,uof_tactics,assault_types,retention_until
