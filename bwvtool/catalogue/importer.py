@@ -236,7 +236,8 @@ def _import(
                media_root=Path(media_root or source.parent).resolve(), progress=progress,
                rejects_file=rejects_file)  # fmt: skip
     try:
-        run.load(reader, Normaliser(text=fmt == "csv"))
+        with store.relaxed_steps(ws.conn):
+            run.load(reader, Normaliser(text=fmt == "csv"))
         report.inserted_ids_sha256 = staging.inserted_sha256()
         if report.rejected:
             report.rejects_path, report.reasons_path = run.finish_rejects(source, fmt, reader.header_lines)

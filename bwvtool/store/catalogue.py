@@ -56,11 +56,35 @@ def bulk_load(conn: sqlite3.Connection, cache_mib: int = 32) -> Iterator[None]:
     """Connection settings for an import, restored afterwards.
 
     A bigger page cache keeps the clip indexes' hot pages in memory while a million rows go in; temp tables stay
-    in memory. Bounded, so an import's memory does not grow with the catalogue. Durability is unchanged: every
-    step commits with ``synchronous=FULL``.
+    in memory. Bounded, so an import's memory does not grow with the catalogue (see :func:`relaxed_steps` for how
+    its steps commit).
     """
     with dialect.bulk_settings(conn, cache_mib):
         yield
+
+
+@contextmanager
+def relaxed_steps(conn: sqlite3.Connection) -> Iterator[None]:
+    """While an import applies its steps: commit without waiting for the disk each time, and checkpoint the WAL
+    less often (SQLite; a server keeps its own settings).
+
+    Safe for all or nothing: WAL keeps commits in order, so a power cut can only lose the newest steps, whole —
+    the import is then still ``applying`` and is rolled back like a killed one. Its last step (``done`` and the
+    audit row) commits outside this, with ``synchronous=FULL``, so an import is never reported finished before
+    that is on disk.
+    """
+    if dialect.is_postgres(conn):
+        yield
+        return
+    old_sync = conn.execute("PRAGMA synchronous").fetchone()[0]
+    old_checkpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 8192")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA synchronous = {int(old_sync):d}")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(old_checkpoint):d}")
 
 
 # -- imports ---------------------------------------------------------------------------------------------------
