@@ -29,6 +29,11 @@ class ServerLocation(str):
     def name(self) -> str:
         return display(self)
 
+    @property
+    def parent(self) -> Path:
+        """Where relative media paths are found: beside a file workspace, the current folder for a server."""
+        return Path(".")
+
 
 class ServerWorkspace(Workspace):
     """A workspace whose connection is a :class:`PgConnection`; the store's functions take it unchanged."""
