@@ -14,7 +14,7 @@ from typing import Any
 from bwvtool.coding.model import Event
 from bwvtool.errors import UsageError
 from bwvtool.incidents.library import clips_to_align, placements
-from bwvtool.incidents.timeline import Placement
+from bwvtool.incidents.timeline import ROUND_TRIP_MS, Placement
 from bwvtool.store import Workspace
 from bwvtool.store import incidents as rows
 
@@ -54,8 +54,8 @@ def code_on_incident(
         clip_id=camera,
         coder=coder,
         code=code,
-        at_ms=place.camera_ms(at_ms),
-        to_ms=None if to_ms is None else place.camera_ms(to_ms),
+        at_ms=place.camera_ms(at_ms) + ROUND_TRIP_MS,
+        to_ms=None if to_ms is None else place.camera_ms(to_ms) + ROUND_TRIP_MS,
         **details,
     )
     with ws.transaction(coder) as tx:
@@ -92,3 +92,20 @@ def views(ws: Workspace, incident_id: str) -> list[dict[str, Any]]:
 
 def _frame(place: Placement, at_ms: float, times) -> int | None:
     return None if times is None else place.frame_at(at_ms, times)
+
+
+def point_codes(ws: Workspace) -> dict[str, list[tuple[str, str]]]:
+    """Each stored codebook's point codes (its newest version) as (code id, label), by codebook key: what the
+    incident window offers to code at the moment on screen."""
+    from bwvtool.store import codebooks
+
+    newest = {stored.key: stored for stored in codebooks.list_codebooks(ws.conn)}
+    return {
+        key: [(c.id, c.label) for c in stored.codebook.codes if not c.is_state]
+        for key, stored in sorted(newest.items())
+    }
+
+
+def incident_events(ws: Workspace, incident_id: str) -> list[dict[str, Any]]:
+    """The incident's events on incident time (no frame times read: see :func:`views` for every camera's frame)."""
+    return rows.events(ws.conn, incident_id)

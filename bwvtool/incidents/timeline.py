@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 # How a clip's place was found. REFERENCE: the clip others were matched to (its catalogue offset stands);
 # AUDIO: matched to another clip's sound; CATALOGUE: no usable common audio, the catalogue's recording times only.
 REFERENCE, AUDIO, CATALOGUE = "reference", "audio", "catalogue"
+# A microsecond of slack (frames are milliseconds apart): a frame's own start time, mapped to incident time and
+# back, must land on that frame, not the one before.
+ROUND_TRIP_MS = 0.001
 METHOD_LABELS = {REFERENCE: "audio reference", AUDIO: "audio", CATALOGUE: "catalogue offset only"}
 
 
@@ -52,14 +55,14 @@ class Placement:
     def frame_at(self, incident_ms: float, times: FrameTimes) -> int | None:
         """The frame the camera shows at ``incident_ms`` (``times``: the clip's frame times), or None when the
         clip has not started or has ended."""
-        camera = self.camera_ms(incident_ms)
+        camera = self.camera_ms(incident_ms) + ROUND_TRIP_MS
         if camera < 0 or camera >= times.end_ms:
             return None
         return times.index_at(camera)
 
     def frame_incident_ms(self, index: int, times: FrameTimes) -> float:
         """The incident time at which frame ``index`` of the clip comes on screen."""
-        return self.incident_ms(times.pts_ms(index))
+        return self.incident_ms(float(times.seconds(index)) * 1000)
 
     def nudged(self, frames: int, frame_ms: float) -> Placement:
         """The clip moved so that it shows ``frames`` frames further on at every incident time (negative: back),

@@ -42,6 +42,13 @@ def test_the_frame_shown_at_an_incident_time():
     assert place.frame_incident_ms(1, times) == pytest.approx(1_040.0)
 
 
+def test_a_frame_s_own_start_maps_back_to_that_frame():
+    times = _times(Fraction(30000, 1001), 3_000)
+    place = Placement("C2", offset_ms=7_201.3, drift_ppm=100.9)
+    for index in (0, 1, 999, 1_337, 2_999):
+        assert place.frame_at(place.frame_incident_ms(index, times), times) == index
+
+
 def test_drift_moves_late_frames_by_whole_frames():
     times = _times(Fraction(30000, 1001), 18_000)  # 10 min at 29.97 fps
     fast, exact = Placement("C2", 0.0, 100.0), Placement("C2", 0.0, 0.0)

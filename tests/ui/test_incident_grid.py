@@ -14,7 +14,8 @@ from bwvtool.catalogue.importer import import_catalogue
 from bwvtool.incidents import library
 from bwvtool.media.synth_incident import make_incident
 from bwvtool.store import open_workspace
-from tests.ui.test_player_helpers import WAIT_MS, assert_on_screen
+from bwvtool.store.codebooks import import_codebook_file
+from tests.ui.test_player_helpers import REPO, WAIT_MS, assert_on_screen
 
 INCIDENT = "INC-SYN-1"
 
@@ -27,6 +28,9 @@ def incident_db(tmp_path_factory):
     db = folder / "ws.sqlite"
     with open_workspace(db, create=True) as ws:
         import_catalogue(ws, incident.catalogue, actor="test-user")
+        import_codebook_file(
+            ws, REPO / "schemas" / "codebooks" / "ss_language_behaviour.yaml", actor="test-user"
+        )
         library.align_incident(ws, INCIDENT, actor="test-user")
     return incident, db
 
@@ -174,3 +178,28 @@ def test_the_app_aligns_as_a_job_and_opens_the_incident(qtbot, incident_db, tmp_
     view = menu.open_incident(win, INCIDENT)
     qtbot.addWidget(view, before_close_func=lambda w: w.grid.close_all())
     assert len(view.grid.tiles) == 4 and "aligned" in view.title.text()
+
+
+def test_code_on_camera_2_and_camera_1_shows_the_frame_of_that_moment(qtbot, window, incident_db):
+    """The issue's desk test: code on camera 2 in the incident window; camera 1's picture at that incident time
+    carries the pixel code of the frame camera 1 really took then, and the event lists it."""
+    from bwvtool.store import events as event_rows
+
+    incident, db = incident_db
+    grid = window.grid
+    c2 = next(i for i, t in enumerate(grid.tiles) if t.camera.clip_id == "INC-SYN-1-C2")
+    grid.set_main(c2)
+    grid.seek(44_444.0)
+    _settled(qtbot, grid)
+    at = _in_step(grid, incident)  # camera 1's picture (pixel code) is its true frame at this moment
+    bar = window.coding
+    bar.codebook.setCurrentText("ss_language_behaviour")
+    bar.code.setCurrentIndex(bar.code.findData("command"))
+    listed = bar.code_here()
+    assert listed is not None and listed["clip_id"] == "INC-SYN-1-C2"
+    assert listed["onset_frame"] == grid.frames()["INC-SYN-1-C2"]
+    assert listed["frames"] == grid.frames()  # every camera's frame at the event is the one on screen
+    assert abs(listed["onset_incident_ms"] - at) < 40
+    with open_workspace(db) as ws:
+        (event,) = [e for e in event_rows.for_clip(ws.conn, "INC-SYN-1-C2") if e.id == listed["event_id"]]
+    assert (event.code, event.onset_frame) == ("command", listed["onset_frame"])

@@ -156,10 +156,18 @@ class IncidentGrid(QWidget):
             self.main_tile.player.step(frames)
 
     def seek(self, incident_ms: float) -> None:
-        """Show every camera's frame at ``incident_ms`` (paused)."""
+        """Show the main camera's frame at ``incident_ms`` and every other camera's frame at the moment that frame
+        came on screen (paused), so the grid is in step whether or not the main camera's picture changes."""
+        main = self.main_tile
         for tile in self.tiles:
             tile.player.pause()
-            self._show_at(tile, incident_ms)
+        if main is None:
+            return
+        times = main.player.engine.times
+        index = main.camera.placement.frame_at(incident_ms, times) if times is not None else None
+        at = incident_ms if index is None else main.camera.placement.frame_incident_ms(index, times)
+        for tile in self.tiles:
+            self._show_at(tile, at if tile is not main else incident_ms)
 
     def set_rate(self, rate: float) -> None:
         for tile in self.tiles:
@@ -196,8 +204,10 @@ class IncidentGrid(QWidget):
             target = 0 if before else len(times) - 1
         else:
             player.view.set_banner(None)
-        current = player.current_frame()[0]
-        if current < 0 or abs(current - target) > tolerance:
+        # Compare with where the player is heading, not what it shows: a seek still in flight (from an earlier,
+        # stale moment) would otherwise land after this one and win.
+        heading = player.engine.heading_to if player.current_frame()[0] >= 0 else -1
+        if heading < 0 or abs(heading - target) > tolerance:
             player.seek_frame(target)
 
     def frames(self) -> dict[str, int]:

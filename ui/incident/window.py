@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from bwvtool.errors import BwvError
 from bwvtool.incidents.library import describe, nudge
 from bwvtool.incidents.timeline import Placement
+from bwvtool.ui.incident.coding_bar import IncidentCodingBar
 from bwvtool.ui.incident.coverage import CoverageBar, Span
 from bwvtool.ui.incident.grid import Camera, IncidentGrid
 
@@ -56,6 +57,8 @@ class IncidentWindow(QWidget):
         self.coverage = CoverageBar(self)
         self.grid.incidentTimeChanged.connect(self.coverage.set_position)
         self.coverage.seekRequested.connect(self.grid.seek)
+        self.coding = IncidentCodingBar(ws, user, self.grid, self)
+        self.coding.status.connect(self.status)
         self.table = QTableWidget(0, len(_COLUMNS), self)
         self.table.setHorizontalHeaderLabels(_COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -81,6 +84,7 @@ class IncidentWindow(QWidget):
         layout.addWidget(self.coverage)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.coding, 1)
 
     def open_incident(self, incident_id: str) -> None:
         """Show ``incident_id``'s cameras (those with media and an alignment) and its alignment table."""
@@ -94,6 +98,7 @@ class IncidentWindow(QWidget):
             if e.get("method") and e.get("media_path")
         ]
         self.grid.open(cameras)
+        self.coding.load(incident_id)
         self.grid.setFocus()
 
     def _reload(self) -> None:

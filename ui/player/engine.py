@@ -383,6 +383,11 @@ class PlayerEngine(QObject):
             if queued is not None:
                 self._request(queued)
 
+    @property
+    def heading_to(self) -> int:
+        """The frame the player will show once pending seeks are done (for players kept in step)."""
+        return self._target()
+
     def _target(self) -> int:
         """The frame the user is heading to: the newest pending seek, else the frame on screen."""
         for index in (self._queued, self._inflight):
