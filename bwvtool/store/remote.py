@@ -165,8 +165,14 @@ class WorkerProcess:
                 return
             self._generation += 1
             self._process = subprocess.Popen(
-                # Not ``-m``: the worker's classes must pickle under their module's name, not ``__main__``.
-                [sys.executable, "-c", "import sys; from bwvtool.store.worker import main; sys.exit(main())"],
+                # Not ``-m``: the worker's classes must pickle under their module's name, not ``__main__``. ``-P``:
+                # run from a source checkout, the current folder must not shadow the installed bwvtool.
+                [
+                    sys.executable,
+                    "-P",
+                    "-c",
+                    "import sys; from bwvtool.store.worker import main; sys.exit(main())",
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 close_fds=True,

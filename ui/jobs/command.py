@@ -69,7 +69,8 @@ class CommandJob(QObject):
 
     def start(self) -> None:
         self.text = "starting"
-        self.process.start(sys.executable, ["-m", "bwvtool", *self.args])
+        # -P: the app's current folder (a source checkout, say) must not shadow the installed bwvtool.
+        self.process.start(sys.executable, ["-P", "-m", "bwvtool", *self.args])
 
     def cancel(self) -> None:
         """Ask the command to stop; it rolls back what it had not finished."""
