@@ -25,6 +25,7 @@ def main() -> None:
     from bwvtool.incidents import library
     from bwvtool.media.synth_incident import make_incident
     from bwvtool.store import open_workspace
+    from bwvtool.store.codebooks import import_codebook_file
     from bwvtool.ui.incident import IncidentWindow
 
     app = QApplication.instance() or QApplication([])
@@ -36,9 +37,12 @@ def main() -> None:
     with open_workspace(db, create=True) as ws:
         import_catalogue(ws, incident.catalogue, actor="docs")
         library.align_incident(ws, INCIDENT, actor="docs")
+        import_codebook_file(
+            ws, DOCS.parent / "schemas" / "codebooks" / "ss_language_behaviour.yaml", actor="docs"
+        )
         window = IncidentWindow(ws, "docs")
         window.setWindowTitle(f"Incident {INCIDENT} — all cameras")
-        window.resize(1400, 1000)
+        window.resize(1400, 1150)
         window.show()
         window.open_incident(INCIDENT)
         window.grid.set_main(1)
@@ -50,6 +54,9 @@ def main() -> None:
         end = time.perf_counter() + 3
         while time.perf_counter() < end:
             app.processEvents()
+        window.coding.codebook.setCurrentText("ss_language_behaviour")
+        window.coding.code.setCurrentIndex(window.coding.code.findData("command"))
+        window.coding.code_here()
         out = DOCS / "incident-window.png"
         window.grab().save(str(out))
         print(out)
