@@ -106,3 +106,13 @@ def test_sampling_page_quotes_the_incident_definition_word_for_word():
     from bwvtool.sampling.frame import INCIDENT_DEFINITION
 
     assert INCIDENT_DEFINITION in (REPO / "docs" / "sampling.md").read_text(encoding="utf-8")
+
+
+def test_every_docs_page_is_linked_from_the_readme_or_the_index():
+    linked = set()
+    for doc in (REPO / "README.md", REPO / "docs" / "index.md"):
+        for target in _relative_links(doc.read_text(encoding="utf-8")):
+            linked.add((doc.parent / target.split("#", 1)[0]).resolve())
+    pages = {p.resolve() for p in (REPO / "docs").glob("*.md")}
+    unlinked = sorted(p.name for p in pages - linked)
+    assert unlinked == [], f"docs pages nobody can find: {unlinked}; link them from docs/index.md"
