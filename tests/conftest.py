@@ -45,6 +45,7 @@ def engine():
 @pytest.fixture(scope="session")
 def pg_cluster():
     """The PostgreSQL cluster of the tests: $BWVTOOL_TEST_PG's, or a throwaway one started here."""
+    import shutil
     import tempfile
 
     from tests import pg
@@ -60,6 +61,7 @@ def pg_cluster():
     cluster = pg.start(base / "cluster")
     yield cluster
     cluster.stop()
+    shutil.rmtree(base, ignore_errors=True)  # a cluster's files are tens of megabytes
 
 
 @pytest.fixture

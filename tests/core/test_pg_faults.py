@@ -3,6 +3,7 @@ and reported saved, or not saved and reported not saved; the next action works w
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -134,3 +135,4 @@ def test_coding_goes_on_across_a_server_restart():
             assert ws.verify_audit().ok
     finally:
         cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
