@@ -76,7 +76,11 @@ def events_list(settings: Settings, clip_id: str, coder: str | None, as_json: bo
             coder_id = -1 if found is None else found  # an unknown coder has no events
         events = event_rows.for_clip(ws.conn, clip_id, coder_id)
         names = _coder_names(ws, {e.coder_id for e in events})
-        rows = [{"coder": names[e.coder_id], **asdict(e)} for e in events]
+        samples = _samples_of(ws, {e.assignment_id for e in events if e.assignment_id is not None})
+        rows = [
+            {"coder": names[e.coder_id], "sample_id": samples.get(e.assignment_id), **asdict(e)}
+            for e in events
+        ]
         blind.record_look(ws, settings.user, "clip", clip_id, [r["coder"] for r in rows], "events list")
     if view.own_only:
         warn(view.reason(clip_id))
@@ -85,9 +89,17 @@ def events_list(settings: Settings, clip_id: str, coder: str | None, as_json: bo
         rows,
         lambda: table(
             rows,
-            ["id", "coder", "assignment_id", "onset_ms", "onset_frame", "offset_ms", "code", "actor", "note"],
+            ["id", "coder", "sample_id", "onset_ms", "onset_frame", "offset_ms", "code", "actor", "note"],
         ),
     )
+
+
+def _samples_of(ws, assignment_ids: set[int]) -> dict[int, int]:
+    """The sample of each assignment (events without one are clip-level work)."""
+    from bwvtool.store import queue as queue_rows
+
+    found = {a: queue_rows.get(ws.conn, a) for a in assignment_ids}
+    return {a: item.sample_id for a, item in found.items() if item is not None}
 
 
 def _coder_names(ws, coder_ids: set[int]) -> dict[int, str]:

@@ -163,7 +163,13 @@ def test_blind_until_the_lead_opens_the_complete_study(run_cli, studies, tmp_pat
     assert code == 0 and json.loads(out)["total"] == 1 and "blind:" in err  # their own two events: one step
     # The lead (who drew the study) sees everyone's, named, and the look is audited.
     code, out, _ = run_cli("--user", "lead", "events", "list", "S1", "--json")
-    assert code == 0 and {e["coder"] for e in json.loads(out)} == {"coder1", "coder2"}
+    listed = json.loads(out)
+    assert code == 0 and {e["coder"] for e in listed} == {"coder1", "coder2"}
+    assert {(e["coder"], e["sample_id"]) for e in listed} == {
+        ("coder1", pioss),
+        ("coder1", study),
+        ("coder2", study),
+    }
     with open_workspace(tmp_path / "ws.sqlite") as ws:
         looks = audit.recent(ws.conn, 5, entity="clip")
     assert looks[0]["action"] == "coding.view" and looks[0]["actor"] == "lead"
