@@ -25,3 +25,14 @@ class WorkspaceBusy(StoreError):
 
 class WorkerLost(StoreError):
     """The workspace worker process stopped while a request was in flight: its outcome is unknown."""
+
+
+class NotSaved(StoreError):
+    """The connection to the workspace broke during a change, and the change is known not to have been saved:
+    it can be tried again (a server restarted, a session cut)."""
+
+
+class ConnectionLost(Exception):
+    """Marker base: a server connection was lost (the adapter has reconnected or will on the next statement).
+
+    Here, not in the PostgreSQL adapter, so that code that handles it need not import the driver."""

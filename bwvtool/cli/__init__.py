@@ -19,6 +19,7 @@ from bwvtool import __version__, identity
 from bwvtool.cli import workspace_cmds
 from bwvtool.cli.common import EXIT_FATAL, Settings, default_db, location
 from bwvtool.errors import BwvError, WorkspaceBusy
+from bwvtool.store import postgres as server
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -36,7 +37,10 @@ from bwvtool.errors import BwvError, WorkspaceBusy
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     """Sample, code and analyse police body-worn video."""
-    ctx.obj = Settings(db=location(db) if db else default_db(), user=identity.current_user(user))
+    where = location(db) if db else default_db()
+    if user is None and not os.environ.get("BWVTOOL_USER") and server.is_server_location(where):
+        user = server.login_of(where)  # a team server records the login it was connected with, nobody else
+    ctx.obj = Settings(db=where, user=identity.current_user(user))
     _RUNNING["db"] = ctx.obj.db
 
 

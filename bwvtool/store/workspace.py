@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bwvtool import identity
-from bwvtool.errors import StoreError, WorkspaceBusy
+from bwvtool.errors import ConnectionLost, NotSaved, StoreError, WorkspaceBusy
 from bwvtool.store import audit, migrations
 from bwvtool.store import postgres as server
 from bwvtool.store.filesystems import check_local_filesystem
@@ -82,20 +82,24 @@ class Workspace:
         to the worker process, so a whole user action costs one message. ``busy_ms`` bounds how long this call
         waits for another program's write lock before raising :class:`~bwvtool.errors.WorkspaceBusy`.
         """
-        if busy_ms is None:
-            return fn(self, *args, **kwargs)
-        self.set_busy_timeout(busy_ms)
+        if busy_ms is not None:
+            self.set_busy_timeout(busy_ms)
         try:
             return fn(self, *args, **kwargs)
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
+            if isinstance(exc, ConnectionLost):  # the server rolled the change back: safe to try again
+                raise NotSaved(
+                    f"not saved: the connection to {self.path.name} broke ({exc}); trying again"
+                ) from exc
+            if busy_ms is None or not _is_lock_wait(exc):
                 raise
             holder = self.busy_holder()
             raise WorkspaceBusy(
                 f"busy: {holder}" if holder else f"busy: another program is writing to {self.path.name}"
             ) from exc
         finally:
-            self.set_busy_timeout(None)
+            if busy_ms is not None:
+                self.set_busy_timeout(None)
 
     def set_busy_timeout(self, ms: int | None) -> None:
         """How long a statement waits for another program's lock (``None``: the workspace default)."""
@@ -189,6 +193,11 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _is_lock_wait(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's "database is locked", or PostgreSQL's lock timeout (SQLSTATE 55P03)."""
+    return "locked" in str(exc) or getattr(exc, "sqlstate", None) == "55P03"
 
 
 _through_worker = False

@@ -127,7 +127,11 @@ def test_sequences_json_csv_and_options(coded_sample, run_cli, tmp_path):
 
     code, out, _ = run_cli("sequences", str(coded_sample.sample_id), "--label-actor", db=coded_sample.db)
     assert code == 0 and "adj. residual" in out and "Yule's Q" in out
-    assert "officer_1:command" in out
+    assert "Officer 1 · Command" in out and "officer_1:command" not in out  # codebook labels, never ids
+    data = json.loads(
+        run_cli("sequences", str(coded_sample.sample_id), "--label-actor", "--json", db=coded_sample.db)[1]
+    )
+    assert data["names"]["officer_1:command"] == "Officer 1 · Command"  # the ids stay in the data, named
 
 
 @pytest.mark.parametrize("option", ["--bin-ms", "--boot"])

@@ -1,7 +1,8 @@
 """Edits that wait for a busy workspace: the desk never freezes and never drops a key press.
 
 An edit first waits up to :data:`FIRST_WAIT_MS` for another program's write lock (a catalogue import applies its
-rows in short steps, so this is normally enough). If the workspace is still busy, the edit is kept, in order,
+rows in short steps, so this is normally enough). If the workspace is still busy — or a team server's connection
+broke and the server says the edit was not saved — the edit is kept, in order,
 with every edit made after it, and retried every :data:`RETRY_EVERY_MS` with a short wait so the window stays
 responsive. Listeners are told how many edits are waiting and why, so the screen never says "saved" for an edit
 that is not.
@@ -15,7 +16,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from bwvtool.errors import BwvError, WorkspaceBusy
+from bwvtool.errors import BwvError, NotSaved, WorkspaceBusy
+
+WAIT = (WorkspaceBusy, NotSaved)  # the edit was not saved and can be: keep it and try again
 
 FIRST_WAIT_MS = 1000
 RETRY_WAIT_MS = 100
@@ -46,7 +49,7 @@ class PendingEdits(QObject):
             return None
         try:
             return edit(FIRST_WAIT_MS)
-        except WorkspaceBusy as exc:
+        except WAIT as exc:
             self._keep(label, edit, str(exc))
         except BwvError as exc:
             self.failed.emit(str(exc))
@@ -58,7 +61,7 @@ class PendingEdits(QObject):
             label, edit = self._waiting[0]
             try:
                 edit(wait_ms)
-            except WorkspaceBusy as exc:
+            except WAIT as exc:
                 self.reason = str(exc)
                 self.changed.emit(len(self._waiting), self.reason)
                 return

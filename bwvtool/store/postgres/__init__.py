@@ -23,6 +23,17 @@ def is_server_location(location: object) -> bool:
     return text.startswith(("postgresql://", "postgres://")) or bool(_KEYWORDS.search(text))
 
 
+def login_of(location: object) -> str | None:
+    """The login a server location names (``postgresql://ana@…``, ``user=ana``), or None (libpq's default, the
+    login name, or a service file decides)."""
+    import psycopg
+
+    try:
+        return psycopg.conninfo.conninfo_to_dict(str(location)).get("user") or None
+    except psycopg.ProgrammingError:
+        return None
+
+
 def open_workspace(location: str, *, create: bool = False, migrate: bool = True) -> ServerWorkspace:
     """Open the server workspace at ``location`` (``create``: also when its schema is still empty)."""
     from bwvtool.store.postgres.workspace import open_server_workspace

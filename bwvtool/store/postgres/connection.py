@@ -21,6 +21,8 @@ import psycopg
 from psycopg import pq
 from psycopg.adapt import Loader
 
+from bwvtool.errors import ConnectionLost
+
 ENGINE = "postgresql"
 
 # SQLite's BEGIN forms -> PostgreSQL. A deferred BEGIN is used by the store for several reads that must see one
@@ -37,10 +39,6 @@ _LOST = ("08", "57P01", "57P02", "57P03")
 _OUTCOME_WAIT_S = 5.0  # how long to wait for a dead session's last commit to be decided after a reconnect
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
-
-
-class ConnectionLost(Exception):
-    """Marker base: the server connection was lost (the adapter has reconnected or will on the next statement)."""
 
 
 class PgError:
