@@ -32,7 +32,9 @@ class ProgressLine:
         self._last = 0.0
         self._width = 0
 
-    def show(self, text: str, *, done: int | None = None, total: int | None = None, force: bool = False) -> None:
+    def show(
+        self, text: str, *, done: int | None = None, total: int | None = None, force: bool = False
+    ) -> None:
         if not self.enabled:
             return
         now = time.monotonic()

@@ -8,6 +8,8 @@ Ctrl+Z / Ctrl+Shift+Z undo and redo; Page Down / Page Up open the next / previou
 
 from __future__ import annotations
 
+import sqlite3
+
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -36,6 +38,7 @@ from bwvtool.media import frametimes
 from bwvtool.store import Workspace, catalogue
 from bwvtool.store import codebooks as codebook_rows
 from bwvtool.store import queue as queue_rows
+from bwvtool.ui.desk.desk_audio import DeskAudio
 from bwvtool.ui.desk.event_editor import EventEditor
 from bwvtool.ui.desk.event_table import EventTableModel
 from bwvtool.ui.desk.keys_help import KeysHelp
@@ -63,6 +66,8 @@ class CodingDesk(QWidget):
         self._init_layout()
         self._init_actions()
         self._connect_signals()
+        # Waveform, loudness and transcript lanes, the transcript panel, suggestions and their keys.
+        self.audio = DeskAudio(self)
         self.reload_queue()
 
     # -- construction -----------------------------------------------------------------------------------------
@@ -338,6 +343,7 @@ class CodingDesk(QWidget):
             f"<b>{clip_id}</b> &nbsp; {clip['recorded_at'][:16].replace('T', ' ')} UTC · {clip['borough']}"
             f" · officer {clip['officer_ref']}"
         )
+        self.audio.open_clip(clip_id)
         self.setFocus()
         self.status.emit(f"Opened {clip_id} ({coding.describe()}): {len(self.session)} events by {self.user}")
 
@@ -522,7 +528,7 @@ class CodingDesk(QWidget):
             return
         try:
             changed = self.session.refresh()
-        except BwvError as exc:
+        except (BwvError, sqlite3.Error) as exc:  # a team server that is restarting: say so, try next time
             self.status.emit(f"Could not re-read the workspace: {exc}")
             return
         if changed:

@@ -213,6 +213,9 @@ class ReviewForm(QWidget):
         if item.type == "text":
             edit = QPlainTextEdit()
             edit.setFixedHeight(64)
+            edit.setTabChangesFocus(
+                True
+            )  # Tab moves to the next review item; it is never typed into an answer
             timer = QTimer(edit, singleShot=True, interval=600)  # commit once typing pauses
             edit.textChanged.connect(timer.start)
             timer.timeout.connect(lambda i=item, e=edit: self._answer(i, e.toPlainText().strip() or None))
