@@ -127,3 +127,29 @@ def test_the_samples_page_shows_the_codebook_and_lets_the_lead_open_a_complete_s
     page.show_sample(study)
     qtbot.mouseClick(page.unblind_button, Qt.MouseButton.LeftButton)
     assert "opened by lead" in page.header.text() and page.unblind_button.isHidden()
+
+
+def test_queue_icons_follow_the_work_and_a_finished_clip_hands_over_to_the_next_in_order(qtbot, two_samples):
+    from bwvtool.store import queue as queue_rows
+    from bwvtool.ui.desk.desk import ASSIGNMENT_ROLE, STATUS_ICON
+
+    ws, _pioss, _study = two_samples
+    desk, _entries = _desk(qtbot, ws, "coder1")
+    order = [
+        (desk.queue.item(r).data(Qt.ItemDataRole.UserRole), desk.queue.item(r).text())
+        for r in range(desk.queue.count())
+    ]
+    assert all(text.startswith(STATUS_ICON["not_started"]) for _, text in order)
+    first = desk.queue.item(0)
+    _open(qtbot, desk, first.data(Qt.ItemDataRole.UserRole), first.data(ASSIGNMENT_ROLE))
+    qtbot.keyClick(desk, Qt.Key.Key_V if desk.codebook.key == "pioss_review" else Qt.Key.Key_C)
+    qtbot.waitUntil(lambda: len(desk.session) == 1, timeout=10_000)
+    assert desk.queue.currentItem().text().startswith(STATUS_ICON["in_progress"])  # at once, no reload
+    with ws.transaction("coder1") as tx:  # the review is completed (the form's Ctrl+Return does the same)
+        queue_rows.set_status(tx, clip_id=desk.clip_id, coder_id=ws.find_coder("coder1"), status="complete",
+                              assignment_id=desk.coding.assignment_id)  # fmt: skip
+    second = desk.queue.item(1)
+    expected = (second.data(Qt.ItemDataRole.UserRole), second.data(ASSIGNMENT_ROLE))
+    with qtbot.waitSignal(desk.player.durationKnown, timeout=20_000):
+        desk._clip_completed()
+    assert (desk.clip_id, desk.coding.assignment_id) == expected  # the next one in the list, not the top

@@ -33,6 +33,7 @@ from bwvtool.coding import review
 from bwvtool.coding.actors import ActorChooser, actor_label
 from bwvtool.coding.assignments import Coding, coding_for, known_coding
 from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession
+from bwvtool.coding.worklist import has_media, next_after, work_order
 from bwvtool.errors import BwvError
 from bwvtool.media import frametimes
 from bwvtool.store import Workspace, catalogue
@@ -81,6 +82,7 @@ class CodingDesk(QWidget):
         self.coding: Coding | None = None  # the assignment (or clip-level work) open, and its codebook
         self.actors = ActorChooser()
         self.blocked: str | None = None  # why coding is refused on this clip (integrity failure, no media)
+        self._queue_items: list = []  # the queue as shown: filter applied, in work order
         self.edits = PendingEdits(self)
         # Another window or process may code this clip too (the same coder at two desks): catch up with the store.
         self._refresh_timer = QTimer(self, interval=REFRESH_EVERY_MS)
@@ -206,22 +208,24 @@ class CodingDesk(QWidget):
         self.palette.codeClicked.connect(self.record)
         self.review.saved.connect(self.status)
         self.review.failed.connect(self.status)
-        self.review.completed.connect(self.reload_queue)
+        self.review.completed.connect(self._clip_completed)
         self.codebook_choice.currentIndexChanged.connect(self._codebook_changed)
         self.queue_filter.currentIndexChanged.connect(self.reload_queue)
 
     # -- queue ------------------------------------------------------------------------------------------------
     def reload_queue(self) -> None:
-        everything = queue_rows.for_coder(self.ws.conn, self.user)
+        everything = work_order(queue_rows.for_coder(self.ws.conn, self.user))
         wanted = self.queue_filter.currentData()
         items = [item for item in everything if wanted is None or item.status == wanted]
+        self._queue_items = items
         current = self.coding.assignment_id if self.coding else None
         self.queue.clear()
         done = sum(item.status == "complete" for item in everything)
         for item in items:
             role = " · 2nd coder" if item.role == "reliability" else ""
+            media = "" if has_media(item) else "  ⊘ no media"
             entry = QListWidgetItem(
-                f"{STATUS_ICON[item.status]}  {item.clip_id}\n     {item.recorded_at[:16].replace('T', ' ')}"
+                f"{STATUS_ICON[item.status]}  {item.clip_id}{media}\n     {item.recorded_at[:16].replace('T', ' ')}"
                 f" · {item.borough} · {int(item.duration_s // 60)}:{int(item.duration_s % 60):02d}{role}"
                 f"\n     {item.sample_name}"
             )
@@ -235,6 +239,28 @@ class CodingDesk(QWidget):
             if item.assignment_id == current:
                 self.queue.setCurrentItem(entry)
         self.queue_title.setText(f"<b>{self.user}</b> — {done} of {len(everything)} reviewed")
+
+    def _clip_completed(self) -> None:
+        """The review is complete: show it in the queue and open the next unfinished clip in the queue's order."""
+        done = self.coding.assignment_id if self.coding else None
+        shown = list(self._queue_items)
+        self.reload_queue()
+        following = next_after(shown, done)  # in the order the reviewer was looking at, before it changed
+        if following is not None and not len(self.edits):
+            self.open_clip(following.clip_id, following.assignment_id)
+
+    def mark_current_started(self) -> None:
+        """The open assignment's first edit starts it (in the store too): its queue icon follows at once."""
+        current = self.queue.currentItem()
+        if (
+            current is None
+            or self.coding is None
+            or current.data(ASSIGNMENT_ROLE) != self.coding.assignment_id
+        ):
+            return
+        text = current.text()
+        if text.startswith(STATUS_ICON["not_started"]):
+            current.setText(STATUS_ICON["in_progress"] + text[1:])
 
     def open_neighbour(self, step: int) -> None:
         row = self.queue.currentRow() + step
@@ -606,6 +632,8 @@ class CodingDesk(QWidget):
         if self.session is None:
             return
         self.palette.show_running({e.code for e in self.session.running()})
+        if self.session.events:
+            self.mark_current_started()
         count = len(self.session)
         what = {"added": "added", "removed": "removed", "changed": "changed"}.get(kind, kind)
         label = event.code if event is not None else ""
