@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bwvtool.debrief.model import NARRATIVE_IDS, ClipFacts, ReviewSummary, clock
 from bwvtool.debrief.moments import FORCE_TRACK, code_of, escalation_of, event_title, is_force
+from bwvtool.wording import count
 
 if TYPE_CHECKING:
     from bwvtool.codebook import Codebook
@@ -95,12 +96,12 @@ def summary(facts: ClipFacts, review: ReviewSummary, events: Sequence[Event]) ->
         parts.append(f"Assault on the officer recorded ({', '.join(facts.assault_types).replace('_', ' ')}).")
     parts.append(force_sentence(facts, review, events))
     markers = [
-        _count(kinds["up"], "escalation"),
-        _count(kinds["down"], "de-escalation"),
-        _count(kinds["turning"], "turning point"),
+        count(kinds["up"], "escalation"),
+        count(kinds["down"], "de-escalation"),
+        count(kinds["turning"], "turning point"),
     ]
     parts.append(
-        f"{review.coder} coded {_count(len(events), 'event')}"
+        f"{review.coder} coded {count(len(events), 'event')}"
         + (f", among them {_join([m for m in markers if not m.startswith('0 ')])}." if any(kinds.values()) else
            "; none marks an escalation, a de-escalation or a turning point.")
     )  # fmt: skip
@@ -121,10 +122,6 @@ def force_sentence(facts: ClipFacts, review: ReviewSummary, events: Sequence[Eve
     if coded is None:
         return f"Use of force in the catalogue: {catalogue} (the {review.codebook.title} codebook does not code force)."
     return f"Use of force in the catalogue: {catalogue}; coded by the reviewer: {', '.join(coded) or 'none'}."
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _join(items: list[str]) -> str:

@@ -49,6 +49,7 @@ from bwvtool.ui.desk.pending import PendingEdits
 from bwvtool.ui.desk.review_form import ReviewForm
 from bwvtool.ui.player.widget import PlayerWidget
 from bwvtool.ui.timeline.widget import Lane, TimelineWidget
+from bwvtool.wording import count
 
 REFRESH_EVERY_MS = 1000
 
@@ -290,7 +291,7 @@ class CodingDesk(QWidget):
         """Open the clip for the given assignment (default: the coder's first open one on it, else clip-level)."""
         if len(self.edits):
             self.status.emit(
-                f"Still on {self.clip_id}: {len(self.edits)} edits wait to be saved — {self.edits.reason}"
+                f"Still on {self.clip_id}: {count(len(self.edits), 'edit')} not saved yet — {self.edits.reason}"
             )
             return
         clip = catalogue.get_clip(self.ws.conn, clip_id)
@@ -371,7 +372,9 @@ class CodingDesk(QWidget):
         )
         self.audio.open_clip(clip_id)
         self.setFocus()
-        self.status.emit(f"Opened {clip_id} ({coding.describe()}): {len(self.session)} events by {self.user}")
+        self.status.emit(
+            f"Opened {clip_id} ({coding.describe()}): {count(len(self.session), 'event')} by {self.user}"
+        )
 
     def _lane(self, track_id: str, actor: str) -> Lane:
         assert self.codebook is not None
@@ -634,12 +637,17 @@ class CodingDesk(QWidget):
         self.palette.show_running({e.code for e in self.session.running()})
         if self.session.events:
             self.mark_current_started()
-        count = len(self.session)
-        what = {"added": "added", "removed": "removed", "changed": "changed"}.get(kind, kind)
-        label = event.code if event is not None else ""
-        self.status.emit(f"Saved ✓ {label} {what} · {count} events on {self.clip_id}")
+        label = self._label_of(event.code) if event is not None else ""
+        self.status.emit(f"Saved ✓ {label} {kind} · {count(len(self.session), 'event')} on {self.clip_id}")
         if kind == "added":
             self.timeline.select(event.id)
+
+    def _label_of(self, code_id: str) -> str:
+        """A code as the reviewer knows it (the codebook's label), never its id."""
+        try:
+            return self.codebook.code(code_id).label if self.codebook is not None else code_id
+        except KeyError:
+            return code_id
 
     def _select_in_table(self, event_id: int | None) -> None:
         if event_id is None or self.table.model() is None:

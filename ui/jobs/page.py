@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from bwvtool.ui import theme
 from bwvtool.ui.jobs.command import CommandJob, JobResult
+from bwvtool.wording import count
 
 Summary = Callable[[JobResult], str]
 
@@ -239,7 +240,7 @@ def import_summary(result: JobResult) -> str:
     text = (
         f"{data.get('read', 0):,} records read: {data.get('inserted', 0):,} new clips, {data.get('updated', 0):,}"
         f" updated, {data.get('unchanged', 0):,} unchanged, {data.get('rejected', 0):,} rejected."
-        f"\nApplied in {_count(data.get('steps', 0), 'short step')} (the longest held the workspace"
+        f"\nApplied in {count(data.get('steps', 0), 'short step')} (the longest held the workspace"
         f" {data.get('longest_step_s', 0)} s) while others kept working."
     )
     if data.get("rejected"):
@@ -250,7 +251,3 @@ def import_summary(result: JobResult) -> str:
             + (f" (the first {shown:,} are listed below)." if shown < data["rejected"] else ".")
         )
     return text
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
