@@ -40,6 +40,20 @@ def workspace_file(tmp_path):
     return tmp_path / "ws.sqlite"
 
 
+_STARTED: list[CodingApp] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_coding_app_left_running():
+    """A test that fails half-way must not leave its coding app pressing keys for the rest of the run."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop().proc
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 class CodingApp:
     """The coding app in its own process, coding ``clip`` as ``coder``; collects what it showed as saved."""
 
@@ -53,6 +67,7 @@ class CodingApp:
             stderr=subprocess.PIPE,
             text=True,
         )
+        _STARTED.append(self)
         self.lines: list[str] = []
         self.errors: list[str] = []
         self.ready = threading.Event()
