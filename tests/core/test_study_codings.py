@@ -13,7 +13,7 @@ from bwvtool.coding import review
 from bwvtool.debrief.build import completed_reviews
 from bwvtool.store import audit, open_workspace
 from bwvtool.store.codebooks import get_codebook
-from tests.conftest import REPO
+from tests.conftest import REPO, open_test_workspace
 from tests.core.test_export_fixtures import ANSWERS
 
 PIOSS_PLAN = """name: PIOSS test week
@@ -133,6 +133,7 @@ def test_one_clip_in_two_samples_is_two_codings_with_their_codebooks(run_cli, st
     assert code == 0 and "gowisely_grounds" in {i["item"] for i in json.loads(out)["items"]}
 
 
+@pytest.mark.both_engines
 def test_reliability_and_sequences_of_the_study_read_only_its_coding(run_cli, studies):
     pioss, study = studies
     _code_both(run_cli, pioss, study)
@@ -148,7 +149,8 @@ def test_reliability_and_sequences_of_the_study_read_only_its_coding(run_cli, st
     assert code == 2 and "no clip is coded by two or more coders" in err  # the study's coder2 is not PIOSS's
 
 
-def test_blind_until_the_lead_opens_the_complete_study(run_cli, studies, tmp_path):
+@pytest.mark.both_engines
+def test_blind_until_the_lead_opens_the_complete_study(run_cli, studies, workspace_location):
     pioss, study = studies
     _code_both(run_cli, pioss, study)
     # The issue's case: another reviewer lists the clip and sees nobody else's events or notes.
@@ -170,7 +172,7 @@ def test_blind_until_the_lead_opens_the_complete_study(run_cli, studies, tmp_pat
         ("coder1", study),
         ("coder2", study),
     }
-    with open_workspace(tmp_path / "ws.sqlite") as ws:
+    with open_test_workspace(workspace_location) as ws:
         looks = audit.recent(ws.conn, 5, entity="clip")
     assert looks[0]["action"] == "coding.view" and looks[0]["actor"] == "lead"
     assert looks[0]["detail"]["coders"] == ["coder1", "coder2"]
@@ -179,7 +181,7 @@ def test_blind_until_the_lead_opens_the_complete_study(run_cli, studies, tmp_pat
     assert code == 2 and "only the study lead (lead" in err
     code, _, err = run_cli("--user", "lead", "sample", "unblind", str(study))
     assert code == 2 and "not complete yet" in err
-    with open_workspace(tmp_path / "ws.sqlite") as ws:
+    with open_test_workspace(workspace_location) as ws:
         stored = get_codebook(ws.conn, "ss_language_behaviour")
         for coder in ("coder1", "coder2"):
             for clip in ("S1", "S2"):
@@ -198,7 +200,7 @@ def test_blind_until_the_lead_opens_the_complete_study(run_cli, studies, tmp_pat
     assert code == 0 and "Opened sample" in out, err
     code, out, err = run_cli("--user", "coder2", "events", "list", "S1", "--json")
     assert code == 0 and "coder1 heard the command" in out and "blind:" not in err
-    with open_workspace(tmp_path / "ws.sqlite") as ws:
+    with open_test_workspace(workspace_location) as ws:
         assert audit.recent(ws.conn, 1, entity="clip")[0]["actor"] == "coder2"  # the look is audited
         # The PIOSS coding of coder1 was not completed by the study's reviews: two codings, two statuses.
         statuses = dict(
