@@ -92,7 +92,8 @@ def _code_both(run_cli, pioss, study):
     return for_pioss, for_study, second
 
 
-def test_one_clip_in_two_samples_is_two_codings_with_their_codebooks(run_cli, studies, tmp_path):
+@pytest.mark.both_engines
+def test_one_clip_in_two_samples_is_two_codings_with_their_codebooks(run_cli, studies, workspace_location):
     pioss, study = studies
     code, out, _ = run_cli("--user", "coder1", "queue", "--json")
     queue = [(q["clip_id"], q["sample_id"], q["codebook"]) for q in json.loads(out)]
@@ -118,7 +119,7 @@ def test_one_clip_in_two_samples_is_two_codings_with_their_codebooks(run_cli, st
     assert code == 2 and "is coded with ss_language_behaviour, not pioss_review" in err
     for_pioss, for_study, _ = _code_both(run_cli, pioss, study)
     assert for_pioss["assignment_id"] != for_study["assignment_id"]
-    with open_workspace(tmp_path / "ws.sqlite") as ws:
+    with open_test_workspace(workspace_location) as ws:
         books = {
             row[0]: row[1]
             for row in ws.conn.execute(
