@@ -40,15 +40,21 @@ assignment:
 """
 
 
-@pytest.fixture
-def studies(run_cli, tmp_path):
-    """S1 is in both samples; coder1 codes it for each, coder2 codes it for the study (double-coded, blind)."""
-    shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", tmp_path / "clip.mp4")
-    (tmp_path / "cat.csv").write_text(
+def write_catalogue(folder):
+    """Two clips with video: S1 (an Op Hampshire stop and search: both plans take it) and S2 (study only)."""
+    shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", folder / "clip.mp4")
+    (folder / "cat.csv").write_text(
         "clip_id,recorded_at,duration_s,officer_ref,borough,sources,media_path\n"
         "S1,2026-11-02T10:00:00Z,24,PC7,Lambeth,op_hampshire;stop_search,clip.mp4\n"
         "S2,2026-11-02T11:00:00Z,24,PC8,Lambeth,stop_search,clip.mp4\n"
     )
+    return folder / "cat.csv"
+
+
+@pytest.fixture
+def studies(run_cli, tmp_path):
+    """S1 is in both samples; coder1 codes it for each, coder2 codes it for the study (double-coded, blind)."""
+    write_catalogue(tmp_path)
     (tmp_path / "pioss.yaml").write_text(PIOSS_PLAN)
     (tmp_path / "study.yaml").write_text(STUDY_PLAN)
     assert run_cli("init")[0] == 0

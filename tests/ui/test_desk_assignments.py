@@ -4,8 +4,6 @@ coder's work on a blind double-coded clip."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from PySide6.QtCore import Qt
 
@@ -14,20 +12,13 @@ from bwvtool.catalogue.importer import import_catalogue
 from bwvtool.store import events as event_rows
 from bwvtool.store import open_workspace
 from bwvtool.store.codebooks import ensure_default_codebooks, get_codebook_by_id
-from tests.conftest import REPO
-from tests.core.test_study_codings import PIOSS_PLAN, STUDY_PLAN
+from tests.core.test_study_codings import PIOSS_PLAN, STUDY_PLAN, write_catalogue
 
 
 @pytest.fixture
 def two_samples(tmp_path):
-    shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", tmp_path / "clip.mp4")
-    (tmp_path / "cat.csv").write_text(
-        "clip_id,recorded_at,duration_s,officer_ref,borough,sources,media_path\n"
-        "S1,2026-11-02T10:00:00Z,24,PC7,Lambeth,op_hampshire;stop_search,clip.mp4\n"
-        "S2,2026-11-02T11:00:00Z,24,PC8,Lambeth,stop_search,clip.mp4\n"
-    )
     ws = open_workspace(tmp_path / "ws.sqlite", create=True)
-    import_catalogue(ws, tmp_path / "cat.csv", actor="test")
+    import_catalogue(ws, write_catalogue(tmp_path), actor="test")
     ensure_default_codebooks(ws, actor="test")
     with ws.transaction("test") as tx:
         for name in ("coder1", "coder2"):
