@@ -138,6 +138,16 @@ def test_one_clip_in_two_samples_is_two_codings_with_their_codebooks(run_cli, st
     assert code == 0 and {i["item"] for i in json.loads(out)["items"]} >= {"outcome", "welfare_concern"}
     code, out, _ = run_cli("--user", "coder1", "review", "show", "S1", "--sample", str(study), "--json")
     assert code == 0 and "gowisely_grounds" in {i["item"] for i in json.loads(out)["items"]}
+    # One review per assignment: answering the study's leaves the PIOSS review of the same clip as it was.
+    for sample, value in ((pioss, "poor"), (study, "good")):
+        code, _, err = run_cli("--user", "coder1", "review", "answer", "S1", "audio_quality", value,
+                               "--sample", str(sample))  # fmt: skip
+        assert code == 0, err
+    answers = {}
+    for sample in (pioss, study):
+        code, out, _ = run_cli("--user", "coder1", "review", "show", "S1", "--sample", str(sample), "--json")
+        answers[sample] = {i["item"]: i["answer"] for i in json.loads(out)["items"]}["audio_quality"]
+    assert answers == {pioss: "poor", study: "good"}
 
 
 @pytest.mark.both_engines
