@@ -10,6 +10,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("BWVTOOL_USER", "test-user")
+# Workspace workers and job processes start with ``python -P`` (the current folder is not on their path); tests
+# hand them functions from this repository's ``tests`` package, so the repository goes on their path explicitly.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")) if p
+)
 # Per-user state (the audit anchor log, bwvtool.anchors) never goes to the user's own folder, not even from
 # module-scoped fixtures or subprocesses; each test gets a fresh folder on top (_state_dir_per_test).
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="bwvtool-test-state-")
