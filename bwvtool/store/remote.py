@@ -31,6 +31,14 @@ from bwvtool.store.workspace import Workspace
 START_TIMEOUT_S = 60  # a first open may run migrations
 
 
+def _worker_boot() -> str:
+    """The worker's start-up code: import exactly what this process imports. Started with ``-c``, Python would
+    put the current folder first, and run from a source checkout (the README's demo) its ./bwvtool would shadow
+    the installed package; tests hand the worker functions of their own modules, which this process can import."""
+    path = [os.path.abspath(entry) if entry else os.getcwd() for entry in sys.path]
+    return f"import sys; sys.path[:] = {json.dumps(path)}; from bwvtool.store.worker import main; sys.exit(main())"
+
+
 class RemoteCursor:
     """The rows of one statement, already fetched."""
 
@@ -165,14 +173,8 @@ class WorkerProcess:
                 return
             self._generation += 1
             self._process = subprocess.Popen(
-                # Not ``-m``: the worker's classes must pickle under their module's name, not ``__main__``. ``-P``:
-                # run from a source checkout, the current folder must not shadow the installed bwvtool.
-                [
-                    sys.executable,
-                    "-P",
-                    "-c",
-                    "import sys; from bwvtool.store.worker import main; sys.exit(main())",
-                ],
+                # Not ``-m``: the worker's classes must pickle under their module's name, not ``__main__``.
+                [sys.executable, "-c", _worker_boot()],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 close_fds=True,
