@@ -245,11 +245,11 @@ class MainWindow(QMainWindow):
             self._desk_holder.layout().addWidget(self.desk)
         return self.desk
 
-    def code_clip(self, clip_id: str) -> None:
-        """Open ``clip_id`` on the coding desk and show it."""
+    def code_clip(self, clip_id: str, sample_id: int | None = None) -> None:
+        """Open ``clip_id`` on the coding desk and show it (for the user's assignment in ``sample_id``, if any)."""
         desk = self.coding_desk()
         self.pages.setCurrentWidget(self._desk_holder)
-        desk.open_clip(clip_id)
+        desk.open_clip(clip_id, desk.assignment_in(clip_id, sample_id) if sample_id is not None else None)
 
     def _draw_sample(self) -> None:
         self.pages.setCurrentWidget(self.samples)

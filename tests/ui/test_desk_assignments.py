@@ -144,3 +144,18 @@ def test_queue_icons_follow_the_work_and_a_finished_clip_hands_over_to_the_next_
     with qtbot.waitSignal(desk.player.durationKnown, timeout=20_000):
         desk._clip_completed()
     assert (desk.clip_id, desk.coding.assignment_id) == expected  # the next one in the list, not the top
+
+
+def test_coding_a_clip_from_a_samples_page_opens_that_samples_assignment(qtbot, two_samples):
+    from bwvtool.ui.main_window import MainWindow
+
+    ws, pioss, study = two_samples
+    window = MainWindow(ws, "coder1")
+    qtbot.addWidget(window)
+    for sample_id, key in ((study, "ss_language_behaviour"), (pioss, "pioss_review")):
+        window.samples.show_sample(sample_id)
+        rows = {window.samples.items.item(r, 0).text(): r for r in range(window.samples.items.rowCount())}
+        with qtbot.waitSignal(window.coding_desk().player.durationKnown, timeout=20_000):
+            window.code_clip("S1", sample_id)  # what activating the row does
+        desk = window.desk
+        assert "S1" in rows and desk.coding.assignment.sample_id == sample_id and desk.codebook.key == key

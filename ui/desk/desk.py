@@ -263,6 +263,12 @@ class CodingDesk(QWidget):
         if text.startswith(STATUS_ICON["not_started"]):
             current.setText(STATUS_ICON["in_progress"] + text[1:])
 
+    def assignment_in(self, clip_id: str, sample_id: int) -> int | None:
+        """The user's assignment of ``clip_id`` in sample ``sample_id`` (None: they have none there)."""
+        coder_id = self.ws.find_coder(self.user)
+        mine = queue_rows.for_clip(self.ws.conn, clip_id, coder_id) if coder_id is not None else []
+        return next((a.assignment_id for a in mine if a.sample_id == sample_id), None)
+
     def open_neighbour(self, step: int) -> None:
         row = self.queue.currentRow() + step
         if 0 <= row < self.queue.count():

@@ -23,7 +23,7 @@ from bwvtool.ui.sampling.dialog import SamplingDialog, _fill, _table
 
 
 class SamplesPage(QWidget):
-    codeRequested = Signal(str)  # a clip to open on the coding desk
+    codeRequested = Signal(str, int)  # a clip to open on the coding desk, and the sample it was chosen in
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,7 +60,9 @@ class SamplesPage(QWidget):
         self.new_button.clicked.connect(self.open_dialog)
         self.unblind_button.clicked.connect(self.unblind)
         self.items.cellActivated.connect(
-            lambda row, _c: self.codeRequested.emit(self.items.item(row, 0).text())
+            lambda row, _c: self.codeRequested.emit(
+                self.items.item(row, 0).text(), self.list.currentItem().data(Qt.ItemDataRole.UserRole)
+            )
         )
         self.reload()
 
