@@ -96,6 +96,53 @@ _IMPORT = textwrap.dedent(
 )
 
 
+_PRESSES = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from bwvtool.store import open_workspace
+
+    db, stop, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    ws = open_workspace(db)
+    waits, n = [], 0
+    while not stop.exists():
+        n += 1
+        started = time.perf_counter()
+        with ws.transaction("reviewer") as tx:  # a key press: BEGIN IMMEDIATE, a row and its audit row
+            waited = time.perf_counter() - started
+            applying = tx.execute("SELECT count(*) FROM catalogue_imports WHERE state = 'applying'").fetchone()[0]
+            tx.execute("INSERT INTO coders (name, role, created_at) VALUES (?, 'reviewer', ?)", (f"p{n}", tx.at))
+            tx.audit("coder.register", "coder", f"p{n}", {})
+        waits.append((waited, bool(applying)))
+        time.sleep(0.02)
+    Path(out).write_text(json.dumps(waits))
+    """
+)
+
+
+def presses_during(work: Path, csv_path: Path | None, idle_s: float = 10.0) -> list[tuple[float, bool]]:
+    """Key-press waits (seconds, whether an import was applying) while ``csv_path`` is imported by the command
+    line in another process, or for ``idle_s`` with nothing else running (``csv_path`` None: the baseline)."""
+    db, stop, out = work / "presses.sqlite", work / "stop", work / "presses.json"
+    for old in [*work.glob("presses.sqlite*"), stop, out]:
+        old.unlink(missing_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "bwvtool", "--db", str(db), "init"], capture_output=True, check=True
+    )
+    presser = subprocess.Popen([sys.executable, "-c", _PRESSES, str(db), str(stop), str(out)])
+    try:
+        time.sleep(1.0)
+        if csv_path is None:
+            time.sleep(idle_s)
+        else:
+            subprocess.run([sys.executable, "-m", "bwvtool", "--db", str(db), "catalogue", "import", str(csv_path)],
+                           capture_output=True, check=True)  # fmt: skip
+    finally:
+        stop.touch()
+        presser.wait()
+    return [tuple(w) for w in json.loads(out.read_text())]
+
+
 def run(script: str, db: Path, csv_path: Path) -> dict:
     for old in db.parent.glob(f"{db.name}*"):
         old.unlink()
@@ -115,6 +162,8 @@ def main() -> None:
         "--repeat", type=int, default=1, help="alternate baseline and import; report the best"
     )
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep the files")
+    parser.add_argument("--presses", action="store_true",
+                        help="also time key presses in another process during an import of the largest size")  # fmt: skip
     args = parser.parse_args()
     from bwvtool.catalogue.synthetic import synthetic_rows, write_csv
 
@@ -134,6 +183,13 @@ def main() -> None:
                 imported.append(run(_IMPORT, work / "import.sqlite", csv_path))
             b = min(bare, key=lambda r: r["seconds"])
             i = min(imported, key=lambda r: r["seconds"])
+            if args.presses and n == max(int(x) for x in args.rows.split(",")):
+                idle = [w for w, _ in presses_during(work, None)]
+                during = [w for w, applying in presses_during(work, csv_path) if applying]
+                print(f"key presses during the {n:,}-row import: {len(during)}, longest wait {max(during):.3f} s; "
+                      f"with nothing else running: longest {max(idle):.3f} s", flush=True)  # fmt: skip
+                emit(Figure("import", f"key press wait during a {n:,}-row import", "s", during,
+                            "the same presses with nothing else running", idle, "no wait > 1 s"))  # fmt: skip
             results.append(
                 (n, b, i, max(r["rss_mb"] for r in imported), max(r["apply_rss_mb"] for r in imported))
             )
