@@ -61,6 +61,9 @@ def ensure_catalogue(path: Path, clips: int) -> None:
 
     if path.exists():
         with open_workspace(path) as ws:
+            tables = {r[0] for r in ws.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "snapshot_changes" not in tables:  # made while migration 0007 was still a placeholder
+                raise SystemExit(f"{path} predates the snapshot's change log (migration 0007): delete it")
             if ws.counts()["clips"] == clips:
                 return
         raise SystemExit(f"{path} exists but does not hold {clips:,} clips; pass another --db")
