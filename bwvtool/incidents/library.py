@@ -49,18 +49,17 @@ def clips_to_align(ws: Workspace, incident_id: str) -> list[dict[str, Any]]:
 
 
 def _decode(clip: dict[str, Any], offset_ms: float) -> _Decoded:
+    """The clip's sound and frame length; a clip without readable media gets no sound and the reason."""
     import numpy as np
 
-    if not clip["media_path"]:
-        empty = np.zeros(0, dtype=np.float32)
-        return _Decoded(
-            ClipSound(clip["clip_id"], offset_ms, empty, RATE), None, "no media file in the catalogue"
-        )
     try:
+        if not clip["media_path"]:
+            raise UsageError("no media file in the catalogue")
         sound = decode(clip["media_path"])
     except BwvError as exc:
-        empty = np.zeros(0, dtype=np.float32)
-        return _Decoded(ClipSound(clip["clip_id"], offset_ms, empty, RATE), None, f"media unreadable: {exc}")
+        problem = str(exc) if isinstance(exc, UsageError) else f"media unreadable: {exc}"
+        empty = ClipSound(clip["clip_id"], offset_ms, np.zeros(0, dtype=np.float32), RATE)
+        return _Decoded(empty, None, problem)
     frame_ms = 1000 / sound.fps if sound.fps else None
     return _Decoded(ClipSound(clip["clip_id"], offset_ms, sound.samples, sound.rate), frame_ms, None)
 
