@@ -29,6 +29,7 @@ from bwvtool.ui.browser import ClipBrowser
 from bwvtool.ui.clip_table_model import ClipTableModel
 from bwvtool.ui.clip_table_view import ClipTableView
 from bwvtool.ui.filter_bar import FilterBar
+from bwvtool.ui.incident import menu as incident_menu
 from bwvtool.ui.jobs import CommandJob, JobResult, JobsPage, forms
 from bwvtool.ui.jobs.page import import_summary
 from bwvtool.ui.player_panel import PlayerPanel
@@ -197,6 +198,7 @@ class MainWindow(QMainWindow):
             self.action_research_export,
         ):
             sample_menu.addAction(action)
+        incident_menu.install(self)  # Incidents: align an incident's cameras, open them together
         help_menu = self.menuBar().addMenu("&Help")
         self.action_about = QAction("&About bwvtool", self)
         help_menu.addAction(self.action_about)
