@@ -31,6 +31,8 @@ def _add_coders(workspace):
     with workspace.transaction("test") as tx:
         for name in CODERS:
             workspace.coder_id(tx, name)
+
+
 START, END = datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 3, 31, tzinfo=UTC)
 
 
