@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bwvtool import __version__
-from bwvtool.errors import UsageError
+from bwvtool.errors import StoreError, UsageError
 from bwvtool.sampling import assign, binding, design, fingerprint, manifest, select, window
 from bwvtool.sampling.frame import build_frame
 from bwvtool.sampling.inputs import (
@@ -29,6 +29,7 @@ from bwvtool.sampling.inputs import (
 )
 from bwvtool.sampling.plan import Plan, PlanError, load_plan, parse_plan
 from bwvtool.store import samples as store
+from bwvtool.timeutil import utc_now
 
 if TYPE_CHECKING:
     from bwvtool.sampling.columns import Columns
@@ -123,6 +124,9 @@ def preview(
     }
 
 
+DRAW_ATTEMPTS = 5  # draws again when what it read changed before it could store; then it gives up, saying why
+
+
 def draw(
     ws: Workspace,
     plan: Plan | str | Path,
@@ -152,9 +156,14 @@ def draw(
     seed = int(seed if seed is not None else plan.data.get("seed", new_seed()))
     if not 0 <= seed < 2**63:
         raise UsageError(f"seed {seed} is out of range (0 to 2**63 - 1)")
-    with ws.transaction(actor) as tx:
+    # The draw reads and computes outside the write lock (a draw over a year's catalogue takes seconds; a
+    # reviewer's key press must not wait behind it), then stores in one short transaction — only if nothing it
+    # read has changed meanwhile (an import, another draw, a completed review); else it draws again.
+    for _attempt in range(DRAW_ATTEMPTS):
+        before = store.draw_inputs_marker(ws.conn)
+        drawn_at = utc_now()
         started = time.perf_counter()
-        inputs = gather_inputs(ws, plan, day, lists, drawn_at=tx.at)
+        inputs = gather_inputs(ws, plan, day, lists, drawn_at=drawn_at)
         cols = load_columns(ws, plan, inputs.read_window)
         loaded = time.perf_counter()
         result = compute(plan, cols, inputs, seed)
@@ -165,7 +174,6 @@ def draw(
                 f"{result.layout.unsampled_message()}; raise n, use allocation: minimum with per_stratum: 1,"
                 " stratify more coarsely, or accept it with allow_unsampled_strata: true",
             )
-        digest = result.manifest_sha256
         read = fingerprint.of_columns(cols)
         read_window = inputs.read_window
         bounds = (read_window.start_ts, read_window.end_ts) if read_window else (None, None)
@@ -176,57 +184,79 @@ def draw(
         report["fingerprint"] = {**read.summary(), "imports": imports}
         if coders is not None:  # not in the plan's text: verify redraws with these
             report["coders"] = plan.assignment["coders"] if plan.assignment else []
-        sample_id = store.insert_sample(
-            tx,
-            {
-                "name": f"{plan.name} ({day.isoformat()})",
-                "plan_text": plan.text,
-                "plan_sha256": plan.sha256,
-                "seed": seed,
-                "unit": plan.unit,
-                "drawn_at": tx.at,
-                "drawn_by": tx.actor,
-                "frame_sha256": result.manifest["frame"]["sha256"],
-                "frame_size": result.layout.frame.size,
-                "manifest_sha256": digest,
-                "report": report,
-                "codebook": codebook_key,
-            },
-        )
-        ids_blob, digests_blob = read.pack()
-        store.insert_fingerprint(
-            tx,
-            sample_id,
-            {**read.summary(), "clip_ids": ids_blob, "digests": digests_blob, "imports": imports},
-        )
-        coder_ids = {name: ws.coder_id(tx, name) for name in (plan.assignment or {}).get("coders", [])}
-        store.insert_contents(
-            tx,
-            sample_id,
-            manifest.strata_rows(result.manifest),
-            manifest.item_rows(result.manifest),
-            [
-                (clip, coder_ids[coder], role)
-                for clip, coder, role in manifest.assignment_rows(result.manifest)
-            ],
-        )
-        tx.audit(
-            "sample.draw",
-            "sample",
-            str(sample_id),
-            {
-                "plan": plan.name,
-                "plan_sha256": plan.sha256,
-                "codebook": codebook_key,
-                "seed": seed,
-                "as_of": day.isoformat(),
-                "frame_size": result.layout.frame.size,
-                "frame_sha256": result.manifest["frame"]["sha256"],
-                "units": len(result.items),
-                "clips": len(result.manifest["items"]),
-                "manifest_sha256": digest,
-            },
-        )
+        with ws.transaction(actor) as tx:
+            if store.draw_inputs_marker(tx) != before:
+                continue  # what the draw read has changed: nothing stored, draw again
+            sample_id = _store(ws, tx, plan, day, seed, codebook_key, drawn_at, result, report, read, imports)
+        return sample_id
+    raise StoreError(
+        "the catalogue kept changing while the sample was drawn (an import is running?); draw again when it is done"
+    )
+
+
+def _store(
+    ws: Workspace,
+    tx: Any,
+    plan: Plan,
+    day: date,
+    seed: int,
+    codebook_key: str | None,
+    drawn_at: str,
+    result: Draw,
+    report: dict[str, Any],
+    read: Any,
+    imports: Any,
+) -> int:
+    """Store a computed draw, its fingerprint, contents and audit row in the caller's transaction; its id."""
+    digest = result.manifest_sha256
+    sample_id = store.insert_sample(
+        tx,
+        {
+            "name": f"{plan.name} ({day.isoformat()})",
+            "plan_text": plan.text,
+            "plan_sha256": plan.sha256,
+            "seed": seed,
+            "unit": plan.unit,
+            "drawn_at": drawn_at,
+            "drawn_by": tx.actor,
+            "frame_sha256": result.manifest["frame"]["sha256"],
+            "frame_size": result.layout.frame.size,
+            "manifest_sha256": digest,
+            "report": report,
+            "codebook": codebook_key,
+        },
+    )
+    ids_blob, digests_blob = read.pack()
+    store.insert_fingerprint(
+        tx,
+        sample_id,
+        {**read.summary(), "clip_ids": ids_blob, "digests": digests_blob, "imports": imports},
+    )
+    coder_ids = {name: ws.coder_id(tx, name) for name in (plan.assignment or {}).get("coders", [])}
+    store.insert_contents(
+        tx,
+        sample_id,
+        manifest.strata_rows(result.manifest),
+        manifest.item_rows(result.manifest),
+        [(clip, coder_ids[coder], role) for clip, coder, role in manifest.assignment_rows(result.manifest)],
+    )
+    tx.audit(
+        "sample.draw",
+        "sample",
+        str(sample_id),
+        {
+            "plan": plan.name,
+            "plan_sha256": plan.sha256,
+            "codebook": codebook_key,
+            "seed": seed,
+            "as_of": day.isoformat(),
+            "frame_size": result.layout.frame.size,
+            "frame_sha256": result.manifest["frame"]["sha256"],
+            "units": len(result.items),
+            "clips": len(result.manifest["items"]),
+            "manifest_sha256": digest,
+        },
+    )
     return sample_id
 
 

@@ -77,8 +77,9 @@ def load_columns(
     arrays, ids as object or numpy unicode arrays, fields in ``vocabularies`` as integer codes into their
     vocabulary (-1: empty), other text as values or as :class:`~bwvtool.store.snapshot.TextCodes`.
     """
-    from bwvtool.store import snapshot
+    from bwvtool.store import catalogue, snapshot
 
+    catalogue.refuse_while_importing(conn)  # a half-applied import is not a catalogue to draw from
     if start_ts is not None and end_ts is not None and _window_is_small(conn, start_ts, end_ts):
         return scan_columns(conn, names, start_ts, end_ts, vocabularies=vocabularies)
     return snapshot.load(conn, names, start_ts, end_ts, vocabularies=vocabularies)
@@ -127,6 +128,22 @@ def scan_columns(
         params += [start_ts, end_ts]
     table = np.fromiter(conn.execute(sql, params), dtype=np.dtype(dtype))
     return {name: table[name] for name in names}
+
+
+def draw_inputs_marker(conn: sqlite3.Connection | Transaction) -> tuple[Any, ...]:
+    """Changes when anything a draw reads changes — clips (the snapshot's change log), imports, samples, completed
+    reviews, assignments — but not with coding: a draw computed outside the write lock stores only if it is the
+    same before and after."""
+    return tuple(
+        conn.execute(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM snapshot_changes),"
+            " (SELECT coalesce(max(id), 0) FROM catalogue_imports),"
+            " (SELECT count(*) FROM catalogue_imports WHERE state = 'applying'),"
+            " (SELECT coalesce(max(id), 0) FROM samples),"
+            " (SELECT count(*) FROM clip_reviews WHERE status = 'complete'),"
+            " (SELECT coalesce(max(id), 0) FROM assignments)"
+        ).fetchone()
+    )
 
 
 def change_marker(conn: sqlite3.Connection) -> tuple[Any, ...]:
