@@ -641,7 +641,7 @@ class CodingDesk(QWidget):
         if self.session is None:
             return
         self.palette.show_running({e.code for e in self.session.running()})
-        if self.session.events:
+        if len(self.session):  # not .events: that lists every event, on every key press
             self.mark_current_started()
         label = self._label_of(event.code) if event is not None else ""
         self.status.emit(f"Saved ✓ {label} {kind} · {count(len(self.session), 'event')} on {self.clip_id}")
