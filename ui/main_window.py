@@ -33,6 +33,7 @@ from bwvtool.ui.incident import menu as incident_menu
 from bwvtool.ui.jobs import CommandJob, JobResult, JobsPage, forms
 from bwvtool.ui.jobs.page import import_summary
 from bwvtool.ui.player_panel import PlayerPanel
+from bwvtool.wording import count
 
 DEFAULT_SIZE = (1600, 940)
 PLAYER_WIDTH = 420
@@ -476,15 +477,9 @@ class MainWindow(QMainWindow):
         user decides; running jobs are cancelled cleanly (they roll back) only if the user agrees."""
         running = self.jobs.running()
         if running:
-            answer = QMessageBox.question(
-                self,
-                "Jobs still running",
-                f"{len(running)} jobs are still running ({', '.join(j.title for j in running)}).\n\n"
-                "Cancel them and quit? Nothing of a cancelled job is kept.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            titles = ", ".join(j.title for j in running)
+            if not self._ask("Jobs still running", f"{count(len(running), 'job')} still running ({titles}).\n\n"
+                             "Cancel them and quit? Nothing of a cancelled job is kept.", QMessageBox.StandardButton.Yes):  # fmt: skip
                 return False
             for job in running:
                 job.cancel()
@@ -496,15 +491,15 @@ class MainWindow(QMainWindow):
         edits.retry(wait_ms=3000)
         if not len(edits):
             return True
-        answer = QMessageBox.warning(
-            self,
-            "Edits not saved yet",
-            f"{len(edits)} edits are not saved yet ({edits.reason}).\n\n"
-            "Keep the app open until they are saved, or quit and lose them?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Discard:
+        if not self._ask("Edits not saved yet", f"{count(len(edits), 'edit')} not saved yet ({edits.reason}).\n\n"
+                         "Keep the app open until they are saved, or quit and lose them?", QMessageBox.StandardButton.Discard):  # fmt: skip
             return False
         edits.discard()
         return True
+
+    def _ask(self, title: str, text: str, go: QMessageBox.StandardButton) -> bool:
+        """A question whose safe answer (Cancel, the default) keeps the app open; True when the user chose ``go``."""
+        answer = QMessageBox.warning(
+            self, title, text, go | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel
+        )
+        return answer == go
