@@ -83,7 +83,8 @@ class JobForm(QDialog):
         layout.addWidget(buttons)
 
     def arguments(self) -> list[str] | None:
-        raise NotImplementedError
+        """The command line this form stands for, None while incomplete; each form below says its own."""
+        return None
 
     def _accept(self) -> None:
         try:
