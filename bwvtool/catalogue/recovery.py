@@ -55,10 +55,16 @@ def roll_back(ws: Workspace, import_id: int, actor: str | None = None) -> dict[s
     inside these steps: they put back exactly what the stored snapshot was built from."""
     pacer = Pacer()
     counts = {"restored": 0, "deleted": 0, "incidents_deleted": 0}
-    while _step(
-        ws, pacer, actor, lambda tx: store.restore_clips_step(tx, import_id, _STEP_ROWS), counts, "restored"
-    ):
-        pass
+    restoring = True
+    while restoring:  # one short transaction per step, until a step finds nothing left to restore
+        restoring = _step(
+            ws,
+            pacer,
+            actor,
+            lambda tx: store.restore_clips_step(tx, import_id, _STEP_ROWS),
+            counts,
+            "restored",
+        )
     for key, delete in (
         ("deleted", store.delete_inserted_step),
         ("incidents_deleted", store.delete_created_incidents_step),

@@ -12,6 +12,7 @@ the caller re-reads what is stored), and the next request starts a new worker.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import secrets
@@ -118,11 +119,9 @@ class RemoteConnection:
     def close(self) -> None:
         with self._lock:
             if self._channel is not None:
-                try:
+                with contextlib.suppress(EOFError, OSError):  # a worker already gone has nothing to close
                     self._channel.send(("close",))
                     self._channel.recv()
-                except (EOFError, OSError):
-                    pass
                 self._channel.close()
                 self._channel = None
 

@@ -63,13 +63,17 @@ def is_busy(exc: BaseException) -> bool:
 
 def portable(exc: BaseException) -> BaseException:
     """An exception the client can unpickle; a foreign one becomes a StoreError with its message."""
-    if isinstance(exc, BwvError | sqlite3.Error | LookupError | ValueError | TypeError):
-        try:
-            pickle.loads(pickle.dumps(exc))
-            return exc
-        except Exception:  # noqa: BLE001 - any failure to round-trip means: send the text instead
-            pass
+    if isinstance(exc, BwvError | sqlite3.Error | LookupError | ValueError | TypeError) and _round_trips(exc):
+        return exc
     return StoreError(f"the workspace worker failed: {exc}")
+
+
+def _round_trips(exc: BaseException) -> bool:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any failure to round-trip means: send the text instead
+        return False
+    return True
 
 
 class _Client(threading.Thread):
