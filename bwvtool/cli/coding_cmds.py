@@ -18,15 +18,21 @@ _SAMPLE = click.option(
 )
 
 
-@click.command("queue")
+@click.group("queue", invoke_without_command=True)
 @click.option("--coder", default=None, help="Whose queue (default: --user).")
 @click.option(
     "--status", type=click.Choice(["not_started", "in_progress", "complete", "flagged"]), default=None
 )
 @json_option
-@pass_settings
-def queue(settings: Settings, coder: str | None, status: str | None, as_json: bool) -> None:
-    """A coder's assigned clips with their status."""
+@click.pass_context
+def queue(ctx: click.Context, coder: str | None, status: str | None, as_json: bool) -> None:
+    """A coder's assigned clips with their status; the subcommands share a sample's clips through the unit's
+    pool, from which reviewers take the next one (each clip goes to exactly one person)."""
+    if ctx.invoked_subcommand is None:
+        _show_queue(ctx.find_object(Settings), coder, status, as_json)
+
+
+def _show_queue(settings: Settings, coder: str | None, status: str | None, as_json: bool) -> None:
     from dataclasses import asdict
 
     from bwvtool.store import queue as queue_rows
@@ -40,6 +46,75 @@ def queue(settings: Settings, coder: str | None, status: str | None, as_json: bo
             rows, ["clip_id", "sample_id", "sample_name", "codebook", "role", "status", "recorded_at"]
         ),
     )
+
+
+@queue.command("share")
+@click.argument("sample_id", type=int)
+@json_option
+@pass_settings
+def queue_share(settings: Settings, sample_id: int, as_json: bool) -> None:
+    """Give SAMPLE_ID's clips that nobody is assigned to the unit's pool, for reviewers to claim (audited)."""
+    from bwvtool.coding.claims import share_sample
+
+    with settings.workspace() as ws:
+        added = share_sample(ws, sample_id, settings.user)
+    emit(
+        as_json,
+        {"sample_id": sample_id, "added": added},
+        f"Sample {sample_id}: {added} clips put in the pool",
+    )
+
+
+@queue.command("claim")
+@click.option("--sample", "sample_id", type=int, default=None, help="Take only from this sample's clips.")
+@json_option
+@pass_settings
+def queue_claim(settings: Settings, sample_id: int | None, as_json: bool) -> None:
+    """Take the next unclaimed clip from the pool: it becomes your assignment (audited). Exits 1 when the pool
+    is empty."""
+    from dataclasses import asdict
+
+    from bwvtool.coding.claims import claim_next
+
+    with settings.workspace() as ws:
+        claimed = claim_next(ws, settings.user, sample_id)
+    if claimed is None:
+        emit(as_json, None, "Nothing left to claim in the pool")
+        raise SystemExit(1)
+    emit(
+        as_json,
+        asdict(claimed),
+        f"Claimed {claimed.clip_id} (sample {claimed.sample_id}): it is in your queue",
+    )
+
+
+@queue.command("release")
+@click.argument("clip_id")
+@_SAMPLE
+@json_option
+@pass_settings
+def queue_release(settings: Settings, clip_id: str, sample_id: int | None, as_json: bool) -> None:
+    """Give back a clip you claimed and have not started: it returns to the pool (audited)."""
+    from bwvtool.coding.claims import release
+
+    with settings.workspace() as ws:
+        row = release(ws, settings.user, clip_id, sample_id)
+    emit(as_json, {"released": clip_id, "sample_id": row.sample_id}, f"Released {clip_id}: back in the pool")
+
+
+@queue.command("pool")
+@click.option("--sample", "sample_id", type=int, default=None, help="Only this sample's clips.")
+@json_option
+@pass_settings
+def queue_pool(settings: Settings, sample_id: int | None, as_json: bool) -> None:
+    """The unit's pool: each shared clip and who claimed it (blank: still free)."""
+    from dataclasses import asdict
+
+    from bwvtool.store import pool as pool_rows
+
+    with settings.workspace() as ws:
+        rows = [asdict(row) for row in pool_rows.rows(ws.conn, sample_id)]
+    emit(as_json, rows, lambda: table(rows, ["clip_id", "sample_id", "role", "claimed_by", "claimed_at"]))
 
 
 @click.group("events")

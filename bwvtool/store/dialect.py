@@ -85,6 +85,13 @@ def unindexed(conn: Any, expression: str) -> str:
     return expression if is_postgres(conn) else "+" + expression
 
 
+def claim_next(conn: Any) -> str:
+    """What ends a SELECT that takes one row of shared work for this transaction: on PostgreSQL the row is locked
+    and rows other sessions hold are skipped (FOR UPDATE SKIP LOCKED), so two claims never take the same row and
+    neither waits; SQLite's immediate transaction already holds the only write lock, so nothing is added."""
+    return " FOR UPDATE SKIP LOCKED" if is_postgres(conn) else ""
+
+
 def change_marker(conn: Any) -> tuple[Any, ...]:
     """A value that changes whenever anything is written to the workspace, by this connection or another."""
     if is_postgres(conn):

@@ -297,7 +297,9 @@ def stored_rows(conn: sqlite3.Connection, sample_id: int) -> dict[str, list[tupl
     ).fetchall()
     assignments = conn.execute(
         "SELECT a.clip_id, k.name, a.role FROM assignments a JOIN coders k ON k.id = a.coder_id"
-        " WHERE a.sample_id = ?",
+        " WHERE a.sample_id = ?"
+        # clips the draw gave to the unit's pool are assigned by claims later, not by the draw
+        "   AND NOT EXISTS (SELECT 1 FROM queue_pool p WHERE p.assignment_id = a.id)",
         (sample_id,),
     ).fetchall()
     return {"strata": strata, "items": items, "assignments": assignments}

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from bwvtool.codebook.model import Code, Codebook
-from bwvtool.coding import review
+from bwvtool.coding import claims, review
 from bwvtool.coding.actors import ActorChooser, actor_label
 from bwvtool.coding.assignments import Coding, coding_for, known_coding
 from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession
@@ -38,6 +39,7 @@ from bwvtool.errors import BwvError
 from bwvtool.media import frametimes
 from bwvtool.store import Workspace, catalogue
 from bwvtool.store import codebooks as codebook_rows
+from bwvtool.store import pool as pool_rows
 from bwvtool.store import queue as queue_rows
 from bwvtool.ui.desk.desk_audio import DeskAudio
 from bwvtool.ui.desk.event_editor import EventEditor
@@ -101,6 +103,11 @@ class CodingDesk(QWidget):
             ("Flagged", "flagged"),
         ):
             self.queue_filter.addItem(label, status)
+        self.take_next = QPushButton("Take next")
+        self.take_next.setObjectName("takeNext")
+        self.take_next.setToolTip(
+            "Take the next clip nobody has claimed from the unit's pool (it becomes yours)"
+        )
         self.codebook_choice = QComboBox()
         for stored in codebook_rows.list_codebooks(self.ws.conn):
             self.codebook_choice.addItem(f"{stored.title} v{stored.version}", stored.id)
@@ -129,6 +136,7 @@ class CodingDesk(QWidget):
         left_layout.setContentsMargins(8, 8, 4, 8)
         left_layout.addWidget(self.queue_title)
         left_layout.addWidget(self.queue_filter)
+        left_layout.addWidget(self.take_next)
         left_layout.addWidget(self.queue, 1)
         left_layout.addWidget(QLabel("Codebook"))
         left_layout.addWidget(self.codebook_choice)
@@ -212,6 +220,7 @@ class CodingDesk(QWidget):
         self.review.completed.connect(self._clip_completed)
         self.codebook_choice.currentIndexChanged.connect(self._codebook_changed)
         self.queue_filter.currentIndexChanged.connect(self.reload_queue)
+        self.take_next.clicked.connect(self.claim_next)
 
     # -- queue ------------------------------------------------------------------------------------------------
     def reload_queue(self) -> None:
@@ -240,6 +249,23 @@ class CodingDesk(QWidget):
             if item.assignment_id == current:
                 self.queue.setCurrentItem(entry)
         self.queue_title.setText(f"<b>{self.user}</b> — {done} of {len(everything)} reviewed")
+        free, _claimed = pool_rows.counts(self.ws.conn)
+        self.take_next.setEnabled(free > 0)
+        self.take_next.setText(f"Take next ({free} in the pool)" if free else "Take next (pool empty)")
+
+    def claim_next(self) -> None:
+        """Take the next unclaimed clip from the unit's pool (nobody else can get it) and open it."""
+        try:
+            claimed = self.ws.call(claims.claim_next, self.user)
+        except BwvError as exc:
+            self.status.emit(f"Could not take a clip: {exc}")
+            return
+        self.reload_queue()
+        if claimed is None:
+            self.status.emit("Nothing left in the pool: every clip has been taken")
+            return
+        self.status.emit(f"Took {claimed.clip_id} from the pool (sample {claimed.sample_id}): it is yours")
+        self.open_clip(claimed.clip_id, claimed.assignment_id)
 
     def _clip_completed(self) -> None:
         """The review is complete: show it in the queue and open the next unfinished clip in the queue's order."""
