@@ -8,8 +8,8 @@ Before each timed key the player is put on a random frame and the event queue is
 The desks open their workspaces as the app does (through the workspace worker process; ``--in-process`` opens
 them here instead).
 
-* **key → committed**: ``QTest.keyClick`` of a code key on the desk until a second SQLite connection to the same
-  file reads the new event row. Baseline: a bare one-row INSERT + COMMIT (WAL, synchronous=FULL) read back by a
+* **key → committed**: ``QTest.keyClick`` of a code key on the desk until another process, polling the same file
+  with its own connection, reads the new event row (clock: CLOCK_MONOTONIC in both processes). Baseline: a bare one-row INSERT + COMMIT (WAL, synchronous=FULL) read back by a
   second connection the same way, done right after each press.
 * **key → repainted**: ``QTest.keyClick`` until the event loop has painted the timeline (the window's other dirty
   widgets, the table among them, paint in the same pass). Baseline: the same at the smallest size.
@@ -25,8 +25,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import select
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -133,6 +136,7 @@ class Desk:
         self.watch = Watch(self.desk.timeline)
         self.reader = sqlite3.connect(self.path, isolation_level=None)
         self.newest = self.reader.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        self.watcher = Watcher(self.path)
         self.frames = 0
 
     def open(self) -> float:
@@ -167,22 +171,17 @@ class Desk:
         QTest.keyClicks(self.desk, key)
 
     def committed(self, key: str) -> float:
-        """ms from the key press until another connection reads the new event."""
-        start = time.perf_counter()
+        """ms from the key press until another process's connection reads the new event.
+
+        The watcher is a separate process (its own connection, its own CPU), so the moment it sees the row is the
+        moment the commit became visible, not the moment this process got round to looking after the desk had also
+        updated its screen.
+        """
+        self.watcher.arm(self.newest)
+        start = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
         self._press(key)
-        found = []
-
-        def stored() -> bool:
-            row = self.reader.execute(
-                "SELECT id FROM events WHERE id > ? ORDER BY id LIMIT 1", (self.newest,)
-            ).fetchone()
-            found[:] = row or []
-            return row is not None
-
-        wait_until(self.app, stored, "the event read back")
-        took = (time.perf_counter() - start) * 1000
-        self.newest = found[0]
-        return took
+        self.newest, seen_ns = self.watcher.seen()
+        return (seen_ns - start) / 1e6
 
     def repainted(self, key: str) -> float:
         """ms from the key press until the timeline has painted the new event."""
@@ -199,6 +198,46 @@ class Desk:
         self.desk.close()
         self.ws.close()
         self.reader.close()
+        self.watcher.close()
+
+
+WATCH = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+for line in sys.stdin:  # "newest id": look until a later one is stored, say when (CLOCK_MONOTONIC, ns)
+    newest = int(line)
+    while True:
+        row = conn.execute("SELECT id FROM events WHERE id > ? ORDER BY id LIMIT 1", (newest,)).fetchone()
+        if row is not None:
+            print(row[0], time.clock_gettime_ns(time.CLOCK_MONOTONIC), flush=True)
+            break
+"""
+
+
+class Watcher:
+    """Another process that, once armed, polls the workspace until a new event row is readable."""
+
+    def __init__(self, path: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", WATCH, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def arm(self, newest: int) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{newest}\n")
+        self.process.stdin.flush()
+
+    def seen(self) -> tuple[int, int]:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], TIMEOUT_S)
+        if not ready:
+            raise SystemExit(f"the event was not read back within {TIMEOUT_S:.0f} s")
+        event_id, at_ns = self.process.stdout.readline().split()
+        return int(event_id), int(at_ns)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
 
 class BareCommit:

@@ -30,13 +30,21 @@ class Summary:
     min: float
     median: float
     p95: float
+    p99: float  # only worth reading with a hundred values or more
 
     @classmethod
     def of(cls, values: list[float]) -> Summary:
-        return cls(len(values), min(values), statistics.median(values), percentile(values, 95))
+        return cls(
+            len(values),
+            min(values),
+            statistics.median(values),
+            percentile(values, 95),
+            percentile(values, 99),
+        )
 
     def text(self, unit: str) -> str:
-        return f"min {self.min:8.2f}  median {self.median:8.2f}  p95 {self.p95:8.2f} {unit}"
+        tail = f"  p99 {self.p99:8.2f}" if self.n >= 100 else ""
+        return f"min {self.min:8.2f}  median {self.median:8.2f}  p95 {self.p95:8.2f}{tail} {unit}"
 
 
 @dataclass(frozen=True)
