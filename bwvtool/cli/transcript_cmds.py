@@ -19,7 +19,7 @@ def clock(ms: int) -> str:
 
 @click.group("transcript")
 def transcript_group() -> None:
-    """Transcripts of clips: import WebVTT/SRT, show, search the workspace, suggest language codes."""
+    """Transcripts of clips: import WebVTT/SRT/Word, show, search the workspace, suggest language codes."""
 
 
 @transcript_group.command("import")
@@ -28,7 +28,7 @@ def transcript_group() -> None:
 @json_option
 @pass_settings
 def transcript_import(settings: Settings, clip_id: str, file: Path, as_json: bool) -> None:
-    """Store FILE (WebVTT or SRT) as CLIP_ID's next transcript version, with its times and speaker labels."""
+    """Store FILE (WebVTT, SRT or a Word .docx export) as CLIP_ID's next transcript version, with its times and speaker labels."""
     from bwvtool.transcripts.library import import_file
 
     with settings.workspace() as ws:

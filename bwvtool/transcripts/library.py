@@ -9,6 +9,7 @@ from typing import Any
 from bwvtool.errors import UsageError
 from bwvtool.store import Workspace, catalogue
 from bwvtool.store import transcripts as rows
+from bwvtool.transcripts import word
 from bwvtool.transcripts.captions import TranscriptError, Utterance, parse
 
 _LATE_MS = 1_000  # a cue may end this far after the catalogue's duration (rounding, trailing frames)
@@ -62,7 +63,7 @@ def check_times(name: str, utterances: list[Utterance], duration_s: float | None
 
 
 def import_file(ws: Workspace, clip_id: str, path: str | Path, *, actor: str | None = None) -> ClipTranscript:
-    """Read a WebVTT or SRT file and store it as the clip's next transcript version.
+    """Read a WebVTT, SRT or Word (.docx) transcript and store it as the clip's next transcript version.
 
     :raises UsageError: unknown clip. :raises TranscriptError: unreadable or malformed file (file and line named).
     """
@@ -70,9 +71,14 @@ def import_file(ws: Workspace, clip_id: str, path: str | Path, *, actor: str | N
 
     path = Path(path)
     clip = _check_clip(ws, clip_id)
-    utterances = parse(path)
-    check_times(path.name, utterances, clip.get("duration_s"))
-    fmt = "vtt" if path.read_bytes()[:10].lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT") else "srt"
+    duration_s = clip.get("duration_s")
+    if path.is_file() and word.is_word_file(path):
+        fmt = "docx"
+        utterances = word.parse(path, duration_ms=None if duration_s is None else int(duration_s * 1000))
+    else:
+        utterances = parse(path)
+        fmt = "vtt" if path.read_bytes()[:10].lstrip(b"\xef\xbb\xbf").startswith(b"WEBVTT") else "srt"
+    check_times(path.name, utterances, duration_s)
     with ws.transaction(actor) as tx:
         stored = rows.insert(
             tx, clip_id, utterances, origin="imported", format=fmt, source_path=str(path.resolve()),

@@ -219,3 +219,32 @@ def _clips_with_media(ws):
     from bwvtool.store import audio as audio_rows
 
     return audio_rows.clips_with_media(ws.conn)
+
+
+def test_a_transcript_is_imported_from_the_panel_and_shown_at_once(
+    qtbot, desk, desk_ws, tmp_path, monkeypatch
+):
+    import docx
+    from PySide6.QtWidgets import QFileDialog
+
+    _open(qtbot, desk, "S2")
+    assert desk.audio.panel.lines.count() == 0 and "Import" in desk.audio.panel.header.text()
+    bad = tmp_path / "bad.srt"
+    bad.write_text("1\n00:00:05,000 --> 00:00:02,000\nbackwards\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bad), "")))
+    messages = []
+    desk.status.connect(messages.append)
+    desk.audio.panel.import_button.click()
+    assert "Transcript not imported: bad.srt line 2: the cue ends before it starts" in messages[-1]
+    assert desk.audio.panel.lines.count() == 0
+    document = docx.Document()
+    document.add_paragraph("[00:00:01] PC Smith: Stop there, I'm PC Smith.")
+    document.add_paragraph("[00:00:03] Subject: What for?")
+    document.save(str(tmp_path / "s2.docx"))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(tmp_path / "s2.docx"), ""))
+    )
+    desk.audio.panel.import_button.click()
+    assert messages[-1] == "Stored S2 transcript v1, imported from DOCX, 2 utterances"
+    assert desk.audio.panel.lines.count() == 2 and "PC Smith" in desk.audio.panel.lines.item(0).text()
+    assert transcript_rows.latest(desk_ws.conn, "S2").format == "docx"

@@ -19,12 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QSplitter, QVBoxLayout, QWidget
 
 from bwvtool.audio.tracks import DEFAULT_RAISED_LU, next_after, previous_before
 from bwvtool.errors import BwvError
 from bwvtool.transcripts import listening as listen
-from bwvtool.transcripts.library import search
+from bwvtool.transcripts.library import import_file, search
 from bwvtool.transcripts.suggest import dismiss, mark_accepted
 from bwvtool.ui.desk.transcript_panel import TranscriptPanel
 from bwvtool.ui.timeline.audio_lanes import AudioLanes
@@ -74,6 +74,7 @@ class DeskAudio(QObject):
         self.panel.dismissRequested.connect(self.dismiss)
         self.panel.searchRequested.connect(self.search)
         self.panel.hitActivated.connect(self.open_hit)
+        self.panel.importRequested.connect(self.import_transcript)
         desk.player.frameShown.connect(self._on_frame)
         desk.destroyed.connect(self.stop)
         desk.player.durationKnown.connect(self._clip_ready)
@@ -130,6 +131,27 @@ class DeskAudio(QObject):
             self._start_analysis(data)
         else:
             self.lanes.set_tracks(None, "no media")
+
+    def import_transcript(self, path: str | None = None) -> None:
+        """Store a transcript file (asked for when ``path`` is None) as the open clip's next version, and show it."""
+        clip_id = self.data.clip_id if self.data is not None else None
+        if clip_id is None:
+            self.desk.status.emit("Open a clip first: a transcript belongs to one clip")
+            return
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self.desk, f"Import a transcript for {clip_id}", "",
+                "Transcripts (*.vtt *.srt *.docx);;All files (*)",
+            )  # fmt: skip
+            if not path:
+                return
+        try:
+            found = self.desk.ws.call(import_file, clip_id, path, actor=self.desk.user)
+        except BwvError as exc:
+            self.desk.status.emit(f"Transcript not imported: {exc}")
+            return
+        self.desk.status.emit(f"Stored {found.label()}")
+        self.open_clip(clip_id)
 
     def _start_analysis(self, data: listen.Listening) -> None:
         from bwvtool.audio.analyse import analyse_file

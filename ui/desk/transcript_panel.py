@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from bwvtool.media.frametimes import format_clock as clock
 
@@ -32,6 +41,7 @@ class TranscriptPanel(QWidget):
     dismissRequested = Signal(int)
     searchRequested = Signal(str)
     hitActivated = Signal(str, int)  # clip id, ms
+    importRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +53,11 @@ class TranscriptPanel(QWidget):
     def _init_widgets(self) -> None:
         self.header = QLabel("No transcript")
         self.header.setWordWrap(True)
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip(
+            "Store a WebVTT, SRT or Word (.docx) transcript as this clip's next version"
+        )
+        self.import_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # code keys stay with the desk
         self.lines = _List()
         self.lines.setObjectName("utterances")
         self.lines.setWordWrap(True)
@@ -57,7 +72,10 @@ class TranscriptPanel(QWidget):
     def _init_layout(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.header)
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
         layout.addWidget(self.lines, 3)
         layout.addWidget(self.suggestions_title)
         layout.addWidget(self.suggestions, 1)
@@ -71,6 +89,7 @@ class TranscriptPanel(QWidget):
             lambda item: self.acceptRequested.emit(item.data(Qt.ItemDataRole.UserRole))
         )
         self.suggestions.currentItemChanged.connect(self._suggestion_seek)
+        self.import_button.clicked.connect(self.importRequested)
         self.search.returnPressed.connect(lambda: self.searchRequested.emit(self.search.text()))
         self.hits.itemActivated.connect(
             lambda item: self.hitActivated.emit(*item.data(Qt.ItemDataRole.UserRole))
@@ -81,7 +100,7 @@ class TranscriptPanel(QWidget):
         """``found``: a :class:`~bwvtool.transcripts.library.ClipTranscript`, or None."""
         self.lines.clear()
         if found is None:
-            self.header.setText("No transcript for this clip (bwvtool transcript import CLIP FILE)")
+            self.header.setText("No transcript for this clip: Import… one (WebVTT, SRT or Word)")
             return
         t = found.transcript
         if found.automatic:
