@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         self.action_research_export = QAction(
             "&Research export…", self, shortcut=QKeySequence("Ctrl+Shift+E")
         )
+        self.action_coders = QAction("&Coders…", self)
         for action in (
             self.action_draw,
             self.action_verify,
@@ -199,6 +200,8 @@ class MainWindow(QMainWindow):
             self.action_research_export,
         ):
             sample_menu.addAction(action)
+        sample_menu.addSeparator()
+        sample_menu.addAction(self.action_coders)
         incident_menu.install(self)  # Incidents: align an incident's cameras, open them together
         help_menu = self.menuBar().addMenu("&Help")
         self.action_about = QAction("&About bwvtool", self)
@@ -235,6 +238,7 @@ class MainWindow(QMainWindow):
         self.action_research_export.triggered.connect(
             lambda: self._start_from(forms.ResearchExportForm(self._samples(), self._folder(), self))
         )
+        self.action_coders.triggered.connect(lambda: self.coders_dialog().exec())
         self.samples.codeRequested.connect(self.code_clip)
 
     def coding_desk(self):
@@ -253,6 +257,15 @@ class MainWindow(QMainWindow):
         desk = self.coding_desk()
         self.pages.setCurrentWidget(self._desk_holder)
         desk.open_clip(clip_id, desk.assignment_in(clip_id, sample_id) if sample_id is not None else None)
+
+    def coders_dialog(self):
+        """The Coders dialog on this workspace (add, rename, deactivate); not yet shown."""
+        from bwvtool.ui.coders_dialog import CodersDialog
+
+        dialog = CodersDialog(self.workspace, self.user, self)
+        dialog.changed.connect(self._show_saved)
+        dialog.finished.connect(lambda _result: self.samples.reload())
+        return dialog
 
     def _draw_sample(self) -> None:
         self.pages.setCurrentWidget(self.samples)

@@ -1,4 +1,4 @@
-"""`bwvtool coder`: the people who code in this workspace (a draw hands units only to coders listed here)."""
+"""`bwvtool coder`: the people who code in this workspace (a draw hands units only to active coders listed here)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bwvtool.store.coders import ROLES
 @click.group("coder")
 @plain_errors
 def coder_group() -> None:
-    """Coders: add them (before a draw hands them units) and list them."""
+    """Coders: add them (before a draw hands them units), list, rename, deactivate and reactivate them."""
 
 
 @coder_group.command("add")
@@ -23,17 +23,11 @@ def coder_group() -> None:
 @plain_errors
 def add_cmd(settings: Settings, names: tuple[str, ...], role: str, as_json: bool) -> None:
     """Add coders NAMES (audited); an existing coder is given ROLE."""
-    from bwvtool.store import coders
+    from bwvtool.coding import roster
 
-    with settings.workspace() as ws, ws.transaction(settings.user) as tx:
-        for name in names:
-            if not name.strip():
-                raise click.BadParameter("a coder's name cannot be empty", param_hint="NAMES")
-            ws.coder_id(tx, name.strip(), role)
-            if coders.role_of(tx, name.strip()) != role:
-                coders.set_role(tx, name.strip(), role)
-                tx.audit("coder.role", "coder", name.strip(), {"role": role})
-    emit(as_json, {"added": list(names), "role": role}, f"Coders {', '.join(names)}: {role}")
+    with settings.workspace() as ws:
+        added = roster.add(ws, list(names), role, settings.user)
+    emit(as_json, {"added": added, "role": role}, f"Coders {', '.join(added)}: {role}")
 
 
 @coder_group.command("list")
@@ -41,9 +35,66 @@ def add_cmd(settings: Settings, names: tuple[str, ...], role: str, as_json: bool
 @pass_settings
 @plain_errors
 def list_cmd(settings: Settings, as_json: bool) -> None:
-    """Every coder of the workspace with their role."""
-    from bwvtool.store import coders
+    """Every coder of the workspace with their role and whether they are active."""
+    from bwvtool.coding import roster
 
     with settings.workspace() as ws:
-        rows = coders.listed(ws.conn)
-    emit(as_json, rows, lambda: table(rows, ["name", "role", "since"]))
+        rows = roster.roster(ws)
+    shown = [{**row, "active": "yes" if row["active"] else "no"} for row in rows]
+    emit(as_json, rows, lambda: table(shown, ["name", "role", "active", "since"]))
+
+
+@coder_group.command("rename")
+@click.argument("old")
+@click.argument("new")
+@json_option
+@pass_settings
+@plain_errors
+def rename_cmd(settings: Settings, old: str, new: str, as_json: bool) -> None:
+    """Rename coder OLD to NEW (audited): their events, reviews and assignments go with them.
+
+    From now on they act as NEW (`--user NEW`); the audit log keeps the name each earlier action was taken under.
+    """
+    from bwvtool.coding import roster
+
+    with settings.workspace() as ws:
+        roster.rename(ws, old, new, settings.user)
+    emit(as_json, {"from": old, "to": new.strip()}, f"Coder {old} is now {new.strip()}")
+
+
+@coder_group.command("deactivate")
+@click.argument("name")
+@json_option
+@pass_settings
+@plain_errors
+def deactivate_cmd(settings: Settings, name: str, as_json: bool) -> None:
+    """Deactivate coder NAME (audited): no new assignments; their coding and open assignments stay as they are."""
+    from bwvtool.coding import roster
+
+    with settings.workspace() as ws:
+        changed = roster.set_active(ws, name, False, settings.user)
+    emit(
+        as_json,
+        {"name": name, "active": False, "changed": changed},
+        f"Coder {name} deactivated: no new assignments"
+        if changed
+        else f"Coder {name} was deactivated already",
+    )
+
+
+@coder_group.command("reactivate")
+@click.argument("name")
+@json_option
+@pass_settings
+@plain_errors
+def reactivate_cmd(settings: Settings, name: str, as_json: bool) -> None:
+    """Reactivate coder NAME (audited): draws may hand them units again."""
+    from bwvtool.coding import roster
+
+    with settings.workspace() as ws:
+        changed = roster.set_active(ws, name, True, settings.user)
+    emit(
+        as_json,
+        {"name": name, "active": True, "changed": changed},
+        f"Coder {name} reactivated" if changed else f"Coder {name} was active already",
+    )

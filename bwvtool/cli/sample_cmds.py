@@ -50,7 +50,11 @@ def group() -> None:
     default=None,
     help="Comma-separated coders who get the units, instead of the plan's. Each must exist (`bwvtool coder list`).",
 )
-@click.option("--dry-run", is_flag=True, help="Show the frame, census, strata and expected n; store nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Compute the whole draw and show it (n, strata, shortfalls, codebook, each coder's units); store nothing.",
+)
 @json_option
 @pass_settings
 @plain_errors
@@ -74,10 +78,9 @@ def draw_cmd(
     loaded = sampling.load_plan(plan)
     with settings.workspace() as ws:
         if dry_run:
-            data = sampling.preview(ws, loaded, as_of)
-            emit(
-                as_json, data, lambda: _layout_text(f"Dry run of {data['plan']} as of {data['as_of']}", data)
-            )
+            chosen = None if coders is None else coders.split(",")
+            data = sampling.stage(ws, loaded, seed, as_of, codebook=codebook, coders=chosen).summary
+            emit(as_json, data, lambda: _dry_run_text(data))
             return
         sample_id = sampling.draw(
             ws,
@@ -122,6 +125,20 @@ def _draw_text(data: dict[str, Any], sample: dict[str, Any]) -> str:
         f"seed {data['seed']} ({data['seed_source']}), manifest sha256 {data['manifest_sha256']}"
     )
     return _stored_text(head, sample, warnings=False)
+
+
+def _dry_run_text(data: dict[str, Any]) -> str:
+    """The draw as the app's confirmation page shows it, said to be unstored."""
+    head = (
+        f"Dry run (nothing stored): {data['plan']} as of {data['as_of']}: {_count(data, data['unit'])}\n"
+        f"{_codebook_line(data['codebook'])}\nseed {data['seed']} ({data['seed_source']})"
+    )
+    text = _layout_text(head, data)
+    if data["shortfalls"]:
+        text += "\n\nShortfalls: " + ", ".join(f"{s['stratum']} {s['shortfall']}" for s in data["shortfalls"])
+    if data["workloads"]:
+        text += "\n\nCoders:\n" + table(data["workloads"], ["coder", "primary", "reliability", "seconds"])
+    return text
 
 
 def _codebook_line(key: str | None) -> str:

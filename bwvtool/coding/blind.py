@@ -161,7 +161,8 @@ def unblind(ws: Workspace, sample_id: int, actor: str) -> dict[str, str]:
         raise UsageError(f"sample {sample_id} was opened already, by {done[1]} at {done[0]}")
     if blinding.blind_sample(ws.conn, sample_id) is None:
         raise UsageError(f"sample {sample_id} double-codes no clip: there is nothing blind to open")
-    if actor != sample["drawn_by"] and coder_rows.role_of(ws.conn, actor) != "admin":
+    lead = sample["drawn_by"] in coder_rows.names_of(ws.conn, actor)  # the lead may have been renamed since
+    if not lead and coder_rows.role_of(ws.conn, actor) != "admin":
         raise UsageError(
             f"only the study lead ({sample['drawn_by']}, who drew sample {sample_id}) or an admin opens it,"
             f" not {actor}"

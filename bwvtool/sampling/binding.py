@@ -43,8 +43,14 @@ def with_coders(ws: Workspace, plan: Plan, coders: Sequence[str] | None) -> Plan
             " add one with 'bwvtool coder add NAME')"
         )
     for name in names:
-        if name not in known:
-            raise UsageError(f"unknown coder {name!r} ({hint}; add one with 'bwvtool coder add NAME')")
+        if name in known:
+            continue
+        if coder_rows.is_active(ws.conn, name) is False:
+            raise UsageError(
+                f"coder {name!r} is deactivated and gets no new assignments ({hint};"
+                f" 'bwvtool coder reactivate {name}' to bring them back)"
+            )
+        raise UsageError(f"unknown coder {name!r} ({hint}; add one with 'bwvtool coder add NAME')")
     if assignment.get("double_code", 0) > 0 and len(names) < 2:
         raise UsageError("double coding needs at least two coders")
     return plan
@@ -56,19 +62,23 @@ def codebook_choices(ws: Workspace) -> list[str]:
 
 
 def coder_names(ws: Workspace) -> list[str]:
-    """The workspace's coders, by name: the only people a draw hands units to."""
-    return [row["name"] for row in coder_rows.listed(ws.conn)]
+    """The workspace's active coders, by name: the only people a draw hands units to (a deactivated coder keeps
+    their coding but gets no new assignments)."""
+    return [str(row["name"]) for row in coder_rows.listed(ws.conn, active_only=True)]
 
 
 def _shipped_keys() -> set[str]:
     return {load_default_codebook(name).key for name in default_codebook_files()}
 
 
-def codebook_key(ws: Workspace, plan: Plan, chosen: str | None, *, actor: str | None = None) -> str | None:
+def codebook_key(
+    ws: Workspace, plan: Plan, chosen: str | None, *, actor: str | None = None, import_shipped: bool = True
+) -> str | None:
     """The codebook the sample is coded with: ``chosen``, else the plan's, else the workspace's only codebook;
     None when none is named and the workspace holds several or none (coders then choose per clip).
 
-    A codebook shipped with bwvtool that the workspace does not hold yet is imported (audited).
+    A codebook shipped with bwvtool that the workspace does not hold yet is imported (audited), unless
+    ``import_shipped`` is False (a draw previewed before it is confirmed stores nothing).
 
     :raises UsageError: the named codebook is neither stored nor shipped.
     """
@@ -83,5 +93,6 @@ def codebook_key(ws: Workspace, plan: Plan, chosen: str | None, *, actor: str | 
             raise UsageError(
                 f"no codebook {key!r} in this workspace or shipped with bwvtool (known: {listed})"
             )
-        codebook_rows.ensure_default_codebooks(ws, actor=actor)
+        if import_shipped:
+            codebook_rows.ensure_default_codebooks(ws, actor=actor)
     return key

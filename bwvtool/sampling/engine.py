@@ -124,6 +124,30 @@ def preview(
     }
 
 
+def resolve(
+    ws: Workspace,
+    plan: Plan | str | Path,
+    seed: int | None,
+    as_of: str | date | None,
+    codebook: str | None,
+    coders: list[str] | None,
+    actor: str | None,
+    *,
+    import_codebook: bool = True,
+) -> tuple[Plan, str | None, date, dict[str, list[str]], int, str]:
+    """A draw's inputs checked and settled: the plan with its coders, the codebook's key, the draw date, the
+    named lists, the seed and where it came from. ``import_codebook=False`` stores nothing (a preview)."""
+    plan = binding.with_coders(ws, load_plan(plan), coders)
+    codebook_key = binding.codebook_key(ws, plan, codebook, actor=actor, import_shipped=import_codebook)
+    day = _as_of(as_of)
+    lists = resolve_lists(plan)
+    seed_source = "option" if seed is not None else "plan" if "seed" in plan.data else "generated"
+    seed = int(seed if seed is not None else plan.data.get("seed", new_seed()))
+    if not 0 <= seed < 2**63:
+        raise UsageError(f"seed {seed} is out of range (0 to 2**63 - 1)")
+    return plan, codebook_key, day, lists, seed, seed_source
+
+
 DRAW_ATTEMPTS = 5  # draws again when what it read changed before it could store; then it gives up, saying why
 
 
@@ -148,50 +172,89 @@ def draw(
     :raises PlanError: the plan is invalid, or its allocation is impossible on this catalogue; nothing is stored.
     :raises UsageError: an unknown coder or codebook.
     """
-    plan = binding.with_coders(ws, load_plan(plan), coders)
-    codebook_key = binding.codebook_key(ws, plan, codebook, actor=actor)
-    day = _as_of(as_of)
-    lists = resolve_lists(plan)
-    seed_source = "option" if seed is not None else "plan" if "seed" in plan.data else "generated"
-    seed = int(seed if seed is not None else plan.data.get("seed", new_seed()))
-    if not 0 <= seed < 2**63:
-        raise UsageError(f"seed {seed} is out of range (0 to 2**63 - 1)")
+    plan, codebook_key, day, lists, seed, seed_source = resolve(
+        ws, plan, seed, as_of, codebook, coders, actor
+    )
     # The draw reads and computes outside the write lock (a draw over a year's catalogue takes seconds; a
     # reviewer's key press must not wait behind it), then stores in one short transaction — only if nothing it
     # read has changed meanwhile (an import, another draw, a completed review); else it draws again.
     for _attempt in range(DRAW_ATTEMPTS):
-        before = store.draw_inputs_marker(ws.conn)
-        drawn_at = utc_now()
-        started = time.perf_counter()
-        inputs = gather_inputs(ws, plan, day, lists, drawn_at=drawn_at)
-        cols = load_columns(ws, plan, inputs.read_window)
-        loaded = time.perf_counter()
-        result = compute(plan, cols, inputs, seed)
-        computed = time.perf_counter()
-        if result.layout.unsampled_strata and not result.layout.accepts_unsampled:
-            raise plan.error(
-                "/design/sample",
-                f"{result.layout.unsampled_message()}; raise n, use allocation: minimum with per_stratum: 1,"
-                " stratify more coarsely, or accept it with allow_unsampled_strata: true",
-            )
-        read = fingerprint.of_columns(cols)
-        read_window = inputs.read_window
-        bounds = (read_window.start_ts, read_window.end_ts) if read_window else (None, None)
-        imports = store.imports_of_clips(ws.conn, *bounds)
-        report = _report(
-            result, lists, seed_source, timings={"load_s": loaded - started, "draw_s": computed - loaded}
-        )
-        report["fingerprint"] = {**read.summary(), "imports": imports}
-        if coders is not None:  # not in the plan's text: verify redraws with these
-            report["coders"] = plan.assignment["coders"] if plan.assignment else []
-        with ws.transaction(actor) as tx:
-            if store.draw_inputs_marker(tx) != before:
-                continue  # what the draw read has changed: nothing stored, draw again
-            sample_id = _store(ws, tx, plan, day, seed, codebook_key, drawn_at, result, report, read, imports)
-        return sample_id
+        computed = compute_unstored(ws, plan, day, lists, seed, seed_source, coders is not None)
+        sample_id = store_if_unchanged(ws, computed, codebook_key, actor)
+        if sample_id is not None:
+            return sample_id
     raise StoreError(
         "the catalogue kept changing while the sample was drawn (an import is running?); draw again when it is done"
     )
+
+
+@dataclass
+class Computed:
+    """A draw computed outside the write lock, with what it read: stored only while ``marker`` still holds."""
+
+    plan: Plan
+    day: date
+    seed: int
+    drawn_at: str
+    marker: tuple[Any, ...]
+    result: Draw
+    report: dict[str, Any]
+    read: Any
+    imports: Any
+
+
+def compute_unstored(
+    ws: Workspace,
+    plan: Plan,
+    day: date,
+    lists: dict[str, list[str]],
+    seed: int,
+    seed_source: str,
+    coders_chosen: bool,
+) -> Computed:
+    """Read and compute a whole draw (selection, assignments, manifest, report) without storing anything.
+
+    :raises PlanError: the allocation leaves non-empty strata unsampled and the plan does not accept that.
+    """
+    before = store.draw_inputs_marker(ws.conn)
+    drawn_at = utc_now()
+    started = time.perf_counter()
+    inputs = gather_inputs(ws, plan, day, lists, drawn_at=drawn_at)
+    cols = load_columns(ws, plan, inputs.read_window)
+    loaded = time.perf_counter()
+    result = compute(plan, cols, inputs, seed)
+    computed = time.perf_counter()
+    if result.layout.unsampled_strata and not result.layout.accepts_unsampled:
+        raise plan.error(
+            "/design/sample",
+            f"{result.layout.unsampled_message()}; raise n, use allocation: minimum with per_stratum: 1,"
+            " stratify more coarsely, or accept it with allow_unsampled_strata: true",
+        )
+    read = fingerprint.of_columns(cols)
+    read_window = inputs.read_window
+    bounds = (read_window.start_ts, read_window.end_ts) if read_window else (None, None)
+    imports = store.imports_of_clips(ws.conn, *bounds)
+    report = _report(
+        result, lists, seed_source, timings={"load_s": loaded - started, "draw_s": computed - loaded}
+    )
+    report["fingerprint"] = {**read.summary(), "imports": imports}
+    if coders_chosen:  # not in the plan's text: verify redraws with these
+        report["coders"] = plan.assignment["coders"] if plan.assignment else []
+    return Computed(plan, day, seed, drawn_at, before, result, report, read, imports)
+
+
+def store_if_unchanged(
+    ws: Workspace, computed: Computed, codebook_key: str | None, actor: str | None
+) -> int | None:
+    """Store ``computed`` in one short transaction and return the sample's id; None (nothing stored) when what it
+    read has changed since it was computed."""
+    with ws.transaction(actor) as tx:
+        if store.draw_inputs_marker(tx) != computed.marker:
+            return None
+        c = computed
+        return _store(
+            ws, tx, c.plan, c.day, c.seed, codebook_key, c.drawn_at, c.result, c.report, c.read, c.imports
+        )
 
 
 def _store(

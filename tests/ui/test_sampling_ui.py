@@ -59,6 +59,8 @@ def test_preview_follows_the_text_and_draw_lands_on_the_samples_page(qtbot, samp
     dialog.seed.setText("41")
     dialog.drawn.connect(lambda sample_id: page.reload(select=sample_id))
     qtbot.mouseClick(dialog.draw_button, Qt.MouseButton.LeftButton)
+    assert list_samples(sampling_ws) == []  # the confirmation first: nothing stored yet
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     (sample,) = list_samples(sampling_ws)
     assert sample["seed"] == 41 and sample["clips"] == 12
     assert page.list.count() == 1 and page.items.rowCount() == 12
@@ -82,6 +84,47 @@ def test_plans_by_title_codebook_shown_and_coders_chosen(qtbot, sampling_ws):
     dialog.coders.item(2).setCheckState(Qt.CheckState.Checked)  # cy as well
     dialog.codebook.setCurrentIndex(dialog.codebook.findData("pioss_review"))
     qtbot.mouseClick(dialog.draw_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     (sample,) = list_samples(sampling_ws)
     assert sample["codebook"] == "pioss_review"
     assert {i["coder"] for i in sample_items(sampling_ws, sample["id"])} <= {"ann", "bob", "cy"}
+
+
+def test_the_confirmation_shows_the_draw_and_back_or_a_changed_catalogue_store_nothing(
+    qtbot, sampling_ws, tmp_path
+):
+    dialog = SamplingDialog(sampling_ws, "carol")
+    qtbot.addWidget(dialog)
+    dialog.editor.setPlainText(PLAN.replace("coders: [ann, bob]", "coders: [ann, bob, cy]"))
+    dialog.refresh()
+    dialog.seed.setText("5")
+    qtbot.mouseClick(dialog.draw_button, Qt.MouseButton.LeftButton)
+    page = dialog.confirm
+    assert dialog.steps.currentWidget() is page and not dialog.confirm_button.isHidden()
+    facts = page.facts.text()
+    assert "n = <b>12 clips</b>" in facts and "seed 5 (option)" in facts and "none named" in facts
+    coders = {
+        page.coders.item(r, 0).text(): page.coders.item(r, 1).text() for r in range(page.coders.rowCount())
+    }
+    assert set(coders) == {"ann", "bob", "cy"} and sum(int(v) for v in coders.values()) == 12
+    assert "No shortfalls" in page.shortfalls.text()
+
+    qtbot.mouseClick(dialog.back_button, Qt.MouseButton.LeftButton)  # Back: the editor again, nothing stored
+    assert dialog.steps.currentIndex() == 0 and list_samples(sampling_ws) == []
+    qtbot.mouseClick(dialog.draw_button, Qt.MouseButton.LeftButton)
+    shown = dialog.staged
+    end = datetime.now(UTC)
+    more = synthetic_rows(50, seed=9, start=end - timedelta(days=3), end=end)
+    write_csv(tmp_path / "more.csv", [{**row, "clip_id": f"M{row['clip_id']}"} for row in more])
+    import_catalogue(sampling_ws, tmp_path / "more.csv", actor="test")  # the catalogue changes meanwhile
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    assert list_samples(sampling_ws) == [] and dialog.steps.currentWidget() is page
+    assert "the catalogue changed since this draw was shown" in page.changed.text().lower()
+    assert dialog.staged.manifest_sha256 != shown.manifest_sha256 and list_samples(sampling_ws) == []
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)  # the new draw, now confirmed
+    (sample,) = list_samples(sampling_ws)
+    assert (
+        sample["seed"] == 5
+        and sampling_ws.conn.execute("SELECT manifest_sha256 FROM samples").fetchone()[0]
+        == dialog.staged.manifest_sha256
+    )

@@ -1,15 +1,17 @@
 """The sampling dialog: pick a built-in plan or a file, edit it, see the frame and strata counts update as you
-type, and draw. Everything it shows comes from :mod:`bwvtool.sampling` (the same calls as ``bwvtool sample``)."""
+type; then a confirmation page shows the whole draw (n, strata, shortfalls, codebook, each coder's units) before
+anything is stored, and Draw stores exactly that draw. Everything it shows comes from :mod:`bwvtool.sampling` (the
+same calls as ``bwvtool sample draw --dry-run`` and ``bwvtool sample draw``), run in the workspace worker."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QCursor, QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -17,15 +19,13 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,30 +34,10 @@ from bwvtool import sampling
 from bwvtool.errors import BwvError
 from bwvtool.sampling import binding
 from bwvtool.store import Workspace
+from bwvtool.ui.sampling.confirm import ConfirmPage
+from bwvtool.ui.sampling.tables import fill, table
 
 _FILE = "Open a plan file…"
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().hide()
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    table.setAlternatingRowColors(True)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[Any]]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            item = QTableWidgetItem(
-                "" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
-            )
-            if isinstance(value, int | float):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)
 
 
 class SamplingDialog(QDialog):
@@ -106,10 +86,17 @@ class SamplingDialog(QDialog):
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b3261e;")
-        self.census = _table(["Census rule", "Matched", "Taken", "Dropped"])
-        self.strata = _table(["Stratum", "N", "n", "Shortfall"])
+        self.census = table(["Census rule", "Matched", "Taken", "Dropped"])
+        self.strata = table(["Stratum", "N", "n", "Shortfall"])
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.draw_button = self.buttons.addButton("Draw sample", QDialogButtonBox.ButtonRole.AcceptRole)
+        # Step 1 computes the whole draw (nothing stored) and shows it; step 2 stores exactly that draw.
+        self.draw_button = self.buttons.addButton(
+            "Next: check the draw…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.back_button = self.buttons.addButton("Back", QDialogButtonBox.ButtonRole.ActionRole)
+        self.confirm_button = self.buttons.addButton("Draw", QDialogButtonBox.ButtonRole.ActionRole)
+        self.confirm = ConfirmPage()
+        self.staged: sampling.Staged | None = None
         self.timer = QTimer(self, singleShot=True, interval=350)  # preview once typing pauses
 
     def _init_layout(self) -> None:
@@ -134,8 +121,11 @@ class SamplingDialog(QDialog):
         split.addWidget(left)
         split.addWidget(right)
         split.setSizes([560, 640])
+        self.steps = QStackedWidget()
+        self.steps.addWidget(split)
+        self.steps.addWidget(self.confirm)
         layout = QVBoxLayout(self)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.steps, 1)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(self.buttons)
@@ -147,7 +137,10 @@ class SamplingDialog(QDialog):
         self.as_of.dateChanged.connect(self.timer.start)
         self.timer.timeout.connect(self.refresh)
         self.buttons.rejected.connect(self.reject)
-        self.draw_button.clicked.connect(self.draw)
+        self.draw_button.clicked.connect(self.check)
+        self.back_button.clicked.connect(self.back)
+        self.confirm_button.clicked.connect(self.draw)
+        self._show_step(0)
 
     def _choose(self, index: int) -> None:
         name = self.choice.itemData(index)
@@ -191,11 +184,11 @@ class SamplingDialog(QDialog):
             f"census takes {report['census_taken']:,} · expected sample: <b>{report['expected_units']:,}</b>"
             + (f" · capacity {report['capacity']}" if report.get("capacity") else "")
         )
-        _fill(
+        fill(
             self.census,
             [[c["rule"], c["matched"], c["taken"], c["dropped"]] for c in report.get("census", [])],
         )
-        _fill(
+        fill(
             self.strata,
             [
                 [s["stratum"], s["population"], s["allocated"], s["shortfall"] or ""]
@@ -224,26 +217,66 @@ class SamplingDialog(QDialog):
         ]
         return ticked or None
 
-    def draw(self) -> None:
+    def _show_step(self, step: int) -> None:
+        self.steps.setCurrentIndex(step)
+        self.draw_button.setVisible(step == 0)
+        self.back_button.setVisible(step == 1)
+        self.confirm_button.setVisible(step == 1)
+        (self.confirm_button if step == 1 else self.draw_button).setDefault(True)
+
+    def check(self) -> None:
+        """Compute the whole draw in the workspace worker (nothing stored) and show it for confirmation."""
         if self.plan is None:
             return
         text = self.seed.text().strip()
         try:
             seed = int(text) if text else None
-            sample_id = sampling.draw(
-                self.ws,
-                self.plan,
-                seed=seed,
-                as_of=self._day(),
-                actor=self.user,
-                codebook=self.codebook.currentData(),
-                coders=self.chosen_coders(),
-            )
         except ValueError:
             self.problem.setText("the seed must be a whole number")
             return
-        except BwvError as exc:
-            self.problem.setText(str(exc))
+        with _busy():
+            try:
+                self.staged = self.ws.call(
+                    sampling.stage,
+                    self.plan,
+                    seed,
+                    self._day(),
+                    codebook=self.codebook.currentData(),
+                    coders=self.chosen_coders(),
+                )
+            except BwvError as exc:
+                self.problem.setText(str(exc))
+                return
+        self.confirm.show_staged(self.staged)
+        self._show_step(1)
+
+    def back(self) -> None:
+        self.staged = None
+        self._show_step(0)
+
+    def draw(self) -> None:
+        """Store the draw shown, or — if the catalogue changed since — show the new one and store nothing."""
+        if self.staged is None:
             return
+        with _busy():
+            try:
+                sample_id = self.ws.call(sampling.commit, self.staged, self.user)
+            except sampling.DrawChanged as exc:
+                self.staged = exc.staged
+                self.confirm.show_staged(exc.staged, changed=f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+                return
+            except BwvError as exc:
+                self.confirm.show_staged(self.staged, changed=str(exc))
+                return
         self.drawn.emit(sample_id)
         self.accept()
+
+
+class _busy:
+    """The wait cursor while the worker computes (a draw over a large catalogue takes seconds)."""
+
+    def __enter__(self) -> None:
+        QApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
+
+    def __exit__(self, *_exc: object) -> None:
+        QApplication.restoreOverrideCursor()

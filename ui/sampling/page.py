@@ -19,7 +19,8 @@ from bwvtool import sampling
 from bwvtool.coding import blind
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace
-from bwvtool.ui.sampling.dialog import SamplingDialog, _fill, _table
+from bwvtool.ui.sampling.dialog import SamplingDialog
+from bwvtool.ui.sampling.tables import fill, table
 
 
 class SamplesPage(QWidget):
@@ -32,7 +33,7 @@ class SamplesPage(QWidget):
         self.list = QListWidget()
         self.header = QLabel()
         self.header.setWordWrap(True)
-        self.items = _table(
+        self.items = table(
             ["Clip", "Incident", "Recorded", "Stratum", "Selection", "p", "Weight", "Coder", "Second coder"]
         )
         self.new_button = QPushButton("Draw a sample…")
@@ -93,7 +94,7 @@ class SamplesPage(QWidget):
         )
         self.shown_id = sample_id
         self.unblind_button.setVisible(bool(coding) and coding.startswith("blind"))
-        _fill(
+        fill(
             self.items,
             [
                 [

@@ -1,0 +1,101 @@
+"""The draw's confirmation page: the sample exactly as it will be stored — n, strata, shortfalls, the codebook and
+who gets how many units — before anything is stored (what ``bwvtool sample draw --dry-run`` prints)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from bwvtool.sampling import Staged
+from bwvtool.ui import theme
+from bwvtool.ui.sampling.tables import fill, table
+from bwvtool.wording import count
+
+
+class ConfirmPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heading = theme.heading(QLabel("Check the draw: nothing is stored until you press Draw"))
+        self.changed = QLabel()
+        self.changed.setWordWrap(True)
+        self.changed.setStyleSheet("color: #b3261e; font-weight: bold;")
+        self.facts = QLabel()
+        self.facts.setWordWrap(True)
+        self.shortfalls = QLabel()
+        self.shortfalls.setWordWrap(True)
+        self.strata = table(["Stratum", "Population", "n_h", "Shortfall"])
+        self.coders = table(["Coder", "Units to code", "Blind second coding", "Video (minutes)"])
+        self.coders_note = theme.muted(QLabel())
+        self.coders_note.setWordWrap(True)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("<b>Strata</b>"))
+        left.addWidget(self.strata, 1)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>Coders who get assignments</b>"))
+        right.addWidget(self.coders, 1)
+        right.addWidget(self.coders_note)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.changed)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.shortfalls)
+        layout.addLayout(columns, 1)
+
+    def show_staged(self, staged: Staged, changed: str = "") -> None:
+        """Show ``staged``; ``changed`` says why this is a new draw (the catalogue changed after the last one)."""
+        s = staged.summary
+        self.changed.setText(changed)
+        self.changed.setVisible(bool(changed))
+        unit = s["unit"]
+        n = count(s["units"], unit)
+        clips = f" ({count(s['clips'], 'clip')})" if unit != "clip" else ""
+        codebook = (
+            f"<b>{escape(s['codebook'])}</b> (every assignment is coded with it)"
+            if s["codebook"]
+            else "<b>none named</b> (coders choose a codebook per clip)"
+        )
+        window = s.get("window") or {}
+        span = (
+            f"recorded {window['from'][:10]} to {window['to_exclusive'][:10]} (exclusive)"
+            if window
+            else "all dates"
+        )
+        census = f" · census takes {s['census_taken']:,}" if s["census"] else ""
+        self.facts.setText(
+            f"<b>{escape(s['plan'])}</b> as of {s['as_of']} · seed {s['seed']} ({s['seed_source']})<br>"
+            f"n = <b>{n}</b>{clips} from a frame of {s['frame_size']:,} ({span}){census}<br>"
+            f"Codebook: {codebook}"
+            + "".join(f"<br><span style='color:#8a5a00'>warning: {escape(w)}</span>" for w in s["warnings"])
+        )
+        short = s["shortfalls"]
+        self.shortfalls.setText(
+            "Shortfalls: "
+            + ", ".join(f"{escape(x['stratum'])} short by {x['shortfall']:,}" for x in short)
+            + " (fewer units than the plan asks for: the stratum has too few)"
+            if short
+            else "No shortfalls: every stratum gets the n_h the plan asks for."
+        )
+        self.shortfalls.setStyleSheet("color: #b3261e;" if short else "")
+        fill(
+            self.strata,
+            [
+                [x["stratum"], x["population"], x["allocated"], x["shortfall"] or ""]
+                for x in s["strata"]
+                if x["population"] or x["allocated"]
+            ],
+        )
+        self.strata.setVisible(bool(s["strata"]))
+        workloads = s["workloads"]
+        fill(
+            self.coders,
+            [[w["coder"], w["primary"], w["reliability"], round(w["seconds"] / 60, 1)] for w in workloads],
+        )
+        self.coders_note.setText(
+            ""
+            if workloads
+            else "Nobody gets assignments: the plan hands out no units. Reviewers pick clips from the sample."
+        )
