@@ -134,8 +134,9 @@ def _dry_run_text(data: dict[str, Any]) -> str:
         f"{_codebook_line(data['codebook'])}\nseed {data['seed']} ({data['seed_source']})"
     )
     text = _layout_text(head, data)
-    if data["shortfalls"]:
-        text += "\n\nShortfalls: " + ", ".join(f"{s['stratum']} {s['shortfall']}" for s in data["shortfalls"])
+    from bwvtool.sampling.staged import shortfall_text
+
+    text += f"\n\nShortfalls: {shortfall_text(data['shortfalls'])}"
     if data["workloads"]:
         text += "\n\nCoders:\n" + table(data["workloads"], ["coder", "primary", "reliability", "seconds"])
     return text

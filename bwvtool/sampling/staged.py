@@ -152,3 +152,14 @@ def summary(computed: Computed, seed_source: str, codebook_key: str | None) -> d
         "warnings": computed.report["warnings"],
         "manifest_sha256": computed.result.manifest_sha256,
     }
+
+
+def shortfall_text(shortfalls: list[dict[str, Any]], shown: int = 5) -> str:
+    """``3 strata get fewer units than the plan asks (5 in all): a 2, b 2, c 1`` — the first few named."""
+    if not shortfalls:
+        return "no shortfalls: every stratum gets the n_h the plan asks for"
+    total = sum(int(s["shortfall"]) for s in shortfalls)
+    named = ", ".join(f"{s['stratum']} {s['shortfall']:,}" for s in shortfalls[:shown])
+    more = f" and {len(shortfalls) - shown:,} more" if len(shortfalls) > shown else ""
+    strata = "1 stratum gets" if len(shortfalls) == 1 else f"{len(shortfalls):,} strata get"
+    return f"{strata} fewer units than the plan asks ({total:,} in all; they hold no more): {named}{more}"

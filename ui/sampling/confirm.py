@@ -8,6 +8,7 @@ from html import escape
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from bwvtool.sampling import Staged
+from bwvtool.sampling.staged import shortfall_text
 from bwvtool.ui import theme
 from bwvtool.ui.sampling.tables import fill, table
 from bwvtool.wording import count
@@ -72,20 +73,15 @@ class ConfirmPage(QWidget):
             + "".join(f"<br><span style='color:#8a5a00'>warning: {escape(w)}</span>" for w in s["warnings"])
         )
         short = s["shortfalls"]
-        self.shortfalls.setText(
-            "Shortfalls: "
-            + ", ".join(f"{escape(x['stratum'])} short by {x['shortfall']:,}" for x in short)
-            + " (fewer units than the plan asks for: the stratum has too few)"
-            if short
-            else "No shortfalls: every stratum gets the n_h the plan asks for."
-        )
+        text = shortfall_text(short)
+        self.shortfalls.setText(f"Shortfalls: {escape(text)}" if short else f"{text[0].upper()}{text[1:]}.")
         self.shortfalls.setStyleSheet("color: #b3261e;" if short else "")
         fill(
             self.strata,
             [
                 [x["stratum"], x["population"], x["allocated"], x["shortfall"] or ""]
                 for x in s["strata"]
-                if x["population"] or x["allocated"]
+                if x["population"] or x["allocated"] or x["shortfall"]
             ],
         )
         self.strata.setVisible(bool(s["strata"]))
