@@ -36,3 +36,10 @@ class ConnectionLost(Exception):
     """Marker base: a server connection was lost (the adapter has reconnected or will on the next statement).
 
     Here, not in the PostgreSQL adapter, so that code that handles it need not import the driver."""
+
+
+class ChangedElsewhere(BwvError):
+    """Someone else changed (or deleted) the event or review since it was read: nothing was written. Exit 1: the
+    command was right, the data moved; read it again and decide."""
+
+    exit_code = 1

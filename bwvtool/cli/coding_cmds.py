@@ -255,16 +255,27 @@ def events_add(
     )
 
 
+_VERSION = click.option(
+    "--version",
+    "version",
+    type=int,
+    default=None,
+    help="The version you read (`--json` output shows it): when someone has changed it since, nothing is"
+    " written and the command exits 1 saying who and when.",
+)
+
+
 @events_group.command("delete")
 @click.argument("event_id", type=int)
+@_VERSION
 @json_option
 @pass_settings
-def events_delete(settings: Settings, event_id: int, as_json: bool) -> None:
+def events_delete(settings: Settings, event_id: int, version: int | None, as_json: bool) -> None:
     """Delete one of your events (audited)."""
     from bwvtool.coding.scripted import delete_event
 
     with settings.workspace() as ws:
-        event = delete_event(ws, event_id, settings.user)
+        event = delete_event(ws, event_id, settings.user, version)
     emit(as_json, {"deleted": event_id}, f"Deleted event {event_id} ({event.code} on {event.clip_id})")
 
 
@@ -291,17 +302,24 @@ def review_show(
     settings: Settings, clip_id: str, codebook_key: str | None, sample_id: int | None, as_json: bool
 ) -> None:
     """Your review of CLIP_ID (for your assignment of it): every item, its answer, and what is still required."""
-    from bwvtool.coding.review import load_answers
+    from bwvtool.coding.review import load_review
 
     with settings.workspace() as ws:
         coding = _review_context(ws, clip_id, settings.user, codebook_key, sample_id)
         codebook = coding.codebook
-        answers, state = load_answers(ws, clip_id, coding.coder_id, coding.assignment_id)
+        loaded = load_review(ws, clip_id, coding.coder_id, coding.assignment_id)
+        answers, state = loaded.answers, loaded.status
     rows = [
         {"item": i.id, "label": i.label, "type": i.type, "required": i.required, "answer": answers.get(i.id)}
         for i in codebook.review_items
     ]
-    data = {"clip_id": clip_id, "coder": settings.user, "status": state, "items": rows}
+    data = {
+        "clip_id": clip_id,
+        "coder": settings.user,
+        "status": state,
+        "version": loaded.version,
+        "items": rows,
+    }
 
     def text() -> str:
         # A multiple answer is shown as it is typed: option ids joined by commas.
@@ -322,6 +340,7 @@ def review_show(
 @click.argument("value")
 @click.option("--codebook", "codebook_key", default=None)
 @_SAMPLE
+@_VERSION
 @pass_settings
 def review_answer(
     settings: Settings,
@@ -330,6 +349,7 @@ def review_answer(
     value: str,
     codebook_key: str | None,
     sample_id: int | None,
+    version: int | None,
 ) -> None:
     """Answer one review item: an option id, yes/no, a number for 0–4 scales, text; for a multiple-choice item
     the option ids separated by commas (a,b,c). An empty string clears the answer."""
@@ -350,6 +370,7 @@ def review_answer(
             item_id=item_id,
             value=answer,
             assignment_id=coding.assignment_id,
+            version=version,
         )
     shown = ",".join(answer) if isinstance(answer, list) else answer
     click.echo(f"Saved {item_id} = {shown!r}" if shown is not None else f"Cleared {item_id}")
@@ -359,9 +380,10 @@ def review_answer(
 @click.argument("clip_id")
 @click.option("--codebook", "codebook_key", default=None)
 @_SAMPLE
+@_VERSION
 @pass_settings
 def review_complete(
-    settings: Settings, clip_id: str, codebook_key: str | None, sample_id: int | None
+    settings: Settings, clip_id: str, codebook_key: str | None, sample_id: int | None, version: int | None
 ) -> None:
     """Mark your review of CLIP_ID complete (refused, exit 2, while a required item is unanswered)."""
     from bwvtool.coding.review import complete
@@ -375,5 +397,6 @@ def review_complete(
             codebook=coding.codebook,
             codebook_id=coding.codebook_id,
             assignment_id=coding.assignment_id,
+            version=version,
         )
     click.echo(f"Review of {clip_id} by {settings.user} is complete")

@@ -15,6 +15,7 @@ from bwvtool.coding.rules import check_restorable, check_stored
 from bwvtool.store import Transaction, Workspace
 from bwvtool.store import events as event_rows
 from bwvtool.store.codebooks import lock_if_unlocked
+from bwvtool.store.versions import changed_elsewhere
 
 
 class Command(Protocol):
@@ -39,7 +40,7 @@ class AddEvent:
         tx.audit("event.add", "event", str(self.event.id), _summary(self.event))
 
     def revert(self, tx: Transaction) -> None:
-        event_rows.delete(tx, _id(self.event))
+        event_rows.delete(tx, _id(self.event), self.event.version)
         tx.audit("event.delete", "event", str(self.event.id), {"undo": True, **_summary(self.event)})
 
 
@@ -51,7 +52,7 @@ class DeleteEvent:
     label: str = "delete event"
 
     def apply(self, tx: Transaction) -> None:
-        event_rows.delete(tx, _id(self.event))
+        event_rows.delete(tx, _id(self.event), self.event.version)
         tx.audit("event.delete", "event", str(self.event.id), _summary(self.event))
 
     def revert(self, tx: Transaction) -> None:
@@ -62,21 +63,23 @@ class DeleteEvent:
 
 @dataclass
 class EditEvent:
-    """Change some fields of one event; the inverse sets them back."""
+    """Change some fields of one event; the inverse sets them back. ``version``: the event's version this
+    command expects to find (None: whatever is stored), and after it ran, the version it left."""
 
     event_id: int
     before: dict[str, Any]
     after: dict[str, Any]
     label: str = "edit event"
+    version: int | None = None
 
     def apply(self, tx: Transaction) -> None:
-        _check_changed(tx, self.event_id, self.after)
-        event_rows.update(tx, self.event_id, self.after)
+        _check_changed(tx, self.event_id, self.after, self.version)
+        self.version = event_rows.update(tx, self.event_id, self.after, self.version)
         tx.audit("event.edit", "event", str(self.event_id), {"from": self.before, "to": self.after})
 
     def revert(self, tx: Transaction) -> None:
-        _check_changed(tx, self.event_id, self.before)
-        event_rows.update(tx, self.event_id, self.before)
+        _check_changed(tx, self.event_id, self.before, self.version)
+        self.version = event_rows.update(tx, self.event_id, self.before, self.version)
         tx.audit(
             "event.edit", "event", str(self.event_id), {"undo": True, "from": self.after, "to": self.before}
         )
@@ -129,9 +132,11 @@ def _run_here(
     return command
 
 
-def _check_changed(tx: Transaction, event_id: int, values: dict[str, Any]) -> None:
+def _check_changed(tx: Transaction, event_id: int, values: dict[str, Any], version: int | None) -> None:
     stored = event_rows.get(tx.conn, event_id)
-    if stored is None:
+    if stored is None or (version is not None and stored.version != version):
+        if version is not None:  # someone else changed or deleted it since it was read
+            raise changed_elsewhere(tx, f"event {event_id}", "events", "id = ?", (event_id,))
         raise LookupError(f"event {event_id} does not exist")
     check_stored(tx, stored.with_changes(**values))
 

@@ -43,13 +43,16 @@ class Event:
     id: int | None = None
     created_at: str | None = None
     updated_at: str | None = None
+    version: int = (
+        1  # raised by every stored change; an edit names the version it read (bwvtool.store.versions)
+    )
 
     @property
     def duration_ms(self) -> int | None:
         return None if self.offset_ms is None else self.offset_ms - self.onset_ms
 
     def with_changes(self, **changes: Any) -> Event:
-        unknown = set(changes) - set(EDITABLE) - {"id", "created_at", "updated_at"}
+        unknown = set(changes) - set(EDITABLE) - {"id", "created_at", "updated_at", "version"}
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))} on an event")
         return replace(self, **changes)

@@ -14,10 +14,11 @@ from bwvtool.coding.assignments import Coding, coding_for, open_coding
 from bwvtool.coding.commands import AddEvent, Command, Composite, EditEvent
 from bwvtool.coding.model import Event
 from bwvtool.coding.session import CodebookCodes, CodingSession
-from bwvtool.errors import UsageError
+from bwvtool.errors import ChangedElsewhere, UsageError
 from bwvtool.store import Workspace, catalogue
 from bwvtool.store import events as event_rows
 from bwvtool.store import queue as queue_rows
+from bwvtool.store.versions import changed_elsewhere
 
 
 def coding_of(
@@ -156,13 +157,22 @@ def add_event(
     return added[-1]
 
 
-def delete_event(ws: Workspace, event_id: int, coder: str) -> Event:
+def delete_event(ws: Workspace, event_id: int, coder: str, version: int | None = None) -> Event:
+    """Delete one of ``coder``'s events (``version``: only if it is still the version they read).
+
+    :raises ChangedElsewhere: the event is no longer ``version``.
+    """
     event = event_rows.get(ws.conn, event_id)
     if event is None:
+        if version is not None:
+            raise ChangedElsewhere(f"event {event_id} was deleted by someone else meanwhile")
         raise UsageError(f"no event {event_id}")
     if event.coder_id != ws.find_coder(coder):  # checked before the session registers a new coder
         raise UsageError(f"event {event_id} belongs to another coder")
     assignment = None if event.assignment_id is None else queue_rows.get(ws.conn, event.assignment_id)
     coding = coding_for(ws, event.clip_id, event.coder_id, assignment)
-    session_for(ws, coding, coder).delete(event_id)
+    session = session_for(ws, coding, coder)
+    if version is not None and session.event(event_id).version != version:
+        raise changed_elsewhere(ws.conn, f"event {event_id}", "events", "id = ?", (event_id,))
+    session.delete(event_id)  # the store checks the version again, in the deleting transaction
     return event

@@ -18,7 +18,7 @@ from bwvtool.codebook import Codebook
 from bwvtool.coding.commands import AddEvent, Command, Composite, DeleteEvent, EditEvent, run
 from bwvtool.coding.errors import CodingError
 from bwvtool.coding.model import Event
-from bwvtool.errors import WorkerLost
+from bwvtool.errors import ChangedElsewhere, WorkerLost
 from bwvtool.store import Workspace
 from bwvtool.store import events as event_rows
 from bwvtool.store import queue as queue_rows
@@ -268,7 +268,7 @@ class CodingSession:
         if stored == self._fingerprint:
             return 0
         self._fingerprint = stored
-        if stored[:4] == tuple(self._sums) and self._own_edits:
+        if stored[:5] == tuple(self._sums) and self._own_edits:
             self._own_edits = False  # our own edits since the last look explain the difference
             return 0
         return self.reload()
@@ -300,13 +300,30 @@ class CodingSession:
     def _run(self, command: Command, *, undo: bool = False, first: Any = None) -> Command:
         """Commit through the store; when the store refuses (another window's edits) or the outcome is unknown
         (the worker stopped), re-read what is stored before reporting it, so the screen shows the truth."""
+        self._expect(command)
         try:
             applied = run(self.ws, command, self.coder, undo=undo, first=first, busy_ms=self.busy_ms)
+        except ChangedElsewhere:
+            # Someone else changed this coding: show what is stored now; the undo history describes a coding
+            # that no longer exists, so it goes too (undoing across their change would overwrite it).
+            self.reload()
+            self._undo.clear()
+            self._redo.clear()
+            raise
         except (CodingError, WorkerLost):
             self.reload()
             raise
         self._own_edits = True
         return applied
+
+    def _expect(self, command: Command) -> None:
+        """Give each part of ``command`` the version of its event as this session last read or wrote it, so the
+        store refuses the change when someone else changed the event meanwhile."""
+        for part in command.parts if isinstance(command, Composite) else [command]:
+            if isinstance(part, AddEvent | DeleteEvent) and part.event.id in self._events:
+                part.event = part.event.with_changes(version=self._events[part.event.id].version)
+            elif isinstance(part, EditEvent) and part.event_id in self._events:
+                part.version = self._events[part.event_id].version
 
     def _end(self, running: Event, at_ms: int, at_frame: int) -> EditEvent:
         return EditEvent(
@@ -343,7 +360,7 @@ class CodingSession:
                     self._notify("removed", part.event)
             elif isinstance(part, EditEvent):
                 values = part.before if undone else part.after
-                updated = self._events[part.event_id].with_changes(**values)
+                updated = self._events[part.event_id].with_changes(**values, version=part.version)
                 self._forget(part.event_id)
                 self._remember(updated)
                 self._notify("changed", updated)
@@ -351,7 +368,8 @@ class CodingSession:
     def _load(self, events: list[Event]) -> None:
         """Take in a whole coding at once: the store returns it in (onset, id) order, so no insertion sort."""
         self._sums = [len(events), sum(e.id for e in events), sum(e.onset_ms for e in events),  # type: ignore[misc]
-                      sum(-1 if e.offset_ms is None else e.offset_ms for e in events)]  # fmt: skip
+                      sum(-1 if e.offset_ms is None else e.offset_ms for e in events),
+                      sum(e.version for e in events)]  # fmt: skip
         self._events = {event.id: event for event in events}  # type: ignore[misc]
         self._order = sorted((event.onset_ms, event.id) for event in events)  # type: ignore[misc]
         for event in events:
@@ -378,7 +396,7 @@ class CodingSession:
     def _count(self, event: Event, sign: int) -> None:
         """Keep the sums :func:`~bwvtool.store.events.coding_fingerprint` computes, for what is in memory."""
         offset = -1 if event.offset_ms is None else event.offset_ms
-        for k, value in enumerate((1, event.id, event.onset_ms, offset)):
+        for k, value in enumerate((1, event.id, event.onset_ms, offset, event.version)):
             self._sums[k] += sign * value  # type: ignore[operator]
 
     def _notify(self, kind: str, event: Event | None) -> None:

@@ -29,6 +29,13 @@ def row_hash(
     return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
+def last_id(conn: sqlite3.Connection) -> int:
+    """The newest audit row's id (0: none). Every user action appends one, in the transaction that does the
+    work, so when this number moves someone's work has been committed: the app polls it to show other people's
+    progress (one index lookup, the same on both engines and readable by every team role)."""
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
+
+
 def last_hash(conn: sqlite3.Connection) -> str:
     row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     return row[0] if row else GENESIS

@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any
 
 from bwvtool.coding.model import EDITABLE, Event
+from bwvtool.store.versions import changed_elsewhere
 from bwvtool.store.workspace import Transaction
 
 # The events table has one column per Event field; rows are read in the dataclass's field order.
@@ -50,19 +51,25 @@ def _params(event: Event) -> tuple:
 
 
 def insert(tx: Transaction, event: Event) -> Event:
-    """Insert ``event`` (keeping its id when it has one: undo of a delete restores the same row)."""
+    """Insert ``event`` (keeping its id when it has one: undo of a delete restores the same row, one version on
+    from the one deleted, so a desk that still holds the old version cannot change it)."""
     created = event.created_at or tx.at
+    version = 1 if event.id is None else event.version + 1
     cursor = tx.execute(
         "INSERT INTO events (id, clip_id, coder_id, codebook_id, track, code, actor, onset_ms, onset_frame,"
-        " offset_ms, offset_frame, modifiers, note, starred, caused_by, assignment_id, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (event.id, *_params(event), created, tx.at),
+        " offset_ms, offset_frame, modifiers, note, starred, caused_by, assignment_id, created_at, updated_at,"
+        " version, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (event.id, *_params(event), created, tx.at, version, tx.actor),
     )
-    return event.with_changes(id=int(cursor.lastrowid), created_at=created, updated_at=tx.at)
+    return event.with_changes(id=int(cursor.lastrowid), created_at=created, updated_at=tx.at, version=version)
 
 
-def update(tx: Transaction, event_id: int, changes: dict[str, Any]) -> None:
-    """Set the given editable fields of one event."""
+def update(tx: Transaction, event_id: int, changes: dict[str, Any], version: int | None = None) -> int:
+    """Set the given editable fields of one event; its new version. With ``version`` (the one read), nothing is
+    written when the stored event is another version.
+
+    :raises ChangedElsewhere: ``version`` is not the stored one (or the event is gone).
+    """
     assignments, values = [], []
     for name, value in changes.items():
         if name not in EDITABLE:
@@ -73,16 +80,33 @@ def update(tx: Transaction, event_id: int, changes: dict[str, Any]) -> None:
             value = int(value)
         assignments.append(f"{name} = ?")  # name checked against EDITABLE above
         values.append(value)
-    cursor = tx.execute(
-        f"UPDATE events SET {', '.join(assignments)}, updated_at = ? WHERE id = ?", (*values, tx.at, event_id)
-    )
-    if cursor.rowcount != 1:
+    sql = f"UPDATE events SET {', '.join(assignments)}, updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ?"
+    params = [*values, tx.at, tx.actor, event_id]
+    if version is not None:
+        sql += " AND version = ?"
+        params.append(version)
+    cursor = tx.execute(sql + " RETURNING version", params)
+    row = cursor.fetchone()
+    if row is None:
+        if version is not None:
+            raise changed_elsewhere(tx, f"event {event_id}", "events", "id = ?", (event_id,))
         raise LookupError(f"event {event_id} does not exist")
+    return int(row[0])
 
 
-def delete(tx: Transaction, event_id: int) -> None:
-    cursor = tx.execute("DELETE FROM events WHERE id = ?", (event_id,))
+def delete(tx: Transaction, event_id: int, version: int | None = None) -> None:
+    """Delete one event (with ``version``: only if it is still the version read).
+
+    :raises ChangedElsewhere: ``version`` is not the stored one (or the event is gone).
+    """
+    sql, params = "DELETE FROM events WHERE id = ?", [event_id]
+    if version is not None:
+        sql += " AND version = ?"
+        params.append(version)
+    cursor = tx.execute(sql, params)
     if cursor.rowcount != 1:
+        if version is not None:
+            raise changed_elsewhere(tx, f"event {event_id}", "events", "id = ?", (event_id,))
         raise LookupError(f"event {event_id} does not exist")
 
 
@@ -116,15 +140,16 @@ def for_coding(
 
 def coding_fingerprint(
     conn: sqlite3.Connection, clip_id: str, coder_id: int, assignment_id: int | None
-) -> tuple[int, int, int, int, str | None]:
-    """(events, sum of ids, sum of onsets, sum of offsets, newest change) of one coding: a cheap way to tell whether
-    anyone changed it, without reading it."""
+) -> tuple[int, int, int, int, int, str | None]:
+    """(events, sum of ids, sum of onsets, sum of offsets, sum of versions, newest change) of one coding: a cheap
+    way to tell whether anyone changed it, without reading it (any stored change raises a version)."""
     row = conn.execute(
         "SELECT count(*), coalesce(sum(id), 0), coalesce(sum(onset_ms), 0), coalesce(sum(coalesce(offset_ms, -1)), 0),"
-        " max(updated_at) FROM events WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ?",
+        " coalesce(sum(version), 0), max(updated_at) FROM events"
+        " WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ?",
         (clip_id, coder_id, assignment_id),
     ).fetchone()
-    return int(row[0]), int(row[1]), int(row[2]), int(row[3]), row[4]
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), row[5]
 
 
 def latest_state_before(

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from bwvtool.store.versions import changed_elsewhere
 from bwvtool.store.workspace import Transaction
 
 
@@ -21,16 +22,21 @@ class StoredReview:
     status: str
     updated_at: str
     assignment_id: int | None = None
+    version: int = 1  # raised by every save (bwvtool.store.versions)
+    updated_by: str | None = None
 
 
 _SELECT = (
-    "SELECT id, clip_id, coder_id, codebook_id, answers, status, updated_at, assignment_id FROM clip_reviews"
+    "SELECT id, clip_id, coder_id, codebook_id, answers, status, updated_at, assignment_id, version, updated_by"
+    " FROM clip_reviews"
 )
 _ONE = " WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ?"
 
 
 def _from_row(row: tuple) -> StoredReview:
-    return StoredReview(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7])
+    return StoredReview(
+        row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6], row[7], int(row[8]), row[9]
+    )
 
 
 def get(
@@ -49,20 +55,36 @@ def save(
     answers: dict[str, Any],
     status: str,
     assignment_id: int | None = None,
-) -> None:
-    """Insert or replace the coder's review of the clip for ``assignment_id``."""
+    version: int | None = None,
+) -> int:
+    """Insert or replace the coder's review of the clip for ``assignment_id``; its new version. With ``version``
+    (the one read; 0: none was stored), nothing is written when the stored review is another version.
+
+    :raises ChangedElsewhere: ``version`` is not the stored one.
+    """
     text = json.dumps(answers, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     key = (clip_id, coder_id, assignment_id)
-    changed = tx.execute(
-        "UPDATE clip_reviews SET codebook_id = ?, answers = ?, status = ?, updated_at = ?" + _ONE,
-        (codebook_id, text, status, tx.at, *key),
-    )
-    if changed.rowcount == 0:
+    if version != 0:
+        sql = (
+            "UPDATE clip_reviews SET codebook_id = ?, answers = ?, status = ?, updated_at = ?, updated_by = ?,"
+            " version = version + 1" + _ONE
+        )
+        params: list[Any] = [codebook_id, text, status, tx.at, tx.actor, *key]
+        if version is not None:
+            sql += " AND version = ?"
+            params.append(version)
+        row = tx.execute(sql + " RETURNING version", params).fetchone()
+        if row is not None:
+            return int(row[0])
+    if version is None or (version == 0 and get(tx, *key) is None):
         tx.execute(
             "INSERT INTO clip_reviews (clip_id, coder_id, assignment_id, codebook_id, answers, status, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (*key, codebook_id, text, status, tx.at, tx.at),
+            " updated_at, version, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            (*key, codebook_id, text, status, tx.at, tx.at, tx.actor),
         )
+        return 1
+    # saved by someone else since it was read (as absent, or as another version)
+    raise changed_elsewhere(tx, f"the review of {clip_id}", "clip_reviews", _ONE.removeprefix(" WHERE "), key)
 
 
 def for_clips(conn: sqlite3.Connection, clip_ids: list[str]) -> list[StoredReview]:

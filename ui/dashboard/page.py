@@ -6,11 +6,12 @@ imported when the tab is first shown, so it costs the app's start-up nothing.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bwvtool.errors import BwvError
 from bwvtool.ui import theme
 
 if TYPE_CHECKING:  # the report is imported when the tab is first shown, not at the app's start-up
@@ -34,6 +36,7 @@ if TYPE_CHECKING:  # the report is imported when the tab is first shown, not at 
     from bwvtool.store import Workspace
 
 TONES = {"below": "#b03a2e", "within": "#1e8449", "above": "#b9770e", "": theme.TEXT}
+FOLLOW_EVERY_MS = 3000  # how often an open page looks for work committed elsewhere (one index lookup)
 CHARTS = ("programmes", "trend", "support", "themes", "boroughs")
 
 
@@ -76,6 +79,7 @@ class DashboardPage(QWidget):
         self._shown_for: Workspace | None = None
         self.views: dict[str, object] = {}  # chart name -> QChartView, made on first show
         self._built = False  # widgets too: the app starts no slower for having this tab
+        self._progress_seen: int | None = None  # the audit log's newest id when the figures were computed
 
     def ensure_built(self) -> None:
         """Make the page's widgets and charts (once)."""
@@ -138,6 +142,26 @@ class DashboardPage(QWidget):
         self.previous.clicked.connect(lambda: self._step(-1))
         self.next.clicked.connect(lambda: self._step(1))
         self.export.clicked.connect(self._export_dialog)
+        # Other people complete reviews while the page is open: recompute when anything has been committed.
+        self._follow = QTimer(self, interval=FOLLOW_EVERY_MS)
+        self._follow.timeout.connect(self.follow_progress)
+        self._follow.start()
+
+    def follow_progress(self) -> bool:
+        """Show the week again when someone has committed work since its figures were computed (only while the
+        page is on screen); True when it did."""
+        if not self.isVisible() or self.report is None:
+            return False
+        from bwvtool.store import audit
+
+        try:
+            if audit.last_id(self.workspace.conn) == self._progress_seen:
+                return False
+            self.show_week(self.week.currentData())
+        except (BwvError, sqlite3.Error) as exc:  # a team server that is restarting: try next time
+            self.status.emit(f"Could not re-read the workspace: {exc}")
+            return False
+        return True
 
     def _build_charts(self) -> None:
         """Make the chart views (imports Qt Charts: done on first show, not at start-up)."""
@@ -192,8 +216,10 @@ class DashboardPage(QWidget):
 
     def show_week(self, week: Week | None) -> None:
         from bwvtool import report as weekly
+        from bwvtool.store import audit
 
         self.ensure_built()
+        self._progress_seen = audit.last_id(self.workspace.conn)
         self.report = report = weekly.weekly_report(self.workspace, week)
         index = self.week.findText(report.week, Qt.MatchFlag.MatchStartsWith)
         if index >= 0:

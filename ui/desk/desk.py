@@ -35,9 +35,9 @@ from bwvtool.coding.actors import ActorChooser, actor_label
 from bwvtool.coding.assignments import Coding, coding_for, known_coding
 from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession
 from bwvtool.coding.worklist import has_media, next_after, work_order
-from bwvtool.errors import BwvError
+from bwvtool.errors import BwvError, ChangedElsewhere
 from bwvtool.media import frametimes
-from bwvtool.store import Workspace, catalogue
+from bwvtool.store import Workspace, audit, catalogue
 from bwvtool.store import codebooks as codebook_rows
 from bwvtool.store import pool as pool_rows
 from bwvtool.store import queue as queue_rows
@@ -86,6 +86,8 @@ class CodingDesk(QWidget):
         self.actors = ActorChooser()
         self.blocked: str | None = None  # why coding is refused on this clip (integrity failure, no media)
         self._queue_items: list = []  # the queue as shown: filter applied, in work order
+        self._progress_seen: int | None = None  # the audit log's newest id when the queue was last read
+        self._queue_shown: tuple = ()  # (assignments and statuses, pool counts) the queue shows
         self.edits = PendingEdits(self)
         # Another window or process may code this clip too (the same coder at two desks): catch up with the store.
         self._refresh_timer = QTimer(self, interval=REFRESH_EVERY_MS)
@@ -223,8 +225,14 @@ class CodingDesk(QWidget):
         self.take_next.clicked.connect(self.claim_next)
 
     # -- queue ------------------------------------------------------------------------------------------------
+    def _queue_state(self) -> tuple[list, tuple[int, int]]:
+        """The user's assignments in work order and the pool's (unclaimed, claimed) counts, as stored now."""
+        self._progress_seen = audit.last_id(self.ws.conn)
+        return work_order(queue_rows.for_coder(self.ws.conn, self.user)), pool_rows.counts(self.ws.conn)
+
     def reload_queue(self) -> None:
-        everything = work_order(queue_rows.for_coder(self.ws.conn, self.user))
+        everything, pool = self._queue_state()
+        self._queue_shown = ([(i.assignment_id, i.status) for i in everything], pool)
         wanted = self.queue_filter.currentData()
         items = [item for item in everything if wanted is None or item.status == wanted]
         self._queue_items = items
@@ -249,7 +257,8 @@ class CodingDesk(QWidget):
             if item.assignment_id == current:
                 self.queue.setCurrentItem(entry)
         self.queue_title.setText(f"<b>{self.user}</b> — {done} of {len(everything)} reviewed")
-        free, _claimed = pool_rows.counts(self.ws.conn)
+        free, claimed = pool
+        self.take_next.setVisible(free + claimed > 0)  # only where work is shared through the unit's pool
         self.take_next.setEnabled(free > 0)
         self.take_next.setText(f"Take next ({free} in the pool)" if free else "Take next (pool empty)")
 
@@ -555,7 +564,10 @@ class CodingDesk(QWidget):
 
         def attempt(wait_ms: int):
             session.busy_ms = wait_ms
-            return change(session)
+            try:
+                return change(session)
+            except ChangedElsewhere as exc:  # the session has re-read the coding: the screen shows it now
+                raise ChangedElsewhere(f"{exc} — reloaded") from exc
 
         return self.edits.submit(label, attempt)
 
@@ -583,8 +595,25 @@ class CodingDesk(QWidget):
         """The workspace is about to close: stop looking at it."""
         self._refresh_timer.stop()
 
+    def follow_progress(self) -> bool:
+        """Re-read the queue when anyone (another desk, another person) has committed work since it was read:
+        statuses, the clips the pool still holds. True when it was re-read."""
+        if audit.last_id(self.ws.conn) == self._progress_seen:
+            return False
+        everything, pool = self._queue_state()
+        if ([(i.assignment_id, i.status) for i in everything], pool) == self._queue_shown:
+            return False  # work elsewhere (or this desk's own key presses) that changes nothing shown here
+        self.reload_queue()
+        return True
+
     def refresh_from_store(self) -> None:
-        """Show edits another window or process stored for this coding (nothing to do while edits wait)."""
+        """Show work other windows, processes and people stored: the queue, and edits of the open coding
+        (that, not while edits of this desk wait to be saved)."""
+        try:
+            self.follow_progress()
+        except (BwvError, sqlite3.Error) as exc:  # a team server that is restarting: say so, try next time
+            self.status.emit(f"Could not re-read the workspace: {exc}")
+            return
         if self.session is None or len(self.edits):
             return
         try:

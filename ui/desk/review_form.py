@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from bwvtool.codebook.model import Codebook, ReviewItem, is_unanswered
 from bwvtool.coding import review
-from bwvtool.errors import BwvError
+from bwvtool.errors import BwvError, ChangedElsewhere
 from bwvtool.store import Workspace
 
 _UNANSWERED = "—"
@@ -125,6 +125,8 @@ class ReviewForm(QWidget):
         super().__init__(parent)
         self.ws: Workspace | None = None
         self.assignment_id: int | None = None
+        self.version = 0  # the stored review's version as last read or saved here (0: none saved)
+        self.coder_id: int | None = None
         self._inputs: dict[str, QComboBox | QPlainTextEdit | MultipleChoice] = {}
         self._typing: list[QTimer] = []  # text answers wait for a pause in typing; flush() saves them at once
         self._loading = False
@@ -173,7 +175,9 @@ class ReviewForm(QWidget):
             codebook,
             codebook_id,
         )
-        answers, state = review.load_answers(ws, clip_id, coder_id, assignment_id)
+        self.coder_id = coder_id
+        loaded = review.load_review(ws, clip_id, coder_id, assignment_id)
+        answers, state, self.version = loaded.answers, loaded.status, loaded.version
         self._build(codebook.review_items)
         self._loading = True
         for item in codebook.review_items:
@@ -283,10 +287,15 @@ class ReviewForm(QWidget):
                 item_id=item.id,
                 value=value,
                 assignment_id=self.assignment_id,
+                version=self.version,
             )
+        except ChangedElsewhere as exc:
+            self._reload_after(exc)
+            return
         except BwvError as exc:
             self.failed.emit(str(exc))
             return
+        self.version += 1
         self._show_state("draft", answers)
         self.saved.emit(f"Saved: {item.label}")
 
@@ -313,11 +322,31 @@ class ReviewForm(QWidget):
                 codebook=self.codebook,
                 codebook_id=self.codebook_id,
                 assignment_id=self.assignment_id,
+                version=self.version,
             )
+        except ChangedElsewhere as exc:
+            self._reload_after(exc)
+            return False
         except BwvError as exc:
             self.failed.emit(str(exc))
             return False
+        self.version += 1
         self._show_state("complete", {})
         self.saved.emit("Review marked complete")
         self.completed.emit()
         return True
+
+    def _reload_after(self, exc: ChangedElsewhere) -> None:
+        """Someone else saved this review since it was read: show what is stored now, never overwrite it."""
+        for timer in self._typing:
+            timer.stop()  # what was being typed was answered against the old review: it goes with the reload
+        self.load(
+            self.ws,
+            clip_id=self.clip_id,
+            coder=self.coder,
+            coder_id=self.coder_id,
+            codebook=self.codebook,
+            codebook_id=self.codebook_id,
+            assignment_id=self.assignment_id,
+        )
+        self.failed.emit(f"{exc} — reloaded")

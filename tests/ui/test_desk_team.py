@@ -1,0 +1,148 @@
+"""Several people at once, seen from the app: Take next gives a clip nobody else has, an edit of an event or a
+review someone else changed meanwhile is refused with who and when and the desk reloads, and the queue and the
+dashboard follow work other processes commit, without a restart. The other people are real processes
+(``bwvtool`` commands, or a script running the same session the desk runs)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import Qt
+
+from bwvtool.coding import claims
+from bwvtool.coding.scripted import open_session
+from bwvtool.store import events as event_rows
+from bwvtool.store import open_workspace
+from bwvtool.store.codebooks import ensure_default_codebooks
+from tests.core.team_fixture import REPO, pooled_sample, run_bwvtool
+
+COMPLETE = [("outcome", "no_action"), ("welfare_concern", "no"), ("learning_themes", "none"),
+            ("whole_encounter_recorded", "yes"), ("audio_quality", "good")]  # fmt: skip
+
+EDIT_NOTE = """
+import sys
+from bwvtool.coding.scripted import open_session
+from bwvtool.store import open_workspace
+location, user, note = sys.argv[1:4]
+with open_workspace(location) as ws:
+    session = open_session(ws, "P0000", user, None)
+    session.edit(session.events[0].id, note=note)
+"""
+
+
+@pytest.fixture
+def pooled(tmp_path):
+    """A workspace whose sample of six clips (PIOSS codebook) is in the unit's pool."""
+    location = tmp_path / "team.sqlite"
+    with open_workspace(location, create=True) as ws:
+        ensure_default_codebooks(ws, actor="ada")
+        sample = pooled_sample(ws, 6, codebook="pioss_review")
+        claims.share_sample(ws, sample, "ada")
+    return location
+
+
+def _desk(qtbot, location, user):
+    from bwvtool.ui.desk.desk import CodingDesk
+
+    ws = open_workspace(location)  # through a worker process, as in the app
+    desk = CodingDesk(ws, user)
+    qtbot.addWidget(desk)
+    desk.resize(1400, 900)
+    desk.show()
+    messages: list[str] = []
+    desk.status.connect(messages.append)
+    return desk, messages
+
+
+def _queue(desk) -> list[str]:
+    return [desk.queue.item(r).text().splitlines()[0] for r in range(desk.queue.count())]
+
+
+def test_take_next_gives_a_clip_nobody_else_has_and_the_queue_follows_others(qtbot, pooled):
+    desk, messages = _desk(qtbot, pooled, "rosa")
+    assert desk.take_next.isVisible() and desk.take_next.text() == "Take next (6 in the pool)"
+    assert desk.queue.count() == 0
+    assert run_bwvtool(pooled, "ravi", "queue", "claim").returncode == 0  # ravi, at his own desk, took P0000
+    qtbot.waitUntil(
+        lambda: desk.take_next.text() == "Take next (5 in the pool)", timeout=20_000
+    )  # no restart
+    qtbot.mouseClick(desk.take_next, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.clip_id == "P0001", timeout=20_000)
+    assert any("Took P0001 from the pool" in m for m in messages)
+    assert _queue(desk) == ["○  P0001  ⊘ no media"] and desk.take_next.text() == "Take next (4 in the pool)"
+    # rosa finishes P0001 at another desk (the command line): this desk shows it complete by itself
+    for item, value in COMPLETE:
+        assert run_bwvtool(pooled, "rosa", "review", "answer", "P0001", item, value).returncode == 0
+    assert run_bwvtool(pooled, "rosa", "review", "complete", "P0001").returncode == 0
+    qtbot.waitUntil(lambda: _queue(desk) == ["●  P0001  ⊘ no media"], timeout=20_000)
+    assert "1 of 1 reviewed" in desk.queue_title.text()
+    for _ in range(4):
+        assert run_bwvtool(pooled, "ravi", "queue", "claim").returncode == 0
+    qtbot.waitUntil(lambda: not desk.take_next.isEnabled(), timeout=20_000)
+    assert desk.take_next.text() == "Take next (pool empty)"
+
+
+def test_an_edit_of_an_event_changed_elsewhere_is_refused_and_the_desk_reloads(qtbot, pooled):
+    with open_workspace(pooled) as ws:
+        assert claims.claim_next(ws, "rosa").clip_id == "P0000"
+        event = open_session(ws, "P0000", "rosa", None).code_key(
+            "complies", at_ms=1000, at_frame=25, actor="subject_1"
+        )
+    desk, messages = _desk(qtbot, pooled, "rosa")
+    desk.open_clip("P0000")
+    assert desk.session.event(event.id).version == 1
+    desk._refresh_timer.stop()  # the other desk saves between two looks of this one
+    other = subprocess.run(
+        [sys.executable, "-c", EDIT_NOTE, str(pooled), "rosa", "from the other desk"], cwd=REPO, timeout=120
+    )
+    assert other.returncode == 0
+    desk._edit("note", lambda session: session.edit(event.id, note="from this desk"))
+    refused = [m for m in messages if "was changed by" in m]
+    assert len(refused) == 1 and refused[0].startswith(f"event {event.id} was changed by rosa at ")
+    assert refused[0].endswith(" UTC — reloaded")
+    assert desk.session.event(event.id).note == "from the other desk"  # reloaded, shown, not overwritten
+    assert event_rows.get(desk.ws.conn, event.id).note == "from the other desk"
+    assert desk.model.data(desk.model.index(desk.model.row_of(event.id), 0)) is not None
+    desk._edit("note", lambda session: session.edit(event.id, note="now on top of theirs"))
+    assert event_rows.get(desk.ws.conn, event.id).note == "now on top of theirs"
+
+
+def test_a_review_answer_saved_elsewhere_is_not_overwritten(qtbot, pooled):
+    with open_workspace(pooled) as ws:
+        assert claims.claim_next(ws, "rosa").clip_id == "P0000"
+    desk, _messages = _desk(qtbot, pooled, "rosa")
+    desk.open_clip("P0000")
+    failures: list[str] = []
+    desk.review.failed.connect(failures.append)
+    assert (
+        run_bwvtool(pooled, "rosa", "review", "answer", "P0000", "outcome", "support_offered").returncode == 0
+    )
+    desk.review.answer("outcome", "no_action")
+    assert len(failures) == 1 and failures[0].startswith("the review of P0000 was changed by rosa at ")
+    assert failures[0].endswith("— reloaded")
+    combo = desk.review._inputs["outcome"]
+    assert combo.currentData() == "support_offered"  # the form shows what is stored
+    desk.review.answer("welfare_concern", "yes")
+    assert not failures[1:]
+    shown = run_bwvtool(pooled, "rosa", "review", "show", "P0000", "--json")
+    assert '"support_offered"' in shown.stdout and '"version": 2' in shown.stdout
+
+
+def test_the_dashboard_follows_reviews_completed_elsewhere(qtbot, workspace, tmp_path):
+    from bwvtool.ui.dashboard import DashboardPage
+    from tests.core.test_weekly import build_weekly_fixture
+
+    build_weekly_fixture(workspace, tmp_path)
+    page = DashboardPage(lambda: workspace)
+    qtbot.addWidget(page)
+    page.resize(1500, 900)
+    page.show()
+    qtbot.waitUntil(lambda: page.report is not None, timeout=30_000)
+    assert page.tiles["reviewed"].value.text() == "4"
+    location = workspace.path
+    for item, value in COMPLETE[1:]:  # rev1 finishes the draft of D1 (I4) in another process
+        assert run_bwvtool(location, "rev1", "review", "answer", "D1", item, value).returncode == 0
+    assert run_bwvtool(location, "rev1", "review", "complete", "D1").returncode == 0
+    qtbot.waitUntil(lambda: page.tiles["reviewed"].value.text() == "5", timeout=30_000)
