@@ -81,8 +81,9 @@ def demo(
     """Build a demo workspace (synthetic catalogue with the published 2021 mix, a few generated clips), then
     open the app on it.
 
-    The workspace file is DIR/bwvtool.sqlite unless --db is given explicitly. Running it again on the same
-    folder is safe: nothing is duplicated.
+    The workspace file is DIR/bwvtool.sqlite unless --db is given explicitly; --db postgresql://… (or a
+    service) builds it in that server database, created if missing. Running it again is safe: nothing is
+    duplicated.
     """
     from bwvtool.demo import build_demo
 

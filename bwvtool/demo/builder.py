@@ -10,6 +10,7 @@ used) point at them. Everything is deterministic, so building again on the same 
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 
 from bwvtool.errors import UsageError
 from bwvtool.store import audit, browse, open_workspace
+from bwvtool.store.postgres import display, is_server_location
 
 SEED = 2021
 WORKSPACE_NAME = "bwvtool.sqlite"
@@ -59,7 +61,7 @@ class DemoReport:
     """What :func:`build_demo` made or found."""
 
     directory: Path
-    db: Path
+    db: Path | str  # a file, or a server location
     catalogue: Path
     clips: int
     media: list[dict[str, Any]] = field(default_factory=list)
@@ -82,13 +84,14 @@ class DemoReport:
     @property
     def summary(self) -> str:
         counts = self.import_counts
+        shown = display(str(self.db)) if is_server_location(self.db) else str(self.db)
         return "\n".join(
             [
-                f"Demo workspace {'created' if self.created else 'ready'}: {self.db}",
+                f"Demo workspace {'created' if self.created else 'ready'}: {shown}",
                 f"  {self.clips:,} clips in the catalogue ({counts.get('inserted', 0):,} new, "
                 f"{counts.get('updated', 0):,} updated, {counts.get('unchanged', 0):,} unchanged)",
                 f"  {len(self.media)} with video ({self.media_origin}) in {self.directory / MEDIA_DIR}",
-                f"  open it with: bwvtool --db {self.db} gui",
+                f"  open it with: bwvtool --db {shlex.quote(shown)} gui",
             ]
         )
 
@@ -105,8 +108,10 @@ def build_demo(
 
     :param directory: folder for the catalogue file, the clips and (unless ``db`` is given) the workspace.
     :param clips: how many clips the synthetic catalogue holds.
-    :param db: the workspace file (default ``directory/bwvtool.sqlite``). An existing workspace that already
-        holds clips and was not made by the demo is refused, so a demo never mixes into real data.
+    :param db: the workspace file (default ``directory/bwvtool.sqlite``), or a PostgreSQL server location
+        (``postgresql://…``, ``service=…``: the database is created if the login may, else it must exist). An
+        existing workspace that already holds clips and was not made by the demo is refused, so a demo never
+        mixes into real data.
     :param actor: who builds it (audit log).
     :param seed: the catalogue's random seed.
     :raises UsageError: ``clips`` < 1, or ``db`` holds a catalogue that is not a demo.
@@ -116,11 +121,18 @@ def build_demo(
     directory = Path(directory).resolve()
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} is a file; choose a folder for the demo")
-    db_path = Path(db).resolve() if db else directory / WORKSPACE_NAME
-    created = not db_path.exists()
+    if db is not None and is_server_location(db):
+        from bwvtool.store.postgres.workspace import create_database
+
+        db_path: Path | str = str(db)
+        create_database(db_path)  # nothing happens when it exists
+    else:
+        db_path = Path(db).resolve() if db else directory / WORKSPACE_NAME
+    shown = display(str(db_path)) if is_server_location(db_path) else db_path
     with open_workspace(db_path, create=True) as ws:
-        if not created and browse.count_clips(ws.conn) and not audit.recent(ws.conn, 1, entity="demo"):
-            raise UsageError(f"{db_path} already holds a catalogue that is not a demo; choose another --db")
+        created = browse.count_clips(ws.conn) == 0
+        if not created and not audit.recent(ws.conn, 1, entity="demo"):
+            raise UsageError(f"{shown} already holds a catalogue that is not a demo; choose another --db")
         directory.mkdir(parents=True, exist_ok=True)
         media, origin = _media_files(directory / MEDIA_DIR)
         catalogue = directory / CATALOGUE_NAME

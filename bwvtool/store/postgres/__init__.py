@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from bwvtool.store.postgres.workspace import ServerWorkspace
 
 _KEYWORDS = re.compile(r"(^|\s)(service|host|hostaddr|dbname)\s*=", re.IGNORECASE)
+_PASSWORD = re.compile(r"(://[^:/@?]*):[^@/?]*@")
+
+
+def display(location: str) -> str:
+    """``location`` fit to print: a password written into a URL (discouraged) is blanked."""
+    return _PASSWORD.sub(r"\1:***@", str(location))
 
 
 def is_server_location(location: object) -> bool:

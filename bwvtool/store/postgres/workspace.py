@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import psycopg
@@ -10,16 +9,9 @@ from psycopg import sql
 
 from bwvtool.errors import StoreError
 from bwvtool.store import audit
-from bwvtool.store.postgres import migrations
+from bwvtool.store.postgres import display, migrations
 from bwvtool.store.postgres.connection import PgConnection, PgOperationalError, translate_error
 from bwvtool.store.workspace import BUSY_TIMEOUT_MS, Workspace
-
-_PASSWORD = re.compile(r"(://[^:/@?]*):[^@/?]*@")
-
-
-def display(location: str) -> str:
-    """``location`` fit to print: a password written into a URL (discouraged) is blanked."""
-    return _PASSWORD.sub(r"\1:***@", str(location))
 
 
 class ServerLocation(str):
