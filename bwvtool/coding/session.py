@@ -3,7 +3,8 @@
 The session is plain Python, so the app, the command line and the tests run the same edits. Every edit is
 committed to SQLite (one transaction with its audit row) before the session reports it; listeners are told after.
 Per key press the work is one small transaction and an insertion into a sorted list: its cost does not grow
-with the number of events the way a copied event list does.
+with the number of events the way a copied event list does. Opening reads the coding as columns in one round trip
+and makes event objects only for the events shown or edited (:mod:`bwvtool.coding.columns`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from bwvtool.codebook import Codebook
+from bwvtool.coding.columns import NULL, CodingColumns, Details, LoadedEvents
 from bwvtool.coding.commands import AddEvent, Command, Composite, DeleteEvent, EditEvent, run
 from bwvtool.coding.errors import CodingError
 from bwvtool.coding.model import Event
@@ -83,7 +85,7 @@ class CodingSession:
         with ws.transaction(coder) as tx:
             self.coder_id = ws.coder_id(tx, coder)
         self._started = False  # the clip's assignment moves to in progress with the first edit
-        self._events: dict[int, Event] = {}
+        self._events = LoadedEvents(CodingColumns(*self._coding), self._details)
         self._order: list[tuple[int, int]] = []  # (onset_ms, id), sorted
         # Running states: key (track, actor) in exclusive tracks, (track, actor, code) where states may overlap.
         self._open: dict[tuple[str, ...], int] = {}
@@ -91,7 +93,7 @@ class CodingSession:
         self._data_version = ws.data_version()
         self._fingerprint: tuple | None = None  # the stored coding's, when last looked at (refresh)
         self._own_edits = False  # edits made here since then
-        self._load(event_rows.for_coding(ws.conn, clip_id, self.coder_id, assignment_id))
+        self._load(self._read())
         # How long an edit may wait for another program's write lock (None: the workspace default). The desk
         # sets a short wait and keeps a key press pending instead of freezing the window.
         self.busy_ms: int | None = None
@@ -102,11 +104,31 @@ class CodingSession:
     # -- reading ----------------------------------------------------------------------------------------------
     @property
     def events(self) -> list[Event]:
-        """All events in onset order."""
+        """All events in onset order (each made into an object: for small codings and tests; views use
+        :meth:`keys`, :meth:`columns` and :meth:`event`)."""
         return [self._events[event_id] for _, event_id in self._order]
+
+    def keys(self) -> list[tuple[int, int]]:
+        """(onset_ms, id) of every event in onset order: a copy, no event made."""
+        return list(self._order)
+
+    def columns(self) -> CodingColumns:
+        """Every event as columns (:class:`CodingColumns`), in onset order: as read at open while nothing has
+        changed since, else made from the events in memory."""
+        if self._events.untouched:
+            return self._events.columns
+        return CodingColumns.of_events(self._coding, self.events)
 
     def __len__(self) -> int:
         return len(self._events)
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._events
+
+    @property
+    def made_events(self) -> int:
+        """How many events are held as objects; the others are still the columns read at open."""
+        return len(self._events.made())
 
     def event(self, event_id: int) -> Event:
         return self._events[event_id]
@@ -274,27 +296,35 @@ class CodingSession:
         return self.reload()
 
     def reload(self) -> int:
-        """Re-read this coding from the store and tell listeners what differs (added, removed, changed)."""
-        stored = {
-            e.id: e
-            for e in event_rows.for_coding(self.ws.conn, self.clip_id, self.coder_id, self.assignment_id)
-        }
-        differences = 0
-        for event_id in [i for i in self._events if i not in stored]:
-            event = self._events[event_id]
-            self._forget(event_id)
+        """Re-read this coding from the store and tell listeners what differs (added, removed, changed).
+
+        Events not made yet are compared by their columns (their details are read when they are next shown);
+        events already made are compared whole, with their details read in one round trip."""
+        stored = self._read()
+        position = dict(zip(stored.ids, range(len(stored)), strict=True))
+        before = self._events
+        removed = [before[i] for i in before if i not in position]
+        made, unmade = before.made(), before.unmade()
+        details = self._details([i for i in made if i in position])
+        changed, added = [], []
+        for event_id, at in position.items():
+            if event_id in made:
+                if made[event_id] != stored.event(at, details.get(event_id)):
+                    changed.append(event_id)
+            elif event_id in unmade:
+                if before.columns.key(unmade[event_id]) != stored.key(at):
+                    changed.append(event_id)
+            else:
+                added.append(event_id)
+        self._open = {}
+        self._load(stored)
+        for event in removed:
             self._notify("removed", event)
-            differences += 1
-        for event_id, event in stored.items():
-            known = self._events.get(event_id)
-            if known == event:
-                continue
-            if known is not None:
-                self._forget(event_id)
-            self._remember(event)
-            self._notify("added" if known is None else "changed", event)
-            differences += 1
-        return differences
+        for event_id in added:
+            self._notify("added", self._events[event_id])
+        for event_id in changed:
+            self._notify("changed", self._events[event_id])
+        return len(removed) + len(added) + len(changed)
 
     # -- internals ----------------------------------------------------------------------------------------------
     def _run(self, command: Command, *, undo: bool = False, first: Any = None) -> Command:
@@ -365,16 +395,36 @@ class CodingSession:
                 self._remember(updated)
                 self._notify("changed", updated)
 
-    def _load(self, events: list[Event]) -> None:
-        """Take in a whole coding at once: the store returns it in (onset, id) order, so no insertion sort."""
-        self._sums = [len(events), sum(e.id for e in events), sum(e.onset_ms for e in events),  # type: ignore[misc]
-                      sum(-1 if e.offset_ms is None else e.offset_ms for e in events),
-                      sum(e.version for e in events)]  # fmt: skip
-        self._events = {event.id: event for event in events}  # type: ignore[misc]
-        self._order = sorted((event.onset_ms, event.id) for event in events)  # type: ignore[misc]
-        for event in events:
-            if event.offset_ms is None and self.codes.spec(event.code).is_state:
-                self._open[self._open_key(event)] = event.id  # type: ignore[assignment]
+    def _read(self) -> CodingColumns:
+        """This coding as stored, as columns: one round trip to where the workspace's connection lives."""
+        return self.ws.call(_read_columns, *self._coding)
+
+    @property
+    def _coding(self) -> tuple[str, int, int | None, int]:
+        return self.clip_id, self.coder_id, self.assignment_id, self.codebook_id
+
+    def _details(self, event_ids: list[int]) -> dict[int, Details]:
+        return self.ws.call(_read_details, event_ids) if event_ids else {}
+
+    def _load(self, columns: CodingColumns) -> None:
+        """Take in a whole coding at once: the store returns it in (onset, id) order, so no sort and no objects."""
+        import numpy as np  # here: the command line's start-up does not pay for it
+
+        offsets = np.frombuffer(columns.offsets, dtype=np.int64) if len(columns) else np.zeros(0, np.int64)
+        missing = offsets == NULL
+        # The sums of the stored fingerprint, where a missing offset counts as -1.
+        offset_sum = int(offsets[~missing].sum()) - int(missing.sum())
+        self._sums = [len(columns), sum(columns.ids), sum(columns.onsets), offset_sum, sum(columns.versions)]
+        self._events = LoadedEvents(columns, self._details)
+        self._order = list(zip(columns.onsets, columns.ids, strict=True))
+        state_kinds = [self.codes.spec(code).is_state for _, code, _ in columns.kind_values]
+        if not any(state_kinds):
+            return
+        kinds = np.frombuffer(columns.kinds, dtype=np.int32)
+        for at in np.flatnonzero(missing & np.array(state_kinds, dtype=bool)[kinds]).tolist():
+            track, code, actor = columns.kind_values[columns.kinds[at]]
+            key = (track, actor) if self.codes.spec(code).exclusive else (track, actor, code)
+            self._open[key] = columns.ids[at]  # onset order: the last running state of a key wins, as before
 
     def _remember(self, event: Event) -> None:
         assert event.id is not None
@@ -402,3 +452,13 @@ class CodingSession:
     def _notify(self, kind: str, event: Event | None) -> None:
         for listener in self._listeners:
             listener(kind, event)
+
+
+def _read_columns(
+    ws: Workspace, clip_id: str, coder_id: int, assignment_id: int | None, codebook_id: int
+) -> CodingColumns:
+    return event_rows.coding_columns(ws.conn, clip_id, coder_id, assignment_id, codebook_id)
+
+
+def _read_details(ws: Workspace, event_ids: list[int]) -> dict[int, Details]:
+    return event_rows.details(ws.conn, event_ids)

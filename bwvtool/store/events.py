@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import fields
 from typing import Any
 
+from bwvtool.coding.columns import NULL, CodingColumns, Details
 from bwvtool.coding.model import EDITABLE, Event
 from bwvtool.store.versions import changed_elsewhere
 from bwvtool.store.workspace import Transaction
@@ -136,6 +137,35 @@ def for_coding(
         (clip_id, coder_id, assignment_id),
     )
     return [_from_row(row) for row in rows]
+
+
+def coding_columns(
+    conn: sqlite3.Connection, clip_id: str, coder_id: int, assignment_id: int | None, codebook_id: int
+) -> CodingColumns:
+    """One coding's events in onset order as columns: id, onset, offset (``NULL`` when none), and lane and code
+    as one text value; the rest of each row is read by :func:`details` when the event is shown (see
+    :mod:`bwvtool.coding.columns`). ``codebook_id``: the coding's, for an event whose row has gone meanwhile."""
+    rows = conn.execute(
+        "SELECT id, onset_ms, coalesce(offset_ms, ?), track || ? || code || ? || actor FROM events"
+        " WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ? ORDER BY onset_ms, id",
+        (NULL, "\x1f", "\x1f", clip_id, coder_id, assignment_id),
+    ).fetchall()
+    return CodingColumns.of_rows((clip_id, coder_id, assignment_id, codebook_id), rows)
+
+
+def details(conn: sqlite3.Connection, event_ids: list[int]) -> dict[int, Details]:
+    """The rest of the given events' rows (:data:`~bwvtool.coding.columns.Details`), by id; gone ones left out."""
+    found: dict[int, Details] = {}
+    for start in range(0, len(event_ids), 500):
+        chunk = event_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))  # one '?' per id
+        for event_id, *rest in conn.execute(
+            "SELECT id, onset_frame, offset_frame, codebook_id, modifiers, note, starred, caused_by, created_at,"
+            f" updated_at FROM events WHERE id IN ({marks})",
+            chunk,
+        ):
+            found[event_id] = tuple(rest)  # type: ignore[assignment]
+    return found
 
 
 def coding_fingerprint(

@@ -160,8 +160,8 @@ def test_refresh_reads_the_coding_only_when_another_connection_changed_it(tmp_pa
         )
         mine.code_key("command", at_ms=1000, at_frame=25, actor="officer_1")
         reads = []
-        original = event_rows.for_coding
-        event_rows.for_coding = lambda *a: reads.append(a) or original(*a)
+        original = event_rows.coding_columns
+        event_rows.coding_columns = lambda *a: reads.append(a) or original(*a)
         try:
             with there.transaction("bob") as tx:  # a commit elsewhere that does not touch the coding
                 tx.audit("test.elsewhere", "workspace")
@@ -170,7 +170,7 @@ def test_refresh_reads_the_coding_only_when_another_connection_changed_it(tmp_pa
             assert mine.refresh() == 1 and len(reads) == 1
             assert [e.code for e in mine.events] == ["command", "reason_given"]
         finally:
-            event_rows.for_coding = original
+            event_rows.coding_columns = original
     finally:
         here.close()
         there.close()

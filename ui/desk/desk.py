@@ -13,17 +13,14 @@ import sqlite3
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -43,7 +40,7 @@ from bwvtool.store import pool as pool_rows
 from bwvtool.store import queue as queue_rows
 from bwvtool.ui.desk.desk_audio import DeskAudio
 from bwvtool.ui.desk.event_editor import EventEditor
-from bwvtool.ui.desk.event_table import EventTableModel
+from bwvtool.ui.desk.event_table import EventTableModel, EventTableView
 from bwvtool.ui.desk.keys_help import KeysHelp
 from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
 from bwvtool.ui.desk.palette import CodePalette
@@ -122,14 +119,7 @@ class CodingDesk(QWidget):
         self.side.addTab(self.palette, "Codes")
         self.side.addTab(self.review, "Review")
         self.timeline = TimelineWidget()
-        self.table = QTableView()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = EventTableView()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def _init_layout(self) -> None:
@@ -399,7 +389,13 @@ class CodingDesk(QWidget):
         self.table.doubleClicked.connect(lambda index: self.edit_event(self.model.event_at(index.row()).id))
         duration_ms = int(float(clip["duration_s"]) * 1000)
         self.timeline.lane_factory = self._lane
-        self.timeline.set_session(self.session, self._lanes(), duration_ms)
+        self.timeline.set_session(
+            self.session,
+            self._lanes(),
+            duration_ms,
+            labels={c.id: c.label for c in self.codebook.codes},
+            escalation={c.id: c.escalation for c in self.codebook.codes if c.escalation},
+        )
         self.codebook_choice.blockSignals(True)  # show the codebook this clip is coded with
         self.codebook_choice.setCurrentIndex(max(0, self.codebook_choice.findData(codebook_id)))
         self.codebook_choice.blockSignals(False)

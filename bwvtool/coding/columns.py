@@ -1,0 +1,167 @@
+"""A coding's events as columns: what opening a clip reads, without a Python object per event.
+
+Opening a clip with 50,000 events used to read every field of every event through the workspace worker (18
+values a row, pickled as 50,000 tuples) and build an :class:`Event` for each, most of which nobody looks at. Now
+the worker answers with :class:`CodingColumns`: only what places an event on the timeline and in the table (id,
+onset, offset, lane and code) as flat integer arrays that pickle as bytes, lane and code as small integer codes
+into their distinct values (every cell SQLite hands to Python costs; four a row is what opening needs). The rest
+of a row (frames, modifiers, note, star, cause, timestamps) stays in the store until an event is shown or edited:
+:class:`LoadedEvents` makes :class:`Event` objects a page at a time, on demand.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from bwvtool.coding.model import Event
+
+NULL = -(1 << 63)  # a missing integer (a point's or a running state's offset) in an int64 column
+PAGE = 256  # events made at once when one of them is asked for: a table page, a stretch of the timeline
+
+# The rest of one event's row, read only when it is made: (onset_frame, offset_frame, codebook_id, modifiers as
+# stored JSON, note, starred, caused_by, created_at, updated_at).
+Details = tuple[int, int | None, int, str, str | None, int, int | None, str | None, str | None]
+FetchDetails = Callable[[list[int]], dict[int, Details]]
+
+
+@dataclass
+class CodingColumns:
+    """The events of one coding (clip, coder, assignment) in (onset, id) order: what places each on the timeline
+    and in the table (id, onset, offset, lane and code), one array per field."""
+
+    clip_id: str
+    coder_id: int
+    assignment_id: int | None
+    codebook_id: int  # what an event whose row is gone reports (see :meth:`event`)
+    ids: array = field(default_factory=lambda: array("q"))
+    onsets: array = field(default_factory=lambda: array("q"))
+    offsets: array = field(default_factory=lambda: array("q"))  # NULL: a point, or a state still running
+    kinds: array = field(default_factory=lambda: array("i"))  # index into kind_values
+    kind_values: list[tuple[str, str, str]] = field(default_factory=list)  # (track, code, actor)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def of_rows(cls, coding: tuple[str, int, int | None, int], rows: list[tuple]) -> CodingColumns:
+        """Columns of ``coding`` (clip_id, coder_id, assignment_id, codebook_id) from rows of (id, onset_ms,
+        offset_ms or NULL, "track<US>code<US>actor")."""
+        found = cls(*coding)
+        if not rows:
+            return found
+        ids, onsets, offsets, kinds = zip(*rows, strict=True)
+        found.ids, found.onsets, found.offsets = array("q", ids), array("q", onsets), array("q", offsets)
+        kind_codes: dict[str, int] = {}
+        found.kinds = array("i", [kind_codes.setdefault(kind, len(kind_codes)) for kind in kinds])
+        found.kind_values = [tuple(kind.split("\x1f")) for kind in kind_codes]  # type: ignore[misc]
+        return found
+
+    @classmethod
+    def of_events(cls, coding: tuple[str, int, int | None, int], events: list[Event]) -> CodingColumns:
+        """Columns of events already in memory (in (onset, id) order)."""
+        rows = [
+            (
+                e.id,
+                e.onset_ms,
+                NULL if e.offset_ms is None else e.offset_ms,
+                f"{e.track}\x1f{e.code}\x1f{e.actor}",
+            )
+            for e in events
+        ]
+        return cls.of_rows(coding, rows)
+
+    def key(self, position: int) -> tuple:
+        """What the columns hold of one event, to compare two readings of it."""
+        return self.onsets[position], self.offsets[position], self.kind_values[self.kinds[position]]
+
+    def event(self, position: int, details: Details | None) -> Event:
+        """The event at ``position`` with the rest of its row (None: the store no longer has it; the next refresh
+        removes it)."""
+        track, code, actor = self.kind_values[self.kinds[position]]
+        offset = self.offsets[position]
+        onset_frame, offset_frame, codebook_id, modifiers, note, starred, cause, created, updated = (
+            details or (0, None, self.codebook_id, "{}", None, 0, None, None, None)
+        )
+        return Event(
+            clip_id=self.clip_id,
+            coder_id=self.coder_id,
+            codebook_id=codebook_id,
+            track=track,
+            code=code,
+            actor=actor,
+            onset_ms=self.onsets[position],
+            onset_frame=onset_frame,
+            offset_ms=None if offset == NULL else offset,
+            offset_frame=offset_frame,
+            modifiers={} if modifiers == "{}" else json.loads(modifiers),
+            note=note,
+            starred=bool(starred),
+            caused_by=cause,
+            assignment_id=self.assignment_id,
+            id=self.ids[position],
+            created_at=created,
+            updated_at=updated,
+        )
+
+
+class LoadedEvents:
+    """id → :class:`Event` for one coding: the events read at open stay in their columns until one is asked for,
+    then its page of :data:`PAGE` events is made with one read of their details. Events added or changed since
+    are held as objects. Behaves as the dict of events the session used to keep."""
+
+    def __init__(self, columns: CodingColumns, fetch: FetchDetails) -> None:
+        self.columns = columns
+        self._fetch = fetch
+        self._position: dict[int, int] = dict(
+            zip(columns.ids, range(len(columns)), strict=True)
+        )  # not made yet
+        self._made: dict[int, Event] = {}
+        self.untouched = True  # nothing added, changed or removed since the columns were read
+
+    def __len__(self) -> int:
+        return len(self._position) + len(self._made)
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._made or event_id in self._position
+
+    def __iter__(self) -> Iterator[int]:
+        return iter([*self._made, *self._position])
+
+    def __getitem__(self, event_id: int) -> Event:
+        event = self._made.get(event_id)
+        if event is None:
+            self._make_page(self._position[event_id])  # KeyError: not an event of this coding
+            event = self._made[event_id]
+        return event
+
+    def __setitem__(self, event_id: int, event: Event) -> None:
+        self._position.pop(event_id, None)
+        self._made[event_id] = event
+        self.untouched = False
+
+    def pop(self, event_id: int) -> Event:
+        event = self[event_id]
+        del self._made[event_id]
+        self.untouched = False
+        return event
+
+    def made(self) -> dict[int, Event]:
+        """The events already made (shown, edited or added), by id."""
+        return self._made
+
+    def unmade(self) -> dict[int, int]:
+        """id → position in the columns of the events not made yet."""
+        return self._position
+
+    def _make_page(self, position: int) -> None:
+        start = position - position % PAGE
+        ids = self.columns.ids
+        positions = [p for p in range(start, min(start + PAGE, len(ids))) if ids[p] in self._position]
+        details = self._fetch([ids[p] for p in positions])
+        for p in positions:
+            event_id = ids[p]
+            self._made[event_id] = self.columns.event(p, details.get(event_id))
+            del self._position[event_id]
