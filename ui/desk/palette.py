@@ -25,6 +25,11 @@ class CodePalette(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.actor_hint = QLabel()
         self.actor_hint.setObjectName("actorHint")
+        # Two lines' room whatever it says, and no say in the panel's width: a digit pressed (an actor pending)
+        # changes the text, never the layout.
+        self.actor_hint.setWordWrap(True)
+        self.actor_hint.setMinimumWidth(1)
+        self.actor_hint.setFixedHeight(2 * self.actor_hint.fontMetrics().lineSpacing() + 6)
         layout.addWidget(self.actor_hint)
         self.body = QWidget()
         scroll = QScrollArea()

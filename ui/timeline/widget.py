@@ -13,14 +13,16 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPainterPath, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from bwvtool.coding.actors import actor_label
 from bwvtool.coding.model import Event
 from bwvtool.coding.session import CodingError, CodingSession
-from bwvtool.ui.timeline.geometry import LaneIndex, View, format_ms, ruler_step_ms
+from bwvtool.ui.timeline.geometry import LaneIndex, View, format_ms, lane_indexes, ruler_step_ms
 
 RULER_H = 26
 LANE_H = 26
 LABEL_W = 215
 EDGE_PX = 5
+SPARE_LANES = 2  # empty lanes' room kept below the last lane, for actors that appear while coding
 DENSE_PX_PER_EVENT = (
     8  # fewer pixels than this per event on screen: paint coverage, shapes can't be told apart
 )
@@ -33,6 +35,9 @@ TEXT = QColor("#c8ccd4")
 MUTED = QColor("#7f8796")
 PLAYHEAD = QColor("#ff5c57")
 SELECTED = QColor("#ffd866")
+ESCALATES = QColor("#ff6b5e")  # escalation up: a red ▲ in the lane's upper half
+CALMS = QColor("#5fd38d")  # escalation down: a green ▼ in its lower half
+LABEL_MIN_PX = 28  # a point event's label is drawn when at least this much room is free after its marker
 
 
 def _actor_order(actor: str) -> tuple[int, int]:
@@ -79,6 +84,10 @@ class TimelineWidget(QWidget):
             track, actor, f"{track} · {actor}"
         )
         self.track_order: dict[str, int] = {}
+        self.labels: dict[str, str] = {}  # code id -> the codebook's label
+        self.escalation: dict[str, str] = {}  # code id -> 'up' / 'down'
+        self._settled = True  # lanes added now go below the others (see _add_lane)
+        self._reserved_lanes = 0  # lanes the timeline's height has room for
         self.view = View()
         self.playhead_ms = 0
         self.selected: int | None = None
@@ -98,8 +107,14 @@ class TimelineWidget(QWidget):
         *,
         snap: Snap | None = None,
         frame_ms: float | None = None,
+        labels: dict[str, str] | None = None,
+        escalation: dict[str, str] | None = None,
     ) -> None:
+        """Show ``session`` in ``lanes``; ``labels`` name codes as the codebook does (code id → label) and
+        ``escalation`` says which codes mark an escalation ('up' or 'down')."""
         self.session = session
+        self.labels = dict(labels or {})
+        self.escalation = dict(escalation or {})
         self.lanes = list(lanes)
         self.track_order = {}
         for lane in lanes:
@@ -110,9 +125,11 @@ class TimelineWidget(QWidget):
         self.view.fit()
         self.snap = snap or _default_snap
         self.frame_ms = frame_ms
+        self._settled = False
         self._rebuild_index()
+        self._settled = True
         session.on_change(self._session_changed)
-        self.setMinimumHeight(RULER_H + max(3, len(self.lanes)) * LANE_H + 4)
+        self._reserve_height(fresh=True)
         self.update()
 
     def set_playhead(self, ms: int, follow: bool = False) -> None:
@@ -133,17 +150,26 @@ class TimelineWidget(QWidget):
 
     # -- index ----------------------------------------------------------------------------------------------------
     def _lane_for(self, event: Event) -> tuple[str, str]:
-        """The lane key of ``event``; a new actor gets a lane next to its track's others."""
-        key = (event.track, event.actor)
-        if key not in self._lane_of:
-            self.lanes.append(self.lane_factory(event.track, event.actor))
+        return self._lane_key(event.track, event.actor)
+
+    def _add_lane(self, track: str, actor: str) -> None:
+        """A lane for a new (track, actor). While a clip opens, lanes take their places by track and actor; once
+        it is on screen a new lane goes below the others, so no lane the coder is looking at moves."""
+        self.lanes.append(self.lane_factory(track, actor))
+        if not self._settled:
             last = len(self.track_order)
             self.lanes.sort(
                 key=lambda lane: (self.track_order.get(lane.track, last), _actor_order(lane.actor))
             )
-            self._lane_of = {(lane.track, lane.actor): i for i, lane in enumerate(self.lanes)}
-            self.setMinimumHeight(RULER_H + len(self.lanes) * LANE_H + 4)
-        return key
+        self._lane_of = {(lane.track, lane.actor): i for i, lane in enumerate(self.lanes)}
+        self._reserve_height()
+
+    def _reserve_height(self, *, fresh: bool = False) -> None:
+        """Room for every lane and SPARE_LANES more: lanes that appear while coding fill the spare room without the
+        window's layout moving; only past it does the timeline ask for more (and keeps new spare room)."""
+        if fresh or len(self.lanes) > self._reserved_lanes:
+            self._reserved_lanes = max(3, len(self.lanes)) + SPARE_LANES
+        self.setMinimumHeight(RULER_H + self._reserved_lanes * LANE_H + 4)
 
     def _end_of(self, event: Event) -> int:
         return (
@@ -160,24 +186,18 @@ class TimelineWidget(QWidget):
         )
 
     def _rebuild_index(self) -> None:
-        """Every lane's index in one pass over the session's events (on opening a clip, or a wholesale reload)."""
+        """Index every event by lane from the session's columns (no event object made: a 50,000-event clip
+        indexes in a few milliseconds)."""
         assert self.session is not None
-        codes, clip_end = self.session.codes, self.view.duration_ms
-        is_state: dict[str, bool] = {}
-        rows: dict[tuple[str, str], list[tuple[int, int, int, bool]]] = {}
-        for event in self.session.events:  # the same rows as _index_row, written out: this runs per event
-            lane_rows = rows.get((event.track, event.actor))
-            if lane_rows is None:
-                lane_rows = rows[self._lane_for(event)] = []
-            state = is_state.get(event.code)
-            if state is None:
-                state = is_state[event.code] = codes.spec(event.code).is_state
-            if event.offset_ms is not None:
-                lane_rows.append((event.id, event.onset_ms, event.offset_ms, False))  # type: ignore[arg-type]
-            else:
-                end = clip_end if state else event.onset_ms
-                lane_rows.append((event.id, event.onset_ms, end, not state))  # type: ignore[arg-type]
-        self._index = {lane: LaneIndex.from_rows(lane_rows) for lane, lane_rows in rows.items()}
+        self._index = lane_indexes(
+            self.session.columns(), self.session.codes, self.view.duration_ms, self._lane_key
+        )
+
+    def _lane_key(self, track: str, actor: str) -> tuple[str, str]:
+        key = (track, actor)
+        if key not in self._lane_of:
+            self._add_lane(track, actor)
+        return key
 
     def _index_row(self, event: Event) -> tuple[int, int, int, bool]:
         is_point = event.offset_ms is None and not self._is_open_state(event)
@@ -318,12 +338,91 @@ class TimelineWidget(QWidget):
             if index.count_between(start, end) * DENSE_PX_PER_EVENT > self.view.width_px:
                 self._paint_dense(painter, index, lane, colour)
                 continue
-            for event_id in index.visible(start, end):
-                event = self.session.event(event_id)
-                if self._ghost is not None and self._ghost.id == event_id:
-                    event = self._ghost
+            shown = [self._shown_event(event_id) for event_id in index.visible(start, end)]
+            for k, event in enumerate(shown):
                 self._paint_event(painter, event, lane, colour)
+                if event.offset_ms is None and not self._is_open_state(event):
+                    following = shown[k + 1].onset_ms if k + 1 < len(shown) else None
+                    self._paint_point_label(painter, event, lane, following)
+                if event.caused_by is not None and event.code in self.escalation:
+                    self._paint_cause(painter, event, lane)
         painter.setClipping(False)
+
+    def _shown_event(self, event_id: int) -> Event:
+        assert self.session is not None
+        if self._ghost is not None and self._ghost.id == event_id:
+            return self._ghost
+        return self.session.event(event_id)
+
+    def label_of(self, code: str) -> str:
+        return self.labels.get(code, code)
+
+    def _paint_point_label(
+        self, painter: QPainter, event: Event, lane: int, following_ms: int | None
+    ) -> None:
+        """A point event's label beside its marker, when the lane is free far enough to its right."""
+        row = self._lane_rect(lane)
+        x = LABEL_W + self.view.x_of(event.onset_ms) + 7
+        right = self.width() if following_ms is None else LABEL_W + self.view.x_of(following_ms) - 9
+        room = min(right, self.width()) - x
+        if room < LABEL_MIN_PX:
+            return
+        metrics = QFontMetrics(self._font)
+        text = metrics.elidedText(self.label_of(event.code), Qt.TextElideMode.ElideRight, int(room))
+        if text in ("", "…"):
+            return
+        painter.setPen(TEXT)
+        painter.drawText(QRectF(x, row.top(), room, row.height()), Qt.AlignmentFlag.AlignVCenter, text)
+
+    def marker_centre(self, event: Event, lane: int) -> QPointF:
+        """Where an event's marker sits: a point event's marker (▲ high, ▼ low for escalation), a state's start."""
+        row = self._lane_rect(lane)
+        x = LABEL_W + self.view.x_of(event.onset_ms)
+        direction = self.escalation.get(event.code)
+        y = row.top() + (
+            8 if direction == "up" else row.height() - 8 if direction == "down" else row.height() / 2
+        )
+        return QPointF(x, y)
+
+    def cause_line(self, event: Event) -> tuple[QPointF, QPointF] | None:
+        """From the marker of the event that caused escalation ``event`` to ``event``'s marker (None: no cause
+        known, or it is in no lane)."""
+        if self.session is None or event.caused_by is None or event.caused_by not in self.session:
+            return None
+        cause = self._shown_event(event.caused_by)
+        lane, cause_lane = (
+            self._lane_of.get((event.track, event.actor)),
+            self._lane_of.get((cause.track, cause.actor)),
+        )
+        if lane is None or cause_lane is None:
+            return None
+        return self.marker_centre(cause, cause_lane), self.marker_centre(event, lane)
+
+    def _paint_cause(self, painter: QPainter, event: Event, lane: int) -> None:
+        """The cause link of an escalation marker: a dashed curve from the causing event, ending in an arrow."""
+        line = self.cause_line(event)
+        if line is None:
+            return
+        (x0, y0), (x1, y1) = (line[0].x(), line[0].y()), (line[1].x(), line[1].y())
+        colour = (
+            SELECTED
+            if event.id == self.selected
+            else ESCALATES
+            if self.escalation[event.code] == "up"
+            else CALMS
+        )
+        path = QPainterPath(QPointF(x0, y0))
+        bend = max(12.0, abs(x1 - x0) / 3)
+        path.cubicTo(QPointF(x0 + bend, y0), QPointF(x1 - bend, y1), QPointF(x1 - 6, y1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(colour, 1.4, Qt.PenStyle.DashLine))
+        painter.drawPath(path)
+        painter.drawEllipse(QPointF(x0, y0), 2.5, 2.5)
+        head = QPainterPath(QPointF(x1 - 5, y1))
+        head.lineTo(x1 - 11, y1 - 4)
+        head.lineTo(x1 - 11, y1 + 4)
+        head.closeSubpath()
+        painter.fillPath(head, colour)
 
     def _paint_dense(self, painter: QPainter, index: LaneIndex, lane: int, colour: QColor) -> None:
         """A lane with more events than can be told apart: covered pixels and point ticks, batched."""
@@ -344,6 +443,10 @@ class TimelineWidget(QWidget):
     def _paint_event(self, painter: QPainter, event: Event, lane: int, colour: QColor) -> None:
         rect = self._event_rect(event, lane)
         selected = event.id == self.selected
+        direction = self.escalation.get(event.code)
+        if direction is not None and event.offset_ms is None:
+            self._paint_escalation(painter, event, lane, direction, selected)
+            return
         if rect.width() <= 6 and event.offset_ms is None and not self._is_open_state(event):
             path = QPainterPath()
             cx = rect.center().x()
@@ -366,8 +469,34 @@ class TimelineWidget(QWidget):
             painter.setPen(SELECTED)
             painter.drawText(QPointF(rect.left() + 2, rect.top() - 1), "★")
         if rect.width() > 40:
+            metrics = QFontMetrics(self._font)
+            text = metrics.elidedText(
+                self.label_of(event.code), Qt.TextElideMode.ElideRight, int(rect.width()) - 6
+            )
             painter.setPen(QColor("#101216"))
-            painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter, event.code)
+            painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter, text)
+
+    def _paint_escalation(
+        self, painter: QPainter, event: Event, lane: int, direction: str, selected: bool
+    ) -> None:
+        """▲ in the lane's upper half for escalation up (red), ▼ in its lower half for down (green): the two read
+        apart at a glance, in colour or not."""
+        centre = self.marker_centre(event, lane)
+        cx, cy = centre.x(), centre.y()
+        colour = SELECTED if selected else ESCALATES if direction == "up" else CALMS
+        tip = -6 if direction == "up" else 6
+        path = QPainterPath(QPointF(cx, cy + tip))
+        path.lineTo(cx + 6, cy - tip)
+        path.lineTo(cx - 6, cy - tip)
+        path.closeSubpath()
+        painter.fillPath(path, colour)
+        row = self._lane_rect(lane)
+        painter.setPen(QPen(colour, 1))
+        stem_from, stem_to = (cy + 6, row.bottom() - 3) if direction == "up" else (row.top() + 3, cy - 6)
+        painter.drawLine(QPointF(cx, stem_from), QPointF(cx, stem_to))
+        if event.starred:
+            painter.setPen(SELECTED)
+            painter.drawText(QPointF(cx + 5, row.top() + 9), "★")
 
     def _paint_playhead(self, painter: QPainter) -> None:
         x = LABEL_W + self.view.x_of(self.playhead_ms)
@@ -459,7 +588,13 @@ class TimelineWidget(QWidget):
         span = format_ms(event.onset_ms)
         if event.offset_ms is not None:
             span += f" – {format_ms(event.offset_ms)} ({(event.offset_ms - event.onset_ms) / 1000:.2f} s)"
-        lines = [f"<b>{event.code}</b> · {event.actor}", f"{span}, frame {event.onset_frame}"]
+        lines = [
+            f"<b>{self.label_of(event.code)}</b> · {actor_label(event.actor)}",
+            f"{span}, frame {event.onset_frame}",
+        ]
+        if event.caused_by is not None and self.session is not None and event.caused_by in self.session:
+            cause = self.session.event(event.caused_by)
+            lines.append(f"caused by {self.label_of(cause.code)} at {format_ms(cause.onset_ms)}")
         if event.modifiers:
             lines.append(", ".join(f"{k}: {v}" for k, v in event.modifiers.items()))
         if event.note:
