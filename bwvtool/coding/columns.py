@@ -3,8 +3,8 @@
 Opening a clip with 50,000 events used to read every field of every event through the workspace worker (18
 values a row, pickled as 50,000 tuples) and build an :class:`Event` for each, most of which nobody looks at. Now
 the worker answers with :class:`CodingColumns`: only what places an event on the timeline and in the table (id,
-onset, offset, lane and code) as flat integer arrays that pickle as bytes, lane and code as small integer codes
-into their distinct values (every cell SQLite hands to Python costs; four a row is what opening needs). The rest
+onset, offset, lane and code) and its row version, as flat integer arrays that pickle as bytes, lane and code as small integer codes
+into their distinct values (every cell SQLite hands to Python costs; five a row is what opening needs). The rest
 of a row (frames, modifiers, note, star, cause, timestamps) stays in the store until an event is shown or edited:
 :class:`LoadedEvents` makes :class:`Event` objects a page at a time, on demand.
 """
@@ -41,6 +41,7 @@ class CodingColumns:
     offsets: array = field(default_factory=lambda: array("q"))  # NULL: a point, or a state still running
     kinds: array = field(default_factory=lambda: array("i"))  # index into kind_values
     kind_values: list[tuple[str, str, str]] = field(default_factory=list)  # (track, code, actor)
+    versions: array = field(default_factory=lambda: array("q"))  # raised by every stored change of the row
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -48,12 +49,13 @@ class CodingColumns:
     @classmethod
     def of_rows(cls, coding: tuple[str, int, int | None, int], rows: list[tuple]) -> CodingColumns:
         """Columns of ``coding`` (clip_id, coder_id, assignment_id, codebook_id) from rows of (id, onset_ms,
-        offset_ms or NULL, "track<US>code<US>actor")."""
+        offset_ms or NULL, "track<US>code<US>actor", version)."""
         found = cls(*coding)
         if not rows:
             return found
-        ids, onsets, offsets, kinds = zip(*rows, strict=True)
+        ids, onsets, offsets, kinds, versions = zip(*rows, strict=True)
         found.ids, found.onsets, found.offsets = array("q", ids), array("q", onsets), array("q", offsets)
+        found.versions = array("q", versions)
         kind_codes: dict[str, int] = {}
         found.kinds = array("i", [kind_codes.setdefault(kind, len(kind_codes)) for kind in kinds])
         found.kind_values = [tuple(kind.split("\x1f")) for kind in kind_codes]  # type: ignore[misc]
@@ -68,14 +70,19 @@ class CodingColumns:
                 e.onset_ms,
                 NULL if e.offset_ms is None else e.offset_ms,
                 f"{e.track}\x1f{e.code}\x1f{e.actor}",
+                e.version,
             )
             for e in events
         ]
         return cls.of_rows(coding, rows)
 
     def key(self, position: int) -> tuple:
-        """What the columns hold of one event, to compare two readings of it."""
-        return self.onsets[position], self.offsets[position], self.kind_values[self.kinds[position]]
+        """What the columns hold of one event, to compare two readings of it (any stored change of the row,
+        details included, raises its version)."""
+        return (
+            self.onsets[position], self.offsets[position], self.kind_values[self.kinds[position]],
+            self.versions[position],
+        )  # fmt: skip
 
     def event(self, position: int, details: Details | None) -> Event:
         """The event at ``position`` with the rest of its row (None: the store no longer has it; the next refresh
@@ -104,6 +111,7 @@ class CodingColumns:
             id=self.ids[position],
             created_at=created,
             updated_at=updated,
+            version=self.versions[position],
         )
 
 

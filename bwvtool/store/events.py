@@ -142,11 +142,11 @@ def for_coding(
 def coding_columns(
     conn: sqlite3.Connection, clip_id: str, coder_id: int, assignment_id: int | None, codebook_id: int
 ) -> CodingColumns:
-    """One coding's events in onset order as columns: id, onset, offset (``NULL`` when none), and lane and code
-    as one text value; the rest of each row is read by :func:`details` when the event is shown (see
+    """One coding's events in onset order as columns: id, onset, offset (``NULL`` when none), lane and code as
+    one text value, and version; the rest of each row is read by :func:`details` when the event is shown (see
     :mod:`bwvtool.coding.columns`). ``codebook_id``: the coding's, for an event whose row has gone meanwhile."""
     rows = conn.execute(
-        "SELECT id, onset_ms, coalesce(offset_ms, ?), track || ? || code || ? || actor FROM events"
+        "SELECT id, onset_ms, coalesce(offset_ms, ?), track || ? || code || ? || actor, version FROM events"
         " WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ? ORDER BY onset_ms, id",
         (NULL, "\x1f", "\x1f", clip_id, coder_id, assignment_id),
     ).fetchall()
