@@ -310,6 +310,8 @@ def _code_cells(
 
 
 Observer = Callable[[str, str, list[tuple[str, int, int | None]]], None]
+_INT_OR_NONE = frozenset({int, type(None)})
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | None = None) -> None:
@@ -317,10 +319,11 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
     of each clip's coder in turn (rows come clip by clip, coder by coder).
 
     The hot loop of an export (100,000 events in well under a second): what repeats — pseudonyms per clip,
-    codebook, label and kind per code, modifiers per distinct JSON text — is worked out once. In CSV/TSV these
-    pieces are kept converted (:meth:`TableWriter.segment`), so a row is one f-string of them and its own
-    numbers and dates, checked once (:meth:`TableWriter.plain`) and written with its neighbours; a row that
-    needs quoting or neutralising goes through :meth:`TableWriter.write`, as every JSON Lines row does.
+    codebook, label and kind per code, modifiers per distinct JSON text — is worked out once and kept converted
+    (:meth:`TableWriter.segment`: CSV/TSV cells, or JSON members), so a row is one f-string of them and its own
+    numbers and dates. A CSV/TSV row is checked once (:meth:`TableWriter.plain`); a JSON Lines row needs no
+    check when its own values are integers, text or null (as the schema stores them). Rows are written with their
+    neighbours; any other row goes through :meth:`TableWriter.write` cell by cell, so the file is the same.
     """
     mods = [m.id for m in modifier_sets(ctx)]
     mod_index = {m: i for i, m in enumerate(mods)}
@@ -329,8 +332,18 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
     prefix = {"day": 10, "month": 7}.get(ctx.options.dates or "")
     pseudo, date, sample_id = ctx.pseudo, ctx.date, ctx.sample_id
     joined = out.fmt != "jsonl"
-    d = out.delimiter if joined else ""
+    d = out.delimiter if joined else ", "  # between a segment and the next cell (JSON: between members)
     names = out.table.names
+    if not joined:  # the JSON member names of the cells each row brings itself, each after its ", "
+        key = {name: out.member_name(name) for name in names}
+        head = "{" + key["sample_id"] + str(sample_id) + ", " + key["event_id"]
+        k_onset, k_onset_frame, k_offset, k_offset_frame, k_duration, k_open, k_starred, k_caused = (
+            ", " + key[n] for n in ("onset_ms", "onset_frame", "offset_ms", "offset_frame", "duration_ms", "open",
+                                    "starred", "caused_by")
+        )  # fmt: skip
+        k_note = ", " + key["note"] if keep else ""
+        k_created, k_updated = ", " + key["created_at"], ", " + key["updated_at"]
+        text = out.json_text
     cells, first_modifier = len(names), names.index("caused_by") + 1
     plain = out.plain
     described: dict[tuple[int, str, str, str], tuple[list[Any], str | None]] = {}
@@ -353,16 +366,12 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
             last_clip, last_coder = clip_id, coder
             clip_name, incident_name = pseudo("clip", clip_id), pseudo("incident", incident_id)
             coder_name = pseudo("coder", coder)
-            ident = (
-                out.segment(names.index("clip_id"), [clip_name, incident_name, coder_name])
-                if joined
-                else None
-            )
+            ident = out.segment(names.index("clip_id"), [clip_name, incident_name, coder_name])
         seen.append((code_id, onset, offset))
         code = described.get((codebook_id, track, code_id, actor))
         if code is None:  # codebook, version, track, code, label, kind, actor, actor kind
             code = described[(codebook_id, track, code_id, actor)] = _code_cells(
-                ctx, out if joined else None, codebook_id, track, code_id, actor
+                ctx, out, codebook_id, track, code_id, actor
             )
         mod = parsed.get(modifiers)
         if mod is None:
@@ -373,8 +382,8 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
                     unknown_modifiers.add(name)
                 else:
                     values[index] = value
-            text = out.segment(first_modifier, values) if joined else None
-            mod = parsed[modifiers] = (values, None if text is None else d + text if mods else "")
+            piece = out.segment(first_modifier, values)
+            mod = parsed[modifiers] = (values, None if piece is None else d + piece if mods else "")
         if prefix:
             created, updated = created and created[:prefix], updated and updated[:prefix]
         elif coarsen:
@@ -383,7 +392,29 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
             note = ctx.text(note)
         is_open = code[0][5] == "state" and offset is None
         texts = (note, created, updated) if keep else (created, updated)
-        if ident is not None and code[1] is not None and mod[1] is not None:
+        if not joined:
+            if (
+                onset.__class__ is int
+                and onset_frame.__class__ is int
+                and offset.__class__ in _INT_OR_NONE
+                and offset_frame.__class__ in _INT_OR_NONE
+                and caused_by.__class__ in _INT_OR_NONE
+                and created.__class__ in _TEXT_OR_NONE
+                and updated.__class__ in _TEXT_OR_NONE
+                and note.__class__ in _TEXT_OR_NONE
+            ):
+                lines.append(
+                    f"{head}{event_id}, {ident}, {code[1]}{k_onset}{onset}{k_onset_frame}{onset_frame}{k_offset}"
+                    f"{'null' if offset is None else offset}{k_offset_frame}"
+                    f"{'null' if offset_frame is None else offset_frame}{k_duration}"
+                    f"{'null' if offset is None else offset - onset}{k_open}{'true' if is_open else 'false'}"
+                    f"{k_starred}{'true' if starred else 'false'}{k_caused}"
+                    f"{'null' if caused_by is None else caused_by}{mod[1]}"
+                    + (f"{k_note}{text(note)}" if keep else "")
+                    + f"{k_created}{text(created)}{k_updated}{text(updated)}}}"
+                )  # fmt: skip
+                continue
+        elif ident is not None and code[1] is not None and mod[1] is not None:
             line = (
                 f"{sample_id}{d}{event_id}{d}{ident}{d}{code[1]}{d}{onset}{d}{onset_frame}{d}"
                 f"{'' if offset is None else offset}{d}{'' if offset_frame is None else offset_frame}{d}"

@@ -125,17 +125,19 @@ def export_sample(
             if options.coder is not None and options.coder not in rows_of.coder_names(conn):
                 known = ", ".join(rows_of.coder_names(conn)) or "none"
                 raise UsageError(f"no coder {options.coder!r} in this workspace (coders: {known})")
+            tally = rows_of.event_tally(conn, sample_id)  # one pass for codebooks, counts and coders
             codebooks = {
-                i: get_codebook_by_id(conn, i) for i in rows_of.codebook_ids(conn, sample_id, options.coder)
+                i: get_codebook_by_id(conn, i)
+                for i in rows_of.codebook_ids(conn, sample_id, options.coder, tally)
             }
             ctx = Context(sample=sample, options=options, pseudo=pseudo, codebooks=codebooks)
             ctx.people = sorted({*rows_of.coder_names(conn), actor})
-            expected = rows_of.count_rows(conn, sample_id, options.coder)
+            expected = rows_of.count_rows(conn, sample_id, options.coder, tally)
             if options.fmt == "eaf":
                 files, rows, missing = _write_eafs(ctx, conn, staging, out, actor)
                 summary_roles = None
             else:
-                files, rows, summary_roles = _write_tables(ctx, conn, staging, roles)
+                files, rows, summary_roles = _write_tables(ctx, conn, staging, roles, tally)
                 missing = []
         for name in ("clips", "events", "reviews"):
             if name in rows and rows[name] != expected[name]:
@@ -196,11 +198,11 @@ def _write_rows(writer: TableWriter, rows: list[list[Any]]) -> None:
 
 
 def _write_tables(
-    ctx: Context, conn: Any, folder: Path, roles: SummaryRoles | None
+    ctx: Context, conn: Any, folder: Path, roles: SummaryRoles | None, tally: rows_of.EventTally
 ) -> tuple[list[WrittenFile], dict[str, int], dict[str, list[str]]]:
     fmt = ctx.options.fmt
     clip_rows = dataset.read_clips(ctx, conn, ctx.people)
-    coders_of = rows_of.coders_by_clip(conn, ctx.sample_id)
+    coders_of = rows_of.coders_by_clip(conn, ctx.sample_id, tally)
     summary = Summary(ctx, roles)
     tables = [
         dataset.clips_table(ctx),

@@ -180,6 +180,7 @@ class TableWriter:
         if fmt == "jsonl":
             self._names = table.names
             self._encode = _row_encoder()
+            self._encode_key_separator = json.JSONEncoder(ensure_ascii=False).key_separator
             self._lines: list[str] = []  # encoded rows not yet written: the file is written in batches
         else:
             self.delimiter, self._end = ("\t", "\n") if fmt == "tsv" else (",", "\r\n")
@@ -246,7 +247,11 @@ class TableWriter:
 
     def segment(self, start: int, values: list[Any]) -> str | None:
         """Cells ``start``, ``start + 1``, … of a row converted as :meth:`write` converts them and joined; None
-        when they are not :meth:`plain` (rows with such a piece go through :meth:`write`)."""
+        when they are not :meth:`plain` (rows with such a piece go through :meth:`write`). In JSON Lines: those
+        cells as the row's JSON members (``"name": value, …``), exactly as :meth:`write` encodes them."""
+        if self.fmt == "jsonl":
+            members = "".join(self._encode(dict(zip(self._names[start:], values, strict=False)), 0))
+            return members[1:-1]  # without the braces: the encoder joins members with ", " as in a whole row
         types = self._types
         cells = []
         for i, value in enumerate(values, start):
@@ -260,9 +265,24 @@ class TableWriter:
         text = self.delimiter.join(cells)
         return text if self.plain(text, len(cells)) else None
 
+    def member_name(self, name: str) -> str:
+        """JSON Lines: the text a member ``name`` starts with (``"name": ``), as the row's encoder writes it."""
+        return json_encoder.encode_basestring(name) + self._encode_key_separator
+
+    @staticmethod
+    def json_text(value: str | None) -> str:
+        """JSON Lines: a text value (or null) as the row's encoder writes it."""
+        return "null" if value is None else json_encoder.encode_basestring(value)
+
     def write_lines(self, lines: list[str]) -> None:
-        """Rows joined from :meth:`segment` pieces and :meth:`plain` cells (CSV/TSV, without line ends)."""
+        """Rows joined from :meth:`segment` pieces and :meth:`plain` cells (CSV/TSV), or from :meth:`segment`
+        members and values encoded as :meth:`write` encodes them (JSON Lines); without line ends."""
         self.rows += len(lines)
+        if self.fmt == "jsonl":
+            self._lines += lines
+            if len(self._lines) >= _BATCH_ROWS:
+                self._flush()
+            return
         self._handle.write(self._end.join(lines) + self._end)
 
     def _flush(self) -> None:

@@ -163,50 +163,71 @@ def review_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> It
     return conn.execute(sql + " ORDER BY r.clip_id, k.name", params)
 
 
-def codebook_ids(conn: Queryable, sample_id: int, coder: str | None = None) -> list[int]:
-    """Ids of the codebook versions that events or reviews of the sample's clips use (of one coder if given)."""
-    params: list[Any] = [sample_id, sample_id]
-    sql = (
-        "SELECT DISTINCT e.codebook_id FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
-        + _OF_SAMPLE_E
-        + " "
-        " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
+class EventTally:
+    """How many events of a sample each clip, coder and codebook has: read in one pass over the sample's events,
+    so an export learns its codebooks, its expected row count and who coded each clip without reading the
+    events three more times beside the pass that writes them."""
+
+    def __init__(self, rows: list[tuple[str, str, int, int]]) -> None:
+        self.rows = rows  # (clip id, coder name, codebook id, events)
+
+    def codebooks(self, coder: str | None = None) -> set[int]:
+        return {int(book) for _, name, book, _ in self.rows if coder is None or name == coder}
+
+    def count(self, coder: str | None = None) -> int:
+        return sum(int(n) for _, name, _, n in self.rows if coder is None or name == coder)
+
+
+def event_tally(conn: Queryable, sample_id: int) -> EventTally:
+    """The :class:`EventTally` of sample ``sample_id`` (every coder)."""
+    return EventTally(
+        conn.execute(
+            "SELECT e.clip_id, k.name, e.codebook_id, count(*) FROM sample_items si JOIN events e"
+            " ON e.clip_id = si.clip_id AND " + _OF_SAMPLE_E + " JOIN coders k ON k.id = e.coder_id"
+            " WHERE si.sample_id = ? GROUP BY e.clip_id, k.name, e.codebook_id",
+            (sample_id,),
+        ).fetchall()
     )
-    reviews = (
-        " UNION SELECT DISTINCT r.codebook_id FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id AND "
+
+
+def codebook_ids(
+    conn: Queryable, sample_id: int, coder: str | None = None, tally: EventTally | None = None
+) -> list[int]:
+    """Ids of the codebook versions that events or reviews of the sample's clips use (of one coder if given);
+    ``tally``: the sample's :func:`event_tally` when the caller has it already."""
+    params: list[Any] = [sample_id]
+    reviews = _coder_filter(
+        "SELECT DISTINCT r.codebook_id FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id AND "
         + _OF_SAMPLE_R
-        + " "
-        " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?"
+        + " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?",
+        params,
+        coder,
     )
-    if coder is not None:
-        sql, reviews = sql + " AND k.name = ?", reviews + " AND k.name = ?"
-        params = [sample_id, coder, sample_id, coder]
-    return sorted(int(row[0]) for row in conn.execute(sql + reviews, params))
+    found = (tally or event_tally(conn, sample_id)).codebooks(coder)
+    found.update(int(row[0]) for row in conn.execute(reviews, params))
+    return sorted(found)
 
 
-def coders_by_clip(conn: Queryable, sample_id: int) -> dict[str, set[str]]:
+def coders_by_clip(conn: Queryable, sample_id: int, tally: EventTally | None = None) -> dict[str, set[str]]:
     """Who coded each clip of the sample: coders with an event, a review, or a completed assignment on it.
 
-    Every sample clip is a key (an empty set when nobody has coded it yet).
+    Every sample clip is a key (an empty set when nobody has coded it yet). ``tally`` as in :func:`codebook_ids`.
     """
     found: dict[str, set[str]] = {
         row[0]: set()
         for row in conn.execute("SELECT clip_id FROM sample_items WHERE sample_id = ?", (sample_id,))
     }
     rows = conn.execute(
-        "SELECT DISTINCT e.clip_id, k.name FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
-        + _OF_SAMPLE_E
-        + " "
-        " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
-        " UNION SELECT r.clip_id, k.name FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id AND "
+        "SELECT r.clip_id, k.name FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id AND "
         + _OF_SAMPLE_R
         + " "
         " JOIN coders k ON k.id = r.coder_id WHERE si.sample_id = ?"
         " UNION SELECT a.clip_id, k.name FROM assignments a JOIN coders k ON k.id = a.coder_id"
         " WHERE a.sample_id = ? AND a.status = 'complete'",
-        (sample_id, sample_id, sample_id),
-    )
-    for clip_id, coder in rows:
+        (sample_id, sample_id),
+    ).fetchall()
+    events = (tally or event_tally(conn, sample_id)).rows
+    for clip_id, coder, *_ in [*events, *rows]:
         found.setdefault(clip_id, set()).add(coder)
     return found
 
@@ -225,19 +246,12 @@ def coder_names(conn: Queryable) -> list[str]:
     return [row[0] for row in conn.execute("SELECT name FROM coders ORDER BY name")]
 
 
-def count_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> dict[str, int]:
-    """How many clips, events and reviews an export of the sample holds (to check files against)."""
+def count_rows(
+    conn: Queryable, sample_id: int, coder: str | None = None, tally: EventTally | None = None
+) -> dict[str, int]:
+    """How many clips, events and reviews an export of the sample holds (to check files against); ``tally`` as
+    in :func:`codebook_ids`."""
     params: list[Any] = [sample_id]
-    events = _coder_filter(
-        "SELECT count(*) FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
-        + _OF_SAMPLE_E
-        + " "
-        " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?",
-        params,
-        coder,
-    )
-    n_events = conn.execute(events, params).fetchone()[0]
-    params = [sample_id]
     reviews = _coder_filter(
         "SELECT count(*) FROM sample_items si JOIN clip_reviews r ON r.clip_id = si.clip_id AND "
         + _OF_SAMPLE_R
@@ -250,6 +264,7 @@ def count_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> dic
     n_clips = conn.execute("SELECT count(*) FROM sample_items WHERE sample_id = ?", (sample_id,)).fetchone()[
         0
     ]
+    n_events = (tally or event_tally(conn, sample_id)).count(coder)
     return {"clips": int(n_clips), "events": int(n_events), "reviews": int(n_reviews)}
 
 

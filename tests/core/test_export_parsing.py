@@ -191,3 +191,11 @@ def test_protection_applies_after_leading_whitespace_and_control_characters():
         assert needs_protection(risky), repr(risky)
     for plain in ("a=1", "1-2", "text", "", " text", "é"):
         assert not needs_protection(plain), repr(plain)
+
+
+def test_json_lines_rows_are_byte_for_byte_what_json_dumps_writes(exports):
+    """Event rows are joined from cached JSON members (the export's hot loop): each line is still exactly
+    ``json.dumps`` of its own values, hostile text included."""
+    for name in TABLES:
+        for line in (exports["jsonl"].out / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            assert json.dumps(json.loads(line), ensure_ascii=False) == line, name
