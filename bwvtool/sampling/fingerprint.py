@@ -28,27 +28,32 @@ LISTED = 10  # clips named in a message (the JSON result lists them all)
 
 @dataclass
 class Fingerprint:
-    """Per clip (sorted by id) and field, a 32-bit digest of the value a draw read."""
+    """Per clip and field, a 32-bit digest of the value a draw read. Clips are in the order the draw read them
+    (fingerprints stored before that are sorted by id): :func:`compare` matches clips by id, whatever the order."""
 
     fields: list[str]
-    clip_ids: np.ndarray  # unicode, sorted
+    clip_ids: np.ndarray  # unicode
     digests: np.ndarray  # uint32, clips × fields
 
     @functools.cached_property
     def _ids_text(self) -> bytes:
-        return "\n".join(self.clip_ids.tolist()).encode("utf-8")
+        return _joined_lines(self.clip_ids)
+
+    @functools.cached_property
+    def _digests_bytes(self) -> bytes:
+        return self.digests.astype("<u4", copy=False).tobytes()
 
     @functools.cached_property
     def sha256(self) -> str:
         body = hashlib.sha256("\n".join(self.fields).encode("utf-8") + b"\x00")
         body.update(self._ids_text + b"\x00")
-        body.update(self.digests.astype("<u4").tobytes())
+        body.update(self._digests_bytes)
         return body.hexdigest()
 
     def pack(self) -> tuple[bytes, bytes]:
         """The clip ids (compressed: they repeat a pattern) and the digests (raw: random bits do not compress, and
         trying costs a large draw seconds) as bytes for the store."""
-        return zlib.compress(self._ids_text, 1), self.digests.astype("<u4").tobytes()
+        return zlib.compress(self._ids_text, 1), self._digests_bytes
 
     @classmethod
     def unpack(cls, fields: list[str], ids: bytes, digests: bytes) -> Fingerprint:
@@ -82,13 +87,17 @@ def of_columns(cols: Columns) -> Fingerprint:
     for name, flags in cols.flags.items():
         named[name] = flags.astype(np.uint64)
     fields = sorted(named)
-    ids = np.asarray(cols.clip_id).astype(str)
-    order = np.argsort(ids, kind="stable")
-    matrix = np.empty((ids.shape[0], len(fields)), dtype=np.uint32)
+    ids = np.asarray(cols.clip_id)
+    if ids.dtype.kind != "U":
+        ids = ids.astype(str)
+    # Field by field into contiguous rows, then one transpose to clips × fields (the stored layout).
+    by_field = np.empty((len(fields), ids.shape[0]), dtype=np.uint32)
     for j, name in enumerate(fields):
         salt = _text_hashes(np.array([name], dtype=str))[0]
-        matrix[:, j] = _mix(named[name] ^ salt) >> np.uint64(32)
-    return Fingerprint(fields, ids[order], matrix[order])
+        mixed = _mix(named[name] ^ salt)
+        mixed >>= np.uint64(32)
+        by_field[j] = mixed
+    return Fingerprint(fields, ids, np.ascontiguousarray(by_field.T))
 
 
 def compare(then: Fingerprint, now: Fingerprint) -> dict[str, Any]:
@@ -143,10 +152,14 @@ def differs(changes: dict[str, Any]) -> bool:
 
 
 def _text_hashes(values: np.ndarray) -> np.ndarray:
-    """64-bit FNV-1a over the code points of each string (vectorised over the array)."""
+    """64-bit FNV-1a over the code points of each string (vectorised over the array: one pass per character
+    position, in place, and the per-string length test only past the shortest string)."""
     import numpy as np
 
-    text = np.ascontiguousarray(np.asarray(values).astype(str))
+    text = np.asarray(values)
+    if text.dtype.kind != "U":
+        text = text.astype(str)
+    text = np.ascontiguousarray(text)
     count = text.shape[0]
     width = text.dtype.itemsize // 4
     hashes = np.full(count, _FNV_OFFSET, dtype=np.uint64)
@@ -154,10 +167,15 @@ def _text_hashes(values: np.ndarray) -> np.ndarray:
         return hashes
     points = text.view(np.uint32).reshape(count, width)
     lengths = np.char.str_len(text)
+    shortest = int(lengths.min())
     prime = np.uint64(_FNV_PRIME)
     for j in range(width):
-        stepped = (hashes ^ points[:, j].astype(np.uint64)) * prime
-        hashes = np.where(lengths > j, stepped, hashes)
+        if j < shortest:  # every string has a character here
+            hashes ^= points[:, j]
+            hashes *= prime
+        else:
+            stepped = (hashes ^ points[:, j]) * prime
+            hashes = np.where(lengths > j, stepped, hashes)
     return hashes
 
 
@@ -170,10 +188,36 @@ def _float_bits(values: np.ndarray) -> np.ndarray:
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: every input bit moves about half the output bits."""
+    """splitmix64's finaliser: every input bit moves about half the output bits (in place on a fresh copy)."""
     import numpy as np
 
-    z = values.astype(np.uint64)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+    z = values.astype(np.uint64)  # a copy: the caller's array stays as it was
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def _joined_lines(ids: np.ndarray) -> bytes:
+    """``"\\n".join(ids).encode("utf-8")`` for a numpy unicode array: ASCII ids (the usual) are joined in numpy
+    without a Python string per id; anything else the plain way."""
+    import numpy as np
+
+    text = np.ascontiguousarray(ids)
+    count = text.shape[0]
+    width = text.dtype.itemsize // 4 if text.dtype.kind == "U" else 0
+    if count == 0 or width == 0:
+        return "\n".join(text.tolist()).encode("utf-8")
+    points = text.view(np.uint32).reshape(count, width)
+    if int(points.max()) >= 0x80:
+        return "\n".join(text.tolist()).encode("utf-8")
+    lengths = np.char.str_len(text)
+    padded = np.zeros((count, width + 1), dtype=np.uint8)
+    padded[:, :width] = points
+    padded[np.arange(count), lengths] = 0x0A  # a line end right after each id
+    if int(lengths.min()) == width:  # ids of one length: nothing to cut out
+        return padded.tobytes()[:-1]
+    keep = np.arange(width + 1) <= lengths[:, None]
+    return padded[keep].tobytes()[:-1]

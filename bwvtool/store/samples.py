@@ -343,25 +343,39 @@ def imports_of_clips(
 ) -> list[dict[str, Any]]:
     """The catalogue imports that last wrote the clips recorded in ``[start_ts, end_ts)`` (all clips when the bounds
     are ``None``): id, file name, file SHA-256, when, and how many of those clips each wrote."""
-    where, params = "", []
-    if start_ts is not None and end_ts is not None:
-        where, params = " WHERE c.recorded_ts >= ? AND c.recorded_ts < ?", [start_ts, end_ts]
-    rows = conn.execute(
-        "SELECT c.import_id, i.source_path, i.source_sha256, i.imported_at, count(*) FROM clips c"
-        f" LEFT JOIN catalogue_imports i ON i.id = c.import_id{where}"
-        " GROUP BY c.import_id, i.source_path, i.source_sha256, i.imported_at ORDER BY c.import_id",
-        params,
-    ).fetchall()
-    return [
-        {
+    from bwvtool.store import snapshot
+
+    if start_ts is not None and end_ts is not None and _window_is_small(conn, start_ts, end_ts):
+        found = conn.execute(  # a small window: through the date index, as the draw read it
+            "SELECT import_id, count(*) FROM clips WHERE recorded_ts >= ? AND recorded_ts < ? GROUP BY import_id",
+            (start_ts, end_ts),
+        ).fetchall()
+        counts = sorted(found, key=lambda r: (r[0] is not None, r[0] or 0))
+    else:  # from the column snapshot the draw read: no pass over every clip of a year's catalogue
+        counts = snapshot.import_counts(conn, start_ts, end_ts)
+    ids = [i for i, _ in counts if i is not None]
+    about: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        about.update(
+            (row[0], row[1:])
+            for row in conn.execute(
+                "SELECT id, source_path, source_sha256, imported_at FROM catalogue_imports"
+                f" WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    out = []
+    for import_id, count in counts:
+        path, digest, at = about.get(import_id, (None, None, None))  # type: ignore[arg-type]
+        out.append({
             "import_id": import_id,
             "file": None if path is None else path.replace("\\", "/").rsplit("/", 1)[-1],
             "sha256": digest,
             "imported_at": at,
-            "clips": count,
-        }
-        for import_id, path, digest, at, count in rows
-    ]
+            "clips": int(count),
+        })  # fmt: skip
+    return out
 
 
 def left_out_by_previous(

@@ -47,7 +47,8 @@ KINDS: dict[str, str] = {
     "camera_id": "text", "mtip": "nullable", "retention_until": "date",
 }  # fmt: skip
 ROWID = "_rowid"  # each row's identity in ``clips``: how changed rows are found and where they go
-_STORED = {**KINDS, ROWID: "int"}
+IMPORT_ID = "_import_id"  # the import that last wrote each clip (NaN: none), counted for a draw's provenance
+_STORED = {**KINDS, ROWID: "int", IMPORT_ID: "nullable"}
 FORMAT = 2  # the layout below; rows written in another layout are ignored (and rebuilt)
 # More changed rows than this since the stored snapshot: build afresh instead of patching.
 PATCH_LIMIT = 50_000
@@ -91,6 +92,26 @@ def load(
         lo, hi = (int(i) for i in ts.searchsorted(bounds, side="left"))
     vocabularies = vocabularies or {}
     return {name: cols.decode(columns[name], lo, hi, vocabularies.get(name)) for name in names}
+
+
+def import_counts(
+    conn: sqlite3.Connection, start_ts: int | None = None, end_ts: int | None = None
+) -> list[tuple[int | None, int]]:
+    """(import id, how many clips it last wrote) for the clips recorded in ``[start_ts, end_ts)`` (all clips when
+    ``None``), by import id (None first: clips no import wrote). Counted over the snapshot's ``import_id`` field,
+    patched like every field: a draw's provenance costs an array count, not a pass over a million rows."""
+    import numpy as np
+
+    values = load(conn, [IMPORT_ID], start_ts, end_ts)[IMPORT_ID]
+    missing = np.isnan(values)
+    ids = values[~missing].astype(np.int64)
+    found: list[tuple[int | None, int]] = [(None, int(missing.sum()))] if missing.any() else []
+    if ids.shape[0] and int(ids.min()) >= 0 and int(ids.max()) < 1 << 20:  # import ids count up from 1
+        counts = np.bincount(ids)
+        present = np.flatnonzero(counts)
+        return found + list(zip(present.tolist(), counts[present].tolist(), strict=True))
+    unique, counts = np.unique(ids, return_counts=True)
+    return found + list(zip(unique.tolist(), counts.tolist(), strict=True))
 
 
 @dataclass
@@ -340,8 +361,10 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
 def _select_sql(conn: sqlite3.Connection, names: list[str]) -> str:
     """The fields ``names`` of ``clips`` (dates as stored, converted by :func:`_unix_seconds`), with no order."""
     rowid = dialect.clip_rowid(conn)
+    hidden = {ROWID: rowid, IMPORT_ID: "import_id"}
     exprs = [
-        rowid if n == ROWID else "retention_until" if _STORED[n] == "date" else COLUMN_SQL[n] for n in names
+        hidden[n] if n in hidden else "retention_until" if _STORED[n] == "date" else COLUMN_SQL[n]
+        for n in names
     ]
     return f"SELECT {', '.join(exprs)} FROM {dialect.clips_with_rowid(conn)}"
 

@@ -374,7 +374,7 @@ def test_a_draw_that_fails_leaves_no_snapshot_half_written(ws):
         sampling.draw(ws, impossible, seed=1, as_of=AS_OF)
     assert not snapshot.is_current(ws.conn)
     old_rows = ws.conn.execute("SELECT count(*) FROM column_snapshot").fetchone()[0]
-    assert old_rows == len(ALL_FIELDS) + 1  # the fields and the rowids
+    assert old_rows == len(ALL_FIELDS) + 2  # the fields, the rowids and the import ids
     assert sampling.list_samples(ws) == []
     assert sampling.preview(ws, BOROUGH_PLAN, AS_OF)["frame_size"] > 0
 
@@ -390,3 +390,26 @@ def test_the_store_knows_how_to_keep_every_plan_field():
     assert set(snapshot.KINDS) == set(samples.COLUMN_SQL)
     assert set(snapshot.KINDS) - {"recorded_ts"} <= set(fields.FIELDS)
     assert vocab.CHOICE_FIELDS.keys() <= CHOICES.keys()
+
+
+def test_a_draws_imports_are_counted_from_the_snapshot_as_sql_counts_them(ws, snapshot_only):
+    """Which imports wrote the clips a draw read (its provenance) comes from the snapshot's hidden import-id field,
+    patched like every field: the same counts as a GROUP BY over ``clips``, clips no import wrote first."""
+    clip_ids = [row[0] for row in ws.conn.execute("SELECT clip_id FROM clips ORDER BY clip_id LIMIT 3")]
+    with ws.transaction("tester") as tx:  # one clip written by no import, two by a later one
+        tx.execute("INSERT INTO catalogue_imports (source_path, source_sha256, format, imported_at, imported_by,"
+                   " state) VALUES ('/x/later.csv', 'ab', 'csv', ?, 'tester', 'done')", (tx.at,))  # fmt: skip
+        later = tx.execute("SELECT max(id) FROM catalogue_imports").fetchone()[0]
+        catalogue_store.update_clip(tx, clip_ids[0], {"import_id": None})
+        for clip_id in clip_ids[1:]:
+            catalogue_store.update_clip(tx, clip_id, {"import_id": later})
+    start, end = (int(datetime(2021, m, 1, tzinfo=UTC).timestamp()) for m in (1, 3))
+    for bounds in ((None, None), (start, end)):
+        where = " WHERE recorded_ts >= ? AND recorded_ts < ?" if bounds[0] is not None else ""
+        expected = ws.conn.execute(
+            f"SELECT import_id, count(*) FROM clips{where} GROUP BY import_id ORDER BY import_id",
+            [b for b in bounds if b is not None],
+        ).fetchall()
+        found = samples.imports_of_clips(ws.conn, *bounds)
+        assert [(i["import_id"], i["clips"]) for i in found] == expected
+        assert {i["file"] for i in found} <= {None, "catalogue.jsonl", "later.csv"}
