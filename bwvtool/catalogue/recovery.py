@@ -65,11 +65,14 @@ def roll_back(ws: Workspace, import_id: int, actor: str | None = None) -> dict[s
             counts,
             "restored",
         )
-    for key, delete in (
-        ("deleted", store.delete_inserted_step),
-        ("incidents_deleted", store.delete_created_incidents_step),
+    for (
+        key,
+        delete,
+        after,
+    ) in (  # each scan's start: before the first row number, before the first incident id
+        ("deleted", store.delete_inserted_step, 0),
+        ("incidents_deleted", store.delete_created_incidents_step, ""),
     ):
-        after = 0
         while True:
             with pacer.step(ws, actor) as tx:
                 store.set_tracking(tx, False)

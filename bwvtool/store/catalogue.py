@@ -188,31 +188,48 @@ def restore_clips_step(tx: Transaction, import_id: int, limit: int) -> int:
 
 
 def delete_inserted_step(tx: Transaction, import_id: int, after: int, limit: int) -> tuple[int, int]:
-    """Delete up to ``limit`` clips the import inserted, scanning forward from rowid ``after`` (restored clips
-    carry their old import id again); (how many, where to go on from). A scan in rowid order visits each row
-    once over the whole rollback and needs no index on ``import_id``."""
+    """Delete up to ``limit`` clips the import inserted, scanning forward from row number ``after`` (restored
+    clips carry their old import id again); (how many, where to go on from). A scan in row-number order (SQLite's
+    rowid, the server's ``clip_rowids``) visits each row once over the whole rollback and needs no index on
+    ``import_id``."""
+    rowid = dialect.clip_rowid(tx)
     found = tx.execute(
-        "SELECT rowid FROM clips WHERE rowid > ? AND import_id = ? ORDER BY rowid LIMIT ?",
+        f"SELECT {rowid}, clip_id FROM {dialect.clips_with_rowid(tx)}"
+        f" WHERE {rowid} > ? AND import_id = ? ORDER BY {rowid} LIMIT ?",
         (after, import_id, limit),
     ).fetchall()
-    tx.executemany("DELETE FROM clips WHERE rowid = ?", found)
+    _delete_where_in(tx, "DELETE FROM clips WHERE clip_id IN ({})", [r[1] for r in found])
     return len(found), (found[-1][0] if found else after)
 
 
-def delete_created_incidents_step(tx: Transaction, import_id: int, after: int, limit: int) -> tuple[int, int]:
-    """Delete up to ``limit`` incidents the import created that no clip refers to any more; like
-    :func:`delete_inserted_step`."""
-    found = tx.execute(
-        "SELECT i.rowid FROM incidents i WHERE i.rowid > ? AND i.import_id = ? ORDER BY i.rowid LIMIT ?",
-        (after, import_id, limit),
-    ).fetchall()
-    before = tx.conn.total_changes
-    tx.executemany(
-        "DELETE FROM incidents WHERE rowid = ?"
+def delete_created_incidents_step(tx: Transaction, import_id: int, after: str, limit: int) -> tuple[int, str]:
+    """Delete up to ``limit`` incidents the import created that no clip refers to any more, scanning forward from
+    incident id ``after`` (start with ``""``) in key order; (how many, where to go on from)."""
+    found = [
+        r[0]
+        for r in tx.execute(
+            "SELECT incident_id FROM incidents WHERE incident_id > ? AND import_id = ?"
+            " ORDER BY incident_id LIMIT ?",
+            (after, import_id, limit),
+        )
+    ]
+    deleted = _delete_where_in(
+        tx,
+        "DELETE FROM incidents WHERE incident_id IN ({})"
         " AND NOT EXISTS (SELECT 1 FROM clips c WHERE c.incident_id = incidents.incident_id)",
         found,
     )
-    return tx.conn.total_changes - before, (found[-1][0] if found else after)
+    return deleted, (found[-1] if found else after)
+
+
+def _delete_where_in(tx: Transaction, sql: str, keys: Sequence[Any]) -> int:
+    """Run ``sql`` (a DELETE with one ``IN ({})``) over ``keys`` in batches; how many rows it deleted (each
+    statement's own count: engine-neutral, unlike a connection's running total)."""
+    deleted = 0
+    for start in range(0, len(keys), _IN_BATCH):
+        batch = keys[start : start + _IN_BATCH]
+        deleted += tx.execute(sql.format(", ".join("?" * len(batch))), batch).rowcount
+    return deleted
 
 
 def clear_journal_step(tx: Transaction, import_id: int, limit: int) -> int:

@@ -86,9 +86,9 @@ def _start(db, big):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_sigkill_at_a_random_moment_leaves_all_or_nothing(tmp_path, files, seed):
+def test_sigkill_at_a_random_moment_leaves_all_or_nothing(workspace_location, files, seed):
     small, big = files
-    db = tmp_path / "ws.sqlite"
+    db = workspace_location
     with open_workspace(db, create=True) as ws:
         import_catalogue(ws, small)
     before = _fingerprint(db)
@@ -138,9 +138,9 @@ def test_sigkill_at_a_random_moment_leaves_all_or_nothing(tmp_path, files, seed)
         _healthy(db)
 
 
-def test_the_next_import_rolls_back_a_killed_one_first(tmp_path, files):
+def test_the_next_import_rolls_back_a_killed_one_first(workspace_location, files):
     small, big = files
-    db = tmp_path / "ws.sqlite"
+    db = workspace_location
     with open_workspace(db, create=True) as ws:
         import_catalogue(ws, small)
     before = _fingerprint(db)
