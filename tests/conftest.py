@@ -25,26 +25,58 @@ REPO = Path(__file__).resolve().parent.parent
 ENGINES = ("sqlite", "postgresql")
 
 
+def _engines() -> tuple[str, ...]:
+    """The engines every workspace test runs on: both whenever a PostgreSQL cluster can be had ($BWVTOOL_TEST_PG,
+    or the server binaries to start a throwaway one), else SQLite alone. ``BWVTOOL_TEST_ENGINES=sqlite`` (or
+    ``postgresql``) narrows a local run to one."""
+    from tests import pg
+
+    chosen = os.environ.get("BWVTOOL_TEST_ENGINES", "all")
+    if chosen in ENGINES:
+        return (chosen,)
+    if chosen != "all":
+        raise pytest.UsageError(f"BWVTOOL_TEST_ENGINES={chosen!r}: use all, sqlite or postgresql")
+    available = pg.from_environment() is not None or pg.bin_dir() is not None
+    return ENGINES if available else ("sqlite",)
+
+
+def pytest_report_header(config):
+    engines = _engines()
+    why = "" if len(engines) > 1 else " (no PostgreSQL: $BWVTOOL_TEST_PG unset and no server binaries)"
+    return f"workspace engines: {', '.join(engines)}{why}"
+
+
 def pytest_generate_tests(metafunc):
-    """Tests marked ``both_engines`` run once per engine (through the ``engine`` fixture their workspace uses);
-    with ``BWVTOOL_TEST_ENGINES=all`` every test that takes a workspace does (to see what is left to port)."""
-    every = os.environ.get("BWVTOOL_TEST_ENGINES") == "all"
-    if "engine" in metafunc.fixturenames and (
-        every or metafunc.definition.get_closest_marker("both_engines")
+    """Every test whose workspace comes from the ``engine`` fixture runs once per engine; a test marked
+    ``both_engines`` runs on PostgreSQL even without a cluster (and is then skipped there, visibly)."""
+    if "engine" not in metafunc.fixturenames:
+        return
+    only = metafunc.definition.get_closest_marker("sqlite_only")
+    if only is not None:
+        if not only.args or not str(only.args[0]).strip():
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs its reason in one line")
+        metafunc.parametrize("engine", ["sqlite"])
+        return
+    engines = _engines()
+    if (
+        metafunc.definition.get_closest_marker("both_engines")
+        and os.environ.get("BWVTOOL_TEST_ENGINES") is None
     ):
-        metafunc.parametrize("engine", ENGINES)
+        engines = ENGINES
+    if len(engines) > 1:
+        metafunc.parametrize("engine", engines)
+
+
+@pytest.fixture
+def engine():
+    """The workspace engine of this test when only one is in use (else the parametrisation above decides)."""
+    return _engines()[0]
 
 
 @pytest.fixture(autouse=True)
 def _state_dir_per_test(tmp_path_factory, monkeypatch):
     """Per-user state (the audit anchor log, bwvtool.anchors) goes to a fresh folder, never the user's own."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
-
-
-@pytest.fixture
-def engine():
-    """The workspace engine of this test: SQLite unless the test is marked ``both_engines``."""
-    return "sqlite"
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +134,7 @@ def open_test_workspace(location, *, create=False):
 
 @pytest.fixture
 def workspace(workspace_location):
-    """A fresh, migrated workspace (a SQLite file; a server database for tests marked ``both_engines``)."""
+    """A fresh, migrated workspace (a SQLite file, or a server database: one per engine)."""
     ws = open_test_workspace(workspace_location, create=True)
     yield ws
     ws.close()

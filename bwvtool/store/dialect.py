@@ -75,6 +75,15 @@ def unix_seconds_of(conn: Any, values: list[str]) -> Iterator[tuple[int, int | N
     return iter(conn.execute(sql, (json.dumps(values),)))
 
 
+def serialise(conn: Any, name: str, number: int) -> None:
+    """Make writers that check-then-write the same thing (``name``, ``number``) take turns until commit. SQLite's
+    BEGIN IMMEDIATE already lets one writer at a time in; a server's READ COMMITTED transactions run side by side,
+    so there a transaction-long advisory lock on the pair does it (two-key locks never meet the audit chain's
+    one-key lock)."""
+    if is_postgres(conn):
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(?), ?)", (name, int(number)))
+
+
 def like(conn: Any) -> str:
     """SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does the same (its workspaces use the C locale)."""
     return "ILIKE" if is_postgres(conn) else "LIKE"

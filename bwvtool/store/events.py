@@ -9,6 +9,7 @@ from typing import Any
 
 from bwvtool.coding.columns import NULL, CodingColumns, Details
 from bwvtool.coding.model import EDITABLE, Event
+from bwvtool.store import dialect
 from bwvtool.store.versions import changed_elsewhere
 from bwvtool.store.workspace import Transaction
 
@@ -190,7 +191,11 @@ def latest_state_before(
 
     States of an exclusive track never overlap each other, so this one state is the only one that can overlap
     ``event``: one step down the (clip, coder, onset) index instead of reading the coding's whole history.
+    Inside a transaction, the coding's writers take turns from here to commit (two windows of one coder cannot
+    both pass the check and store overlapping states).
     """
+    if isinstance(conn, Transaction):
+        dialect.serialise(conn, f"events:{event.clip_id}", event.coder_id)
     marks = ", ".join("?" * len(state_codes))
     sql = (
         f"{_SELECT} WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ? AND codebook_id = ?"

@@ -116,7 +116,7 @@ def test_waveform_bins_hold_min_and_max(tmp_path):
 
 
 @pytest.fixture
-def media_workspace(tmp_path, run_cli, spoken):
+def media_workspace(workspace_location, tmp_path, run_cli, spoken):
     path, _ = spoken
     silent = tmp_path / "video_only.mp4"
     subprocess.run(
@@ -142,7 +142,7 @@ def media_workspace(tmp_path, run_cli, spoken):
     (tmp_path / "cat.csv").write_text("\n".join(lines) + "\n")
     assert run_cli("init")[0] == 0
     assert run_cli("catalogue", "import", str(tmp_path / "cat.csv"))[0] == 0
-    return tmp_path / "ws.sqlite"
+    return workspace_location
 
 
 def test_analyse_stores_tracks_once_and_audits(media_workspace, run_cli):
@@ -208,7 +208,7 @@ def test_columns_reduce_a_track_to_pixels_of_any_view():
     assert np.isnan(columns(values, 10, -30, 10, 4, "max")[:3]).all()  # before the start
 
 
-def test_catalogue_import_can_analyse_the_audio_too(tmp_path, run_cli, spoken):
+def test_catalogue_import_can_analyse_the_audio_too(workspace_location, tmp_path, run_cli, spoken):
     from bwvtool.store import audio as audio_rows
     from bwvtool.store import open_workspace
 
@@ -221,7 +221,7 @@ def test_catalogue_import_can_analyse_the_audio_too(tmp_path, run_cli, spoken):
     run_cli("init")
     code, out, _ = run_cli("catalogue", "import", str(tmp_path / "cat.csv"), "--analyse", "--json")
     assert code == 1 and json.loads(out)["audio"] == {"analysed": 1, "failed": 1}  # N1's video has no sound
-    with open_workspace(tmp_path / "ws.sqlite") as ws:
+    with open_workspace(workspace_location) as ws:
         assert audio_rows.get(ws.conn, "A1") is not None and audio_rows.clips_needing_analysis(ws.conn) == [
             "N1"
         ]

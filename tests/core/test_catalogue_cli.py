@@ -10,8 +10,8 @@ from bwvtool.store import open_workspace
 HEADER = "clip_id,recorded_at,duration_s,officer_ref,borough"
 
 
-def test_exit_codes_0_1_2(run_cli, tmp_path):
-    db = tmp_path / "ws.sqlite"
+def test_exit_codes_0_1_2(workspace_location, run_cli, tmp_path):
+    db = workspace_location
     assert run_cli("init")[0] == 0
     good = tmp_path / "good.csv"
     good.write_text(f"{HEADER}\nC1,2021-01-01T00:00:00Z,5,1,Brent\n")

@@ -38,8 +38,8 @@ def test_validate_missing_file_is_one_line_exit_2(run_cli, tmp_path):
     assert code == 2 and "no codebook file" in err and err.strip().count("\n") == 0
 
 
-def test_import_show_list_export_round_trip(run_cli, tmp_path):
-    db = tmp_path / "ws.sqlite"
+def test_import_show_list_export_round_trip(workspace_location, run_cli, tmp_path):
+    db = workspace_location
     assert run_cli("init")[0] == 0
     code, out, _ = run_cli("codebook", "import", str(PIOSS), "--json")
     assert code == 0 and json.loads(out)["status"] == "imported"
@@ -78,8 +78,8 @@ def test_import_show_list_export_round_trip(run_cli, tmp_path):
         assert ws.verify_audit().ok
 
 
-def test_locked_codebook_edit_is_refused_then_new_version(run_cli, tmp_path):
-    db = tmp_path / "ws.sqlite"
+def test_locked_codebook_edit_is_refused_then_new_version(workspace_location, run_cli, tmp_path):
+    db = workspace_location
     src = tmp_path / "mini.yaml"
     src.write_text(MINIMAL)
     run_cli("init")

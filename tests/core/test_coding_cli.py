@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 
 @pytest.fixture
-def coded_db(run_cli, tmp_path):
+def coded_db(workspace_location, run_cli, tmp_path):
     shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", tmp_path / "clip.mp4")
     (tmp_path / "cat.csv").write_text(
         "clip_id,recorded_at,duration_s,officer_ref,borough,media_path\n"
@@ -26,7 +26,7 @@ def coded_db(run_cli, tmp_path):
         run_cli("codebook", "import", str(REPO / "schemas" / "codebooks" / "ss_language_behaviour.yaml"))[0]
         == 0
     )
-    return tmp_path / "ws.sqlite"
+    return workspace_location
 
 
 def test_events_add_snaps_to_the_frame_shown_and_lists_it(run_cli, coded_db, tmp_path):

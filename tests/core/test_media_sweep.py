@@ -27,7 +27,9 @@ def make(tmp_path, run_cli):
     assert code == 0, err
 
 
-def test_a_sweep_finds_missing_changed_and_good_files_and_stores_each_status(tmp_path, run_cli):
+def test_a_sweep_finds_missing_changed_and_good_files_and_stores_each_status(
+    workspace_location, tmp_path, run_cli
+):
     make(tmp_path, run_cli)
     (tmp_path / "b.mp4").unlink()  # purged from the share
     with (tmp_path / "c.mp4").open("ab") as handle:  # replaced by another file
@@ -37,7 +39,7 @@ def test_a_sweep_finds_missing_changed_and_good_files_and_stores_each_status(tmp
     data = json.loads(out)
     assert (data["ok"], data["missing"], data["mismatch"], data["no_media_path"]) == (1, 1, 1, 1)
     assert {p["clip_id"]: p["status"] for p in data["problems"]} == {"B": "missing", "C": "mismatch"}
-    ws = open_workspace(tmp_path / "ws.sqlite")
+    ws = open_workspace(workspace_location)
     try:
         assert {c: clip_rows.get_clip(ws.conn, c)["media_status"] for c in "ABC"} == {
             "A": "ok", "B": "missing", "C": "mismatch",

@@ -15,7 +15,7 @@ from bwvtool.store import open_workspace
 
 
 @pytest.fixture
-def db(tmp_path, run_cli):
+def db(workspace_location, tmp_path, run_cli):
     """A workspace with 3,000 generated clips from January to March 2021."""
     source = tmp_path / "catalogue.jsonl"
     write_jsonl(source, synthetic_rows(3000, seed=11, start=datetime(2021, 1, 1, tzinfo=UTC),
@@ -24,7 +24,7 @@ def db(tmp_path, run_cli):
     code, _, err = run_cli("catalogue", "import", str(source))
     assert code == 0, err
     assert run_cli("coder", "add", "coder1", "coder2", "coder3", "coder4")[0] == 0
-    return tmp_path / "ws.sqlite"
+    return workspace_location
 
 
 CODERS = ("--coders", "coder1,coder2,coder3,coder4")

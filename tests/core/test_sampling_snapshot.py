@@ -126,8 +126,9 @@ def test_the_import_leaves_a_current_snapshot_that_reads_like_a_row_scan(ws):
     assert np.all(np.diff(week.recorded_ts) >= 0)  # kept in recording order, so a window is a slice
 
 
+# No NUL character: PostgreSQL's text cannot hold one (the ids below leave it out for the same reason).
 _TEXTS = st.sampled_from(
-    [None, "", "Camden", "camden", "Ünïcode ✓", "x\ny", "a\x00b", "ÿ", "\U0001f600", " "]
+    [None, "", "Camden", "camden", "Ünïcode ✓", "x\ny", "a\x01b", "ÿ", "\U0001f600", " "]
 )
 _IDS = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=6
@@ -170,7 +171,7 @@ def test_odd_values_read_the_same_through_the_snapshot(workspace, rows):
     with workspace.transaction("tester") as tx:
         tx.execute("DELETE FROM clips")
         tx.executemany(
-            "INSERT OR IGNORE INTO incidents (incident_id, created_at) VALUES (?, ?)",
+            "INSERT INTO incidents (incident_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(r["incident_id"], tx.at) for _, r in rows],
         )
         for clip_id, row in rows:

@@ -10,6 +10,7 @@ from bwvtool.errors import StoreError
 from bwvtool.store import migrations, open_workspace
 
 
+@pytest.mark.sqlite_only("checks SQLite's own settings of the file (WAL, foreign keys, synchronous)")
 def test_new_workspace_has_wal_foreign_keys_and_latest_schema(workspace):
     conn = workspace.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

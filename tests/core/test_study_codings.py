@@ -231,14 +231,14 @@ def test_blind_until_the_lead_opens_the_complete_study(run_cli, studies, workspa
     assert code == 2 and "opened already" in err
 
 
-def test_drawing_never_invents_coders(run_cli, studies, tmp_path):
+def test_drawing_never_invents_coders(workspace_location, run_cli, studies, tmp_path):
     code, out, err = run_cli("sample", "draw", str(tmp_path / "study.yaml"), "--coders", "coder1,nobody")
     assert code == 2 and "unknown coder 'nobody'" in err and err.count("\n") == 1
     code, _, err = run_cli("sample", "draw", str(tmp_path / "study.yaml"))
     assert code == 2 and "--coders" in err and "coder1, coder2, coder3" in err
     code, _, err = run_cli("sample", "draw", str(tmp_path / "pioss.yaml"), "--codebook", "no_such_book")
     assert code == 2 and "no codebook 'no_such_book'" in err
-    with open_workspace(tmp_path / "ws.sqlite") as ws:
+    with open_workspace(workspace_location) as ws:
         assert (
             ws.conn.execute("SELECT count(*) FROM samples").fetchone()[0] == 2
         )  # nothing stored by refusals
@@ -276,9 +276,11 @@ def test_built_in_plans_draw_on_a_fresh_workspace_and_are_listed_by_title(run_cl
     assert code == 0, out  # the coders named at the draw are recorded: the redraw is identical
 
 
-def test_a_coder_of_a_blind_study_debriefs_only_from_their_own_review(run_cli, studies, tmp_path):
+def test_a_coder_of_a_blind_study_debriefs_only_from_their_own_review(
+    workspace_location, run_cli, studies, tmp_path
+):
     _pioss, study = studies
-    with open_workspace(tmp_path / "ws.sqlite") as ws:
+    with open_workspace(workspace_location) as ws:
         stored = get_codebook(ws.conn, "ss_language_behaviour")
         assignment = ws.conn.execute(
             "SELECT a.id FROM assignments a JOIN coders k ON k.id = a.coder_id"
@@ -290,7 +292,7 @@ def test_a_coder_of_a_blind_study_debriefs_only_from_their_own_review(run_cli, s
                                item_id=item, value=value, assignment_id=assignment)  # fmt: skip
         review.complete(ws, clip_id="S1", coder="coder1", codebook=stored.codebook, codebook_id=stored.id,
                         assignment_id=assignment)  # fmt: skip
-    with open_workspace(tmp_path / "ws.sqlite") as ws:  # the app's Debrief page lists what its user may see
+    with open_workspace(workspace_location) as ws:  # the app's Debrief page lists what its user may see
         listed = {
             user: [r.coder for r in completed_reviews(ws, viewer=user)] for user in ("coder2", "supervisor")
         }
@@ -299,7 +301,7 @@ def test_a_coder_of_a_blind_study_debriefs_only_from_their_own_review(run_cli, s
     assert code == 2 and "blind:" in err and "coder1's review is not shown" in err and out == ""
     code, out, err = run_cli("--user", "supervisor", "debrief", "S1", "--coder", "coder1", "--json")
     assert code == 0, err
-    with open_workspace(tmp_path / "ws.sqlite") as ws:
+    with open_workspace(workspace_location) as ws:
         look = audit.recent(ws.conn, 1, entity="clip")[0]
     assert (look["action"], look["actor"], look["detail"]["coders"]) == (
         "coding.view",

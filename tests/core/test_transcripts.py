@@ -33,7 +33,7 @@ SRT = "\ufeff1\r\n00:00:01,000 --> 00:00:03,000\r\nOFFICER: Good evening, my nam
 
 
 @pytest.fixture
-def ws_path(tmp_path, run_cli):
+def ws_path(workspace_location, tmp_path, run_cli):
     lines = ["clip_id,incident_id,recorded_at,duration_s,officer_ref,borough,media_path"]
     lines += [f"T{i},I{i},2026-11-0{i}T10:00:00Z,24,PC1,Lambeth,{SAMPLE}" for i in (1, 2, 3)]
     (tmp_path / "cat.csv").write_text("\n".join(lines) + "\n")
@@ -43,7 +43,7 @@ def ws_path(tmp_path, run_cli):
         "codebook", "import", str(REPO / "schemas" / "codebooks" / "ss_language_behaviour.yaml")
     )
     assert code == 0, err
-    return tmp_path / "ws.sqlite"
+    return workspace_location
 
 
 def write(tmp_path, name, text, encoding="utf-8"):

@@ -16,11 +16,8 @@ from tests.core.test_export_fixtures import build_coded_sample
 
 
 def _audit_head(db) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
-    finally:
-        conn.close()
+    with open_workspace(db) as ws:
+        return ws.conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
 
 
 def _act(run_cli, n: int) -> None:
@@ -31,8 +28,8 @@ def _act(run_cli, n: int) -> None:
 
 
 @pytest.fixture
-def cli(run_cli, tmp_path):
-    run_cli.db = tmp_path / "ws.sqlite"
+def cli(run_cli, workspace_location):
+    run_cli.db = workspace_location
     assert run_cli("init")[0] == 0
     return run_cli
 
@@ -44,6 +41,7 @@ def _restore(backup, db) -> None:
     shutil.copyfile(backup, db)
 
 
+@pytest.mark.sqlite_only("restores an old copy of the workspace file in its place")
 def test_restoring_an_old_copy_is_reported_with_the_rows_missing(cli, tmp_path):
     db = cli.db
     _act(cli, 3)
@@ -79,6 +77,7 @@ def test_restoring_an_old_copy_is_reported_with_the_rows_missing(cli, tmp_path):
     assert code == 0, out
 
 
+@pytest.mark.sqlite_only("restores an old copy of the workspace file in its place")
 def test_a_copy_that_went_its_own_way_past_the_anchor_is_reported(cli, tmp_path):
     db = cli.db
     _act(cli, 2)
@@ -103,7 +102,7 @@ def test_the_anchor_log_lives_outside_the_workspace_and_survives_a_torn_line(cli
     with open_workspace(cli.db) as ws:
         anchor = record_anchor(ws, "app-close")
         path = anchor_file(anchor.workspace_id)
-        assert tmp_path / "ws.sqlite" not in path.parents and path.is_file()
+        assert tmp_path not in path.parents and path.is_file()
         with path.open("a", encoding="utf-8") as handle:
             handle.write('{"workspace_id": "torn')  # a crash while appending
         assert [a.row_id for a in read_anchors(anchor.workspace_id)] == [anchor.row_id]

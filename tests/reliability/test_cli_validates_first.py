@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bwvtool.codebook import load_default_codebook
+from bwvtool.store import open_workspace
+from bwvtool.store.postgres.copy import tables
 from tests.core.test_coding_cli import coded_db  # noqa: F401, F811 - the fixture
 
 
 def _counts(db) -> dict[str, int]:
-    """Rows of every table (the audit log included) and the assignments' statuses."""
-    conn = sqlite3.connect(db)
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-        counts["assignment statuses"] = conn.execute(
-            "SELECT group_concat(status) FROM assignments"
-        ).fetchone()[0]
+    """Rows of every table (the audit log included) and the assignments' statuses, on either engine."""
+    with open_workspace(db) as ws:
+        counts = {t: ws.conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables(ws.conn)}
+        counts["assignment statuses"] = [
+            r[0] for r in ws.conn.execute("SELECT status FROM assignments ORDER BY id")
+        ]
         return counts
-    finally:
-        conn.close()
 
 
 @pytest.fixture

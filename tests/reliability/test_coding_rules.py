@@ -101,10 +101,12 @@ def test_an_edit_or_an_undo_that_would_overlap_is_refused(coding):
     run(ws, AddEvent(_state(codebook_id, coder_id, "resist", 200, 900)), "alice")
     with pytest.raises(CodingError, match="already has resist on C001 from 200 ms to 900 ms"):
         run(ws, deleted, "alice", undo=True)
-    # SQLite hands the newest id out again: restoring over it is refused, not a crash.
+    # Another edit takes the deleted event's id (SQLite hands the newest id out again; a server's sequence does
+    # not, but a redo elsewhere reinserts under its own id): restoring over it is refused, not a crash.
     newest = max(event_rows.for_clip(ws.conn, "C001"), key=lambda e: e.id)
     undo_newest = run(ws, DeleteEvent(newest), "alice")
-    run(ws, AddEvent(_state(codebook_id, coder_id, "calm", 5000, None)), "alice")
+    taker = _state(codebook_id, coder_id, "calm", 5000, None).with_changes(id=newest.id)
+    run(ws, AddEvent(taker), "alice")
     with pytest.raises(CodingError, match="another edit has taken its place"):
         run(ws, undo_newest, "alice", undo=True)
     stored = {(e.code, e.onset_ms, e.offset_ms) for e in event_rows.for_clip(ws.conn, "C001")}
@@ -198,7 +200,9 @@ def test_session_key_presses_meet_the_stored_rules(coding):
     assert [(e.code, e.offset_ms) for e in event_rows.for_clip(ws.conn, "C001")] == [("calm", None)]
 
 
-def test_an_elan_file_breaking_the_rules_imports_nothing_and_the_other_files_still_import(run_cli, tmp_path):
+def test_an_elan_file_breaking_the_rules_imports_nothing_and_the_other_files_still_import(
+    workspace_location, run_cli, tmp_path
+):
     import pympi
 
     shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", tmp_path / "clip.mp4")
@@ -237,6 +241,6 @@ def test_an_elan_file_breaking_the_rules_imports_nothing_and_the_other_files_sti
     # --replace with a file that breaks the rules keeps what was there.
     code, out, _ = run_cli("import", "eaf", overlapping, "--coder", "ana", "--replace", *common)
     assert code == 1
-    with open_workspace(tmp_path / "ws.sqlite") as ws:
+    with open_workspace(workspace_location) as ws:
         kept = [(e.code, e.onset_ms, e.offset_ms) for e in event_rows.for_clip(ws.conn, "E1")]
     assert kept == [("verbal_resistance", 500, 3_000), ("active_resistance", 3_000, 6_000)]
