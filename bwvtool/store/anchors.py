@@ -71,4 +71,4 @@ def acknowledged(conn: Queryable) -> set[tuple[int, str]]:
 
 def acknowledge(tx: Transaction, anchors: list[dict[str, Any]], reason: str) -> int:
     """Record that the losses these anchors show were accepted; the audit row's id."""
-    return tx.audit(LOSS_ACKNOWLEDGED, "workspace", None, {"reason": reason, "anchors": anchors})
+    return tx.audit_returning_id(LOSS_ACKNOWLEDGED, "workspace", None, {"reason": reason, "anchors": anchors})

@@ -50,10 +50,13 @@ def append(
     entity: str,
     entity_id: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> int:
+    need_id: bool = True,
+) -> int | None:
     """Append one audit row; call inside the transaction that makes the change it records.
 
-    On a server the database links the row itself (its trigger, under the chain's lock): the links are left to it.
+    On a server the database links the row itself (its trigger, under the chain's lock): the links are left to it,
+    and unless its id is wanted (``need_id``) the row is sent with the transaction's next statement or its
+    COMMIT, in one round trip, so the chain's lock is never held while this client works (None is returned).
     """
     detail_text = canonical_json(detail or {})
     if dialect.is_postgres(conn):
@@ -61,12 +64,15 @@ def append(
     else:
         prev = last_hash(conn)
         digest = row_hash(prev, at, actor, action, entity, entity_id, detail_text)
-    cursor = conn.execute(
+    sql = (
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (at, actor, action, entity, entity_id, detail_text, prev, digest),
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     )
-    return int(cursor.lastrowid)
+    params = (at, actor, action, entity, entity_id, detail_text, prev, digest)
+    if not need_id and dialect.is_postgres(conn):
+        dialect.defer(conn, sql, params)
+        return None
+    return int(conn.execute(sql, params).lastrowid)
 
 
 @dataclass(frozen=True)

@@ -161,9 +161,13 @@ _PARSED: dict[str, Codebook] = {}
 
 def codebook_content(conn: Queryable, codebook_id: int) -> Codebook:
     """The codebook of version ``codebook_id``, parsed once per distinct content."""
-    row = conn.execute("SELECT sha256 FROM codebooks WHERE id = ?", (codebook_id,)).fetchone()
+    row = conn.execute("SELECT sha256, locked_at FROM codebooks WHERE id = ?", (codebook_id,)).fetchone()
     if row is None:
         raise UsageError(f"no codebook with id {codebook_id} in this workspace")
+    if row[1] is not None and isinstance(
+        conn, Transaction
+    ):  # locked for good: lock_if_unlocked has nothing to do
+        conn.memo[("codebook locked", codebook_id)] = True
     parsed = _PARSED.get(row[0])
     if parsed is None:
         parsed = _PARSED[row[0]] = get_codebook_by_id(conn, codebook_id).codebook
@@ -186,12 +190,16 @@ def lock_if_unlocked(tx: Transaction, codebook_id: int) -> bool:
 
     True if this call locked it, False if it was locked already (then nothing is written).
     """
-    cursor = tx.execute(
-        "UPDATE codebooks SET locked_at = ? WHERE id = ? AND locked_at IS NULL", (tx.at, codebook_id)
-    )
-    if cursor.rowcount == 0:
+    if tx.memo.get(("codebook locked", codebook_id)):  # seen locked in this transaction (a lock is for good)
         return False
-    key, version = tx.execute("SELECT key, version FROM codebooks WHERE id = ?", (codebook_id,)).fetchone()
+    row = tx.execute(
+        "UPDATE codebooks SET locked_at = ? WHERE id = ? AND locked_at IS NULL RETURNING key, version",
+        (tx.at, codebook_id),
+    ).fetchone()
+    tx.memo[("codebook locked", codebook_id)] = True
+    if row is None:
+        return False
+    key, version = row
     tx.audit("codebook.lock", "codebook", f"{key}@{version}", {"id": codebook_id})
     return True
 

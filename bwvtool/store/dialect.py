@@ -75,6 +75,16 @@ def unix_seconds_of(conn: Any, values: list[str]) -> Iterator[tuple[int, int | N
     return iter(conn.execute(sql, (json.dumps(values),)))
 
 
+def defer(conn: Any, sql: str, params: Any) -> None:
+    """Run a statement whose result is not read: on a server, with the transaction's next round trip (see
+    :meth:`bwvtool.store.postgres.connection.PgConnection.defer`); on SQLite (no round trips), now."""
+    conn = getattr(conn, "conn", conn)
+    if is_postgres(conn):
+        conn.defer(sql, params)
+    else:
+        conn.execute(sql, params)
+
+
 def serialise(conn: Any, name: str, number: int) -> None:
     """Make writers that check-then-write the same thing (``name``, ``number``) take turns until commit. SQLite's
     BEGIN IMMEDIATE already lets one writer at a time in; a server's READ COMMITTED transactions run side by side,

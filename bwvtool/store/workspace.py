@@ -25,6 +25,7 @@ class Transaction:
         self.conn = conn
         self.actor = actor
         self.at = at
+        self.memo: dict[Any, Any] = {}  # facts this transaction has read that cannot change before it ends
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -34,8 +35,24 @@ class Transaction:
 
     def audit(
         self, action: str, entity: str, entity_id: str | None = None, detail: dict | None = None
+    ) -> None:
+        """Append the audit row of this action (on a server it travels with the next statement or the COMMIT)."""
+        audit.append(
+            self.conn,
+            at=self.at,
+            actor=self.actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+            need_id=False,
+        )
+
+    def audit_returning_id(
+        self, action: str, entity: str, entity_id: str | None = None, detail: dict | None = None
     ) -> int:
-        return audit.append(
+        """:meth:`audit`, for a caller that needs the row's id (sent at once)."""
+        row_id = audit.append(
             self.conn,
             at=self.at,
             actor=self.actor,
@@ -44,6 +61,8 @@ class Transaction:
             entity_id=entity_id,
             detail=detail,
         )
+        assert row_id is not None
+        return row_id
 
 
 class Workspace:

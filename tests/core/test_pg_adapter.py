@@ -64,3 +64,74 @@ def test_both_connections_answer_alike(which, request):
     c.execute("ROLLBACK")
     with pytest.raises(sqlite3.OperationalError):
         c.execute("SELECT * FROM no_such_table")
+
+
+def test_a_transaction_begins_with_its_first_statement_and_a_deferred_one_rides_with_the_commit(
+    conn, server_url
+):
+    """BEGIN and a deferred statement cost no round trip of their own; what they do is done all the same."""
+    import psycopg
+
+    seen: list[str] = []
+    real = psycopg.Connection.pipeline
+
+    def counting(self, *args, **kwargs):
+        seen.append("pipeline")
+        return real(self, *args, **kwargs)
+
+    psycopg.Connection.pipeline = counting
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        assert conn.in_transaction
+        conn.execute("INSERT INTO t (name) VALUES ('first')")  # BEGIN, the transaction id and this: one trip
+        conn.defer("INSERT INTO plain (k) VALUES (?)", ("deferred",))
+        conn.execute("COMMIT")  # the deferred row and COMMIT: one trip
+    finally:
+        psycopg.Connection.pipeline = real
+    assert seen == ["pipeline", "pipeline"]
+    assert conn.execute("SELECT k FROM plain").fetchall() == [("deferred",)]
+    assert not conn.in_transaction
+
+
+def test_a_deferred_statement_that_fails_fails_its_transaction(conn):
+    conn.execute("INSERT INTO plain (k) VALUES ('x')")
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO t (name) VALUES ('kept?')")
+    conn.defer("INSERT INTO plain (k) VALUES (?)", ("x",))  # a duplicate key, found out at the COMMIT
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("COMMIT")
+    conn.execute("ROLLBACK")
+    assert not conn.in_transaction
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    conn.execute("BEGIN IMMEDIATE")  # the connection goes on
+    conn.execute("ROLLBACK")  # nothing was sent: nothing to end
+
+
+def test_a_transaction_cut_in_its_first_round_trip_is_begun_again(conn, server_url):
+    """Nothing of it had reached the server, so it is replayed on a new session instead of reported lost."""
+    import psycopg
+
+    conn.execute("BEGIN IMMEDIATE")
+    conn.defer("INSERT INTO plain (k) VALUES (?)", ("early",))
+    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    conn.execute("COMMIT")
+    conn.execute("BEGIN IMMEDIATE")
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    conn.execute("INSERT INTO t (name) VALUES ('after the cut')")
+    conn.execute("COMMIT")
+    assert conn.execute("SELECT name FROM t").fetchall() == [("after the cut",)]
+    assert conn.execute("SELECT pg_backend_pid()").fetchone()[0] != pid
+
+
+def test_a_session_setting_rides_with_the_next_statement_and_outlives_a_rollback(conn):
+    conn.set_session("lock_timeout", 1234)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("SELECT 1")  # the setting went in this round trip, inside the transaction …
+    conn.execute("ROLLBACK")  # … which undoes it on the server: it is sent again
+    assert conn.execute("SHOW lock_timeout").fetchone()[0] == "1234ms"
+    conn.set_session("lock_timeout", 0)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("SELECT 1")
+    conn.execute("COMMIT")
+    assert conn.execute("SHOW lock_timeout").fetchone()[0] == "0"

@@ -157,6 +157,12 @@ class PgCursor:
 class PgConnection:
     """A psycopg connection in autocommit mode (transactions are explicit, as in the store's SQLite settings).
 
+    Round trips are what a key press costs on a busy server, so a transaction's BEGIN is not sent on its own: it
+    goes in one pipeline with the transaction's first statement. Likewise :meth:`defer` holds a statement whose
+    result nobody reads (the audit row) until the next statement or the COMMIT, and sends them together: the
+    audit chain's lock, which its trigger takes, is then held only inside the server, from that row to the end of
+    the commit, never while the client works or waits for a CPU.
+
     When the server goes away (restart, ``pg_terminate_backend``, a network cut) the next statement reconnects.
     A transaction the break interrupted is gone: the statement that finds out raises :class:`PgConnectionLost`
     ("not saved"), except a COMMIT whose outcome the server can still tell (``txid_status``): committed is saved.
@@ -173,6 +179,11 @@ class PgConnection:
         self._open = (
             False  # a transaction was begun and not yet ended (tracked here: a broken session cannot say)
         )
+        self._begin_pending: str | None = None  # the BEGIN not sent yet: it goes with the next statement
+        self._deferred: list[tuple[str, Any]] = []  # statements (translated) waiting for the next round trip
+        self._settings_wanted: dict[str, str] = {}  # session settings to have before the next statement
+        self._settings_sent: dict[str, str] = {}  # what this session has (forgotten on a new session)
+        self._settings_pending_commit: dict[str, str] = {}  # sent inside the open transaction
 
     def _setup(self, raw: psycopg.Connection) -> None:
         raw.autocommit = True
@@ -190,72 +201,142 @@ class PgConnection:
     # -- what the store uses of sqlite3.Connection ---------------------------------------------------------------
     @property
     def in_transaction(self) -> bool:
-        if self.raw.closed:
+        if self.raw.closed or self._begin_pending:
             return self._open
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
+    def set_session(self, name: str, value: int) -> None:
+        """Have the session setting ``name`` (a constant) at ``value`` from the next statement on: sent in that
+        statement's round trip, and only when it differs from what the session has (a lock wait set for one
+        action and reset after it costs nothing when the next action sets it again)."""
+        self._settings_wanted[name] = str(int(value))
+
+    def defer(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run ``sql`` (whose result is not needed) with the next statement of this transaction, in the same
+        round trip; its error, if any, is raised there. Outside a transaction it runs now."""
+        if not self._open:
+            self.execute(sql, params)
+            return
+        self._deferred.append((translate_sql(sql), params))
+
+    def execute(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, retried: bool = False
+    ) -> PgCursor:
         statement = " ".join(sql.split()).upper()
         if self.raw.closed:
             if statement == "ROLLBACK":  # the server dropped the transaction with the session
-                self._open, self._xid = False, None
+                self._forget_transaction()
                 self._reconnect(quiet=True)
                 return PgCursor(None)
-            if self._open:
-                self._open = False
+            if self._open and not self._begin_pending:
+                self._forget_transaction()
                 raise self._lost("the connection to the server was lost; this change was not saved")
             self._reconnect()
         if statement in _BEGIN:
             return self._begin(statement)
-        returning = self._returning_id(sql)
-        text = translate_sql(sql + " RETURNING id" if returning else sql)
-        cursor = self.raw.cursor()
+        if self._begin_pending and (statement == "ROLLBACK" or (statement == "COMMIT" and not self._deferred)):
+            self._forget_transaction()  # nothing was sent: nothing to end
+            return PgCursor(None)
+        if statement == "ROLLBACK":
+            self._deferred = []
+        saved = (self._begin_pending, list(self._deferred))
         try:
-            cursor.execute(text, params)
+            returning = self._returning_id(sql)  # may read the schema: first on a new session
+            text = translate_sql(sql + " RETURNING id" if returning else sql)
+            if saved[0] is not None and statement == "COMMIT":
+                self._send(
+                    []
+                )  # a COMMIT never rides with its own BEGIN: its outcome needs the transaction id
+                saved = (None, [])
+            cursor = self._send([(text, params)])
         except psycopg.Error as exc:
             if not self._is_lost(exc):
                 raise translate_error(exc) from exc
+            if saved[0] is not None and not retried:
+                # The whole transaction so far was in this round trip: nothing of it is on the server. Begin it
+                # again on a new session, once.
+                self._reconnect()
+                self._begin_pending, self._deferred, self._open = saved[0], saved[1], True
+                return self.execute(sql, params, retried=True)
             return self._after_break(statement, sql, params, exc)
         if statement in ("COMMIT", "ROLLBACK"):
-            self._open, self._xid = False, None
+            if statement == "COMMIT":
+                self._settings_sent.update(self._settings_pending_commit)
+            self._forget_transaction()
         lastrowid = None
         if returning:
             row = cursor.fetchone()
             lastrowid = row[0] if row else None
         return PgCursor(cursor, lastrowid) if returning else PgCursor(cursor)
 
+    def _send(self, statements: list[tuple[str, Any]]) -> psycopg.Cursor:
+        """One round trip: the pending BEGIN (with the transaction id, for writing transactions), the deferred
+        statements, then ``statements``; the cursor of the last one."""
+        cursor = self.raw.cursor()
+        begin, deferred = self._begin_pending, self._deferred
+        settings = {k: v for k, v in self._settings_wanted.items() if self._settings_sent.get(k) != v}
+        if begin is None and not deferred and not settings:
+            if statements:
+                cursor.execute(*statements[0])
+            return cursor
+        writing = begin in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+        xid_cursor = self.raw.cursor() if writing else None
+        side = self.raw.cursor()
+        self._begin_pending, self._deferred = None, []  # sent now, whatever the outcome
+        if settings:
+            # A SET in a pipeline belongs to its transaction: undone if that fails or is rolled back, so it counts
+            # as the session's only once that transaction commits (see execute's COMMIT and ROLLBACK).
+            self._settings_sent = {}
+            self._settings_pending_commit = settings
+        with self.raw.pipeline():
+            for (
+                name,
+                value,
+            ) in settings.items():  # before BEGIN: a session setting, kept after the transaction
+                side.execute(f"SET {name} = {value}")
+            if begin is not None:
+                side.execute(_BEGIN[begin])
+                if xid_cursor is not None:
+                    xid_cursor.execute("SELECT txid_current()")
+            for text, params in deferred:
+                side.execute(text, params)
+            for text, params in statements:
+                cursor.execute(text, params)
+        if settings and begin is None and not self._open:  # no transaction around it: it is the session's now
+            self._settings_sent, self._settings_pending_commit = dict(settings), {}
+        if xid_cursor is not None:
+            self._xid = int(xid_cursor.fetchone()[0])
+        return cursor
+
+    def _forget_transaction(self) -> None:
+        self._open, self._xid, self._begin_pending, self._deferred = False, None, None, []
+        self._settings_pending_commit = {}
+
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
         if self.raw.closed:
-            if self._open:
-                self._open = False
+            if self._open and not self._begin_pending:
+                self._forget_transaction()
                 raise self._lost("the connection to the server was lost; this change was not saved")
             self._reconnect()
         cursor = self.raw.cursor()
         try:
+            self._send([])  # the pending BEGIN and deferred statements first
             cursor.executemany(translate_sql(sql), rows)
         except psycopg.Error as exc:
             if self._is_lost(exc):
-                self._open = False
+                self._forget_transaction()
                 raise self._lost("the connection to the server was lost; this change was not saved") from exc
             raise translate_error(exc) from exc
         return PgCursor(cursor)
 
     # -- breaks ----------------------------------------------------------------------------------------------------
     def _begin(self, statement: str) -> PgCursor:
-        """BEGIN in one round trip with the transaction's id (asked for writing transactions only)."""
-        cursor = self.raw.cursor()
-        writing = statement in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
-        try:
-            cursor.execute(_BEGIN[statement] + ("; SELECT txid_current()" if writing else ""))
-            if writing:
-                cursor.nextset()
-                self._xid = int(cursor.fetchone()[0])
-        except psycopg.Error as exc:
-            if not self._is_lost(exc):
-                raise translate_error(exc) from exc
-            self._reconnect()  # nothing had begun: begin again on the new session
-            return self._begin(statement)
-        self._open = True
+        """Remember the BEGIN: it is sent with the transaction's first statement (see :meth:`_send`)."""
+        if self._open:
+            error = PgOperationalError("cannot start a transaction within a transaction")
+            error.sqlstate = "25001"  # active_sql_transaction
+            raise error
+        self._begin_pending, self._deferred, self._open = statement, [], True
         return PgCursor(None)
 
     def _is_lost(self, exc: psycopg.Error) -> bool:
@@ -264,7 +345,7 @@ class PgConnection:
 
     def _after_break(self, statement: str, sql: str, params: Any, exc: psycopg.Error) -> PgCursor:
         was_open, xid = self._open, self._xid
-        self._open, self._xid = False, None
+        self._forget_transaction()
         if statement == "COMMIT" and xid is not None:
             self._reconnect()
             if self._outcome(xid) == "committed":
@@ -295,6 +376,7 @@ class PgConnection:
             raise self._lost("the connection to the server was lost")
         try:
             self._setup(psycopg.connect(self.url, autocommit=True))
+            self._settings_sent = {}
         except psycopg.Error as exc:
             if quiet:
                 return False
@@ -325,9 +407,12 @@ class PgConnection:
         if not match or _RETURNING.search(sql):
             return False
         if self._id_tables is None:
+            # pg_catalog, not information_schema: the latter checks privileges row by row (10 ms on a busy server,
+            # paid by each session's first insert, i.e. by a reviewer's first key press).
             rows = self.raw.execute(
-                "SELECT table_name FROM information_schema.columns"
-                " WHERE column_name = 'id' AND table_schema = current_schema()"
+                "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+                " WHERE a.attname = 'id' AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v')"
+                " AND c.relnamespace = current_schema()::regnamespace"
             ).fetchall()
             self._id_tables = frozenset(r[0] for r in rows)
         return match.group(1).lower() in self._id_tables

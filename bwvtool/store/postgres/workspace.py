@@ -45,7 +45,7 @@ class ServerWorkspace(Workspace):
 
     def set_busy_timeout(self, ms: int | None) -> None:
         """How long a statement waits for another session's row or table lock."""
-        self.conn.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT_MS if ms is None else ms):d}")
+        self.conn.set_session("lock_timeout", BUSY_TIMEOUT_MS if ms is None else ms)
 
     def data_version(self) -> int:
         """Changes whenever anything is committed on the server (its write-ahead log moved on)."""
