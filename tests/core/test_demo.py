@@ -20,9 +20,10 @@ def _media_rows(db: Path) -> list[browse.ClipRow]:
     return [r for r in rows if r.media_path]
 
 
-@pytest.mark.sqlite_only("the demo on a server location comes with team-a's demo-with-a-URL work (issue 14)")
-def test_demo_headless_builds_a_workspace_and_running_it_again_changes_nothing(run_cli, tmp_path):
-    demo_dir, db = tmp_path / "demo", tmp_path / "ws.sqlite"
+def test_demo_headless_builds_a_workspace_and_running_it_again_changes_nothing(
+    run_cli, tmp_path, workspace_location
+):
+    demo_dir, db = tmp_path / "demo", workspace_location
     code, out, err = run_cli("demo", "--headless", "--dir", str(demo_dir), "--clips", "400")
     assert code == 0, err
     assert str(db) in out and "400 clips" in out
@@ -98,7 +99,6 @@ def test_demo_links_clips_to_rows_that_fit_them(tmp_path):
     assert kinds["PAVA used"].uof_mask & vocab.mask_of(["Irritant spray - used"], vocab.UOF_TACTICS)
 
 
-@pytest.mark.sqlite_only("the demo on a server location comes with team-a's demo-with-a-URL work (issue 14)")
 def test_demo_refuses_a_workspace_that_holds_real_data(clip_workspace, run_cli, tmp_path):
     db = clip_workspace.path
     clip_workspace.close()

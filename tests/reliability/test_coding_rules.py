@@ -127,6 +127,7 @@ CHILD = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
     from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession
+    from bwvtool.errors import ChangedElsewhere
     from bwvtool.store import open_workspace
     from bwvtool.store.codebooks import get_codebook
 
@@ -143,7 +144,7 @@ CHILD = textwrap.dedent(
         try:
             session.code_key(code, at_ms=press * 500 + offset, at_frame=press * 12, actor="subject_1")
             saved += 1
-        except CodingError:
+        except (CodingError, ChangedElsewhere):  # the other process's state was in the way, or it ended ours
             refused += 1
     ws.close()
     print(json.dumps({"saved": saved, "refused": refused}))

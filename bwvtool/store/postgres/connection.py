@@ -234,7 +234,9 @@ class PgConnection:
             self._reconnect()
         if statement in _BEGIN:
             return self._begin(statement)
-        if self._begin_pending and (statement == "ROLLBACK" or (statement == "COMMIT" and not self._deferred)):
+        if self._begin_pending and (
+            statement == "ROLLBACK" or (statement == "COMMIT" and not self._deferred)
+        ):
             self._forget_transaction()  # nothing was sent: nothing to end
             return PgCursor(None)
         if statement == "ROLLBACK":
