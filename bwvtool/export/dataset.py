@@ -14,7 +14,7 @@ from typing import Any
 from bwvtool.catalogue import vocab
 from bwvtool.codebook import ACTOR_KINDS, ModifierSet
 from bwvtool.export.context import ClipInfo, Context, actor_kind
-from bwvtool.export.tables import FALSE, TRUE, Column, Table, TableWriter
+from bwvtool.export.tables import FALSE, TRUE, Column, Table, TableWriter, protection_match
 from bwvtool.store import exports as rows_of
 
 _ID_NOTE = "keyed HMAC-SHA256 pseudonym (the same key gives the same pseudonym in every export)"
@@ -344,27 +344,30 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
         k_note = ", " + key["note"] if keep else ""
         k_created, k_updated = ", " + key["created_at"], ", " + key["updated_at"]
         text = out.json_text
-    cells, first_modifier = len(names), names.index("caused_by") + 1
-    plain = out.plain
+    delimiters, first_modifier = len(names) - 1, names.index("caused_by") + 1
+    risky = protection_match
     described: dict[tuple[int, str, str, str], tuple[list[Any], str | None]] = {}
     parsed: dict[str, tuple[list[Any], str | None]] = {}
     unknown_modifiers: set[str] = set()
     lines: list[str] = []  # plain rows of the current clip and coder, written together (memory: one clip)
     seen: list[tuple[str, int, int | None]] = []
-    last_clip = last_coder = clip_name = incident_name = coder_name = ident = None
-    for (event_id, clip_id, incident_id, coder, codebook_id, track, code_id, actor, onset, onset_frame, offset,
-         offset_frame, modifiers, note, starred, caused_by, created, updated) in rows_of.event_rows(
+    last_clip = last_coder = coder = clip_name = incident_name = coder_name = ident = None
+    # Each event's clip is one of the sample's (read_clips has its pseudonyms) and its coder one of a few: the rows
+    # come without the per-event joins that would repeat them.
+    clips, coders = ctx.clips, rows_of.coders_by_id(conn)
+    for (event_id, clip_id, coder_id, codebook_id, track, code_id, actor, onset, onset_frame, offset,
+         offset_frame, modifiers, note, starred, caused_by, created, updated) in rows_of.export_event_rows(
         conn, sample_id, ctx.options.coder
     ):  # fmt: skip
-        if clip_id != last_clip or coder != last_coder:
+        if clip_id != last_clip or coder_id != last_coder:
             if lines:
                 out.write_lines(lines)
                 lines = []
             if observe is not None and seen:
-                observe(last_clip, last_coder, seen)  # type: ignore[arg-type]
+                observe(last_clip, coder, seen)  # type: ignore[arg-type]
             seen = []
-            last_clip, last_coder = clip_id, coder
-            clip_name, incident_name = pseudo("clip", clip_id), pseudo("incident", incident_id)
+            last_clip, last_coder, coder = clip_id, coder_id, coders[coder_id]
+            clip_name, incident_name = clips[clip_id].name, clips[clip_id].incident
             coder_name = pseudo("coder", coder)
             ident = out.segment(names.index("clip_id"), [clip_name, incident_name, coder_name])
         seen.append((code_id, onset, offset))
@@ -391,7 +394,6 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
         if keep:
             note = ctx.text(note)
         is_open = code[0][5] == "state" and offset is None
-        texts = (note, created, updated) if keep else (created, updated)
         if not joined:
             if (
                 onset.__class__ is int
@@ -423,8 +425,16 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
                 + (f"{'' if note is None else note}{d}{created}{d}{updated}" if keep else f"{created}{d}{updated}")
             )  # fmt: skip
             # The pieces are plain and the numbers need no check for formula characters (they are never
-            # neutralised); the texts do.
-            if plain(line, cells, texts):
+            # neutralised); the texts do. Written out rather than a call to TableWriter.plain: once per row.
+            if (
+                line.count(d) == delimiters
+                and '"' not in line
+                and "\n" not in line
+                and "\r" not in line
+                and not (created and risky(created))
+                and not (updated and risky(updated))
+                and not (keep and note and risky(note))
+            ):
                 lines.append(line)
                 continue
         if lines:
@@ -433,12 +443,12 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
         out.write([
             sample_id, event_id, clip_name, incident_name, coder_name, *code[0], onset, onset_frame, offset, offset_frame,
             None if offset is None else offset - onset, is_open, bool(starred), caused_by, *mod[0],
-            *texts,
+            *((note, created, updated) if keep else (created, updated)),
         ])  # fmt: skip
     if lines:
         out.write_lines(lines)
     if observe is not None and seen:
-        observe(last_clip, last_coder, seen)  # type: ignore[arg-type]
+        observe(last_clip, coder, seen)  # type: ignore[arg-type]
     if unknown_modifiers:
         ctx.warnings.append(
             f"modifiers not in the codebook were left out: {', '.join(sorted(unknown_modifiers))}"

@@ -104,6 +104,11 @@ def needs_protection(text: str) -> bool:
     return False
 
 
+# ``needs_protection`` as one C call (a match object or None; the same answer for every text, empty included):
+# for hot loops that check a few text cells per row.
+protection_match = _PROTECT.match
+
+
 def neutralise(text: str) -> str:
     """``text`` made safe for a spreadsheet cell: one leading quote when :func:`needs_protection`."""
     return PROTECT_MARK + text if needs_protection(text) else text

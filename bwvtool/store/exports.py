@@ -100,6 +100,17 @@ _EVENT_SELECT = (
     " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
 )
 
+# The same events for an export, without the joins it does not need per event: the coder as its id
+# (:func:`coders_by_id`), the incident left to the clip the export has read.
+_EXPORT_EVENT_SELECT = (
+    "SELECT e.id, e.clip_id, e.coder_id, e.codebook_id, e.track, e.code, e.actor, e.onset_ms, e.onset_frame,"
+    " e.offset_ms, e.offset_frame, e.modifiers, e.note, e.starred, e.caused_by, e.created_at, e.updated_at"
+    " FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
+    + _OF_SAMPLE_E
+    + " WHERE si.sample_id = ?"
+)
+_EVENT_ORDER = " ORDER BY si.clip_id, e.coder_id, e.onset_ms, e.id"
+
 REVIEW_COLUMNS: tuple[str, ...] = (
     "clip_id",
     "incident_id",
@@ -153,7 +164,22 @@ def event_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> Ite
     """
     params: list[Any] = [sample_id]
     sql = _coder_filter(_EVENT_SELECT, params, coder)
-    return conn.execute(sql + " ORDER BY si.clip_id, e.coder_id, e.onset_ms, e.id", params)
+    return conn.execute(sql + _EVENT_ORDER, params)
+
+
+def export_event_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> Iterator[tuple[Any, ...]]:
+    """:func:`event_rows` as an export reads them: the same rows in the same order, without ``incident_id`` and
+    with the coder's id instead of the name (``event_id, clip_id, coder_id, codebook_id, track, …``)."""
+    params: list[Any] = [sample_id]
+    sql = _EXPORT_EVENT_SELECT
+    if coder is not None:
+        sql += " AND e.coder_id IN (SELECT id FROM coders WHERE name = ?)"
+        params.append(coder)
+    return conn.execute(sql + _EVENT_ORDER, params)
+
+
+def coders_by_id(conn: Queryable) -> dict[int, str]:
+    return dict(conn.execute("SELECT id, name FROM coders"))
 
 
 def review_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> Iterator[tuple[Any, ...]]:
@@ -180,14 +206,14 @@ class EventTally:
 
 def event_tally(conn: Queryable, sample_id: int) -> EventTally:
     """The :class:`EventTally` of sample ``sample_id`` (every coder)."""
-    return EventTally(
-        conn.execute(
-            "SELECT e.clip_id, k.name, e.codebook_id, count(*) FROM sample_items si JOIN events e"
-            " ON e.clip_id = si.clip_id AND " + _OF_SAMPLE_E + " JOIN coders k ON k.id = e.coder_id"
-            " WHERE si.sample_id = ? GROUP BY e.clip_id, k.name, e.codebook_id",
-            (sample_id,),
-        ).fetchall()
+    names = coders_by_id(conn)
+    rows = conn.execute(
+        "SELECT e.clip_id, e.coder_id, e.codebook_id, count(*) FROM sample_items si JOIN events e"
+        " ON e.clip_id = si.clip_id AND " + _OF_SAMPLE_E + " WHERE si.sample_id = ?"
+        " GROUP BY e.clip_id, e.coder_id, e.codebook_id",
+        (sample_id,),
     )
+    return EventTally([(clip_id, names[coder_id], book, n) for clip_id, coder_id, book, n in rows])
 
 
 def codebook_ids(
