@@ -4,11 +4,14 @@
 # backend, which needs libXrandr, and PulseAudio). Checked with ldd on a fresh Debian 12 (debootstrap minbase).
 # The README's two commands and .ci/run all start here, so they cannot drift apart.
 #
-#   sh scripts/install-system-deps.sh [--tests] [EXTRA_PACKAGE ...]
+#   sh scripts/install-system-deps.sh [--tests | --server] [EXTRA_PACKAGE ...]
 #
-# --tests adds what only the test suite needs (TEST_PACKAGES). Runs apt-get directly as root and through sudo as
-# anyone else. When every package is already installed it does nothing at all (no apt-get update, no sudo
-# prompt). Extra package names are installed too (CI adds its own tools).
+# --tests adds what only the test suite needs (TEST_PACKAGES). --server sets up a team server on this machine
+# (the README's "Team server"): Debian's PostgreSQL, its cluster running, and you (the user who ran the script,
+# through sudo or not) a server login that may create databases and people: the owner of team workspaces, who
+# signs in through the local socket with no password (peer authentication). Runs apt-get directly as root and
+# through sudo as anyone else. When everything is already there it does nothing at all (no apt-get update, no
+# sudo prompt). Extra package names are installed too (CI adds its own tools).
 set -eu
 
 PACKAGES="python3 python3-venv
@@ -25,12 +28,56 @@ libxrandr2 libwayland-client0 libwayland-cursor0 libwayland-egl1 fonts-dejavu-co
 # espeak-ng: the audio, voice-activity and speech-recognition tests make their own speech (tests/speech.py).
 TEST_PACKAGES="postgresql r-base-core poppler-utils espeak-ng"
 
+SERVER_PACKAGES="postgresql"
+
+server=""
 if [ "${1:-}" = "--tests" ]; then
     shift
     PACKAGES="$PACKAGES $TEST_PACKAGES"
+elif [ "${1:-}" = "--server" ]; then
+    shift
+    PACKAGES="$PACKAGES $SERVER_PACKAGES"
+    server=1
 fi
 
 say() { printf 'install-system-deps: %s\n' "$*" >&2; }
+
+root() {  # run "$@" as root: directly, or through sudo
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        say "needs root for: $*"
+        say "run it as root, or install sudo and give your user the right to use it"
+        exit 2
+    fi
+}
+
+# The team server: a running cluster, and the invoking user as a login that may create databases and people.
+setup_server() {
+    owner=${SUDO_USER:-$(id -un)}
+    # Signed in already (server up, login there): nothing to do, no sudo prompt.
+    if [ "$(id -un)" = "$owner" ] && psql -X -q -d postgres -tAc "SELECT 1" >/dev/null 2>&1; then
+        say "server running; $owner has a login"
+        return
+    fi
+    version=$(pg_lsclusters -h | awk 'NR == 1 {print $1}')
+    if [ -z "$version" ]; then
+        version=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
+        say "creating PostgreSQL $version's cluster"
+        root pg_createcluster "$version" main >/dev/null
+    fi
+    if ! pg_lsclusters -h | awk '$4 == "online"' | grep -q .; then
+        say "starting PostgreSQL $version (cluster main)"
+        root pg_ctlcluster "$version" main start  # no systemd needed (containers, minimal installs)
+    fi
+    if ! root runuser -u postgres -- psql -X -q -d postgres -tAc \
+        "SELECT 1 FROM pg_roles WHERE rolname = '$owner'" | grep -q 1; then
+        say "adding server login $owner (may create databases and people)"
+        root runuser -u postgres -- createuser --createdb --createrole "$owner"
+    fi
+}
 
 # shellcheck disable=SC2086  # word splitting of the package list is intended
 wanted=$(printf '%s\n' $PACKAGES "$@" | sed '/^$/d')
@@ -52,22 +99,15 @@ done
 
 if [ -z "$missing" ]; then
     say "all system packages present"
-    exit 0
-fi
-
-if [ "$(id -u)" -eq 0 ]; then
-    as_root=""
-elif command -v sudo >/dev/null 2>&1; then
-    as_root="sudo"
 else
-    say "needs root to install:$missing"
-    say "run it as root, or install sudo and give your user the right to use it"
-    exit 2
+    say "installing:$missing"
+    # sudo resets the environment, so the non-interactive frontend is passed through env.
+    root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # shellcheck disable=SC2086
+    root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    say "done"
 fi
 
-say "installing:$missing"
-# sudo resets the environment, so the non-interactive frontend is passed through env.
-$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-# shellcheck disable=SC2086
-$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-say "done"
+if [ -n "$server" ]; then
+    setup_server
+fi

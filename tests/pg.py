@@ -83,9 +83,11 @@ class Cluster:
             )
 
 
-def start(base: Path, *, durable: bool = False) -> Cluster:
+def start(base: Path, *, durable: bool = False, tcp_port: int | None = None) -> Cluster:
     """initdb a cluster under ``base`` and start it on a Unix socket there; the caller stops it. Tests run it
-    without fsync (a throwaway cluster); ``durable`` keeps the server's default (benches measure real commits)."""
+    without fsync (a throwaway cluster); ``durable`` keeps the server's default (benches measure real commits).
+    ``tcp_port``: also listen on localhost at that port (the socket takes the same number), where logins sign in
+    with their password (SCRAM), as on a Debian server; the socket still trusts everyone."""
     binaries = bin_dir()
     if binaries is None:
         raise RuntimeError("PostgreSQL server binaries are not installed (apt-get install postgresql)")
@@ -103,6 +105,7 @@ def start(base: Path, *, durable: bool = False) -> Cluster:
                 str(data),
                 "-A",
                 "trust",
+                *(["--auth-host=scram-sha-256"] if tcp_port else []),
                 "-U",
                 SUPERUSER,
                 "--no-locale",
@@ -113,9 +116,8 @@ def start(base: Path, *, durable: bool = False) -> Cluster:
         check=True,
         capture_output=True,
     )
-    options = f"-k {sock} -c listen_addresses='' -c max_connections=100" + (
-        "" if durable else " -c fsync=off"
-    )
+    listen = f"-c listen_addresses=localhost -p {tcp_port:d}" if tcp_port else "-c listen_addresses=''"
+    options = f"-k {sock} {listen} -c max_connections=100" + ("" if durable else " -c fsync=off")
     subprocess.run(
         _as_owner(
             [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"]

@@ -11,6 +11,7 @@ import click
 
 from bwvtool.cli.common import Settings, emit, json_option, pass_settings
 from bwvtool.store import Workspace
+from bwvtool.store.postgres import is_server_location
 from bwvtool.store.workspace import use_worker_process
 
 DEFAULT_DEMO_DIR = Path("bwvtool-demo")
@@ -81,13 +82,15 @@ def demo(
     """Build a demo workspace (synthetic catalogue with the published 2021 mix, a few generated clips), then
     open the app on it.
 
-    The workspace file is DIR/bwvtool.sqlite unless --db is given explicitly; --db postgresql://… (or a
-    service) builds it in that server database, created if missing. Running it again is safe: nothing is
+    The workspace file is DIR/bwvtool.sqlite unless --db is given explicitly; a server (--db or $BWVTOOL_DB
+    postgresql://… or a service) gets the demo in its database, created if missing. Running it again is safe: nothing is
     duplicated.
     """
     from bwvtool.demo import build_demo
 
     explicit_db = ctx.find_root().params.get("db")
+    if explicit_db is None and is_server_location(os.environ.get("BWVTOOL_DB", "")):
+        explicit_db = os.environ["BWVTOOL_DB"]  # a team server named by the environment: no file for the demo
     report = build_demo(directory, clips=clips, db=explicit_db, actor=settings.user)
     emit(as_json, report.as_dict(), report.summary)
     if not headless:

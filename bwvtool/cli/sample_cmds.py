@@ -55,6 +55,12 @@ def group() -> None:
     is_flag=True,
     help="Compute the whole draw and show it (n, strata, shortfalls, codebook, each coder's units); store nothing.",
 )
+@click.option(
+    "--pool",
+    is_flag=True,
+    help="Give the clips no coder gets to the unit's pool, for reviewers to claim (`bwvtool queue claim`, the"
+    " desk's Take next).",
+)
 @json_option
 @pass_settings
 @plain_errors
@@ -66,6 +72,7 @@ def draw_cmd(
     codebook: str | None,
     coders: str | None,
     dry_run: bool,
+    pool: bool,
     as_json: bool,
 ) -> None:
     """Draw a sample from PLAN (a plan file, or a built-in plan's name; see `bwvtool sample plans`).
@@ -92,6 +99,10 @@ def draw_cmd(
             coders=None if coders is None else coders.split(","),
         )
         sample = sampling.get_sample(ws, sample_id)
+        if pool:
+            from bwvtool.coding.claims import share_sample
+
+            pooled = share_sample(ws, sample_id, settings.user)
     manifest = sample["report"]["manifest"]
     data = {
         "sample_id": sample_id,
@@ -112,6 +123,8 @@ def draw_cmd(
         "workloads": sample["report"]["workloads"],
         "timings": sample["report"]["timings"],
     }
+    if pool:
+        data["pooled"] = pooled
     for message in data["warnings"]:
         warn(f"warning: {message}")
     emit(as_json, data, lambda: _draw_text(data, sample))
@@ -124,6 +137,8 @@ def _draw_text(data: dict[str, Any], sample: dict[str, Any]) -> str:
         f"{_codebook_line(data['codebook'])}\n"
         f"seed {data['seed']} ({data['seed_source']}), manifest sha256 {data['manifest_sha256']}"
     )
+    if "pooled" in data:
+        head += f"\n{data['pooled']} clips in the unit's pool, for reviewers to claim"
     return _stored_text(head, sample, warnings=False)
 
 

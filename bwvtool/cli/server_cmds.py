@@ -6,6 +6,8 @@ prints the result. What each role may do is enforced by the server itself (see d
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from bwvtool.cli.common import Settings, emit, json_option, location, pass_settings, table
@@ -54,7 +56,11 @@ def user_group() -> None:
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["reviewer", "researcher", "supervisor", "admin"]))
 @click.option(
-    "--password", "ask_password", is_flag=True, help="Set a password now (asked twice, never stored)."
+    "--password",
+    "ask_password",
+    is_flag=True,
+    help="Set a password now: asked twice on a terminal, else read as one line from standard input (a script"
+    " pipes it in). Only its SCRAM verifier goes to the server; bwvtool stores nothing.",
 )
 @json_option
 @pass_settings
@@ -63,10 +69,20 @@ def user_add(settings: Settings, name: str, role: str, ask_password: bool, as_js
     way the server allows (peer, certificate) or an administrator sets one with psql's \\password."""
     from bwvtool.store.postgres import roles
 
-    password = click.prompt("Password", hide_input=True, confirmation_prompt=True) if ask_password else None
+    password = _read_password() if ask_password else None
     with open_workspace(_server(settings)) as ws:
         roles.add_user(ws, name, role, actor=settings.user, password=password)
     emit(as_json, {"name": name, "role": role}, f"{name} is a {role} on this workspace")
+
+
+def _read_password() -> str:
+    """The new password: asked twice on a terminal; one line of standard input otherwise (scripts)."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise UsageError("--password: standard input holds no password (one line expected)")
+    return password
 
 
 @user_group.command("list")

@@ -81,7 +81,7 @@ def _readme_command(marker: str) -> str:
 
 
 def test_readme_commands_install_system_packages_with_the_shipped_script():
-    for marker in ("Try the demo", "Run all tests"):
+    for marker in ("Try the demo", "Run all tests", "Set up a team server"):
         command = _readme_command(marker)
         assert command.startswith("sh scripts/install-system-deps.sh"), f"{marker}: {command}"
         assert "sudo " not in command, f"{marker}: root has no sudo on a fresh Debian machine"
