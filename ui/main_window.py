@@ -31,7 +31,7 @@ from bwvtool.ui.clip_table_view import ClipTableView
 from bwvtool.ui.filter_bar import FilterBar
 from bwvtool.ui.incident import menu as incident_menu
 from bwvtool.ui.jobs import CommandJob, JobResult, JobsPage, forms
-from bwvtool.ui.jobs.page import import_summary
+from bwvtool.ui.jobs.page import codebook_summary, import_summary
 from bwvtool.ui.player_panel import PlayerPanel
 from bwvtool.wording import count
 
@@ -281,7 +281,9 @@ class MainWindow(QMainWindow):
     def run_job(self, title: str, args: list[str]) -> CommandJob:
         """Start ``bwvtool ARGS`` on this workspace as a background job shown on the Jobs page."""
         job = CommandJob(title, str(self.workspace.path), self.user, args, self)
-        summary = import_summary if args[:2] == ["catalogue", "import"] else None
+        summary = {("catalogue", "import"): import_summary, ("codebook", "import"): codebook_summary}.get(
+            tuple(args[:2])
+        )
         self.jobs.start(job, summary)
         self.statusBar().showMessage(f"Started: {title} (see the Jobs page)", 8000)
         return job

@@ -73,7 +73,7 @@ def import_(settings: Settings, file: Path, new_version: bool, as_json: bool) ->
     A version used by coded events is locked: a changed file is refused unless --new-version is given.
     """
     from bwvtool.codebook import CodebookInvalid
-    from bwvtool.store.codebooks import import_codebook_file
+    from bwvtool.store.codebooks import import_codebook_file, list_codebooks
 
     with settings.workspace() as ws:
         try:
@@ -81,7 +81,13 @@ def import_(settings: Settings, file: Path, new_version: bool, as_json: bool) ->
         except CodebookInvalid as exc:
             _report_invalid(file, list(exc.issues), as_json, to_stderr=not as_json)
             return
-    emit(as_json, result.as_dict(), result.describe())
+        data = result.as_dict()
+        data["versions"] = [  # every stored version of the key, so the user sees what a draw may bind
+            {"version": c.version, "sha256": c.sha256, "imported_at": c.imported_at, "locked": c.locked}
+            for c in list_codebooks(ws.conn)
+            if c.key == data["key"]
+        ]
+    emit(as_json, data, result.describe())
 
 
 def _flags(code: Any) -> str:

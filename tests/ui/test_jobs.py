@@ -101,3 +101,32 @@ def test_media_check_runs_as_a_job_and_says_what_it_found(qtbot, window, tmp_pat
     assert result.partial and result.data["missing"] == 1
     window.jobs.list.setCurrentRow(0)
     assert "Missing: 1" in window.jobs.detail.text()
+
+
+def test_a_codebook_import_shows_its_problems_at_their_line_or_its_versions(qtbot, window, tmp_path):
+    from bwvtool.resources import read_text
+
+    text = read_text("codebooks/ss_language_behaviour.yaml").replace(
+        "key: ss_language_behaviour\n", "key: ss_local_study\n"
+    )
+    broken = tmp_path / "ss_local_study.yaml"
+    broken.write_text(text.replace('    colour: "#1f77b4"', '    colour: "blue-ish"', 1))
+    job = window.run_job("Import codebook", ["codebook", "import", str(broken)])
+    result = finish(qtbot, job)
+    assert result.exit_code == 2
+    window.jobs.list.setCurrentRow(0)
+    table = window.jobs.rejects
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["Line", "Column", "Where", "Problem"] and table.rowCount() == 1
+    line = next(n for n, row in enumerate(broken.read_text().splitlines(), 1) if "blue-ish" in row)
+    assert table.item(0, 0).text() == str(line) and "blue-ish" in table.item(0, 3).text()
+    assert "1 problem in" in window.jobs.detail.text() and "nothing was imported" in window.jobs.detail.text()
+    assert not window.jobs.save_rejects_button.isVisibleTo(window.jobs)
+
+    good = tmp_path / "ss_local_study_fixed.yaml"
+    good.write_text(text)
+    job = window.run_job("Import codebook", ["codebook", "import", str(good)])
+    assert finish(qtbot, job).ok
+    window.jobs.list.setCurrentRow(0)
+    assert "Imported ss_local_study version 1" in window.jobs.detail.text()
+    assert [table.item(0, c).text() for c in (0, 1, 4)] == ["ss_local_study", "1", "not yet"]

@@ -128,3 +128,17 @@ def test_the_confirmation_shows_the_draw_and_back_or_a_changed_catalogue_store_n
         and sampling_ws.conn.execute("SELECT manifest_sha256 FROM samples").fetchone()[0]
         == dialog.staged.manifest_sha256
     )
+
+
+def test_a_draw_that_takes_nothing_cannot_be_confirmed(qtbot, sampling_ws):
+    dialog = SamplingDialog(sampling_ws, "carol")
+    qtbot.addWidget(dialog)
+    dialog.editor.setPlainText(
+        PLAN.replace("frame:\n", 'frame:\n  window: {from: "2001-01-01", to: "2001-02-01"}\n')
+    )
+    dialog.refresh()
+    qtbot.mouseClick(dialog.draw_button, Qt.MouseButton.LeftButton)
+    assert dialog.steps.currentIndex() == 1 and "Nothing to draw" in dialog.confirm.changed.text()
+    assert not dialog.confirm_button.isEnabled() and "n = <b>0 clips</b>" in dialog.confirm.facts.text()
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    assert list_samples(sampling_ws) == []

@@ -79,6 +79,7 @@ class JobsPage(QWidget):
             "Long work — catalogue imports, media checks, exports — runs here while you code."
         )
         self.detail.setWordWrap(True)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -87,6 +88,7 @@ class JobsPage(QWidget):
         self.rejects.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.rejects.verticalHeader().setVisible(False)
         self.rejects.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.rejects.setWordWrap(True)
         self.save_rejects_button = QPushButton("Save rejects for fixing…")
         self._layout()
         self.list.currentRowChanged.connect(self._show_selected)
@@ -96,7 +98,7 @@ class JobsPage(QWidget):
 
     def _layout(self) -> None:
         right = QWidget()
-        column = QVBoxLayout(right)
+        column = self._column = QVBoxLayout(right)
         column.setContentsMargins(14, 12, 14, 12)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
@@ -158,6 +160,7 @@ class JobsPage(QWidget):
         if job is None:
             self.heading.setText("No jobs yet")
             self.cancel_button.setEnabled(False)
+            self.cancel_button.setVisible(False)
             self._fill_rejects(None)
             return
         self._show(job)
@@ -165,6 +168,7 @@ class JobsPage(QWidget):
     def _show(self, job: CommandJob) -> None:
         self.heading.setText(job.title)
         self.cancel_button.setEnabled(job.running)
+        self.cancel_button.setVisible(job.running)  # a finished job has nothing to cancel
         if job.result is None:
             self.detail.setText(job.text)
             self._fill_rejects(None)
@@ -177,16 +181,21 @@ class JobsPage(QWidget):
         self._fill_rejects(job.result.data if isinstance(job.result.data, dict) else None)
 
     def _fill_rejects(self, data: dict[str, Any] | None) -> None:
-        rejects = (data or {}).get("rejects") or []
-        self.rejects.setVisible(bool(rejects))
-        self.save_rejects_button.setVisible(bool((data or {}).get("rejects_path")) and bool(rejects))
-        self.rejects.setRowCount(len(rejects))
-        for row, reject in enumerate(rejects):
-            for column, value in enumerate(
-                (reject.get("line"), reject.get("clip_id"), reject.get("column"), reject.get("reason"))
-            ):
+        """The result's rows, if it has any: an import's rejected rows, a codebook's problems or its versions."""
+        headers, rows = result_rows(data or {})
+        self.rejects.setVisible(bool(rows))
+        self._column.setStretchFactor(self.detail, 0 if rows else 1)  # the text stays at the top either way
+        self.save_rejects_button.setVisible(bool((data or {}).get("rejects_path")) and bool(rows))
+        self.rejects.setColumnCount(len(headers))
+        self.rejects.setHorizontalHeaderLabels(headers)
+        self.rejects.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+        self.rejects.setRowCount(len(rows))
+        for row, values in enumerate(rows):
+            for column, value in enumerate(values):
                 self.rejects.setItem(row, column, QTableWidgetItem("" if value is None else str(value)))
-        self.rejects.resizeColumnsToContents()
+        for column in range(len(headers) - 1):  # the last column takes the rest and wraps: no sideways scroll
+            self.rejects.resizeColumnToContents(column)
+        self.rejects.resizeRowsToContents()
 
     def _cancel_selected(self) -> None:
         job = self.selected()
@@ -251,3 +260,44 @@ def import_summary(result: JobResult) -> str:
             + (f" (the first {shown:,} are listed below)." if shown < data["rejected"] else ".")
         )
     return text
+
+
+def result_rows(data: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """(headers, rows) of the table under a result: rejected rows of an import, the problems of a codebook that
+    does not validate (at their line), or the stored versions of an imported codebook."""
+    if data.get("rejects"):
+        return ["Line", "Clip", "Column", "Reason"], [
+            [r.get("line"), r.get("clip_id"), r.get("column"), r.get("reason")] for r in data["rejects"]
+        ]
+    if data.get("errors"):
+        return ["Line", "Column", "Where", "Problem"], [
+            [e.get("line"), e.get("column"), e.get("path"), e.get("message")] for e in data["errors"]
+        ]
+    if data.get("versions"):
+        return ["Codebook", "Version", "Imported", "SHA-256", "In use"], [
+            [data.get("key"), v["version"], str(v["imported_at"])[:16].replace("T", " "), v["sha256"][:16],
+             "locked: coded with" if v["locked"] else "not yet"]
+            for v in data["versions"]
+        ]  # fmt: skip
+    return [], []
+
+
+def codebook_summary(result: JobResult) -> str:
+    """A codebook import: what was stored, or that the file does not validate (its problems are listed below)."""
+    data = result.data if isinstance(result.data, dict) else {}
+    if data.get("errors"):
+        return (
+            f"{count(len(data['errors']), 'problem')} in {data.get('file')}: nothing was imported."
+            " Fix the file at the lines below and import it again."
+        )
+    if not data:
+        return ""
+    said = {
+        "imported": "Imported",
+        "unchanged": "Unchanged (already stored):",
+        "replaced": "Replaced (no one had coded with it yet):",
+        "new_version": "The stored version is in use, so the changed file became",
+        "present": "Present:",
+    }
+    head = said.get(str(data.get("status")), str(data.get("status", "")).capitalize())
+    return f"{head} {data.get('key')} version {data.get('version')}. Its versions in this workspace:"

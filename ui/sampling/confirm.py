@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from bwvtool.sampling import Staged
 from bwvtool.sampling.staged import shortfall_text
@@ -26,12 +26,29 @@ class ConfirmPage(QWidget):
         self.shortfalls = QLabel()
         self.shortfalls.setWordWrap(True)
         self.strata = table(["Stratum", "Population", "n_h", "Shortfall"])
-        self.coders = table(["Coder", "Units to code", "Blind second coding", "Video (minutes)"])
+        self.coders = table(["Coder", "Units", "Second coder", "Video (min)"])
+        self.coders.setToolTip(
+            "Units: the units each coder codes first. Second coder: units they code blind, for reliability."
+            " Video: the minutes of video they will watch, both kinds together."
+        )
+        for column in (1, 2, 3):
+            self.coders.horizontalHeader().setSectionResizeMode(
+                column, QHeaderView.ResizeMode.ResizeToContents
+            )
         self.coders_note = theme.muted(QLabel())
         self.coders_note.setWordWrap(True)
+        self.census = table(["Census rule (taken whole)", "Matched", "Taken", "Dropped"])
+        self.census.setToolTip(
+            "Dropped: matched a rule but left out because the plan's capacity was reached."
+        )
+        self.census_title = QLabel("<b>Census</b>")
+        self.strata_title = QLabel("<b>Strata</b>")
         left = QVBoxLayout()
-        left.addWidget(QLabel("<b>Strata</b>"))
-        left.addWidget(self.strata, 1)
+        left.addWidget(self.census_title)
+        left.addWidget(self.census, 1)
+        left.addWidget(self.strata_title)
+        left.addWidget(self.strata, 3)
+        left.addStretch(0)
         right = QVBoxLayout()
         right.addWidget(QLabel("<b>Coders who get assignments</b>"))
         right.addWidget(self.coders, 1)
@@ -76,6 +93,7 @@ class ConfirmPage(QWidget):
         text = shortfall_text(short)
         self.shortfalls.setText(f"Shortfalls: {escape(text)}" if short else f"{text[0].upper()}{text[1:]}.")
         self.shortfalls.setStyleSheet("color: #b3261e;" if short else "")
+        self.shortfalls.setVisible(bool(s["strata"]))  # a census-only plan has no n_h to fall short of
         fill(
             self.strata,
             [
@@ -84,8 +102,14 @@ class ConfirmPage(QWidget):
                 if x["population"] or x["allocated"] or x["shortfall"]
             ],
         )
-        self.strata.setVisible(bool(s["strata"]))
-        workloads = s["workloads"]
+        for title, widget, rows in (
+            (self.census_title, self.census, s["census"]),
+            (self.strata_title, self.strata, s["strata"]),
+        ):
+            title.setVisible(bool(rows))
+            widget.setVisible(bool(rows))
+        fill(self.census, [[c["rule"], c["matched"], c["taken"], c["dropped"]] for c in s["census"]])
+        workloads = sorted(s["workloads"], key=lambda w: w["coder"])
         fill(
             self.coders,
             [[w["coder"], w["primary"], w["reliability"], round(w["seconds"] / 60, 1)] for w in workloads],

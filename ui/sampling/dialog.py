@@ -184,6 +184,7 @@ class SamplingDialog(QDialog):
             f"census takes {report['census_taken']:,} · expected sample: <b>{report['expected_units']:,}</b>"
             + (f" · capacity {report['capacity']}" if report.get("capacity") else "")
         )
+        self.census.setVisible(bool(report.get("census")))  # most plans have no census rules
         fill(
             self.census,
             [[c["rule"], c["matched"], c["taken"], c["dropped"]] for c in report.get("census", [])],
@@ -247,8 +248,16 @@ class SamplingDialog(QDialog):
             except BwvError as exc:
                 self.problem.setText(str(exc))
                 return
-        self.confirm.show_staged(self.staged)
+        self._show_staged(self.staged)
         self._show_step(1)
+
+    def _show_staged(self, staged: sampling.Staged, changed: str = "") -> None:
+        """The confirmation of ``staged``; Draw only when it holds a unit (an empty sample is nothing to code)."""
+        empty = staged.summary["units"] == 0
+        if empty and not changed:
+            changed = "Nothing to draw: the plan takes no unit from this catalogue at this draw date."
+        self.confirm.show_staged(staged, changed=changed)
+        self.confirm_button.setEnabled(not empty)
 
     def back(self) -> None:
         self.staged = None
@@ -263,10 +272,10 @@ class SamplingDialog(QDialog):
                 sample_id = self.ws.call(sampling.commit, self.staged, self.user)
             except sampling.DrawChanged as exc:
                 self.staged = exc.staged
-                self.confirm.show_staged(exc.staged, changed=f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+                self._show_staged(exc.staged, changed=f"{str(exc)[0].upper()}{str(exc)[1:]}.")
                 return
             except BwvError as exc:
-                self.confirm.show_staged(self.staged, changed=str(exc))
+                self._show_staged(self.staged, changed=str(exc))
                 return
         self.drawn.emit(sample_id)
         self.accept()
