@@ -11,6 +11,7 @@ of a row (frames, modifiers, note, star, cause, timestamps) stays in the store u
 
 from __future__ import annotations
 
+import bisect
 import json
 from array import array
 from collections.abc import Callable, Iterator
@@ -56,8 +57,10 @@ class CodingColumns:
         ids, onsets, offsets, kinds, versions = zip(*rows, strict=True)
         found.ids, found.onsets, found.offsets = array("q", ids), array("q", onsets), array("q", offsets)
         found.versions = array("q", versions)
-        kind_codes: dict[str, int] = {}
-        found.kinds = array("i", [kind_codes.setdefault(kind, len(kind_codes)) for kind in kinds])
+        kind_codes = {
+            kind: k for k, kind in enumerate(dict.fromkeys(kinds))
+        }  # distinct, in order of appearance
+        found.kinds = array("i", map(kind_codes.__getitem__, kinds))
         found.kind_values = [tuple(kind.split("\x1f")) for kind in kind_codes]  # type: ignore[misc]
         return found
 
@@ -115,6 +118,22 @@ class CodingColumns:
         )
 
 
+class IdPositions:
+    """id → position in an id column without a dict entry per id: the ids are sorted once (numpy) and bisected."""
+
+    def __init__(self, ids: array) -> None:
+        import numpy as np  # here: the command line's start-up does not pay for it
+
+        column = np.frombuffer(ids, dtype=np.int64) if len(ids) else np.zeros(0, dtype=np.int64)
+        order = np.argsort(column, kind="stable")
+        self._ids = array("q", column[order].tobytes())
+        self._at = array("q", order.astype(np.int64).tobytes())
+
+    def get(self, event_id: int) -> int | None:
+        k = bisect.bisect_left(self._ids, event_id)
+        return self._at[k] if k < len(self._ids) and self._ids[k] == event_id else None
+
+
 class LoadedEvents:
     """id → :class:`Event` for one coding: the events read at open stay in their columns until one is asked for,
     then its page of :data:`PAGE` events is made with one read of their details. Events added or changed since
@@ -123,30 +142,44 @@ class LoadedEvents:
     def __init__(self, columns: CodingColumns, fetch: FetchDetails) -> None:
         self.columns = columns
         self._fetch = fetch
-        self._position: dict[int, int] = dict(
-            zip(columns.ids, range(len(columns)), strict=True)
-        )  # not made yet
+        self._positions = IdPositions(columns.ids)
+        self._in_columns = bytearray(b"\x01") * len(columns)  # 1: the event is still only its columns
+        self._unmade = len(columns)
         self._made: dict[int, Event] = {}
         self.untouched = True  # nothing added, changed or removed since the columns were read
 
+    def _unmade_at(self, event_id: object) -> int | None:
+        """The event's position in the columns if it has not been made (nor removed) yet."""
+        at = self._positions.get(event_id) if isinstance(event_id, int) else None
+        return at if at is not None and self._in_columns[at] else None
+
+    def _take(self, at: int) -> None:
+        self._in_columns[at] = 0
+        self._unmade -= 1
+
     def __len__(self) -> int:
-        return len(self._position) + len(self._made)
+        return self._unmade + len(self._made)
 
     def __contains__(self, event_id: object) -> bool:
-        return event_id in self._made or event_id in self._position
+        return event_id in self._made or self._unmade_at(event_id) is not None
 
     def __iter__(self) -> Iterator[int]:
-        return iter([*self._made, *self._position])
+        return iter([*self._made, *self.unmade()])
 
     def __getitem__(self, event_id: int) -> Event:
         event = self._made.get(event_id)
         if event is None:
-            self._make_page(self._position[event_id])  # KeyError: not an event of this coding
+            at = self._unmade_at(event_id)
+            if at is None:
+                raise KeyError(event_id)  # not an event of this coding
+            self._make_page(at)
             event = self._made[event_id]
         return event
 
     def __setitem__(self, event_id: int, event: Event) -> None:
-        self._position.pop(event_id, None)
+        at = self._unmade_at(event_id)
+        if at is not None:
+            self._take(at)
         self._made[event_id] = event
         self.untouched = False
 
@@ -161,15 +194,59 @@ class LoadedEvents:
         return self._made
 
     def unmade(self) -> dict[int, int]:
-        """id → position in the columns of the events not made yet."""
-        return self._position
+        """id → position in the columns of the events not made yet (a pass over the columns: for a reload)."""
+        ids, flags = self.columns.ids, self._in_columns
+        return {ids[at]: at for at in range(len(ids)) if flags[at]}
 
     def _make_page(self, position: int) -> None:
         start = position - position % PAGE
-        ids = self.columns.ids
-        positions = [p for p in range(start, min(start + PAGE, len(ids))) if ids[p] in self._position]
+        ids, flags = self.columns.ids, self._in_columns
+        positions = [p for p in range(start, min(start + PAGE, len(ids))) if flags[p]]
         details = self._fetch([ids[p] for p in positions])
         for p in positions:
             event_id = ids[p]
             self._made[event_id] = self.columns.event(p, details.get(event_id))
-            del self._position[event_id]
+            self._take(p)
+
+
+class OnsetOrder:
+    """(onset_ms, id) pairs in order, held as two int64 arrays: found by bisecting, changed one pair at a time
+    (a memmove), copied with a memcpy; never a tuple per event. Events with equal onsets are ordered by id."""
+
+    def __init__(self, onsets: array | None = None, ids: array | None = None) -> None:
+        self.onsets = array("q") if onsets is None else array("q", onsets)
+        self.ids = array("q") if ids is None else array("q", ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, row: int) -> tuple[int, int]:
+        return self.onsets[row], self.ids[row]
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self.onsets, self.ids, strict=True)
+
+    def copy(self) -> OnsetOrder:
+        return OnsetOrder(self.onsets, self.ids)
+
+    def position(self, onset_ms: int, event_id: int) -> int:
+        """Where (onset_ms, event_id) is, or would go."""
+        lo = bisect.bisect_left(self.onsets, onset_ms)
+        hi = bisect.bisect_right(self.onsets, onset_ms, lo)
+        return bisect.bisect_left(self.ids, event_id, lo, hi)
+
+    def first_after(self, at_ms: int) -> int:
+        """The position of the first pair with an onset after ``at_ms``."""
+        return bisect.bisect_right(self.onsets, at_ms)
+
+    def first_from(self, at_ms: int) -> int:
+        """The position of the first pair with an onset at or after ``at_ms``."""
+        return bisect.bisect_left(self.onsets, at_ms)
+
+    def insert(self, row: int, onset_ms: int, event_id: int) -> None:
+        self.onsets.insert(row, onset_ms)
+        self.ids.insert(row, event_id)
+
+    def delete(self, row: int) -> None:
+        del self.onsets[row]
+        del self.ids[row]

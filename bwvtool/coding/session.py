@@ -9,14 +9,13 @@ and makes event objects only for the events shown or edited (:mod:`bwvtool.codin
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
 
 from bwvtool.codebook import Codebook
-from bwvtool.coding.columns import NULL, CodingColumns, Details, LoadedEvents
+from bwvtool.coding.columns import NULL, CodingColumns, Details, LoadedEvents, OnsetOrder
 from bwvtool.coding.commands import AddEvent, Command, Composite, DeleteEvent, EditEvent, run
 from bwvtool.coding.errors import CodingError
 from bwvtool.coding.model import Event
@@ -86,7 +85,7 @@ class CodingSession:
             self.coder_id = ws.coder_id(tx, coder)
         self._started = False  # the clip's assignment moves to in progress with the first edit
         self._events = LoadedEvents(CodingColumns(*self._coding), self._details)
-        self._order: list[tuple[int, int]] = []  # (onset_ms, id), sorted
+        self._order = OnsetOrder()  # (onset_ms, id) of every event, sorted
         # Running states: key (track, actor) in exclusive tracks, (track, actor, code) where states may overlap.
         self._open: dict[tuple[str, ...], int] = {}
         self._added_id: int | None = None
@@ -106,11 +105,11 @@ class CodingSession:
     def events(self) -> list[Event]:
         """All events in onset order (each made into an object: for small codings and tests; views use
         :meth:`keys`, :meth:`columns` and :meth:`event`)."""
-        return [self._events[event_id] for _, event_id in self._order]
+        return [self._events[event_id] for event_id in self._order.ids]
 
-    def keys(self) -> list[tuple[int, int]]:
+    def keys(self) -> OnsetOrder:
         """(onset_ms, id) of every event in onset order: a copy, no event made."""
-        return list(self._order)
+        return self._order.copy()
 
     def columns(self) -> CodingColumns:
         """Every event as columns (:class:`CodingColumns`), in onset order: as read at open while nothing has
@@ -136,10 +135,10 @@ class CodingSession:
     def row_of(self, event_id: int) -> int:
         """The event's position in onset order (what a table shows as its row)."""
         event = self._events[event_id]
-        return bisect.bisect_left(self._order, (event.onset_ms, event_id))
+        return self._order.position(event.onset_ms, event_id)
 
     def at_row(self, row: int) -> Event:
-        return self._events[self._order[row][1]]
+        return self._events[self._order.ids[row]]
 
     def open_state(self, track: str, actor: str, code: str | None = None) -> Event | None:
         """The state still running in ``track`` for ``actor`` (of ``code``, in a track whose states overlap)."""
@@ -159,10 +158,10 @@ class CodingSession:
     def neighbour(self, at_ms: int, direction: int) -> Event | None:
         """The first event strictly after (direction > 0) or before (< 0) ``at_ms``."""
         if direction > 0:
-            index = bisect.bisect_right(self._order, (at_ms, 1 << 62))
-            return self._events[self._order[index][1]] if index < len(self._order) else None
-        index = bisect.bisect_left(self._order, (at_ms, -1)) - 1
-        return self._events[self._order[index][1]] if index >= 0 else None
+            index = self._order.first_after(at_ms)
+            return self._events[self._order.ids[index]] if index < len(self._order) else None
+        index = self._order.first_from(at_ms) - 1
+        return self._events[self._order.ids[index]] if index >= 0 else None
 
     def on_change(self, listener: Listener) -> None:
         """Call ``listener(kind, event)`` after each committed change; kind is 'added', 'removed', 'changed'."""
@@ -414,9 +413,14 @@ class CodingSession:
         missing = offsets == NULL
         # The sums of the stored fingerprint, where a missing offset counts as -1.
         offset_sum = int(offsets[~missing].sum()) - int(missing.sum())
-        self._sums = [len(columns), sum(columns.ids), sum(columns.onsets), offset_sum, sum(columns.versions)]
+        ids, onsets, versions = (
+            np.frombuffer(column, dtype=np.int64) if len(columns) else np.zeros(0, np.int64)
+            for column in (columns.ids, columns.onsets, columns.versions)
+        )
+        self._sums = [len(columns), int(ids.sum()), int(onsets.sum()), offset_sum, int(versions.sum())]
+        del ids, onsets, versions  # views of the columns: an array lent to numpy cannot change size
         self._events = LoadedEvents(columns, self._details)
-        self._order = list(zip(columns.onsets, columns.ids, strict=True))
+        self._order = OnsetOrder(columns.onsets, columns.ids)
         state_kinds = [self.codes.spec(code).is_state for _, code, _ in columns.kind_values]
         if not any(state_kinds):
             return
@@ -430,15 +434,14 @@ class CodingSession:
         assert event.id is not None
         self._count(event, +1)
         self._events[event.id] = event
-        bisect.insort(self._order, (event.onset_ms, event.id))
+        self._order.insert(self._order.position(event.onset_ms, event.id), event.onset_ms, event.id)
         if event.offset_ms is None and self.codes.spec(event.code).is_state:
             self._open[self._open_key(event)] = event.id
 
     def _forget(self, event_id: int) -> None:
         event = self._events.pop(event_id)
         self._count(event, -1)
-        index = bisect.bisect_left(self._order, (event.onset_ms, event_id))
-        del self._order[index]
+        self._order.delete(self._order.position(event.onset_ms, event_id))
         key = self._open_key(event)
         if self._open.get(key) == event_id:
             del self._open[key]

@@ -53,7 +53,7 @@ def test_opening_makes_no_event_until_one_is_shown_and_then_shows_the_stored_row
         clip_workspace, clip_id="C001", coder="alice", codebook_id=codebook_id, codes=Codes()
     )
     assert len(opened) == 700 and opened.made_events == 0
-    assert opened.keys() == [(e.onset_ms, e.id) for e in stored]
+    assert list(opened.keys()) == [(e.onset_ms, e.id) for e in stored]
     assert opened.open_state("subject_behaviour", "subject_1").id == stored[-1].id  # found from the columns
     assert opened.made_events <= PAGE
     assert opened.event(stored[300].id) == stored[300]  # every field, details included

@@ -7,7 +7,6 @@ with 50,000. Rows reach the view a page at a time (Qt's fetchMore), so opening a
 
 from __future__ import annotations
 
-import bisect
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -15,6 +14,7 @@ from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from bwvtool.coding.actors import actor_label
+from bwvtool.coding.columns import IdPositions
 from bwvtool.coding.model import Event
 from bwvtool.coding.session import CodingSession
 from bwvtool.ui.timeline.geometry import format_ms
@@ -39,7 +39,9 @@ class EventTableModel(QAbstractTableModel):
 
     def _load(self) -> None:
         self._keys = self.session.keys()  # row order: (onset_ms, id), sorted; no event is made for it
-        self._onset_of = {event_id: onset for onset, event_id in self._keys}
+        # Where the rows place each event: as at open (bisected, no dict of 50,000 entries), else as changed since.
+        self._opened, self._opened_at = self._keys.copy(), IdPositions(self._keys.ids)
+        self._moved: dict[int, int | None] = {}  # event id -> onset since open (None: no longer a row)
         self._shown = min(PAGE_ROWS, len(self._keys))  # rows the view has been given so far
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt)
@@ -72,12 +74,18 @@ class EventTableModel(QAbstractTableModel):
         return None
 
     def event_at(self, row: int) -> Event:
-        return self.session.event(self._keys[row][1])
+        return self.session.event(self._keys.ids[row])
+
+    def _onset_of(self, event_id: int) -> int | None:
+        if event_id in self._moved:
+            return self._moved[event_id]
+        at = self._opened_at.get(event_id)
+        return None if at is None else self._opened.onsets[at]
 
     def _row(self, event_id: int) -> int:
         """The event's position in the whole order (shown or not yet), or -1: one bisect."""
-        onset = self._onset_of.get(event_id)
-        return -1 if onset is None else bisect.bisect_left(self._keys, (onset, event_id))
+        onset = self._onset_of(event_id)
+        return -1 if onset is None else self._keys.position(onset, event_id)
 
     def row_of(self, event_id: int) -> int:
         """The event's row, its page given to the view first; -1 if the event is not in the table."""
@@ -126,35 +134,34 @@ class EventTableModel(QAbstractTableModel):
             self.endResetModel()
             return
         old = self._row(event.id)
-        if kind == "changed" and old >= 0 and self._keys[old][0] == event.onset_ms:
+        if kind == "changed" and old >= 0 and self._keys.onsets[old] == event.onset_ms:
             if old < self._shown:  # same place: the row's cells change, nothing moves
                 self.dataChanged.emit(self.index(old, 0), self.index(old, len(COLUMNS) - 1))
             return
         if kind in ("removed", "changed") and old >= 0:
             self._remove_row(old)
-            del self._onset_of[event.id]
+            self._moved[event.id] = None
         if kind in ("added", "changed"):
-            key = (event.onset_ms, event.id)
-            self._onset_of[event.id] = event.onset_ms
-            self._insert_row(bisect.bisect_left(self._keys, key), key)
+            self._moved[event.id] = event.onset_ms
+            self._insert_row(self._keys.position(event.onset_ms, event.id), event.onset_ms, event.id)
 
     def _remove_row(self, row: int) -> None:
         if row < self._shown:
             self.beginRemoveRows(QModelIndex(), row, row)
-            del self._keys[row]
+            self._keys.delete(row)
             self._shown -= 1
             self.endRemoveRows()
         else:
-            del self._keys[row]
+            self._keys.delete(row)
 
-    def _insert_row(self, row: int, key: tuple[int, int]) -> None:
+    def _insert_row(self, row: int, onset_ms: int, event_id: int) -> None:
         if row < self._shown or self._shown == len(self._keys):  # among the shown rows, or all were shown
             self.beginInsertRows(QModelIndex(), row, row)
-            self._keys.insert(row, key)
+            self._keys.insert(row, onset_ms, event_id)
             self._shown += 1
             self.endInsertRows()
         else:
-            self._keys.insert(row, key)
+            self._keys.insert(row, onset_ms, event_id)
 
 
 class EventTableView(QTableView):
