@@ -74,7 +74,9 @@ class CodingSession:
         codebook_id: int,
         codes: CodeLookup,
         assignment_id: int | None = None,
+        reading: Callable[[], CodingColumns] | None = None,
     ) -> None:
+        """``reading``: this coding's columns already being read (:func:`read_ahead`); else they are read here."""
         self.ws = ws
         self.clip_id = clip_id
         self.assignment_id = assignment_id
@@ -92,7 +94,10 @@ class CodingSession:
         self._data_version = ws.data_version()
         self._fingerprint: tuple | None = None  # the stored coding's, when last looked at (refresh)
         self._own_edits = False  # edits made here since then
-        self._load(self._read())
+        columns = reading() if reading is not None else None
+        if columns is None or (columns.clip_id, columns.coder_id, columns.assignment_id) != self._coding[:3]:
+            columns = self._read()  # not read ahead, or for another coding
+        self._load(columns)
         # How long an edit may wait for another program's write lock (None: the workspace default). The desk
         # sets a short wait and keeps a key press pending instead of freezing the window.
         self.busy_ms: int | None = None
@@ -455,6 +460,14 @@ class CodingSession:
     def _notify(self, kind: str, event: Event | None) -> None:
         for listener in self._listeners:
             listener(kind, event)
+
+
+def read_ahead(
+    ws: Workspace, *, clip_id: str, coder_id: int, codebook_id: int, assignment_id: int | None = None
+) -> Callable[[], CodingColumns]:
+    """Start reading a coding's columns where the workspace's connection lives (the app's worker process reads
+    while the app goes on opening the clip) and return what :class:`CodingSession` takes as ``reading``."""
+    return ws.call_ahead(_read_columns, clip_id, coder_id, assignment_id, codebook_id)
 
 
 def _read_columns(

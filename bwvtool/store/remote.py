@@ -77,32 +77,72 @@ class RemoteConnection:
         self.in_transaction = False
         self._channel: Connection | None = worker.connect()
         self._lock = threading.Lock()
+        self._pending = False  # a message was sent with submit() and its answer is not collected yet
 
     def request(self, *message: Any) -> Any:
         with self._lock:
-            if self._channel is None:
-                if self.in_transaction:
-                    raise WorkerLost(
-                        "the workspace worker stopped during a transaction; nothing of it was saved"
-                    )
-                self._channel = self.worker.connect()
-            try:
-                self._channel.send(message)
-                status, value, self.in_transaction = self._channel.recv()
-            except (EOFError, OSError) as exc:
-                self._channel = None
-                was_in_transaction, self.in_transaction = self.in_transaction, False
-                raise WorkerLost(
-                    "the workspace worker stopped before answering; "
-                    + (
-                        "nothing of the open transaction was saved"
-                        if was_in_transaction
-                        else "re-read to see what was saved"
-                    )
-                ) from exc
+            self._collect_unwanted()
+            self._send(message)
+            status, value = self._receive()
         if status == "error":
             raise value
         return value
+
+    def submit(self, *message: Any) -> Callable[[], Any]:
+        """Send ``message`` now and return a function that waits for its answer: this process goes on with other
+        work while the worker answers. An answer never collected is dropped before the next message."""
+        with self._lock:
+            self._collect_unwanted()
+            self._send(message)
+            self._pending = True
+
+        def answer() -> Any:
+            with self._lock:
+                if not self._pending:
+                    raise RuntimeError("this answer was already collected")
+                self._pending = False
+                status, value = self._receive()
+            if status == "error":
+                raise value
+            return value
+
+        return answer
+
+    def _collect_unwanted(self) -> None:
+        if self._pending:
+            self._pending = False
+            with contextlib.suppress(WorkerLost):
+                self._receive()
+
+    def _send(self, message: tuple) -> None:
+        if self._channel is None:
+            if self.in_transaction:
+                raise WorkerLost("the workspace worker stopped during a transaction; nothing of it was saved")
+            self._channel = self.worker.connect()
+        try:
+            self._channel.send(message)
+        except (EOFError, OSError) as exc:
+            raise self._lost(exc) from exc
+
+    def _receive(self) -> tuple[str, Any]:
+        assert self._channel is not None
+        try:
+            status, value, self.in_transaction = self._channel.recv()
+        except (EOFError, OSError) as exc:
+            raise self._lost(exc) from exc
+        return status, value
+
+    def _lost(self, exc: BaseException) -> WorkerLost:
+        self._channel = None
+        was_in_transaction, self.in_transaction = self.in_transaction, False
+        return WorkerLost(
+            "the workspace worker stopped before answering; "
+            + (
+                "nothing of the open transaction was saved"
+                if was_in_transaction
+                else "re-read to see what was saved"
+            )
+        )
 
     def execute(self, sql: str, params: Any = ()) -> RemoteCursor:
         return RemoteCursor(
@@ -118,6 +158,7 @@ class RemoteConnection:
 
     def close(self) -> None:
         with self._lock:
+            self._collect_unwanted()
             if self._channel is not None:
                 with contextlib.suppress(EOFError, OSError):  # a worker already gone has nothing to close
                     self._channel.send(("close",))
@@ -130,15 +171,26 @@ class RemoteWorkspace(Workspace):
     """A workspace whose SQLite connection is held by the worker process."""
 
     conn: RemoteConnection  # type: ignore[assignment]
+    _ahead: RemoteConnection | None = None  # the connection of call_ahead, made on first use
 
     def call(self, fn: Callable[..., Any], *args: Any, busy_ms: int | None = None, **kwargs: Any) -> Any:
         """Run the module-level ``fn(workspace, *args, **kwargs)`` in the worker: one round trip."""
         return self.conn.request("call", fn, args, kwargs, busy_ms)
 
+    def call_ahead(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        """Start ``fn(workspace, *args, **kwargs)`` in the worker on a connection of its own (a worker thread and
+        SQLite connection of their own) and return a function that waits for its result: a long read runs there
+        while this process does other work. One call ahead at a time; a result never collected is dropped."""
+        if self._ahead is None:
+            self._ahead = RemoteConnection(self.conn.worker)
+        return self._ahead.submit("call", fn, args, kwargs, None)
+
     def backup(self, dest: Path) -> None:
         self.call(Workspace.backup, Path(dest).resolve())
 
     def close(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()
         self.conn.close()
 
 

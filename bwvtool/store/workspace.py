@@ -120,6 +120,13 @@ class Workspace:
             if busy_ms is not None:
                 self.set_busy_timeout(None)
 
+    def call_ahead(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        """Start ``fn(self, *args, **kwargs)`` and return a function that returns its result. Here it runs at once
+        (one connection); the app's workspace runs it in its worker process on a connection of its own while the
+        app goes on with other work (:meth:`bwvtool.store.remote.RemoteWorkspace.call_ahead`)."""
+        result = self.call(fn, *args, **kwargs)
+        return lambda: result
+
     def set_busy_timeout(self, ms: int | None) -> None:
         """How long a statement waits for another program's lock (``None``: the workspace default)."""
         self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS if ms is None else ms):d}")

@@ -112,3 +112,46 @@ def test_another_windows_changes_reach_shown_and_unshown_events(tmp_path, app_wo
     finally:
         here.close()
         there.close()
+
+
+def test_onset_order_keeps_equal_onsets_in_id_order():
+    import bisect
+    import random
+
+    from bwvtool.coding.columns import OnsetOrder
+
+    rng = random.Random(3)
+    order, model = OnsetOrder(), []
+    for event_id in rng.sample(range(1, 5000), 600):
+        onset = rng.randrange(0, 40) * 40  # many events share an onset
+        order.insert(order.position(onset, event_id), onset, event_id)
+        bisect.insort(model, (onset, event_id))
+    for onset, event_id in rng.sample(model, 200):
+        order.delete(order.position(onset, event_id))
+        model.remove((onset, event_id))
+    assert list(order) == model and list(order.copy()) == model
+    for at in (0, 40, 41, 1560, 2000):
+        assert order.first_after(at) == bisect.bisect_right(model, (at, 1 << 62))
+        assert order.first_from(at) == bisect.bisect_left(model, (at, -1))
+
+
+def test_a_coding_read_ahead_in_the_worker_opens_the_same_session(tmp_path, app_workspaces):
+    """The desk starts reading the events on the worker's second connection, builds its other widgets meanwhile
+    (other requests on the first), then hands the reading to the session; an answer never collected is dropped."""
+    from bwvtool.coding.session import read_ahead
+    from tests.reliability.workspaces import coding_workspace
+
+    ws = open_workspace(coding_workspace(tmp_path))
+    try:
+        stored = next(c for c in list_codebooks(ws.conn) if c.key.startswith("ss_"))
+        codes = CodebookCodes(stored.codebook)
+        plain = CodingSession(ws, clip_id="K1", coder="alice", codebook_id=stored.id, codes=codes)
+        for i in range(300):
+            plain.code_key("command", at_ms=40 * i, at_frame=i, actor="officer_1")
+        read_ahead(ws, clip_id="K1", coder_id=plain.coder_id, codebook_id=stored.id)  # never collected
+        reading = read_ahead(ws, clip_id="K1", coder_id=plain.coder_id, codebook_id=stored.id)
+        assert len(list_codebooks(ws.conn)) >= 2  # the first connection answers meanwhile
+        ahead = CodingSession(ws, clip_id="K1", coder="alice", codebook_id=stored.id, codes=codes, reading=reading)
+        assert list(ahead.keys()) == list(plain.keys()) and ahead.events == plain.events
+    finally:
+        ws.close()

@@ -30,7 +30,7 @@ from bwvtool.codebook.model import Code, Codebook
 from bwvtool.coding import claims, review
 from bwvtool.coding.actors import ActorChooser, actor_label
 from bwvtool.coding.assignments import Coding, coding_for, known_coding
-from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession
+from bwvtool.coding.session import CodebookCodes, CodingError, CodingSession, read_ahead
 from bwvtool.coding.worklist import has_media, next_after, work_order
 from bwvtool.errors import BwvError, ChangedElsewhere
 from bwvtool.media import frametimes
@@ -364,15 +364,14 @@ class CodingDesk(QWidget):
         self.coding = coding
         self.codebook, self.codebook_id = coding.codebook, coding.codebook_id
         codebook_id = coding.codebook_id
-        self.session = CodingSession(
+        # The events are read in the workspace worker while the palette and the review form are built here.
+        reading = read_ahead(
             self.ws,
             clip_id=clip_id,
-            coder=self.user,
+            coder_id=coder_id,
             codebook_id=codebook_id,
-            codes=CodebookCodes(self.codebook),
             assignment_id=coding.assignment_id,
         )
-        self.session.on_change(self._on_session_change)
         self.palette.set_codebook(self.codebook)
         self.review.load(
             self.ws,
@@ -383,6 +382,16 @@ class CodingDesk(QWidget):
             codebook_id=codebook_id,
             assignment_id=coding.assignment_id,
         )
+        self.session = CodingSession(
+            self.ws,
+            clip_id=clip_id,
+            coder=self.user,
+            codebook_id=codebook_id,
+            codes=CodebookCodes(self.codebook),
+            assignment_id=coding.assignment_id,
+            reading=reading,
+        )
+        self.session.on_change(self._on_session_change)
         self.model = EventTableModel(self.session, {c.id: c.label for c in self.codebook.codes}, self)
         self.table.setModel(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._table_row_changed)
