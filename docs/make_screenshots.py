@@ -55,11 +55,16 @@ def _busy_coding(ws, clip_id: str, coder: str) -> None:
     session.code_key("calm", actor="officer_1", **at(40))
     session.code_key("calm", actor="officer_1", **at(last // 2))
     for frame in sorted(rng.sample(range(30, last - 10), 8)):
-        session.code_key(
+        marker = session.code_key(
             rng.choice(["escalation_up", "escalation_down", "complies"]),
             actor="subject_1" if rng.random() < 0.3 else "officer_1",
             **at(frame),
         )
+        cause = session.neighbour(
+            marker.onset_ms, -1
+        )  # as the desk links it: the last event before the marker
+        if marker.code.startswith("escalation") and cause is not None:
+            session.edit(marker.id, caused_by=cause.id)
     session.code_key("turning_point", actor="officer_1", **at(last * 2 // 3))
     starred = session.events[12]
     session.edit(starred.id, starred=True, note="Clear grounds given before the search")
@@ -129,7 +134,10 @@ def main() -> None:
         desk.timeline.set_playhead(desk.player.current_frame()[1])
         app.processEvents()
         window.grab().save(str(DOCS / "coding.png"))
-        desk.timeline.zoom_by(0.08, event.onset_ms)
+        linked = next(
+            e for e in desk.session.events if e.caused_by is not None
+        )  # an escalation and its cause
+        desk.timeline.zoom_by(0.08, linked.onset_ms)
         app.processEvents()
         desk.timeline.grab().save(str(DOCS / "timeline-zoomed.png"))
         desk.focus_review()
