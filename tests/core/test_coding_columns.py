@@ -151,7 +151,9 @@ def test_a_coding_read_ahead_in_the_worker_opens_the_same_session(tmp_path, app_
         read_ahead(ws, clip_id="K1", coder_id=plain.coder_id, codebook_id=stored.id)  # never collected
         reading = read_ahead(ws, clip_id="K1", coder_id=plain.coder_id, codebook_id=stored.id)
         assert len(list_codebooks(ws.conn)) >= 2  # the first connection answers meanwhile
-        ahead = CodingSession(ws, clip_id="K1", coder="alice", codebook_id=stored.id, codes=codes, reading=reading)
+        ahead = CodingSession(
+            ws, clip_id="K1", coder="alice", codebook_id=stored.id, codes=codes, reading=reading
+        )
         assert list(ahead.keys()) == list(plain.keys()) and ahead.events == plain.events
     finally:
         ws.close()
