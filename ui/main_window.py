@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ from bwvtool import __version__
 from bwvtool.anchors import backup_workspace, record_anchor_after
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace, browse, open_workspace
+from bwvtool.store.dialect import cannot_write
+from bwvtool.store.postgres import display, is_server_location
 from bwvtool.ui import theme
 from bwvtool.ui.browser import ClipBrowser
 from bwvtool.ui.clip_table_model import ClipTableModel
@@ -43,12 +46,19 @@ WORKSPACE_FILES = "bwvtool workspaces (*.sqlite *.sqlite3 *.db);;All files (*)"
 
 
 def display_path(path: Path) -> str:
-    """An absolute path, with the home folder shortened to ``~``."""
+    """An absolute path, with the home folder shortened to ``~``; a team server's location as it prints."""
+    if is_server_location(path):
+        return display(str(path))
     path = path.resolve()
     try:
         return str(Path("~") / path.relative_to(Path.home()))
     except ValueError:
         return str(path)
+
+
+def full_path(path: Path) -> str:
+    """The workspace's whole location: the absolute file, or the server location (no password)."""
+    return display(str(path)) if is_server_location(path) else str(path.resolve())
 
 
 class MainWindow(QMainWindow):
@@ -321,6 +331,10 @@ class MainWindow(QMainWindow):
             interrupted = interrupted_imports(self.workspace)
         except BwvError:
             return
+        except sqlite3.Error as exc:
+            if cannot_write(exc):  # a team role that may not read the import journal cannot roll one back
+                return
+            raise
         if interrupted:
             self.run_job("Roll back an interrupted catalogue import", ["catalogue", "recover"])
 
@@ -378,7 +392,7 @@ class MainWindow(QMainWindow):
             self.desk = None
         self.setWindowTitle(f"{workspace.path.name} — bwvtool")
         self.status_path.setText(display_path(workspace.path))
-        self.status_path.setToolTip(str(workspace.path.resolve()))
+        self.status_path.setToolTip(full_path(workspace.path))
         self.status_user.setText(f"User: {self.user}")
         self._roll_back_interrupted_imports()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -443,7 +457,12 @@ class MainWindow(QMainWindow):
 
     def _backup(self) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
-        suggestion = self.workspace.path.with_name(f"{self.workspace.path.stem}-backup-{stamp}.sqlite")
+        if is_server_location(
+            self.workspace.path
+        ):  # a server's backup is a SQLite copy in the current folder
+            suggestion = Path.cwd() / f"bwv-backup-{stamp}.sqlite"
+        else:
+            suggestion = self.workspace.path.with_name(f"{self.workspace.path.stem}-backup-{stamp}.sqlite")
         path, _ = QFileDialog.getSaveFileName(self, "Back up workspace", str(suggestion), WORKSPACE_FILES)
         if path:
             self.backup_to(Path(path))
@@ -453,7 +472,7 @@ class MainWindow(QMainWindow):
             self,
             "About bwvtool",
             f"<b>bwvtool {__version__}</b><p>Sample, code and analyse police body-worn video.</p>"
-            f"<p>Workspace: {self.workspace.path.resolve()}</p>",
+            f"<p>Workspace: {full_path(self.workspace.path)}</p>",
         )
 
     # -- readiness ----------------------------------------------------------------------------------------

@@ -146,3 +146,25 @@ def test_the_dashboard_follows_reviews_completed_elsewhere(qtbot, workspace, tmp
         assert run_bwvtool(location, "rev1", "review", "answer", "D1", item, value).returncode == 0
     assert run_bwvtool(location, "rev1", "review", "complete", "D1").returncode == 0
     qtbot.waitUntil(lambda: page.tiles["reviewed"].value.text() == "5", timeout=30_000)
+
+
+def test_the_main_window_opens_on_a_server_as_a_reviewer(qtbot, server_url):
+    """A reviewer's login reads only their clips and no import journal: the window opens all the same, shows
+    where it is connected (no password), and the desk takes the next clip from the pool."""
+    from bwvtool.ui.main_window import MainWindow
+    from tests.core.team_fixture import as_login, people
+
+    with open_workspace(server_url, create=True) as ws:
+        ensure_default_codebooks(ws, actor="postgres")
+        claims.share_sample(ws, pooled_sample(ws, 2, codebook="pioss_review"), "postgres")
+    login = people(server_url, ["ravi"])["ravi"]
+    window = MainWindow(open_workspace(as_login(server_url, login)), login)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.status_path.text().startswith("postgresql://") or "user=" in window.status_path.text()
+    assert window.workspace.conn.execute("SELECT current_user").fetchone()[0] == login
+    desk = window.coding_desk()
+    assert desk.take_next.text() == "Take next (2 in the pool)"
+    desk.claim_next()
+    assert desk.clip_id == "P0000" and desk.take_next.text() == "Take next (1 in the pool)"
+    window.close()
