@@ -192,15 +192,22 @@ def incident_code(
 
 @incident_group.command("events")
 @click.argument("incident_id")
+@click.option("--coder", default=None, help="Only this coder's events.")
 @json_option
 @pass_settings
-def incident_events(settings: Settings, incident_id: str, as_json: bool) -> None:
+def incident_events(settings: Settings, incident_id: str, coder: str | None, as_json: bool) -> None:
     """Events coded on INCIDENT_ID's time: when, the camera and frame they were coded on, and the frame every
-    camera shows at that moment (– where a camera is not filming)."""
+    camera shows at that moment (– where a camera is not filming).
+
+    As on a clip, on a camera double-coded in a sample not yet opened a coder of that sample sees only their own
+    events (blind double coding); showing other coders' events is audited."""
+    from bwvtool.cli.common import warn
     from bwvtool.incidents.coding import views
 
     with settings.workspace() as ws:
-        found = views(ws, incident_id)
+        found, notice = views(ws, incident_id, settings.user, coder)
+    if notice:
+        warn(notice)
 
     def text() -> str:
         shown = [
@@ -208,6 +215,7 @@ def incident_events(settings: Settings, incident_id: str, as_json: bool) -> None
                 "id": e["event_id"],
                 "incident time": f"{e['onset_incident_ms'] / 1000:.3f} s",
                 "code": e["code"],
+                "coder": e["coder"],
                 "coded on": f"{e['clip_id']} #{e['onset_frame']}",
                 "every camera": "  ".join(
                     f"{c} #{'–' if f is None else f}" for c, f in sorted(e["frames"].items())
@@ -215,6 +223,6 @@ def incident_events(settings: Settings, incident_id: str, as_json: bool) -> None
             }
             for e in found
         ]
-        return table(shown, ["id", "incident time", "code", "coded on", "every camera"])
+        return table(shown, ["id", "incident time", "code", "coder", "coded on", "every camera"])
 
     emit(as_json, found, text)

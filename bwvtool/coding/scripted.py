@@ -11,9 +11,9 @@ from typing import Any
 
 from bwvtool.codebook.model import Codebook
 from bwvtool.coding.assignments import Coding, coding_for, open_coding
-from bwvtool.coding.commands import AddEvent, Command, Composite, EditEvent
+from bwvtool.coding.commands import AddEvent, Command, EditEvent
 from bwvtool.coding.model import Event
-from bwvtool.coding.session import CodebookCodes, CodingSession
+from bwvtool.coding.session import CodebookCodes, CodingSession, Companions, with_companions
 from bwvtool.errors import ChangedElsewhere, UsageError
 from bwvtool.store import Workspace, catalogue
 from bwvtool.store import events as event_rows
@@ -89,11 +89,13 @@ def add_event(
     note: str | None = None,
     codebook_key: str | None = None,
     sample_id: int | None = None,
+    companions: Companions | None = None,
 ) -> Event:
     """Record a point event, or a state from ``at_ms`` to ``to_ms`` (both snapped to the frames shown then).
 
     Every input is checked before anything is written (not even a new coder's registration), and the event is
     stored whole in one transaction: a state never exists half-recorded, running without its end.
+    ``companions``: more commands for that transaction (see :meth:`CodingSession.code_key`).
     """
     _check_clip(ws, clip_id)
     coding = coding_of(ws, clip_id, coder, codebook_key, sample_id=sample_id)
@@ -153,7 +155,9 @@ def add_event(
     parts.append(AddEvent(event, label=f"add {code}"))
     added: list[Event] = []
     session.on_change(lambda kind, changed: added.append(changed) if kind == "added" else None)  # type: ignore[func-returns-value]
-    session.execute(parts[0] if len(parts) == 1 else Composite(parts, label=f"switch to {code}"))
+    session.execute(
+        with_companions(companions, parts, f"add {code}" if len(parts) == 1 else f"switch to {code}")
+    )
     return added[-1]
 
 

@@ -59,6 +59,14 @@ class CodebookCodes:
 
 
 Listener = Callable[[str, Event | None], None]
+# Given a key press's commands (AddEvent, or EditEvent ending a state), more commands for the same transaction.
+Companions = Callable[[list[Command]], list[Command]]
+
+
+def with_companions(companions: Companions | None, parts: list[Command], label: str) -> Command:
+    """``parts`` and their companions as one command (the single part itself when there is nothing to add)."""
+    parts = parts + (companions(parts) if companions is not None else [])
+    return parts[0] if len(parts) == 1 else Composite(parts, label=label)
 
 
 class CodingSession:
@@ -182,11 +190,13 @@ class CodingSession:
         actor: str,
         modifiers: dict[str, Any] | None = None,
         note: str | None = None,
+        companions: Companions | None = None,
     ) -> Event:
         """A code key pressed with the frame at (``at_ms``, ``at_frame``) on screen.
 
         A point code records an event. A state code starts a state; the same key for the same actor ends it, and
         starting another state of an exclusive track ends the one running (both in one undoable action).
+        ``companions(parts)`` may add commands to the same transaction and undo step (an incident's times).
         Returns the event added or ended.
         """
         spec = self.codes.spec(code)
@@ -205,19 +215,20 @@ class CodingSession:
         )
         if not spec.is_state:
             new = new.with_changes(offset_ms=None, offset_frame=None)
-            self.execute(AddEvent(new, label=f"add {code}"))
+            self.execute(with_companions(companions, [AddEvent(new, label=f"add {code}")], f"add {code}"))
             return self._last_added()
         running = self.open_state(spec.track, actor, code)
         if running is not None and running.code == code:
             self._check_end(running, at_ms)
-            self.execute(self._end(running, at_ms, at_frame))
+            self.execute(with_companions(companions, [self._end(running, at_ms, at_frame)], f"end {code}"))
             return self._events[running.id]  # type: ignore[index]
         parts: list[Command] = []
         if running is not None and spec.exclusive:
             self._check_end(running, at_ms)
             parts.append(self._end(running, at_ms, at_frame))
         parts.append(AddEvent(new, label=f"start {code}"))
-        self.execute(parts[0] if len(parts) == 1 else Composite(parts, label=f"switch to {code}"))
+        label = f"start {code}" if len(parts) == 1 else f"switch to {code}"
+        self.execute(with_companions(companions, parts, label))
         return self._last_added()
 
     def delete(self, event_id: int) -> None:

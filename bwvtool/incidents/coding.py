@@ -13,6 +13,7 @@ from typing import Any
 
 from bwvtool.coding.model import Event
 from bwvtool.errors import UsageError
+from bwvtool.incidents.commands import on_incident
 from bwvtool.incidents.library import clips_to_align, placements
 from bwvtool.incidents.timeline import ROUND_TRIP_MS, Placement
 from bwvtool.store import Workspace
@@ -49,18 +50,16 @@ def code_on_incident(
             raise UsageError(
                 f"{camera} films incident time {start / 1000:.3f}–{end / 1000:.3f} s, not {moment / 1000:.3f} s"
             )
-    event = add_event(
+    return add_event(
         ws,
         clip_id=camera,
         coder=coder,
         code=code,
         at_ms=place.camera_ms(at_ms) + ROUND_TRIP_MS,
         to_ms=None if to_ms is None else place.camera_ms(to_ms) + ROUND_TRIP_MS,
+        companions=on_incident(incident_id, at_ms, to_ms),
         **details,
     )
-    with ws.transaction(coder) as tx:
-        rows.link_event(tx, event.id, incident_id, at_ms, to_ms)
-    return event
 
 
 def _duration_ms(ws: Workspace, incident_id: str, clip_id: str) -> float:
@@ -68,12 +67,16 @@ def _duration_ms(ws: Workspace, incident_id: str, clip_id: str) -> float:
     return float(clip["duration_s"]) * 1000
 
 
-def views(ws: Workspace, incident_id: str) -> list[dict[str, Any]]:
-    """The incident's events on incident time, each with the frame every camera shows at its onset (None where
-    a camera is not filming or has no readable video)."""
+def views(
+    ws: Workspace, incident_id: str, viewer: str | None = None, coder: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The incident's events on incident time (``coder``'s only, if given), each with the frame every camera shows
+    at its onset (None where a camera is not filming or has no readable video), as ``viewer`` may see them; and a
+    notice when blind double coding hides other coders' events (see :func:`visible_events`)."""
     from bwvtool.errors import MediaError
     from bwvtool.media.probe import frame_times
 
+    found, notice = visible_events(ws, incident_id, viewer, coder)
     places = placements(ws, incident_id)
     media = {c["clip_id"]: c["media_path"] for c in clips_to_align(ws, incident_id)}
     times = {}
@@ -82,30 +85,82 @@ def views(ws: Workspace, incident_id: str) -> list[dict[str, Any]]:
             times[clip_id] = frame_times(Path(media[clip_id])) if media.get(clip_id) else None
         except MediaError:
             times[clip_id] = None
-    out = []
-    for event in rows.events(ws.conn, incident_id):
+    for event in found:
         at = event["onset_incident_ms"]
         event["frames"] = {c: _frame(places[c], at, times[c]) for c in places}
-        out.append(event)
-    return out
+    return found, notice
+
+
+def visible_events(
+    ws: Workspace, incident_id: str, viewer: str | None, coder: str | None = None, *, audit: bool = True
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The incident's events on incident time that ``viewer`` may see, as on a clip (blind double coding): on a
+    camera double-coded in a sample not yet opened, a coder of that sample sees only their own events; anyone
+    else sees everyone's, and the look is audited (``audit``; the incident window audits when it opens, not
+    after each key press). ``viewer`` None: a library call, not checked. Returns the
+    events and, when some were held back, a notice saying why."""
+    from bwvtool.coding import blind
+    from bwvtool.store import blinding
+
+    if not rows.exists(ws.conn, incident_id):
+        raise UsageError(f"no incident {incident_id} in the catalogue")
+    found = rows.events(ws.conn, incident_id, coder)
+    if viewer is None:
+        return found, None
+    hidden = blinding.clips_blind_to(ws.conn, viewer) & {e["clip_id"] for e in found}
+    shown = [e for e in found if e["clip_id"] not in hidden or e["coder"] == viewer]
+    notice = None
+    if len(shown) < len(found):
+        first = sorted({e["clip_id"] for e in found if e["clip_id"] in hidden and e["coder"] != viewer})[0]
+        notice = blind.clip_view(ws, first, viewer).reason(first) + (
+            f"; {len(found) - len(shown)} of the incident's events by other coders are not shown"
+        )
+    if audit:
+        blind.record_look(ws, viewer, "incident", incident_id, [e["coder"] for e in shown], "incident events")
+    return shown, notice
 
 
 def _frame(place: Placement, at_ms: float, times) -> int | None:
     return None if times is None else place.frame_at(at_ms, times)
 
 
-def point_codes(ws: Workspace) -> dict[str, list[tuple[str, str]]]:
-    """Each stored codebook's point codes (its newest version) as (code id, label), by codebook key: what the
-    incident window offers to code at the moment on screen."""
-    from bwvtool.store import codebooks
-
-    newest = {stored.key: stored for stored in codebooks.list_codebooks(ws.conn)}
-    return {
-        key: [(c.id, c.label) for c in stored.codebook.codes if not c.is_state]
-        for key, stored in sorted(newest.items())
-    }
+def incident_events(
+    ws: Workspace, incident_id: str, viewer: str | None = None, *, audit: bool = True
+) -> list[dict[str, Any]]:
+    """The incident's events on incident time that ``viewer`` may see (no frame times read: see :func:`views`
+    for every camera's frame)."""
+    return visible_events(ws, incident_id, viewer, audit=audit)[0]
 
 
-def incident_events(ws: Workspace, incident_id: str) -> list[dict[str, Any]]:
-    """The incident's events on incident time (no frame times read: see :func:`views` for every camera's frame)."""
-    return rows.events(ws.conn, incident_id)
+def seen_from(
+    ws: Workspace, clip_id: str, coder_id: int, codebook_id: int
+) -> list[tuple[Event, int, str | None]]:
+    """The coder's events coded on incident time on the *other* cameras of ``clip_id``'s aligned incident (with
+    ``codebook_id``), during ``clip_id``'s span: each as (the event with its times moved onto ``clip_id``'s clock,
+    its own camera's time in ms, that camera's media path). Its clip and frames stay the camera's it was coded on.
+    What a debrief of one camera adds so that an event coded on another camera keeps its place and its still."""
+    from bwvtool.store import events as event_rows
+
+    incident_id = rows.incident_of(ws.conn, clip_id)
+    if incident_id is None:
+        return []
+    places = {r["clip_id"]: r for r in rows.alignments(ws.conn, incident_id)}
+    if clip_id not in places:
+        return []
+    clips = {c["clip_id"]: c for c in rows.clips(ws.conn, incident_id)}
+    here = Placement(clip_id, places[clip_id]["offset_ms"], places[clip_id]["drift_ppm"])
+    length = float(clips[clip_id]["duration_s"]) * 1000
+    start, end = here.span(length)
+    found = []
+    for linked in rows.events(ws.conn, incident_id):
+        if linked["clip_id"] == clip_id or not start <= linked["onset_incident_ms"] <= end:
+            continue
+        event = event_rows.get(ws.conn, linked["event_id"])
+        if event is None or event.coder_id != coder_id or event.codebook_id != codebook_id:
+            continue
+        onset = min(round(here.camera_ms(linked["onset_incident_ms"])), round(length))
+        offset = linked["offset_incident_ms"]
+        offset = None if offset is None else max(onset, min(round(here.camera_ms(offset)), round(length)))
+        moved = event.with_changes(onset_ms=max(0, onset), offset_ms=offset)
+        found.append((moved, event.onset_ms, clips[event.clip_id]["media_path"]))
+    return found

@@ -20,6 +20,15 @@ def exists(conn: sqlite3.Connection, incident_id: str) -> bool:
     )
 
 
+def aligned(conn: sqlite3.Connection) -> list[str]:
+    """Incidents with a stored alignment, newest recording first."""
+    rows = conn.execute(
+        "SELECT a.incident_id FROM clip_alignments a JOIN clips c ON c.clip_id = a.clip_id"
+        " GROUP BY a.incident_id ORDER BY MAX(c.recorded_at) DESC, a.incident_id"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 def clips(conn: sqlite3.Connection, incident_id: str) -> list[dict[str, Any]]:
     """The incident's clips in recording order: id, recorded_at, duration, officer, camera and media path."""
     rows = conn.execute(
@@ -113,14 +122,63 @@ def link_event(
     )
 
 
-def events(conn: sqlite3.Connection, incident_id: str) -> list[dict[str, Any]]:
-    """Events coded on the incident's time: incident times, the camera (clip) and frame they were coded on."""
-    columns = ("event_id", "onset_incident_ms", "offset_incident_ms", "clip_id", "onset_ms", "onset_frame",
-               "code", "actor", "coder")  # fmt: skip
-    rows = conn.execute(
-        "SELECT e.id, x.onset_incident_ms, x.offset_incident_ms, e.clip_id, e.onset_ms, e.onset_frame, e.code,"
-        " e.actor, k.name FROM incident_events x JOIN events e ON e.id = x.event_id"
-        " JOIN coders k ON k.id = e.coder_id WHERE x.incident_id = ? ORDER BY x.onset_incident_ms, e.id",
-        (incident_id,),
-    ).fetchall()
-    return [dict(zip(columns, row, strict=True)) for row in rows]
+def unlink_event(tx: Transaction, event_id: int) -> None:
+    """Undo :func:`link_event` (the event itself is deleted by the command that added it)."""
+    tx.execute("DELETE FROM incident_events WHERE event_id = ?", (event_id,))
+
+
+def set_end(tx: Transaction, event_id: int, offset_ms: float | None) -> None:
+    """A state coded on incident time ended (or, undone, running again) at incident time ``offset_ms``."""
+    tx.execute("UPDATE incident_events SET offset_incident_ms = ? WHERE event_id = ?", (offset_ms, event_id))
+
+
+_EVENT_COLUMNS = ("event_id", "onset_incident_ms", "offset_incident_ms", "clip_id", "onset_ms", "onset_frame",
+                  "offset_ms", "offset_frame", "code", "track", "actor", "coder")  # fmt: skip
+
+
+def events(conn: sqlite3.Connection, incident_id: str, coder: str | None = None) -> list[dict[str, Any]]:
+    """Events coded on the incident's time (one coder's if given): incident times, the camera (clip) and frames
+    they were coded on."""
+    sql = (
+        "SELECT e.id, x.onset_incident_ms, x.offset_incident_ms, e.clip_id, e.onset_ms, e.onset_frame,"
+        " e.offset_ms, e.offset_frame, e.code, e.track, e.actor, k.name FROM incident_events x"
+        " JOIN events e ON e.id = x.event_id JOIN coders k ON k.id = e.coder_id WHERE x.incident_id = ?"
+    )
+    params: list[Any] = [incident_id]
+    if coder is not None:
+        sql += " AND k.name = ?"
+        params.append(coder)
+    rows = conn.execute(sql + " ORDER BY x.onset_incident_ms, e.id", params).fetchall()
+    return [dict(zip(_EVENT_COLUMNS, row, strict=True)) for row in rows]
+
+
+def incident_times(
+    conn: sqlite3.Connection, clip_ids: list[str]
+) -> dict[int, tuple[str, float, float | None]]:
+    """{event id: (incident, onset, offset in incident time)} for the events coded on incident time on these
+    clips (what reliability, sequences and exports read besides the clip-level event)."""
+    found: dict[int, tuple[str, float, float | None]] = {}
+    for start in range(0, len(clip_ids), 500):
+        chunk = clip_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for event_id, incident_id, onset, offset in conn.execute(
+            "SELECT x.event_id, x.incident_id, x.onset_incident_ms, x.offset_incident_ms FROM incident_events x"
+            f" JOIN events e ON e.id = x.event_id WHERE e.clip_id IN ({marks})",
+            chunk,
+        ):
+            found[int(event_id)] = (incident_id, float(onset), None if offset is None else float(offset))
+    return found
+
+
+def incident_ends(conn: sqlite3.Connection, incident_ids: list[str]) -> dict[str, float]:
+    """Each aligned incident's end on its own clock (ms): the latest moment any of its aligned clips films."""
+    ends: dict[str, float] = {}
+    for incident_id in incident_ids:
+        for offset, drift, duration_s in conn.execute(
+            "SELECT a.offset_ms, a.drift_ppm, c.duration_s FROM clip_alignments a"
+            " JOIN clips c ON c.clip_id = a.clip_id WHERE a.incident_id = ?",
+            (incident_id,),
+        ):
+            end = float(offset) + float(duration_s) * 1000 / (1 + float(drift) * 1e-6)
+            ends[incident_id] = max(ends.get(incident_id, 0.0), end)
+    return ends
