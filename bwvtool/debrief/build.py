@@ -87,6 +87,16 @@ def build_note(
     events = tuple(
         e for e in event_rows.for_clip(ws.conn, clip_id, ref.coder_id) if e.codebook_id == ref.codebook_id
     )
+    # An aligned incident coded on incident time: the coder's events on its other cameras during this clip
+    # belong to this debrief too, placed on this clip's clock, each with its still from the camera coded on.
+    from bwvtool.incidents.coding import seen_from
+
+    elsewhere = seen_from(ws, clip_id, ref.coder_id, ref.codebook_id)
+    if elsewhere:
+        events = tuple(
+            sorted((*events, *(e for e, _, _ in elsewhere)), key=lambda e: (e.onset_ms, e.id or 0))
+        )
+    cameras = {e.id: {"clip_id": e.clip_id, "camera_ms": ms, "media_path": path} for e, ms, path in elsewhere}
     review = ReviewSummary(ref.coder, ref.coder_id, codebook, ref.codebook_id, ref.updated_at, ref.answers)
     saved = store.get_version(ws.conn, clip_id, ref.coder_id, version)
     if version is not None and saved is None:
@@ -103,21 +113,42 @@ def build_note(
         facts=facts,
         review=review,
         events=events,
-        moments=key_moments(events, codebook),
+        moments=_on_their_cameras(key_moments(events, codebook), cameras),
         narrative=narrative,
         version=saved.version if saved else None,
         saved_at=saved.saved_at if saved else None,
         saved_by=saved.saved_by if saved else None,
         generated_at=utc_now(),
+        extra={"cameras": cameras} if cameras else {},
     )
     return attach_stills(note, ws.path.parent) if stills else note
 
 
+def _on_their_cameras(moments: tuple[KeyMoment, ...], cameras: dict) -> tuple[KeyMoment, ...]:
+    """A moment coded on another camera of the incident says so, with that camera's frame."""
+    from dataclasses import replace
+
+    from bwvtool.debrief.model import clock
+
+    out = []
+    for moment in moments:
+        seen = cameras.get(moment.event.id)
+        if seen is not None:
+            moment = replace(moment, detail=f"{moment.detail.split(' · ')[0]} · {clock(moment.event.onset_ms)}"
+                             f" · coded on camera {seen['clip_id']} (its frame {moment.event.onset_frame})")  # fmt: skip
+        out.append(moment)
+    return tuple(out)
+
+
 def media_file(facts: ClipFacts, base: Path) -> Path | None:
     """The clip's video file (a relative catalogue path counts from ``base``), or None when there is none."""
-    if not facts.media_path:
+    return _media_path(facts.media_path, base)
+
+
+def _media_path(media_path: str | None, base: Path) -> Path | None:
+    if not media_path:
         return None
-    path = Path(facts.media_path).expanduser()
+    path = Path(media_path).expanduser()
     return path if path.is_absolute() else base / path
 
 
@@ -132,21 +163,29 @@ def attach_stills(note: DebriefNote, base: Path) -> DebriefNote:
     from bwvtool.media.frame import grab_frame
     from bwvtool.media.probe import frame_times
 
-    path = media_file(note.facts, base)
-    if path is None:
-        return note.with_moments(
-            tuple(m.with_still(None, None, "no video in the catalogue") for m in note.moments)
-        )
-    try:
-        times = frame_times(path)
-    except BwvError as exc:
-        return note.with_moments(
-            tuple(m.with_still(None, None, f"video unreadable: {exc}") for m in note.moments)
-        )
+    cameras = note.extra.get("cameras", {})
+    videos: dict[Path | None, object] = {}  # each video's frame times, or why it cannot be read
+
+    def times_of(path: Path | None):
+        if path not in videos:
+            try:
+                videos[path] = "no video in the catalogue" if path is None else frame_times(path)
+            except BwvError as exc:
+                videos[path] = f"video unreadable: {exc}"
+        return videos[path]
+
     moments: list[KeyMoment] = []
     for moment in note.moments:
+        # The still comes from the camera the event was coded on, at that camera's own time.
+        seen = cameras.get(moment.event.id)
+        path = _media_path(seen["media_path"], base) if seen else media_file(note.facts, base)
+        at_ms = seen["camera_ms"] if seen else moment.event.onset_ms
+        times = times_of(path)
+        if isinstance(times, str):
+            moments.append(moment.with_still(None, None, times))
+            continue
         try:
-            frame = grab_frame(path, moment.event.onset_ms, times=times)
+            frame = grab_frame(path, at_ms, times=times)
             png, size = encode_png(frame.rgb, STILL_WIDTH)
             moments.append(moment.with_still(png, size, None))
         except BwvError as exc:

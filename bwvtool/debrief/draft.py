@@ -102,7 +102,8 @@ def summary(facts: ClipFacts, review: ReviewSummary, events: Sequence[Event]) ->
     ]
     parts.append(
         f"{review.coder} coded {count(len(events), 'event')}"
-        + (f", among them {_join([m for m in markers if not m.startswith('0 ')])}." if any(kinds.values()) else
+        + (f", among them {_join([m for m in markers if not m.startswith('0 ')])}."
+           if kinds["up"] or kinds["down"] or kinds["turning"] else
            "; none marks an escalation, a de-escalation or a turning point.")
     )  # fmt: skip
     return " ".join(parts)

@@ -5,6 +5,11 @@ Who coded a clip: every coder with an event or a clip review on it, or whose ass
 coder who watched a clip and found nothing to code still agrees with "none"). A reliability assignment that is
 not yet coded does not count: that coder is missing, not silent. A state the coder never ended runs to the end
 of the clip.
+
+Events coded on incident time (the incident window, ``bwvtool incident code``) belong to their **incident**, not
+to the camera they were coded on: they form one unit of analysis, ``incident:<id>``, on the incident clock (as
+long as the incident's cameras filmed), coded by every coder with such an event there. Two coders who saw the
+same moment on different cameras agree; the order of events across cameras is their order in the incident.
 """
 
 from __future__ import annotations
@@ -19,11 +24,20 @@ from bwvtool.analysis.events import Clip, CodedEvent
 from bwvtool.errors import UsageError
 from bwvtool.store import Workspace
 from bwvtool.store import exports as rows_of
+from bwvtool.store import incidents as incident_rows
 from bwvtool.store import samples as sample_rows
 from bwvtool.store.codebooks import StoredCodebook, get_codebook_by_id
 
 if TYPE_CHECKING:
     from bwvtool.analysis.sequences import Transitions
+
+
+INCIDENT_UNIT = "incident:"
+
+
+def incident_unit(incident_id: str) -> str:
+    """The unit of analysis of events coded on ``incident_id``'s time."""
+    return INCIDENT_UNIT + incident_id
 
 
 @dataclass
@@ -74,19 +88,45 @@ def load_sample_coding(ws: Workspace, sample_id: int, *, coder: str | None = Non
     with rows_of.snapshot(ws.conn) as conn:
         books = [get_codebook_by_id(conn, i) for i in rows_of.codebook_ids(conn, sample_id, coder)]
         is_state = {(s.id, c.id): c.is_state for s in books for c in s.codebook.codes}
-        durations = {row[0]: round(float(row[6]) * 1000) for row in rows_of.clip_rows(conn, sample_id)}
+        clip_rows = list(rows_of.clip_rows(conn, sample_id))
+        durations = {row[0]: round(float(row[6]) * 1000) for row in clip_rows}
+        incident_of = {row[0]: row[1] for row in clip_rows}
         coders_of = rows_of.coders_by_clip(conn, sample_id)
         if coder is not None:
             coders_of = {clip: who & {coder} for clip, who in coders_of.items()}
+        on_incident = incident_rows.incident_times(conn, list(durations))
+        incident_ends = incident_rows.incident_ends(conn, sorted({v[0] for v in on_incident.values()}))
         events = []
+        incident_coders: dict[str, set[str]] = {}
+        clip_level: dict[str, set[str]] = {}  # who coded events on the clip itself
         for row in rows_of.event_rows(conn, sample_id, coder):
-            _, clip_id, _, who, codebook_id, track, code, actor, onset, _, offset = row[:11]
+            event_id, clip_id, _, who, codebook_id, track, code, actor, onset, _, offset = row[:11]
+            placed = on_incident.get(event_id)
+            if placed is not None and placed[0] in incident_ends:
+                clip_id, length = incident_unit(placed[0]), round(incident_ends[placed[0]])
+                onset = max(0, round(placed[1]))
+                offset = None if placed[2] is None else max(onset, round(placed[2]))
+                durations.setdefault(clip_id, length)
+                incident_coders.setdefault(clip_id, set()).add(who)
+            else:
+                clip_level.setdefault(clip_id, set()).add(who)
             if offset is None and is_state.get((codebook_id, code), False):
                 offset = max(onset, durations[clip_id])  # an open state runs to the end of the clip
             events.append(CodedEvent(clip_id, who, track, code, actor, onset, offset))
         reviews: dict[str, dict[str, dict[str, Any]]] = {}
         for clip_id, _, who, _, _, answers, _, _ in rows_of.review_rows(conn, sample_id, coder):
             reviews.setdefault(clip_id, {})[who] = json.loads(answers)
+        # A coder who coded an incident on its clock coded its cameras there: a camera they neither coded on
+        # its own nor reviewed is not theirs to agree on (silence there would count as agreeing on "none").
+        for clip_id, who in list(coders_of.items()):
+            unit = incident_unit(incident_of[clip_id]) if incident_of.get(clip_id) else None
+            elsewhere = (
+                incident_coders.get(unit, set())
+                - clip_level.get(clip_id, set())
+                - set(reviews.get(clip_id, {}))
+            )
+            coders_of[clip_id] = who - elsewhere
+        coders_of = {**coders_of, **incident_coders}
         pending = [
             (clip_id, who)
             for clip_id, who, role, _ in rows_of.assignment_rows(conn, sample_id)

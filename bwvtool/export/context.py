@@ -70,6 +70,7 @@ class ClipInfo:
     incident: str | None
     duration_ms: int
     media_path: str | None
+    camera: str | None = None  # the clip's camera id as exported
 
 
 @dataclass

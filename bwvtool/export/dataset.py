@@ -16,6 +16,7 @@ from bwvtool.codebook import ACTOR_KINDS, ModifierSet
 from bwvtool.export.context import ClipInfo, Context, actor_kind
 from bwvtool.export.tables import FALSE, TRUE, Column, Table, TableWriter, protection_match
 from bwvtool.store import exports as rows_of
+from bwvtool.store import incidents as incident_rows
 
 _ID_NOTE = "keyed HMAC-SHA256 pseudonym (the same key gives the same pseudonym in every export)"
 
@@ -99,6 +100,7 @@ def read_clips(ctx: Context, conn: Any, people: Sequence[str] = ()) -> list[tupl
             incident=pseudo("incident", incident_id),
             duration_ms=round(float(row[6]) * 1000),
             media_path=row[24],
+            camera=pseudo("camera", camera_id),
         )
         for kind, value in (("clip", clip_id), ("incident", incident_id), ("officer", officer_ref),
                             ("camera", camera_id)):  # fmt: skip
@@ -261,6 +263,7 @@ def events_table(ctx: Context) -> Table:
         Column("event_id", "integer", "The event's id in the workspace (caused_by refers to it)."),
         _identifier("clip_id", "The clip", ctx),
         _identifier("incident_id", "The incident", ctx),
+        _identifier("camera_id", "The camera the event was coded on (the clip's camera)", ctx),
         _identifier("coder", "Who coded the event", ctx),
         *_codebook_columns(ctx),
         Column("track", "text", "Timeline track of the code.", tracks),
@@ -272,7 +275,11 @@ def events_table(ctx: Context) -> Table:
         Column("actor", "text", "Who acted: officer_N, subject_N or third_party (numbered per clip)."),
         Column("actor_kind", "text", "The actor's kind.", ACTOR_KINDS),
         Column("onset_ms", "integer", "Start, in milliseconds from the start of the clip."),
-        Column("onset_frame", "integer", "Start as the index of the video frame on screen (from 0)."),
+        Column(
+            "onset_frame",
+            "integer",
+            "Start as the index of the video frame on screen (from 0): the frame of the camera it was coded on.",
+        ),
         Column(
             "offset_ms", "integer", "End of a state in ms; empty for a point event and for a state left open."
         ),
@@ -281,6 +288,17 @@ def events_table(ctx: Context) -> Table:
             "duration_ms",
             "integer",
             "offset_ms - onset_ms for states; empty for point events and open states.",
+        ),
+        Column(
+            "onset_incident_ms",
+            "number",
+            "For an event coded on incident time (all the incident's cameras in step): its start on the incident"
+            " clock, ms from the first moment any of the incident's cameras filmed. Empty for clip-level coding.",
+        ),
+        Column(
+            "offset_incident_ms",
+            "number",
+            "End of a state coded on incident time, on the incident clock; empty otherwise.",
         ),
         Column("open", "boolean", "true for a state the coder never ended (it runs to the end of the clip)."),
         Column("starred", "boolean", "Marked as a key moment for a debrief."),
@@ -337,10 +355,10 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
     if not joined:  # the JSON member names of the cells each row brings itself, each after its ", "
         key = {name: out.member_name(name) for name in names}
         head = "{" + key["sample_id"] + str(sample_id) + ", " + key["event_id"]
-        k_onset, k_onset_frame, k_offset, k_offset_frame, k_duration, k_open, k_starred, k_caused = (
-            ", " + key[n] for n in ("onset_ms", "onset_frame", "offset_ms", "offset_frame", "duration_ms", "open",
-                                    "starred", "caused_by")
-        )  # fmt: skip
+        k_onset, k_onset_frame, k_offset, k_offset_frame, k_duration, k_on_inc, k_off_inc, k_open, k_starred, \
+            k_caused = (", " + key[n] for n in ("onset_ms", "onset_frame", "offset_ms", "offset_frame", "duration_ms",
+                                                "onset_incident_ms", "offset_incident_ms", "open", "starred",
+                                                "caused_by"))  # fmt: skip
         k_note = ", " + key["note"] if keep else ""
         k_created, k_updated = ", " + key["created_at"], ", " + key["updated_at"]
         text = out.json_text
@@ -355,6 +373,9 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
     # Each event's clip is one of the sample's (read_clips has its pseudonyms) and its coder one of a few: the rows
     # come without the per-event joins that would repeat them.
     clips, coders = ctx.clips, rows_of.coders_by_id(conn)
+    # Events coded on an incident's clock are few: their incident times are looked up, not joined per event.
+    on_incident = incident_rows.incident_times(conn, list(clips))
+    camera_name = None
     for (event_id, clip_id, coder_id, codebook_id, track, code_id, actor, onset, onset_frame, offset,
          offset_frame, modifiers, note, starred, caused_by, created, updated) in rows_of.export_event_rows(
         conn, sample_id, ctx.options.coder
@@ -367,9 +388,15 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
                 observe(last_clip, coder, seen)  # type: ignore[arg-type]
             seen = []
             last_clip, last_coder, coder = clip_id, coder_id, coders[coder_id]
-            clip_name, incident_name = clips[clip_id].name, clips[clip_id].incident
+            clip_name, incident_name, camera_name = (
+                clips[clip_id].name,
+                clips[clip_id].incident,
+                clips[clip_id].camera,
+            )
             coder_name = pseudo("coder", coder)
-            ident = out.segment(names.index("clip_id"), [clip_name, incident_name, coder_name])
+            ident = out.segment(names.index("clip_id"), [clip_name, incident_name, camera_name, coder_name])
+        placed = on_incident.get(event_id)
+        onset_incident, offset_incident = (None, None) if placed is None else placed[1:]
         seen.append((code_id, onset, offset))
         code = described.get((codebook_id, track, code_id, actor))
         if code is None:  # codebook, version, track, code, label, kind, actor, actor kind
@@ -409,7 +436,9 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
                     f"{head}{event_id}, {ident}, {code[1]}{k_onset}{onset}{k_onset_frame}{onset_frame}{k_offset}"
                     f"{'null' if offset is None else offset}{k_offset_frame}"
                     f"{'null' if offset_frame is None else offset_frame}{k_duration}"
-                    f"{'null' if offset is None else offset - onset}{k_open}{'true' if is_open else 'false'}"
+                    f"{'null' if offset is None else offset - onset}{k_on_inc}"
+                    f"{'null' if onset_incident is None else onset_incident}{k_off_inc}"
+                    f"{'null' if offset_incident is None else offset_incident}{k_open}{'true' if is_open else 'false'}"
                     f"{k_starred}{'true' if starred else 'false'}{k_caused}"
                     f"{'null' if caused_by is None else caused_by}{mod[1]}"
                     + (f"{k_note}{text(note)}" if keep else "")
@@ -420,7 +449,8 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
             line = (
                 f"{sample_id}{d}{event_id}{d}{ident}{d}{code[1]}{d}{onset}{d}{onset_frame}{d}"
                 f"{'' if offset is None else offset}{d}{'' if offset_frame is None else offset_frame}{d}"
-                f"{'' if offset is None else offset - onset}{d}{TRUE if is_open else FALSE}{d}"
+                f"{'' if offset is None else offset - onset}{d}{'' if onset_incident is None else onset_incident}{d}"
+                f"{'' if offset_incident is None else offset_incident}{d}{TRUE if is_open else FALSE}{d}"
                 f"{TRUE if starred else FALSE}{d}{'' if caused_by is None else caused_by}{mod[1]}{d}"
                 + (f"{'' if note is None else note}{d}{created}{d}{updated}" if keep else f"{created}{d}{updated}")
             )  # fmt: skip
@@ -441,9 +471,9 @@ def write_events(ctx: Context, conn: Any, out: TableWriter, observe: Observer | 
             out.write_lines(lines)
             lines = []
         out.write([
-            sample_id, event_id, clip_name, incident_name, coder_name, *code[0], onset, onset_frame, offset, offset_frame,
-            None if offset is None else offset - onset, is_open, bool(starred), caused_by, *mod[0],
-            *((note, created, updated) if keep else (created, updated)),
+            sample_id, event_id, clip_name, incident_name, camera_name, coder_name, *code[0], onset, onset_frame, offset,
+            offset_frame, None if offset is None else offset - onset, onset_incident, offset_incident, is_open,
+            bool(starred), caused_by, *mod[0], *((note, created, updated) if keep else (created, updated)),
         ])  # fmt: skip
     if lines:
         out.write_lines(lines)

@@ -19,6 +19,13 @@ The layout of one clip's file (it validates against ``schemas/reference/EAFv3.0.
   where utterances overlap), type ``transcription`` (time-alignable, free text), ``PARTICIPANT`` = the speaker;
 * header properties ``bwvtool:clip`` (the clip id or its pseudonym), ``bwvtool:codebook`` (``key@version``, one per
   codebook used), ``bwvtool:point_ms``.
+
+An **incident's** file (events coded on incident time, all its cameras) has the same layout on the incident clock,
+with one ``MEDIA_DESCRIPTOR`` per camera whose ``TIME_ORIGIN`` is that camera's media time (ms) at the document's
+time 0 (incident time 0), so ELAN plays every camera in step: negative for a camera that started later. Each
+annotation's details add ``cam`` (the camera, i.e. the clip, it was coded on; ``f`` is that camera's frames), and
+header properties ``bwvtool:incident`` and ``bwvtool:camera`` (one per camera: name, offset and clock drift, which
+a single EAF offset cannot express).
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ class MediaLink:
     url: str
     relative_url: str | None
     mime: str
+    time_origin: int | None = None  # the media time (ms) at the document's time 0 (an incident's cameras)
 
     @classmethod
     def for_path(cls, url: str, relative_url: str | None, name: str) -> MediaLink:
@@ -80,6 +88,7 @@ class EafEvent:
     starred: bool = False
     event_id: int | None = None
     caused_by: int | None = None
+    camera: str | None = None  # in an incident's file: the camera (clip) it was coded on
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,8 @@ def _span(event: EafEvent, duration_ms: int) -> tuple[int, int, dict[str, Any]]:
         details["cause"] = event.caused_by
     if event.note:
         details["n"] = event.note
+    if event.camera is not None:
+        details["cam"] = event.camera
     return start, end, details
 
 
@@ -170,14 +181,16 @@ def build_eaf(
     duration_ms: int,
     events: list[EafEvent],
     codebooks: list[Codebook],
-    media: MediaLink | None,
+    media: MediaLink | list[MediaLink] | None,
     author: str,
     date: str,
     transcript: list[TranscriptLine] | None = None,
+    properties: list[tuple[str, str]] | None = None,
 ) -> ET.ElementTree:
-    """The EAF document of one clip (see the module docstring for the layout).
+    """The EAF document of one clip, or of an incident (``media``: one link per camera; see the module docstring).
 
     :param date: xsd:dateTime, e.g. ``2026-03-02T10:00:00+00:00``.
+    :param properties: more header properties (an incident's ``bwvtool:incident`` and ``bwvtool:camera``).
     """
     root = ET.Element(
         "ANNOTATION_DOCUMENT", {"AUTHOR": author, "DATE": date, "FORMAT": "3.0", "VERSION": "3.0"}
@@ -185,10 +198,12 @@ def build_eaf(
     root.set("xmlns:xsi", _XSI)
     root.set("xsi:noNamespaceSchemaLocation", _SCHEMA_URL)
     header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
-    if media is not None:
-        attrs = {"MEDIA_URL": media.url, "MIME_TYPE": media.mime}
-        if media.relative_url:
-            attrs["RELATIVE_MEDIA_URL"] = media.relative_url
+    for link in media if isinstance(media, list) else [] if media is None else [media]:
+        attrs = {"MEDIA_URL": link.url, "MIME_TYPE": link.mime}
+        if link.relative_url:
+            attrs["RELATIVE_MEDIA_URL"] = link.relative_url
+        if link.time_origin is not None:
+            attrs["TIME_ORIGIN"] = str(link.time_origin)
         ET.SubElement(header, "MEDIA_DESCRIPTOR", attrs)
 
     tiers = _lanes(events, duration_ms)
@@ -236,13 +251,14 @@ def build_eaf(
                 "TIME_SLOT_REF2": slot[max(line.end_ms, line.start_ms + 1)]})  # fmt: skip
             ET.SubElement(annotation, "ANNOTATION_VALUE").text = line.text
 
-    properties = [
+    properties_all = [
         ("lastUsedAnnotationId", str(next_id)),
         (PROP_CLIP, clip_name),
         (PROP_POINT_MS, str(POINT_MS)),
+        *[(PROP_CODEBOOK, f"{cb.key}@{cb.version}") for cb in codebooks],
+        *(properties or []),
     ]
-    properties += [(PROP_CODEBOOK, f"{cb.key}@{cb.version}") for cb in codebooks]
-    for name, value in properties:
+    for name, value in properties_all:
         ET.SubElement(header, "PROPERTY", {"NAME": name}).text = value
 
     all_tracks = list(dict.fromkeys([t.id for cb in codebooks for t in cb.tracks] + tracks_used))

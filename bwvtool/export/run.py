@@ -11,7 +11,7 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
@@ -277,7 +277,7 @@ def _resolve_media(ctx: Context, media_path: str) -> Path:
 def _eaf_events(ctx: Context, rows: Any) -> list[EafEvent]:
     events = []
     for (event_id, _clip, _incident, coder, codebook_id, track, code_id, actor, onset, onset_frame, offset,
-         offset_frame, modifiers, note, starred, caused_by, _created, _updated) in rows:  # fmt: skip
+         offset_frame, modifiers, note, starred, caused_by, _created, _updated, *_incident) in rows:  # fmt: skip
         code = ctx.code(codebook_id, code_id)
         is_state = code.is_state if code is not None else offset is not None
         events.append(
@@ -294,12 +294,17 @@ def _write_eafs(
     books = [s.codebook for s in ctx.codebooks.values()]
     date = datetime.now(UTC).replace(microsecond=0).isoformat()
     by_clip: dict[str, list[EafEvent]] = {}
+    on_incident: dict[str, list[tuple[Any, ...]]] = {}  # events coded on incident time, by incident
     n_events = 0
     for clip_id, rows in groupby(
         rows_of.event_rows(conn, ctx.sample_id, ctx.options.coder), key=lambda r: r[1]
     ):
-        by_clip[clip_id] = _eaf_events(ctx, rows)
+        listed = list(rows)
+        by_clip[clip_id] = _eaf_events(ctx, listed)
         n_events += len(by_clip[clip_id])
+        for row in listed:
+            if row[19] is not None:
+                on_incident.setdefault(row[2], []).append(row)
     missing: list[str] = []
     files: list[WrittenFile] = []
     for clip_id, info in ctx.clips.items():
@@ -323,12 +328,52 @@ def _write_eafs(
             media = folder / "media" / f"{name}{Path(info.media_path).suffix}"  # type: ignore[arg-type]
             digest, size = file_digest(media)
             files.append(WrittenFile(f"media/{media.name}", 0, digest, size))
+    for incident_id, rows in sorted(on_incident.items()):
+        files.append(_write_incident_eaf(ctx, conn, folder, out, incident_id, rows, books, actor, date))
     if missing:
         ctx.warnings.append(f"media not found for {len(missing)} clip(s): {', '.join(missing[:10])}")
     files += _codebook_files(ctx, folder)
     described = [column.dictionary_row("<clip>.eaf") for column in _EAF_DICTIONARY]
     files.append(_write_table(folder, DICTIONARY, "csv", lambda w: _write_rows(w, described))[0])
-    return files, {"clips": len(ctx.clips), "events": n_events}, missing
+    return files, {"clips": len(ctx.clips), "events": n_events, "incidents": len(on_incident)}, missing
+
+
+def _write_incident_eaf(
+    ctx: Context, conn: Any, folder: Path, out: Path, incident_id: str, rows: list[tuple[Any, ...]],
+    books: list[Any], actor: str, date: str,
+) -> WrittenFile:  # fmt: skip
+    """One incident's events coded on incident time, on the incident clock, with every camera of the sample's
+    (one MEDIA_DESCRIPTOR each, TIME_ORIGIN its media time at incident time 0; see :mod:`bwvtool.export.eaf`)."""
+    from bwvtool.incidents.timeline import Placement
+    from bwvtool.store import incidents as incident_rows
+
+    events = []
+    for row, event in zip(rows, _eaf_events(ctx, rows), strict=True):
+        onset, offset = round(row[19]), None if row[20] is None else round(row[20])
+        events.append(replace(event, onset_ms=max(0, onset), offset_ms=offset, camera=ctx.clips[row[1]].name))
+    media, properties = [], [("bwvtool:incident", ctx.pseudo("incident", incident_id) or "")]
+    duration = max((e.offset_ms or e.onset_ms) + POINT_MS for e in events)
+    for aligned in incident_rows.alignments(conn, incident_id):
+        info = ctx.clips.get(aligned["clip_id"])
+        if info is None:  # a camera outside the sample: not exported
+            continue
+        place = Placement(info.clip_id, aligned["offset_ms"], aligned["drift_ppm"])
+        duration = max(duration, round(place.incident_ms(info.duration_ms)))
+        name = _SAFE_NAME.sub("_", info.name)
+        link = _media_link(ctx, name, info.media_path, out, (folder / "media" / name).with_suffix(
+            Path(info.media_path or ".mp4").suffix).is_file())  # fmt: skip
+        if link is not None:
+            media.append(replace(link, time_origin=round(place.camera_ms(0))))
+        properties.append(("bwvtool:camera", f"{info.name} offset_ms={aligned['offset_ms']:.3f}"
+                                              f" drift_ppm={aligned['drift_ppm']:.2f}"))  # fmt: skip
+    name = _SAFE_NAME.sub("_", ctx.pseudo("incident", incident_id) or incident_id)
+    tree = build_eaf(clip_name=ctx.pseudo("incident", incident_id) or "", duration_ms=duration, events=events,
+                     codebooks=books, media=media, author=ctx.person(actor) or "", date=date,
+                     properties=properties)  # fmt: skip
+    path = folder / f"incident_{name}.eaf"
+    write_eaf(path, tree)
+    digest, size = file_digest(path)
+    return WrittenFile(path.name, len(events), digest, size)
 
 
 def _eaf_transcript(ctx: Context, conn: Any, clip_id: str) -> list[TranscriptLine] | None:

@@ -72,6 +72,9 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "caused_by",
     "created_at",
     "updated_at",
+    "camera_id",
+    "onset_incident_ms",
+    "offset_incident_ms",
 )
 
 
@@ -93,11 +96,12 @@ _OF_SAMPLE_R = _of_sample("r")
 _EVENT_SELECT = (
     "SELECT e.id, e.clip_id, c.incident_id, k.name, e.codebook_id, e.track, e.code, e.actor, e.onset_ms,"
     " e.onset_frame, e.offset_ms, e.offset_frame, e.modifiers, e.note, e.starred, e.caused_by, e.created_at,"
-    " e.updated_at"
+    " e.updated_at, c.camera_id, x.onset_incident_ms, x.offset_incident_ms"
     " FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
     + _OF_SAMPLE_E
     + " JOIN clips c ON c.clip_id = e.clip_id"
-    " JOIN coders k ON k.id = e.coder_id WHERE si.sample_id = ?"
+    " JOIN coders k ON k.id = e.coder_id LEFT JOIN incident_events x ON x.event_id = e.id"
+    " WHERE si.sample_id = ?"
 )
 
 # The same events for an export, without the joins it does not need per event: the coder as its id
