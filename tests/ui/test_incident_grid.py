@@ -180,8 +180,9 @@ def test_the_app_aligns_as_a_job_and_opens_the_incident(qtbot, incident_db, tmp_
 
 
 def test_code_on_camera_2_and_camera_1_shows_the_frame_of_that_moment(qtbot, window, incident_db):
-    """The issue's desk test: code on camera 2 in the incident window; camera 1's picture at that incident time
-    carries the pixel code of the frame camera 1 really took then, and the event lists it."""
+    """The issue's desk test: code with the code's key on camera 2 in the incident window; camera 1's picture at
+    that incident time carries the pixel code of the frame camera 1 really took then, the event lists it, and
+    every camera's picture shows the event at that frame."""
     from bwvtool.store import events as event_rows
 
     incident, db = incident_db
@@ -192,13 +193,63 @@ def test_code_on_camera_2_and_camera_1_shows_the_frame_of_that_moment(qtbot, win
     _settled(qtbot, grid)
     at = _in_step(grid, incident)  # camera 1's picture (pixel code) is its true frame at this moment
     bar = window.coding
-    bar.codebook.setCurrentText("ss_language_behaviour")
-    bar.code.setCurrentIndex(bar.code.findData("command"))
-    listed = bar.code_here()
-    assert listed is not None and listed["clip_id"] == "INC-SYN-1-C2"
+    bar.codebook_box.setCurrentText("ss_language_behaviour")
+    qtbot.waitUntil(lambda: bar.coding is not None, timeout=WAIT_MS)
+    qtbot.keyClick(grid, "c")  # command
+    (listed,) = [e for e in bar.events if e["code"] == "command"]
+    assert listed["clip_id"] == "INC-SYN-1-C2" and listed["coder"] == "reviewer-1"
     assert listed["onset_frame"] == grid.frames()["INC-SYN-1-C2"]
     assert listed["frames"] == grid.frames()  # every camera's frame at the event is the one on screen
     assert abs(listed["onset_incident_ms"] - at) < 40
+    assert all("Command" in t.marks.text() for t in grid.tiles if grid.frames()[t.camera.clip_id] >= 0)
+    assert [m.label for m in window.coverage.marks] == ["command"]
     with open_workspace(db) as ws:
         (event,) = [e for e in event_rows.for_clip(ws.conn, "INC-SYN-1-C2") if e.id == listed["event_id"]]
     assert (event.code, event.onset_frame) == ("command", listed["onset_frame"])
+    # Ctrl+Z takes it back, Ctrl+Shift+Z brings it again.
+    qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [e["code"] for e in bar.events] == []
+    qtbot.keyClick(
+        grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    assert [e["event_id"] for e in bar.events] == [listed["event_id"]]
+
+
+def test_a_state_keyed_on_camera_2_is_ended_by_its_key_on_camera_1(qtbot, window, incident_db):
+    """A state's key starts it on the main camera; after switching the main camera, the same key (with the same
+    actor digit) ends it on the camera it was started on, at that camera's frame then."""
+    from bwvtool.store import events as event_rows
+
+    _, db = incident_db
+    grid, bar = window.grid, window.coding
+    c1 = next(i for i, t in enumerate(grid.tiles) if t.camera.clip_id == "INC-SYN-1-C1")
+    c2 = next(i for i, t in enumerate(grid.tiles) if t.camera.clip_id == "INC-SYN-1-C2")
+    bar.codebook_box.setCurrentText("ss_language_behaviour")
+    qtbot.waitUntil(lambda: bar.coding is not None, timeout=WAIT_MS)
+    grid.set_main(c2)
+    grid.seek(50_000.0)
+    _settled(qtbot, grid)
+    qtbot.keyClicks(grid, "2;")  # subject 2: verbal resistance starts
+    (state,) = [e for e in bar.events if e["code"] == "verbal_resistance"]
+    assert state["clip_id"] == "INC-SYN-1-C2" and state["actor"] == "subject_2"
+    assert (
+        state["offset_incident_ms"] is None
+        and "(running)" in bar.table.item(bar.events.index(state), 0).text()
+    )
+    grid.set_main(c1)
+    grid.seek(53_000.0)
+    _settled(qtbot, grid)
+    end_at = grid.incident_ms()
+    c2_frame = grid.frames()["INC-SYN-1-C2"]
+    qtbot.keyClicks(grid, "2;")  # the same key ends it, on camera 2
+    (state,) = [e for e in bar.events if e["code"] == "verbal_resistance"]
+    assert state["offset_incident_ms"] == pytest.approx(end_at)
+    with open_workspace(db) as ws:
+        stored = event_rows.get(ws.conn, state["event_id"])
+    assert (stored.clip_id, stored.offset_frame) == ("INC-SYN-1-C2", c2_frame)
+    assert [m.end_ms for m in window.coverage.marks if m.label == "verbal_resistance"] == [
+        pytest.approx(end_at)
+    ]
+    qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo: it runs again
+    (state,) = [e for e in bar.events if e["code"] == "verbal_resistance"]
+    assert state["offset_incident_ms"] is None

@@ -37,11 +37,21 @@ class _Tile(QWidget):
         super().__init__(parent)
         self.camera = camera
         self.caption = QLabel(camera.clip_id)
+        # The events coded at the frame this camera shows (whichever camera they were coded on).
+        self.marks = QLabel()
+        self.marks.setObjectName("incidentMarks")
+        self.marks.setStyleSheet("background: #fff4d6; color: #20242b; padding: 1px 4px;")
+        self.marks.hide()
         self.player = PlayerWidget(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.caption)
+        layout.addWidget(self.marks)
         layout.addWidget(self.player, 1)
+
+    def show_marks(self, text: str) -> None:
+        self.marks.setText(text)
+        self.marks.setVisible(bool(text))
 
 
 class IncidentGrid(QWidget):
@@ -52,6 +62,7 @@ class IncidentGrid(QWidget):
 
     incidentTimeChanged = Signal(float)
     mainChanged = Signal(str)
+    cameraFrameShown = Signal(int)  # a camera (its tile's index) shows a new frame
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,6 +187,8 @@ class IncidentGrid(QWidget):
     # -- keeping in step ----------------------------------------------------------------------------------------
 
     def _on_frame(self, tile: _Tile, index: int, _ms: int) -> None:
+        if index >= 0 and tile in self.tiles:
+            self.cameraFrameShown.emit(self.tiles.index(tile))
         if tile is not self.main_tile or index < 0:
             return
         self._follow(exact=not tile.player.engine.is_playing)

@@ -21,15 +21,23 @@ def _selected_incident(window) -> str:
 def open_incident(window, incident_id: str | None = None) -> IncidentWindow | None:
     """Open ``incident_id`` (asked for, defaulting to the selected clip's incident) in its own window."""
     if incident_id is None:
-        incident_id, ok = QInputDialog.getText(
-            window, "Open incident", "Incident id:", text=_selected_incident(window)
+        from bwvtool.incidents.library import aligned_incidents
+
+        selected = _selected_incident(window)
+        aligned = window.workspace.call(aligned_incidents)
+        # The aligned incidents (the selected clip's first when it is one of them); any other incident can be typed.
+        offered = sorted(aligned, key=lambda i: i != selected) + (
+            [selected] if selected and selected not in aligned else []
+        )
+        incident_id, ok = QInputDialog.getItem(
+            window, "Open incident", "Incident (aligned incidents listed; or type an id):", offered, 0, True
         )
         if not ok or not incident_id.strip():
             return None
     view = IncidentWindow(window.workspace, window.user)
     view.setWindowTitle(f"Incident {incident_id.strip()} — all cameras")
     view.status.connect(lambda text: window.statusBar().showMessage(text, 8000))
-    view.resize(1400, 950)
+    view.resize(1500, 980)
     view.open_incident(incident_id.strip())
     view.show()
     window._incident_views = [*getattr(window, "_incident_views", []), view]  # kept open while shown

@@ -1,18 +1,23 @@
-"""An incident as one unit: its cameras in step (:class:`IncidentGrid`) above its alignment, which a reviewer can
-nudge frame by frame (each nudge audited, exactly as ``bwvtool incident nudge``)."""
+"""An incident as one unit: its cameras in step (:class:`IncidentGrid`), the incident's timeline with each
+camera's coverage and the events coded, the code palette beside the events (every camera's frame at each) and the
+alignment, which a reviewer can nudge frame by frame (each nudge audited, exactly as ``bwvtool incident nudge``).
+Code keys work as on the desk, on incident time (:mod:`bwvtool.ui.incident.coding_bar`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,7 +26,7 @@ from bwvtool.errors import BwvError
 from bwvtool.incidents.library import describe, nudge
 from bwvtool.incidents.timeline import Placement
 from bwvtool.ui.incident.coding_bar import IncidentCodingBar
-from bwvtool.ui.incident.coverage import CoverageBar, Span
+from bwvtool.ui.incident.coverage import CoverageBar, Mark, Span
 from bwvtool.ui.incident.grid import Camera, IncidentGrid
 
 _COLUMNS = ("Clip", "Offset", "Drift", "Confidence", "How it was placed")
@@ -59,6 +64,10 @@ class IncidentWindow(QWidget):
         self.coverage.seekRequested.connect(self.grid.seek)
         self.coding = IncidentCodingBar(ws, user, self.grid, self)
         self.coding.status.connect(self.status)
+        self.coding.install_actions(self)
+        self.coding.eventsChanged.connect(self._show_events)
+        self.grid.cameraFrameShown.connect(self._mark_camera)
+        self.grid.incidentTimeChanged.connect(lambda _ms: self.coding._ensure_coding())
         self.table = QTableWidget(0, len(_COLUMNS), self)
         self.table.setHorizontalHeaderLabels(_COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -78,13 +87,34 @@ class IncidentWindow(QWidget):
         buttons.addWidget(self.back)
         buttons.addWidget(self.on)
         buttons.addStretch(1)
+        alignment = QWidget()
+        alignment_layout = QVBoxLayout(alignment)
+        alignment_layout.setContentsMargins(0, 0, 0, 0)
+        alignment_layout.addWidget(self.table, 1)
+        alignment_layout.addLayout(buttons)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.coding.table, "Events (incident time)")
+        self.tabs.addTab(alignment, "Alignment")
+        # The grid takes the width (two players side by side need ~1200 px); the palette sits beside the event
+        # list under the incident's timeline, where it is always in view while coding.
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.tabs)
+        bottom.addWidget(self.coding)
+        bottom.setStretchFactor(0, 3)
+        bottom.setStretchFactor(1, 2)
+        below = QWidget()
+        below_layout = QVBoxLayout(below)
+        below_layout.setContentsMargins(0, 0, 0, 0)
+        below_layout.addWidget(self.coverage)
+        below_layout.addWidget(bottom, 1)
+        work = QSplitter(Qt.Orientation.Vertical)
+        work.addWidget(self.grid)
+        work.addWidget(below)
+        work.setStretchFactor(0, 3)
+        work.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.grid, 4)
-        layout.addWidget(self.coverage)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.coding, 1)
+        layout.addWidget(work, 1)
 
     def open_incident(self, incident_id: str) -> None:
         """Show ``incident_id``'s cameras (those with media and an alignment) and its alignment table."""
@@ -100,6 +130,63 @@ class IncidentWindow(QWidget):
         self.grid.open(cameras)
         self.coding.load(incident_id)
         self.grid.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt)
+        if not self.coding.handle_key(event):
+            super().keyPressEvent(event)
+
+    def _show_events(self) -> None:
+        """The events on the incident's timeline and on every camera's picture."""
+        colours = {}
+        if self.coding.codebook is not None:
+            colours = {
+                c.id: self.coding.codebook.track(c.track).colour or "#e6a23c"
+                for c in self.coding.codebook.codes
+            }
+        end = self.coverage.end_ms
+        self.coverage.set_marks(
+            [
+                Mark(
+                    e["onset_incident_ms"],
+                    None if not self.coding.is_state(e["code"]) else (e["offset_incident_ms"] or end),
+                    e["code"],
+                    colours.get(e["code"], "#e6a23c"),
+                )
+                for e in self.coding.events
+            ]
+        )
+        for index in range(len(self.grid.tiles)):
+            self._mark_camera(index)
+
+    def _mark_camera(self, index: int) -> None:
+        """Over camera ``index``: the events coded at the frame it shows (points on exactly that frame, states
+        running then), wherever they were coded."""
+        if not 0 <= index < len(self.grid.tiles):
+            return
+        tile = self.grid.tiles[index]
+        frame, _ms = tile.player.current_frame()
+        times = tile.player.engine.times
+        shown = []
+        if frame >= 0 and times is not None:
+            place = tile.camera.placement
+            # This frame is on screen from its own incident time until the next frame's.
+            shown_from = place.frame_incident_ms(frame, times)
+            shown_until = (
+                place.frame_incident_ms(frame + 1, times) if frame + 1 < len(times) else float("inf")
+            )
+            for event in self.coding.events:
+                at, end = event["onset_incident_ms"], event["offset_incident_ms"]
+                if self.coding.is_state(event["code"]):
+                    hit = at < shown_until and (end is None or end > shown_from)
+                else:
+                    hit = tile.camera.placement.frame_at(at, times) == frame
+                if hit:
+                    where = (
+                        "" if event["clip_id"] == tile.camera.clip_id else f" (coded on {event['clip_id']})"
+                    )
+                    shown.append(f"{'▬' if self.coding.is_state(event['code']) else '◆'} "
+                                 f"{self.coding.label_of(event['code'])}{where}")  # fmt: skip
+        tile.show_marks("   ".join(shown))
 
     def _reload(self) -> None:
         found = self.ws.call(describe, self.incident_id)
