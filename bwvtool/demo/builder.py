@@ -5,7 +5,8 @@ way users import theirs (:func:`bwvtool.catalogue.importer.import_catalogue`, me
 exercises the real code paths. Video: the small clips committed in ``sample_media/`` when running from the source
 tree, else clips made on the spot by :func:`bwvtool.media.synth.make_clip` (an installed wheel has no
 ``sample_media/``). A few catalogue rows that suit each clip (an Op Hampshire assault, a stop and search, PAVA
-used) point at them. Everything is deterministic, so building again on the same folder changes nothing.
+used) point at them, and one incident is filmed by four cameras (:mod:`bwvtool.demo.incident`). Everything is
+deterministic, so building again on the same folder changes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SEED = 2021
 WORKSPACE_NAME = "bwvtool.sqlite"
 CATALOGUE_NAME = "demo-catalogue.jsonl"
 MEDIA_DIR = "media"
+INCIDENTS_DIR = "incidents"  # the multi-camera incident's clips, catalogue and truth
 SAMPLE_MEDIA = Path(__file__).resolve().parents[2] / "sample_media"  # present in a source checkout only
 
 
@@ -149,6 +151,11 @@ def build_demo(
         from bwvtool.demo.spoken import add_spoken
 
         add_spoken(ws, actor=actor)  # audio tracks and transcripts of the clips with video (once)
+        from bwvtool.demo.incident import add_incident
+
+        add_incident(
+            ws, directory / INCIDENTS_DIR, actor=actor
+        )  # four cameras of one incident, aligned and coded
     counts = {
         "inserted": report.inserted,
         "updated": report.updated,

@@ -184,3 +184,8 @@ def nudge(
     with ws.transaction(actor) as tx:
         rows.nudge(tx, clip_id, after.offset_ms, frames, before.offset_ms)
     return next(r for r in rows.alignments(ws.conn, incident_id) if r["clip_id"] == clip_id)
+
+
+def aligned_incidents(ws: Workspace) -> list[str]:
+    """Incidents with a stored alignment, newest recording first (what the app offers to open)."""
+    return rows.aligned(ws.conn)

@@ -99,3 +99,29 @@ def test_the_supervisor_sees_a_weekly_picture_and_the_demo_is_coded_once(demo_db
         before = ws.conn.execute("SELECT count(*) FROM events").fetchone()[0]
         assert code_demo(ws, actor="tester").skipped
         assert ws.conn.execute("SELECT count(*) FROM events").fetchone()[0] == before
+
+
+def test_demo_has_a_multi_camera_incident_coded_on_incident_time_with_stills_from_the_right_camera(demo_db):
+    """Issue 12's demo: four cameras of one incident aligned by their sound, events coded on cameras 1 and 2 on
+    incident time, and camera 1's debrief showing each key moment's still from the camera it was coded on (the
+    pixel code of the still is that camera's frame)."""
+    import cv2
+    import numpy as np
+
+    from bwvtool.demo.incident import CODER, INCIDENT, clip_of
+    from bwvtool.incidents.library import aligned_incidents, describe
+    from bwvtool.media import framecode
+    from bwvtool.store import incidents as incident_rows
+
+    with open_workspace(demo_db) as ws:
+        assert INCIDENT in aligned_incidents(ws)
+        clips = describe(ws, INCIDENT)["clips"]
+        coded = incident_rows.events(ws.conn, INCIDENT, CODER)
+        note = debrief.build_note(ws, clip_of(1), CODER)
+    assert len(clips) == 4 and all(c["method"] in ("reference", "audio") for c in clips)
+    assert {e["clip_id"] for e in coded} == {clip_of(1), clip_of(2)}
+    seen_on = {m.event.clip_id for m in note.moments}
+    assert seen_on == {clip_of(1), clip_of(2)}, "key moments coded on both cameras"
+    for moment in note.moments:
+        rgb = cv2.imdecode(np.frombuffer(moment.still_png, np.uint8), cv2.IMREAD_COLOR)[:, :, ::-1]
+        assert framecode.decode(rgb) == moment.event.onset_frame, moment.title

@@ -9,15 +9,17 @@ import pytest
 
 from bwvtool.cli import main
 from bwvtool.demo import build_demo, builder
+from bwvtool.demo import incident as demo_incident
 from bwvtool.errors import UsageError
 from bwvtool.media.probe import probe
 from bwvtool.store import browse, open_workspace
 
 
 def _media_rows(db: Path) -> list[browse.ClipRow]:
+    """The synthetic catalogue's clips with video (the demo's multi-camera incident has its own, see below)."""
     with open_workspace(db) as ws:
         rows = browse.fetch_clips(ws.conn, limit=1_000_000)
-    return [r for r in rows if r.media_path]
+    return [r for r in rows if r.media_path and r.incident_id != demo_incident.INCIDENT]
 
 
 def test_demo_headless_builds_a_workspace_and_running_it_again_changes_nothing(
@@ -28,7 +30,7 @@ def test_demo_headless_builds_a_workspace_and_running_it_again_changes_nothing(
     assert code == 0, err
     assert str(db) in out and "400 clips" in out
     with open_workspace(db) as ws:
-        assert browse.count_clips(ws.conn) == 400
+        assert browse.count_clips(ws.conn) == 400 + demo_incident.CAMERAS  # and the incident's cameras
         assert ws.verify_audit().ok and not ws.integrity_check()
     linked = _media_rows(db)
     files = {str(p) for p in (demo_dir / "media").glob("*.mp4")}
@@ -47,7 +49,7 @@ def test_demo_headless_builds_a_workspace_and_running_it_again_changes_nothing(
     assert again["import"] == {"inserted": 0, "updated": 0, "unchanged": 400, "rejected": 0}
     assert again["created"] is False
     with open_workspace(db) as ws:
-        assert browse.count_clips(ws.conn) == 400
+        assert browse.count_clips(ws.conn) == 400 + demo_incident.CAMERAS
         assert ws.verify_audit().ok
     assert [r.clip_id for r in _media_rows(db)] == [r.clip_id for r in linked]
     assert sorted((p.name, p.stat().st_mtime_ns) for p in (demo_dir / "media").iterdir()) == files_before

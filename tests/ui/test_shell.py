@@ -13,6 +13,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from bwvtool.demo import build_demo
+from bwvtool.demo.incident import CAMERAS
 from bwvtool.store import audit, browse, open_workspace
 from bwvtool.store.browse import PAGE_SIZE, ClipFilter, ClipSort
 from bwvtool.ui.columns import Col
@@ -20,6 +21,7 @@ from bwvtool.ui.filter_bar import TEXT_DEBOUNCE_MS
 from bwvtool.ui.main_window import MainWindow
 
 CLIPS = 1_500
+SHOWN = CLIPS + CAMERAS  # the synthetic catalogue and the demo incident's cameras
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def test_window_shows_real_rows_newest_first(window):
         "SELECT clip_id FROM clips ORDER BY recorded_ts DESC, rowid DESC LIMIT 1"
     ).fetchone()[0]
     assert window.model.rowCount() == PAGE_SIZE and _clip_ids(window)[0] == newest
-    assert window.status_counts.text() == f"{CLIPS:,} clips"
+    assert window.status_counts.text() == f"{SHOWN:,} clips"
     assert window.status_user.text() == "User: tester"
     assert window.status_path.toolTip() == str(window.workspace.path.resolve())
     assert window.status_path.text().endswith(window.workspace.path.name)
@@ -100,8 +102,8 @@ def test_filter_bar_narrows_rows_as_the_store_does(window, qtbot):
     qtbot.keyClicks(bar.search, "nw")
     qtbot.waitUntil(lambda: window.browser.filter.text == "nw", timeout=TEXT_DEBOUNCE_MS * 10)
     expected = browse.count_clips(conn, ClipFilter(text="nw"))
-    assert 0 < window.browser.matching == expected < CLIPS
-    assert window.status_counts.text() == f"{expected:,} of {CLIPS:,} clips match"
+    assert 0 < window.browser.matching == expected < SHOWN
+    assert window.status_counts.text() == f"{expected:,} of {SHOWN:,} clips match"
     assert all("nw" in (r.officer_ref + r.borough + r.clip_id).lower() for r in window.browser.rows)
 
     borough = window.browser.rows[0].borough
@@ -119,15 +121,15 @@ def test_filter_bar_narrows_rows_as_the_store_does(window, qtbot):
     assert window.browser.filter == flt and window.browser.matching == browse.count_clips(conn, flt)
     assert bar.clear.isEnabled()
     window.action_clear.trigger()
-    assert window.browser.filter == ClipFilter() and window.browser.matching == CLIPS
-    assert not bar.clear.isEnabled() and window.status_counts.text() == f"{CLIPS:,} clips"
+    assert window.browser.filter == ClipFilter() and window.browser.matching == SHOWN
+    assert not bar.clear.isEnabled() and window.status_counts.text() == f"{SHOWN:,} clips"
 
 
 def test_backup_from_the_file_menu_is_audited(window, tmp_path):
     dest = tmp_path / "copy.sqlite"
     window.backup_to(dest)
     with open_workspace(dest) as copy:
-        assert browse.count_clips(copy.conn) == CLIPS
+        assert browse.count_clips(copy.conn) == SHOWN
     newest = audit.recent(window.workspace.conn, 1)[0]
     assert newest["action"] == "workspace.backup" and newest["actor"] == "tester"
 
@@ -137,11 +139,14 @@ def test_opening_another_workspace_and_a_bad_file(window, tmp_path, monkeypatch)
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
     window.open_workspace_file(tmp_path / "missing.sqlite")
     assert warnings and "no workspace" in warnings[0]
-    assert window.browser.total == CLIPS  # the open workspace stays
+    assert window.browser.total == SHOWN  # the open workspace stays
 
     other = build_demo(tmp_path / "small", clips=40, actor="tester").db
     window.open_workspace_file(other)
-    assert window.workspace.path == other and window.browser.total == 40 and window.model.rowCount() == 40
+    small = 40 + CAMERAS
+    assert (
+        window.workspace.path == other and window.browser.total == small and window.model.rowCount() == small
+    )
 
 
 def _run_gui(db, *args, env_extra=None):
