@@ -209,3 +209,29 @@ def test_the_definition_holds_on_incidents_filmed_by_several_cameras(tmp_path):
     taken_a = sorted(i["clip_id"] for i in items if i["unit_id"] == "A")
     assert taken_a == ["A2", "A3", "A4"]  # only eligible clips are taken
     assert re.search(r"earliest eligible clip \(ties: the lowest clip id\)", INCIDENT_DEFINITION)
+
+
+@pytest.mark.both_engines
+def test_earlier_samples_are_found_by_draw_date_plan_and_id_on_both_engines(workspace, tmp_path):
+    """Exclusions read the clips of earlier samples: samples chosen by their report first (each report's JSON read
+    once, not once per item), then their items."""
+    source = tmp_path / "catalogue.jsonl"
+    write_jsonl(source, synthetic_rows(200, seed=5))
+    import_catalogue(workspace, source, actor="setup")
+    first = sampling.draw(workspace, STRATIFIED, seed=1, as_of="2021-04-01", actor="tester")
+    second = sampling.draw(
+        workspace, STRATIFIED.replace("provenance test", "other"), seed=2, as_of="2021-04-03"
+    )
+    from bwvtool.store import samples as store
+
+    def clips_of(sample_id):
+        return {(i["clip_id"], i["incident_id"]) for i in sampling.sample_items(workspace, sample_id)}
+
+    assert set(store.sampled_between(workspace.conn, "2021-04-01", "2021-04-01")) == clips_of(first)
+    assert set(store.sampled_between(workspace.conn, "2021-03-01", "2021-04-30")) == clips_of(
+        first
+    ) | clips_of(second)
+    assert set(
+        store.sampled_between(workspace.conn, "2021-03-01", "2021-04-30", plan_name="other")
+    ) == clips_of(second)
+    assert store.sampled_between(workspace.conn, "2021-03-01", "2021-04-30", before_sample=first) == []
