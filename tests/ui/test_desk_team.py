@@ -168,3 +168,39 @@ def test_the_main_window_opens_on_a_server_as_a_reviewer(qtbot, server_url):
     desk.claim_next()
     assert desk.clip_id == "P0000" and desk.take_next.text() == "Take next (1 in the pool)"
     window.close()
+
+
+def test_a_sample_is_given_to_the_pool_from_the_samples_page_and_a_clip_given_back_from_the_desk(
+    qtbot, tmp_path
+):
+    from bwvtool.ui.sampling.page import SamplesPage
+
+    location = tmp_path / "team.sqlite"
+    with open_workspace(location, create=True) as ws:
+        ensure_default_codebooks(ws, actor="ada")
+        sample = pooled_sample(ws, 3, codebook="pioss_review")
+    ws = open_workspace(location)
+    page = SamplesPage(ws, "ada")
+    qtbot.addWidget(page)
+    page.show()
+    page.show_sample(sample)
+    assert (
+        page.pool_button.isVisible()
+        and page.pool_button.text() == "Give 3 clips with no coder to the unit's pool"
+    )
+    qtbot.mouseClick(page.pool_button, Qt.MouseButton.LeftButton)
+    assert not page.pool_button.isVisible() and "3 clips in the unit's pool" in page.header.text()
+    desk, messages = _desk(qtbot, location, "rosa")
+    qtbot.mouseClick(desk.take_next, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.clip_id == "P0000", timeout=20_000)
+    qtbot.mouseClick(desk.give_back, Qt.MouseButton.LeftButton)
+    assert desk.clip_id is None and desk.queue.count() == 0
+    assert messages[-1] == "Gave P0000 back to the pool: someone else can take it"
+    assert desk.take_next.text() == "Take next (3 in the pool)"
+    qtbot.mouseClick(desk.take_next, Qt.MouseButton.LeftButton)  # the same clip again: the oldest in the pool
+    qtbot.waitUntil(lambda: desk.clip_id == "P0000", timeout=20_000)
+    desk.session.code_key("complies", at_ms=1000, at_frame=25, actor="subject_1")
+    qtbot.mouseClick(desk.give_back, Qt.MouseButton.LeftButton)
+    assert messages[-1].startswith("Not given back: P0000 is already started") and desk.clip_id == "P0000"
+    page.show_sample(sample)
+    assert [page.items.item(r, 7).text() for r in range(3)] == ["rosa", "", ""]  # the claimer is its coder

@@ -107,6 +107,11 @@ class CodingDesk(QWidget):
         self.take_next.setToolTip(
             "Take the next clip nobody has claimed from the unit's pool (it becomes yours)"
         )
+        self.give_back = QPushButton("Give back")
+        self.give_back.setObjectName("giveBack")
+        self.give_back.setToolTip(
+            "Return the open clip to the unit's pool (only a clip you took and have not started)"
+        )
         self.codebook_choice = QComboBox()
         for stored in codebook_rows.list_codebooks(self.ws.conn):
             self.codebook_choice.addItem(f"{stored.title} v{stored.version}", stored.id)
@@ -128,7 +133,10 @@ class CodingDesk(QWidget):
         left_layout.setContentsMargins(8, 8, 4, 8)
         left_layout.addWidget(self.queue_title)
         left_layout.addWidget(self.queue_filter)
-        left_layout.addWidget(self.take_next)
+        pool_row = QHBoxLayout()
+        pool_row.addWidget(self.take_next, 1)
+        pool_row.addWidget(self.give_back)
+        left_layout.addLayout(pool_row)
         left_layout.addWidget(self.queue, 1)
         left_layout.addWidget(QLabel("Codebook"))
         left_layout.addWidget(self.codebook_choice)
@@ -213,6 +221,7 @@ class CodingDesk(QWidget):
         self.codebook_choice.currentIndexChanged.connect(self._codebook_changed)
         self.queue_filter.currentIndexChanged.connect(self.reload_queue)
         self.take_next.clicked.connect(self.claim_next)
+        self.give_back.clicked.connect(self.release_current)
 
     # -- queue ------------------------------------------------------------------------------------------------
     def _queue_state(self) -> tuple[list, tuple[int, int]]:
@@ -249,8 +258,28 @@ class CodingDesk(QWidget):
         self.queue_title.setText(f"<b>{self.user}</b> — {done} of {len(everything)} reviewed")
         free, claimed = pool
         self.take_next.setVisible(free + claimed > 0)  # only where work is shared through the unit's pool
+        self.give_back.setVisible(free + claimed > 0)
         self.take_next.setEnabled(free > 0)
         self.take_next.setText(f"Take next ({free} in the pool)" if free else "Take next (pool empty)")
+
+    def release_current(self) -> None:
+        """Give the open clip back to the unit's pool (refused, with the reason, once work on it has begun)."""
+        if self.coding is None or self.coding.assignment is None or len(self.edits):
+            self.status.emit("Not given back: open a clip you took from the pool first")
+            return
+        clip_id, sample_id = self.clip_id, self.coding.assignment.sample_id
+        try:
+            self.ws.call(claims.release, self.user, clip_id, sample_id)
+        except BwvError as exc:
+            self.status.emit(f"Not given back: {exc}")
+            return
+        self.session, self.coding, self.clip_id = None, None, None  # its assignment is gone
+        self.review.ws = None  # the form answers nothing until the next clip opens
+        self.player.close_clip()
+        self.palette.setEnabled(False)
+        self.clip_title.setText("Choose a clip from your queue")
+        self.reload_queue()
+        self.status.emit(f"Gave {clip_id} back to the pool: someone else can take it")
 
     def claim_next(self) -> None:
         """Take the next unclaimed clip from the unit's pool (nobody else can get it) and open it."""

@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from bwvtool import sampling
-from bwvtool.coding import blind
+from bwvtool.coding import blind, claims
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace
+from bwvtool.store import pool as pool_rows
 from bwvtool.ui.sampling.dialog import SamplingDialog
 from bwvtool.ui.sampling.tables import fill, table
+from bwvtool.wording import count
 
 
 class SamplesPage(QWidget):
@@ -40,6 +42,10 @@ class SamplesPage(QWidget):
         # The study lead opens a blind double-coded sample once its coding is complete (bwvtool sample unblind).
         self.unblind_button = QPushButton("Open the double coding")
         self.unblind_button.hide()
+        # A sample drawn without coders is given to the unit: reviewers then claim its clips (Take next).
+        self.pool_button = QPushButton()
+        self.pool_button.setObjectName("shareWithPool")
+        self.pool_button.hide()
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.new_button)
@@ -48,6 +54,7 @@ class SamplesPage(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.header)
         right_layout.addWidget(self.unblind_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right_layout.addWidget(self.pool_button, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addWidget(self.items, 1)
         split = QSplitter()
         split.addWidget(left)
@@ -60,6 +67,7 @@ class SamplesPage(QWidget):
         )
         self.new_button.clicked.connect(self.open_dialog)
         self.unblind_button.clicked.connect(self.unblind)
+        self.pool_button.clicked.connect(self.share_with_pool)
         self.items.cellActivated.connect(
             lambda row, _c: self.codeRequested.emit(
                 self.items.item(row, 0).text(), self.list.currentItem().data(Qt.ItemDataRole.UserRole)
@@ -94,6 +102,10 @@ class SamplesPage(QWidget):
         )
         self.shown_id = sample_id
         self.unblind_button.setVisible(bool(coding) and coding.startswith("blind"))
+        pooled = {row.clip_id for row in pool_rows.rows(self.ws.conn, sample_id)}
+        unshared = sum(1 for r in rows if not r["coder"] and r["clip_id"] not in pooled)
+        self.pool_button.setText(f"Give {count(unshared, 'clip')} with no coder to the unit's pool")
+        self.pool_button.setVisible(unshared > 0)
         fill(
             self.items,
             [
@@ -120,6 +132,19 @@ class SamplesPage(QWidget):
             self.header.setText(self.header.text() + f"<br><span style='color:#b3261e'>{exc}</span>")
             return
         self.show_sample(self.shown_id)
+
+    def share_with_pool(self) -> None:
+        """Give the shown sample's clips that nobody codes to the unit's pool (``bwvtool queue share``)."""
+        try:
+            added = self.ws.call(claims.share_sample, self.shown_id, self.user)
+        except BwvError as exc:
+            self.header.setText(self.header.text() + f"<br><span style='color:#b3261e'>{exc}</span>")
+            return
+        self.show_sample(self.shown_id)
+        self.header.setText(
+            self.header.text() + f"<br>{count(added, 'clip')} in the unit's pool: reviewers take them"
+            " with Take next"
+        )
 
     def open_dialog(self) -> None:
         dialog = SamplingDialog(self.ws, self.user, self)
