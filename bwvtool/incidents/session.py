@@ -9,7 +9,9 @@ that camera's time and frame and the same checks as on the desk. What this adds:
 * **states across cameras**: a state started on camera 2 is ended by its key whichever camera is main, at the
   frame camera 2 shows at that incident time (a state belongs to the camera it was coded on); starting another
   state of an exclusive track ends the running one the same way;
-* **one undo history** for the incident: Ctrl+Z undoes the last key press, on whichever camera it landed.
+* **one undo history** for the incident: Ctrl+Z undoes the last key press, on whichever camera it landed;
+* **causes across cameras**: an escalation marker links to the coder's last event of another actor before it on
+  the incident clock (the desk's rule), whichever camera that was coded on.
 """
 
 from __future__ import annotations
@@ -120,7 +122,12 @@ class IncidentCoding:
             at_ms, at_frame = self.frame(camera, incident_ms)
             event = main.code_key(code, at_ms=at_ms, at_frame=at_frame, actor=actor, modifiers=modifiers,
                                   companions=companions)  # fmt: skip
-            self._done([main])
+            group = [main]
+            cause = self._cause_for(code, actor, incident_ms, event.id)  # type: ignore[arg-type]
+            if cause is not None:  # as on the desk: the link is a second step of the same key press
+                event = main.edit(event.id, caused_by=cause)  # type: ignore[arg-type]
+                group.append(main)
+            self._done(group)
             return event
         elsewhere = next(
             (
@@ -149,6 +156,20 @@ class IncidentCoding:
         started = self._start(main, code, camera, incident_ms, actor, modifiers)
         self._done([main])
         return started
+
+    def _cause_for(self, code: str, actor: str, incident_ms: float, event_id: int) -> int | None:
+        """An escalation marker links to its cause, as on the desk: the coder's last event of another actor at or
+        before it on the incident clock, whichever camera it was coded on."""
+        if self.codebook is None or not self.codebook.code(code).links_cause:
+            return None
+        before = [
+            e
+            for e in self.events()
+            if e["event_id"] != event_id and e["actor"] != actor and e["onset_incident_ms"] <= incident_ms
+        ]
+        return (
+            max(before, key=lambda e: (e["onset_incident_ms"], e["event_id"]))["event_id"] if before else None
+        )
 
     def _start(self, session: CodingSession, code: str, camera: str, incident_ms: float, actor: str,
                modifiers: dict[str, Any] | None) -> Event:  # fmt: skip

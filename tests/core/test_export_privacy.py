@@ -161,3 +161,35 @@ def test_every_error_a_user_can_trigger_is_one_plain_sentence(coded_sample, key,
         assert code != 0, args
         assert not PYTHON_TEXT.search(text), (args, text)
         assert err.strip().count("\n") == 0 or code == 1, (args, err)
+
+
+@pytest.fixture(scope="module")
+def coded_incident(tmp_path_factory):
+    from tests.core.incident_coded import build_coded_incident
+
+    return build_coded_incident(tmp_path_factory.mktemp("coded_incident"))
+
+
+def test_no_identifier_and_no_camera_id_leaks_from_an_incident_export(coded_incident, key, tmp_path):
+    """Events coded on an incident's clock add camera ids, incident times and an EAF per incident (media named per
+    camera): still no clip, incident, officer or camera id, coder or user name in any file."""
+    with coded_incident.open() as ws:
+        exports = [
+            export_sample(
+                ws,
+                coded_incident.sample_id,
+                tmp_path / fmt,
+                ExportOptions(fmt=fmt, key_file=key, keep_text=True),
+                actor="researcher",
+            )  # fmt: skip
+            for fmt in ("csv", "jsonl", "eaf")
+        ]
+        found = rows_of.workspace_identifiers(ws.conn)
+    assert {"CAM-001", "CAM-002", "CAM-003"} <= found["camera"]
+    every = sorted(set().union(*found.values()))
+    for result in exports:
+        for path in result.out.rglob("*"):
+            if path.is_file():
+                text = path.read_bytes().decode("utf-8", errors="replace").casefold()
+                leaks = [i for i in every if i.casefold() in text or i.casefold() in path.name.casefold()]
+                assert leaks == [], f"{result.options.fmt}/{path.name} contains {leaks[:5]}"

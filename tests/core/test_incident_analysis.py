@@ -24,7 +24,6 @@ from bwvtool.export.run import export_sample
 from bwvtool.incidents import library
 from bwvtool.media import framecode
 from bwvtool.media.probe import frame_times
-from bwvtool.store import exports as rows_of
 from bwvtool.store import incidents as rows
 from tests.conftest import REPO
 from tests.core.incident_coded import C1, C2, CODED, INCIDENT, build_coded_incident
@@ -119,29 +118,6 @@ def test_one_eaf_per_incident_with_a_media_descriptor_per_camera(coded, key, tmp
     assert sorted(at for at, _ in command) == [35_000, 35_030]  # incident time, whichever camera
     assert {d["cam"] for _, d in command} == {pseudo("clip", C1), pseudo("clip", C2)}
     assert result.manifest["rows"]["incidents"] == 1
-
-
-def test_no_identifier_and_no_camera_id_leaks_from_an_incident_export(coded, key, tmp_path):
-    with coded.open() as ws:
-        exports = [
-            export_sample(
-                ws,
-                coded.sample_id,
-                tmp_path / fmt,
-                ExportOptions(fmt=fmt, key_file=key, keep_text=True),
-                actor="researcher",
-            )  # fmt: skip
-            for fmt in ("csv", "jsonl", "eaf")
-        ]
-        found = rows_of.workspace_identifiers(ws.conn)
-    assert {"CAM-001", "CAM-002", "CAM-003"} <= found["camera"]
-    every = sorted(set().union(*found.values()))
-    for result in exports:
-        for path in result.out.rglob("*"):
-            if path.is_file():
-                text = path.read_bytes().decode("utf-8", errors="replace").casefold()
-                leaks = [i for i in every if i.casefold() in text or i.casefold() in path.name.casefold()]
-                assert leaks == [], f"{result.options.fmt}/{path.name} contains {leaks[:5]}"
 
 
 def test_a_debrief_takes_each_still_from_the_camera_the_event_was_coded_on(coded):

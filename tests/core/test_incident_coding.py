@@ -119,3 +119,13 @@ def test_incident_events_are_blind_as_on_a_clip(incident, run_cli, workspace, tm
     ).fetchall()
     assert [(a, e, i) for a, e, i, _ in looks] == [("lead", "incident", INCIDENT)]
     assert json.loads(looks[0][3])["coders"] == ["c1", "c2"]
+
+
+def test_an_escalation_marker_links_to_its_cause_on_another_camera(coding, workspace):
+    """As on the desk, an escalation marker links to the last event of another actor, here coded on camera 2."""
+    cause = coding.press("command", camera=C2, incident_ms=35_000.0, actor="officer_1")
+    marker = coding.press("escalation_up", camera=C1, incident_ms=35_800.0, actor="subject_1")
+    assert marker.clip_id == C1 and marker.caused_by == cause.id
+    assert event_rows.get(workspace.conn, marker.id).caused_by == cause.id
+    coding.undo()  # the marker and its link go together
+    assert event_rows.get(workspace.conn, marker.id) is None
