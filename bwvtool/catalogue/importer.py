@@ -300,6 +300,12 @@ class _Run:
         self.journaled = 0
         self.bulk = False  # past SNAPSHOT_PATCH_LIMIT: steps stop logging changes for the snapshot
         self._beat = time.monotonic()
+        # Set while no step holds the write lock. The reading thread waits for it every few hundred rows: SQLite
+        # lets go of the GIL for every row a step writes, and a busy reading thread would keep it for up to a
+        # switch interval each time (a step's rows then wait on Python, not on the disk). The reader parses in
+        # the gaps between steps instead, which the pacer leaves anyway.
+        self._not_writing = threading.Event()
+        self._not_writing.set()
 
     # -- reading ----------------------------------------------------------------------------------------------
     def load(self, reader: Any, normaliser: Normaliser) -> None:
@@ -354,8 +360,11 @@ class _Run:
         rejects: list[Reject] = []
         read = 0
         root, path_index = str(self.media_root), _MEDIA_PATH_INDEX
+        not_writing = self._not_writing.wait
         for line, end_line, values, extra, reject in reader:
             read += 1
+            if not read & 0xFF:
+                not_writing()
             if progress is not None and read % CHUNK_ROWS == 0:
                 progress(read)
             if reject is not None:
@@ -399,6 +408,18 @@ class _Run:
     # -- writing ------------------------------------------------------------------------------------------------
     def _apply(self, ready: list[tuple[int, tuple, media_check.MediaCheck | None, bool]]) -> None:
         """One step: classify the chunk against what is stored now, write it and its journal, commit."""
+        self.pacer.wait()  # the gap before the step, with the reading thread free to parse
+        self._not_writing.clear()
+        try:
+            inserts = self._apply_step(ready)
+        finally:
+            self._not_writing.set()
+        self.staging.add_inserted([r[0] for r in inserts])  # (the staging serialises the two threads)
+        self.report.inserted += len(inserts)
+        self.step_rows = self.pacer.next_size(len(ready), self.pacer.last_s, high=MAX_STEP_ROWS)
+
+    def _apply_step(self, ready: list[tuple[int, tuple, media_check.MediaCheck | None, bool]]) -> list[tuple]:
+        """The step itself (the write lock held): the clip rows it inserted."""
         report = self.report
         import_id = report.import_id
         with self.pacer.step(self.ws, self.actor) as tx:
@@ -436,13 +457,11 @@ class _Run:
             if time.monotonic() - self._beat > leases.HEARTBEAT_EVERY_S:
                 leases.heartbeat(tx.conn, self.lease_id)
                 self._beat = time.monotonic()
-        self.staging.add_inserted([r[0] for r in inserts])  # (the staging serialises the two threads)
-        report.inserted += len(inserts)
         report.updated += len(updates)
         self.changed += len(inserts) + len(updates) + len(media_only)
         self.journaled += len(updates) + len(media_only)
         self.bulk = self.bulk or self.changed > SNAPSHOT_PATCH_LIMIT
-        self.step_rows = self.pacer.next_size(len(ready), self.pacer.last_s, high=MAX_STEP_ROWS)
+        return inserts
 
     def _update(
         self,

@@ -36,9 +36,7 @@ class Pacer:
     @contextmanager
     def step(self, ws: Workspace, actor: str | None) -> Iterator[Transaction]:
         """One short transaction, begun no sooner than ``gap_s`` after the previous one ended."""
-        wait = self._released + self.gap_s - time.perf_counter()
-        if wait > 0:
-            time.sleep(wait)
+        self.wait()
         started = time.perf_counter()
         try:
             with ws.transaction(actor) as tx:
@@ -49,6 +47,13 @@ class Pacer:
             self.steps += 1
             self.held_s += held
             self.longest_s = max(self.longest_s, held)
+
+    def wait(self) -> None:
+        """Sleep out what is left of the gap after the previous step (a caller may do this before :meth:`step`,
+        to let its other threads work meanwhile)."""
+        wait = self._released + self.gap_s - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
 
     def next_size(self, size: int, seconds: float, low: int = 500, high: int = 50_000) -> int:
         """How many items the next step should take, after ``size`` took ``seconds`` under the lock."""
