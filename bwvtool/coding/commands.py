@@ -14,6 +14,7 @@ from bwvtool.coding.model import Event
 from bwvtool.coding.rules import check_restorable, check_stored
 from bwvtool.store import Transaction, Workspace
 from bwvtool.store import events as event_rows
+from bwvtool.store import incidents as incident_rows
 from bwvtool.store.codebooks import lock_if_unlocked
 from bwvtool.store.versions import changed_elsewhere
 
@@ -46,18 +47,23 @@ class AddEvent:
 
 @dataclass
 class DeleteEvent:
-    """Remove an event; its inverse restores the identical row."""
+    """Remove an event; its inverse restores the identical row (and, for an event coded on an incident's clock,
+    its incident times, which the delete took with it)."""
 
     event: Event
     label: str = "delete event"
+    incident: tuple[str, float, float | None] | None = None
 
     def apply(self, tx: Transaction) -> None:
+        self.incident = incident_rows.link_of(tx, _id(self.event))
         event_rows.delete(tx, _id(self.event), self.event.version)
         tx.audit("event.delete", "event", str(self.event.id), _summary(self.event))
 
     def revert(self, tx: Transaction) -> None:
         check_restorable(tx, self.event)  # it must still fit beside what others stored meanwhile
         self.event = event_rows.insert(tx, self.event)
+        if self.incident is not None:
+            incident_rows.restore_link(tx, _id(self.event), self.incident)
         tx.audit("event.restore", "event", str(self.event.id), {"undo": True, **_summary(self.event)})
 
 
@@ -75,11 +81,15 @@ class EditEvent:
     def apply(self, tx: Transaction) -> None:
         _check_changed(tx, self.event_id, self.after, self.version)
         self.version = event_rows.update(tx, self.event_id, self.after, self.version)
+        incident_rows.follow(
+            tx, self.event_id, self.after
+        )  # an event coded on an incident's clock moves on it too
         tx.audit("event.edit", "event", str(self.event_id), {"from": self.before, "to": self.after})
 
     def revert(self, tx: Transaction) -> None:
         _check_changed(tx, self.event_id, self.before, self.version)
         self.version = event_rows.update(tx, self.event_id, self.before, self.version)
+        incident_rows.follow(tx, self.event_id, self.before)
         tx.audit(
             "event.edit", "event", str(self.event_id), {"undo": True, "from": self.after, "to": self.before}
         )

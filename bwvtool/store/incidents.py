@@ -182,3 +182,46 @@ def incident_ends(conn: sqlite3.Connection, incident_ids: list[str]) -> dict[str
             end = float(offset) + float(duration_s) * 1000 / (1 + float(drift) * 1e-6)
             ends[incident_id] = max(ends.get(incident_id, 0.0), end)
     return ends
+
+
+def link_of(tx: Transaction, event_id: int) -> tuple[str, float, float | None] | None:
+    """(incident, onset, offset in incident time) of an event coded on incident time; None for a clip-level one."""
+    row = tx.execute(
+        "SELECT incident_id, onset_incident_ms, offset_incident_ms FROM incident_events WHERE event_id = ?",
+        (event_id,),
+    ).fetchone()
+    return None if row is None else (row[0], float(row[1]), None if row[2] is None else float(row[2]))
+
+
+def restore_link(tx: Transaction, event_id: int, link: tuple[str, float, float | None]) -> None:
+    """Put back the incident times of a deleted event that an undo restores (its restore is audited already)."""
+    tx.execute(
+        "INSERT INTO incident_events (event_id, incident_id, onset_incident_ms, offset_incident_ms)"
+        " VALUES (?, ?, ?, ?)",
+        (event_id, *link),
+    )
+
+
+def follow(tx: Transaction, event_id: int, changes: dict[str, Any]) -> None:
+    """An event coded on incident time was moved or resized on its camera (on the desk, by an undo): the incident
+    times of what changed follow, through the camera's alignment. Nothing for a clip-level event."""
+    if "onset_ms" not in changes and "offset_ms" not in changes:
+        return
+    row = tx.execute(
+        "SELECT e.onset_ms, e.offset_ms, a.offset_ms, a.drift_ppm FROM incident_events x"
+        " JOIN events e ON e.id = x.event_id JOIN clip_alignments a ON a.clip_id = e.clip_id"
+        " WHERE x.event_id = ?",
+        (event_id,),
+    ).fetchone()
+    if row is None:
+        return
+    onset, offset, origin, drift = row
+    rate = 1 + float(drift) * 1e-6
+    if "onset_ms" in changes:
+        tx.execute(
+            "UPDATE incident_events SET onset_incident_ms = ? WHERE event_id = ?",
+            (float(origin) + onset / rate, event_id),
+        )
+    if "offset_ms" in changes:
+        end = None if offset is None else float(origin) + offset / rate
+        tx.execute("UPDATE incident_events SET offset_incident_ms = ? WHERE event_id = ?", (end, event_id))

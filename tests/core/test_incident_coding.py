@@ -129,3 +129,27 @@ def test_an_escalation_marker_links_to_its_cause_on_another_camera(coding, works
     assert event_rows.get(workspace.conn, marker.id).caused_by == cause.id
     coding.undo()  # the marker and its link go together
     assert event_rows.get(workspace.conn, marker.id) is None
+
+
+@pytest.mark.both_engines
+def test_moving_or_deleting_it_on_the_clip_desk_keeps_its_incident_time_true(coding, workspace):
+    """The event is an ordinary event of its camera: moved on the desk, its incident time follows through the
+    camera's alignment; deleted and undone, its incident time comes back with it."""
+    from bwvtool.coding.scripted import open_session
+
+    event = coding.press("command", camera=C2, incident_ms=35_000.0, actor="officer_1")
+    desk = open_session(workspace, C2, "reviewer", "ss_language_behaviour")  # the desk's own session of C2
+    place = coding.placements[C2]
+    desk.edit(event.id, onset_ms=event.onset_ms + 1_001)
+    assert _stored(workspace, event.id)["onset_incident_ms"] == pytest.approx(
+        place.incident_ms(event.onset_ms + 1_001)
+    )
+    desk.undo()
+    assert _stored(workspace, event.id)["onset_incident_ms"] == pytest.approx(
+        place.incident_ms(event.onset_ms)
+    )
+    before = _stored(workspace, event.id)
+    desk.delete(event.id)
+    assert _stored(workspace, event.id) is None
+    desk.undo()
+    assert _stored(workspace, event.id) == before
