@@ -25,6 +25,10 @@ def _busy_coding(ws, clip_id: str, coder: str) -> None:
     session = open_session(ws, clip_id, coder, None)
     if len(session) >= 60:
         return
+    for (
+        event
+    ) in session.events:  # the demo's few events of this coding would overlap the states laid down here
+        session.delete(event.id)
     times = frame_times(catalogue.get_clip(ws.conn, clip_id)["media_path"])
     rng = random.Random(7)
     last = len(times) - 1
@@ -134,10 +138,16 @@ def main() -> None:
         desk.timeline.set_playhead(desk.player.current_frame()[1])
         app.processEvents()
         window.grab().save(str(DOCS / "coding.png"))
-        linked = next(
-            e for e in desk.session.events if e.caused_by is not None
-        )  # an escalation and its cause
-        desk.timeline.zoom_by(0.08, linked.onset_ms)
+        # The escalation marker nearest its cause, zoomed so that both and the link between them are in view.
+        linked = min(
+            (e for e in desk.session.events if e.caused_by is not None and e.code.startswith("escalation")),
+            key=lambda e: e.onset_ms - desk.session.event(e.caused_by).onset_ms,
+        )
+        middle = (linked.onset_ms + desk.session.event(linked.caused_by).onset_ms) / 2
+        desk.timeline.zoom_by(0.08, middle)
+        view = desk.timeline.view
+        view.start_ms = middle - view.width_px * view.ms_per_px / 2
+        view.clamp()
         app.processEvents()
         desk.timeline.grab().save(str(DOCS / "timeline-zoomed.png"))
         desk.focus_review()

@@ -129,3 +129,16 @@ def test_lanes_stay_put_when_another_actors_lane_appears(timeline):
     after = {(lane.track, lane.actor): widget._lane_rect(i).top() for i, lane in enumerate(widget.lanes)}
     assert {key: after[key] for key in before} == before
     assert len(widget.lanes) == 5 and widget.minimumHeight() == height  # the room was kept for them
+
+
+def test_a_point_over_a_state_bar_leaves_the_bar_its_own_label(timeline):
+    widget, session = timeline
+    session.code_key("verbal_resistance", at_ms=20_000, at_frame=500, actor="subject_1")
+    session.code_key("verbal_resistance", at_ms=45_000, at_frame=1125, actor="subject_1")
+    session.code_key("complies", at_ms=30_000, at_frame=750, actor="subject_1")  # under the bar
+    session.code_key("complies", at_ms=70_000, at_frame=1750, actor="subject_1")  # on its own
+    top, bottom = _lane_box(widget, 1)
+    pixels = _pixels(widget)
+    under, alone = (int(LABEL_W + widget.view.x_of(ms)) for ms in (30_000, 70_000))
+    assert _bright(pixels, under + 7, under + 60, top, bottom) == 0
+    assert _bright(pixels, alone + 7, alone + 60, top, bottom) > 20

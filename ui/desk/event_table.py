@@ -20,8 +20,6 @@ from bwvtool.coding.session import CodingSession
 from bwvtool.ui.timeline.geometry import format_ms
 
 COLUMNS = ("Onset", "Frame", "Offset", "Code", "Actor", "Modifiers", "Note")
-# What the columns after the times and frame get of the width left: code, actor, modifiers, note.
-SHARES = (0.30, 0.17, 0.23, 0.30)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -193,13 +191,36 @@ class EventTableView(QTableView):
         self.fit_columns()
 
     def column_widths(self, width: int) -> list[int]:
-        """The columns' widths for a viewport ``width`` px wide (they add up to it)."""
+        """The columns' widths for a viewport ``width`` px wide (they add up to it).
+
+        Every column first gets what it needs: times and frame their text, code and actor their longest label
+        (from the codebook, not the rows), modifiers and note their header. Room left over goes to modifiers and
+        note; when there is too little, the code column gives way first, then the actor, then the rest alike."""
         metrics = self.fontMetrics()
-        padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 12
-        clock = metrics.horizontalAdvance("00:00.000") + padding
-        frame = metrics.horizontalAdvance("000000") + padding
-        rest = max(0, width - 2 * clock - frame)
-        widths = [clock, frame, clock] + [int(rest * share) for share in SHARES]
+        padding = 2 * self.style().pixelMetric(self.style().PixelMetric.PM_FocusFrameHMargin) + 10
+        model = self.model()
+        labels = model.labels.values() if isinstance(model, EventTableModel) else ()
+
+        def need(*texts: str) -> int:
+            return max(metrics.horizontalAdvance(text) for text in texts) + padding
+
+        clock, frame = need("0:00.000", "Offset"), need("00000", "Frame")
+        widths = [clock, frame, clock, need("Code", *(f"★ {label}" for label in labels)),
+                  need("Officer 9", "Subject 9", "Third party"), need("Modifiers"), need("Note")]  # fmt: skip
+        spare = width - sum(widths)
+        if spare >= 0:
+            widths[5] += int(spare * 0.4)
+            widths[6] += spare - int(spare * 0.4)
+            return widths
+        for column, floor in (
+            (3, need("Code")),
+            (4, need("Actor")),
+        ):  # too narrow: code gives way, then actor
+            give = min(-spare, widths[column] - floor)
+            widths[column] -= give
+            spare += give
+        if spare < 0:
+            widths = [max(24, int(w * width / (width - spare))) for w in widths]
         widths[-1] = max(24, width - sum(widths[:-1]))
         return widths
 

@@ -37,6 +37,7 @@ PLAYHEAD = QColor("#ff5c57")
 SELECTED = QColor("#ffd866")
 ESCALATES = QColor("#ff6b5e")  # escalation up: a red ▲ in the lane's upper half
 CALMS = QColor("#5fd38d")  # escalation down: a green ▼ in its lower half
+CAUSE_COLOURS = {"up": ESCALATES, "down": CALMS}  # a cause link in its marker's colour (others: muted)
 LABEL_MIN_PX = 28  # a point event's label is drawn when at least this much room is free after its marker
 
 
@@ -339,12 +340,18 @@ class TimelineWidget(QWidget):
                 self._paint_dense(painter, index, lane, colour)
                 continue
             shown = [self._shown_event(event_id) for event_id in index.visible(start, end)]
+            state_end = None  # the latest end of the lane's states so far: a point under one is not labelled
             for k, event in enumerate(shown):
                 self._paint_event(painter, event, lane, colour)
                 if event.offset_ms is None and not self._is_open_state(event):
-                    following = shown[k + 1].onset_ms if k + 1 < len(shown) else None
-                    self._paint_point_label(painter, event, lane, following)
-                if event.caused_by is not None and event.code in self.escalation:
+                    if (
+                        state_end is None or event.onset_ms > state_end
+                    ):  # over a state bar: its label is there
+                        following = shown[k + 1].onset_ms if k + 1 < len(shown) else None
+                        self._paint_point_label(painter, event, lane, following)
+                else:
+                    state_end = max(state_end or 0, self._end_of(event))
+                if event.caused_by is not None:
                     self._paint_cause(painter, event, lane)
         painter.setClipping(False)
 
@@ -399,18 +406,14 @@ class TimelineWidget(QWidget):
         return self.marker_centre(cause, cause_lane), self.marker_centre(event, lane)
 
     def _paint_cause(self, painter: QPainter, event: Event, lane: int) -> None:
-        """The cause link of an escalation marker: a dashed curve from the causing event, ending in an arrow."""
+        """The cause link of an escalation marker (or any event linked to a cause, e.g. a turning point): a dashed
+        curve from the causing event, ending in an arrow."""
         line = self.cause_line(event)
         if line is None:
             return
         (x0, y0), (x1, y1) = (line[0].x(), line[0].y()), (line[1].x(), line[1].y())
-        colour = (
-            SELECTED
-            if event.id == self.selected
-            else ESCALATES
-            if self.escalation[event.code] == "up"
-            else CALMS
-        )
+        direction = self.escalation.get(event.code)
+        colour = SELECTED if event.id == self.selected else CAUSE_COLOURS.get(direction, MUTED)
         path = QPainterPath(QPointF(x0, y0))
         bend = max(12.0, abs(x1 - x0) / 3)
         path.cubicTo(QPointF(x0 + bend, y0), QPointF(x1 - bend, y1), QPointF(x1 - 6, y1))
@@ -468,13 +471,14 @@ class TimelineWidget(QWidget):
         if event.starred:
             painter.setPen(SELECTED)
             painter.drawText(QPointF(rect.left() + 2, rect.top() - 1), "★")
-        if rect.width() > 40:
+        shown = rect.intersected(QRectF(LABEL_W, rect.top(), self.width() - LABEL_W, rect.height()))
+        if shown.width() > 40:  # the label stays on screen while the bar's start is scrolled off to the left
             metrics = QFontMetrics(self._font)
             text = metrics.elidedText(
-                self.label_of(event.code), Qt.TextElideMode.ElideRight, int(rect.width()) - 6
+                self.label_of(event.code), Qt.TextElideMode.ElideRight, int(shown.width()) - 6
             )
             painter.setPen(QColor("#101216"))
-            painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter, text)
+            painter.drawText(shown.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter, text)
 
     def _paint_escalation(
         self, painter: QPainter, event: Event, lane: int, direction: str, selected: bool
