@@ -7,6 +7,7 @@ empty; the union of what they got is the pool, with no clip twice. The same on S
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -119,3 +120,18 @@ def test_a_started_clip_stays_with_its_claimer(workspace, workspace_location):
         with pytest.raises(UsageError, match="already started"):
             claims.release(ws, login, row.clip_id)
     assert pool_rows.counts(workspace.conn) == (0, 1)
+
+
+def test_a_claim_is_given_back_only_with_its_assignment(workspace, workspace_location):
+    """Raw SQL that unclaims a pool row while its assignment exists (the clip would go to two people) is refused
+    by the database, on both engines; on the server as the reviewer's own login."""
+    sample = pooled_sample(workspace, 1)
+    claims.share_sample(workspace, sample, "ada")
+    login = people(workspace_location, ["rosa"])["rosa"]
+    with open_workspace(as_login(workspace_location, login)) as ws:
+        row = claims.claim_next(ws, login)
+        with pytest.raises(sqlite3.IntegrityError, match="give it back with bwvtool queue release"):
+            ws.conn.execute("UPDATE queue_pool SET claimed_by = NULL WHERE id = ?", (row.id,))
+        claims.release(ws, login, row.clip_id)  # the way that deletes the assignment first
+    assert pool_rows.counts(workspace.conn) == (1, 0)
+    assert queue_rows.for_coder(workspace.conn, login) == []
