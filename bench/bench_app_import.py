@@ -60,6 +60,7 @@ class Reviewer:
         self.keys = [getattr(Qt.Key, f"Key_{k}") for k in KEYS]
         self.pressed = 0
         self.kept_pending = 0
+        self.blocked: list[float] = []  # seconds the window was busy with each press (the desk waits ≤ 1 s)
 
     def press(self) -> float:
         from PySide6.QtTest import QTest
@@ -68,6 +69,7 @@ class Reviewer:
         expected = len(desk.session) + 1
         started = time.perf_counter()
         QTest.keyClick(desk, self.keys[self.pressed % len(self.keys)])
+        self.blocked.append(time.perf_counter() - started)
         self.pressed += 1
         if len(desk.edits):
             self.kept_pending += 1
@@ -103,6 +105,11 @@ def main() -> int:
     print(f"{len(during):,} key presses on the desk during the import: key → saved median {statistics.median(ms):.0f} ms,"
           f" p95 {percentile(ms, 95):.0f} ms, max {ms[-1]:.0f} ms; {reviewer.kept_pending} kept pending first;"
           f" {stored:,} events stored of {reviewer.pressed:,} keys pressed")  # fmt: skip
+    blocked = sorted(s * 1000 for s in reviewer.blocked[args.idle :])
+    data = job.result.data if isinstance(job.result.data, dict) else {}
+    print(f"the window was busy with a press (key → the desk takes the next key): median {statistics.median(blocked):.0f}"
+          f" ms, p95 {percentile(blocked, 95):.0f} ms, max {blocked[-1]:.0f} ms; the import applied its rows in"
+          f" {data.get('steps', '?')} steps, the longest holding the workspace {data.get('longest_step_s', '?')} s")  # fmt: skip
     emit(Figure("app_import", f"desk key → saved during a {args.rows:,}-row import from the Jobs page", "ms",
                 [s * 1000 for s in during], "the same key presses, workspace idle", [s * 1000 for s in idle],
                 "every key stored; max ≤ the desk's 1 s wait, else kept pending and saved"))  # fmt: skip
