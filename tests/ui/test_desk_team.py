@@ -16,7 +16,7 @@ from bwvtool.coding.scripted import open_session
 from bwvtool.store import events as event_rows
 from bwvtool.store import open_workspace
 from bwvtool.store.codebooks import ensure_default_codebooks
-from tests.core.team_fixture import REPO, pooled_sample, run_bwvtool
+from tests.core.team_fixture import REPO, as_login, people, pooled_sample, run_bwvtool
 
 COMPLETE = [("outcome", "no_action"), ("welfare_concern", "no"), ("learning_themes", "none"),
             ("whole_encounter_recorded", "yes"), ("audio_quality", "good")]  # fmt: skip
@@ -32,15 +32,33 @@ with open_workspace(location) as ws:
 """
 
 
+class Team:
+    """A workspace (on either engine) whose sample of six clips (PIOSS codebook) is in the unit's pool, and its
+    reviewers: on a server each is a login of their own, in the reviewer role."""
+
+    def __init__(self, location, names: list[str]) -> None:
+        with open_workspace(location, create=True) as ws:
+            ensure_default_codebooks(ws, actor="ada")
+            self.sample = pooled_sample(ws, 6, codebook="pioss_review")
+            claims.share_sample(ws, self.sample, "ada")
+        self.location = location
+        self.logins = people(location, names)
+
+    def login(self, name: str) -> str:
+        return self.logins[name]
+
+    def at(self, name: str):
+        """Where ``name`` works: the file, or the server as their own login."""
+        return as_login(self.location, self.logins[name])
+
+    def run(self, name: str, *args: str):
+        """A ``bwvtool`` command by ``name`` in its own process."""
+        return run_bwvtool(self.at(name), self.logins[name], *args)
+
+
 @pytest.fixture
-def pooled(tmp_path):
-    """A workspace whose sample of six clips (PIOSS codebook) is in the unit's pool."""
-    location = tmp_path / "team.sqlite"
-    with open_workspace(location, create=True) as ws:
-        ensure_default_codebooks(ws, actor="ada")
-        sample = pooled_sample(ws, 6, codebook="pioss_review")
-        claims.share_sample(ws, sample, "ada")
-    return location
+def team(workspace_location):
+    return Team(workspace_location, ["rosa", "ravi"])
 
 
 def _desk(qtbot, location, user):
@@ -60,11 +78,12 @@ def _queue(desk) -> list[str]:
     return [desk.queue.item(r).text().splitlines()[0] for r in range(desk.queue.count())]
 
 
-def test_take_next_gives_a_clip_nobody_else_has_and_the_queue_follows_others(qtbot, pooled):
-    desk, messages = _desk(qtbot, pooled, "rosa")
+def test_take_next_gives_a_clip_nobody_else_has_and_the_queue_follows_others(qtbot, team):
+    rosa = team.login("rosa")
+    desk, messages = _desk(qtbot, team.at("rosa"), rosa)
     assert desk.take_next.isVisible() and desk.take_next.text() == "Take next (6 in the pool)"
     assert desk.queue.count() == 0
-    assert run_bwvtool(pooled, "ravi", "queue", "claim").returncode == 0  # ravi, at his own desk, took P0000
+    assert team.run("ravi", "queue", "claim").returncode == 0  # ravi, at his own desk, took P0000
     qtbot.waitUntil(
         lambda: desk.take_next.text() == "Take next (5 in the pool)", timeout=20_000
     )  # no restart
@@ -74,33 +93,36 @@ def test_take_next_gives_a_clip_nobody_else_has_and_the_queue_follows_others(qtb
     assert _queue(desk) == ["○  P0001  ⊘ no media"] and desk.take_next.text() == "Take next (4 in the pool)"
     # rosa finishes P0001 at another desk (the command line): this desk shows it complete by itself
     for item, value in COMPLETE:
-        assert run_bwvtool(pooled, "rosa", "review", "answer", "P0001", item, value).returncode == 0
-    assert run_bwvtool(pooled, "rosa", "review", "complete", "P0001").returncode == 0
+        assert team.run("rosa", "review", "answer", "P0001", item, value).returncode == 0
+    assert team.run("rosa", "review", "complete", "P0001").returncode == 0
     qtbot.waitUntil(lambda: _queue(desk) == ["●  P0001  ⊘ no media"], timeout=20_000)
     assert "1 of 1 reviewed" in desk.queue_title.text()
     for _ in range(4):
-        assert run_bwvtool(pooled, "ravi", "queue", "claim").returncode == 0
+        assert team.run("ravi", "queue", "claim").returncode == 0
     qtbot.waitUntil(lambda: not desk.take_next.isEnabled(), timeout=20_000)
     assert desk.take_next.text() == "Take next (pool empty)"
 
 
-def test_an_edit_of_an_event_changed_elsewhere_is_refused_and_the_desk_reloads(qtbot, pooled):
-    with open_workspace(pooled) as ws:
-        assert claims.claim_next(ws, "rosa").clip_id == "P0000"
-        event = open_session(ws, "P0000", "rosa", None).code_key(
+def test_an_edit_of_an_event_changed_elsewhere_is_refused_and_the_desk_reloads(qtbot, team):
+    rosa = team.login("rosa")
+    with open_workspace(team.at("rosa")) as ws:
+        assert claims.claim_next(ws, rosa).clip_id == "P0000"
+        event = open_session(ws, "P0000", rosa, None).code_key(
             "complies", at_ms=1000, at_frame=25, actor="subject_1"
         )
-    desk, messages = _desk(qtbot, pooled, "rosa")
+    desk, messages = _desk(qtbot, team.at("rosa"), rosa)
     desk.open_clip("P0000")
     assert desk.session.event(event.id).version == 1
     desk._refresh_timer.stop()  # the other desk saves between two looks of this one
     other = subprocess.run(
-        [sys.executable, "-c", EDIT_NOTE, str(pooled), "rosa", "from the other desk"], cwd=REPO, timeout=120
+        [sys.executable, "-c", EDIT_NOTE, str(team.at("rosa")), rosa, "from the other desk"],
+        cwd=REPO,
+        timeout=120,
     )
     assert other.returncode == 0
     desk._edit("note", lambda session: session.edit(event.id, note="from this desk"))
     refused = [m for m in messages if "was changed by" in m]
-    assert len(refused) == 1 and refused[0].startswith(f"event {event.id} was changed by rosa at ")
+    assert len(refused) == 1 and refused[0].startswith(f"event {event.id} was changed by {rosa} at ")
     assert refused[0].endswith(" UTC — reloaded")
     assert desk.session.event(event.id).note == "from the other desk"  # reloaded, shown, not overwritten
     assert event_rows.get(desk.ws.conn, event.id).note == "from the other desk"
@@ -109,24 +131,23 @@ def test_an_edit_of_an_event_changed_elsewhere_is_refused_and_the_desk_reloads(q
     assert event_rows.get(desk.ws.conn, event.id).note == "now on top of theirs"
 
 
-def test_a_review_answer_saved_elsewhere_is_not_overwritten(qtbot, pooled):
-    with open_workspace(pooled) as ws:
-        assert claims.claim_next(ws, "rosa").clip_id == "P0000"
-    desk, _messages = _desk(qtbot, pooled, "rosa")
+def test_a_review_answer_saved_elsewhere_is_not_overwritten(qtbot, team):
+    rosa = team.login("rosa")
+    with open_workspace(team.at("rosa")) as ws:
+        assert claims.claim_next(ws, rosa).clip_id == "P0000"
+    desk, _messages = _desk(qtbot, team.at("rosa"), rosa)
     desk.open_clip("P0000")
     failures: list[str] = []
     desk.review.failed.connect(failures.append)
-    assert (
-        run_bwvtool(pooled, "rosa", "review", "answer", "P0000", "outcome", "support_offered").returncode == 0
-    )
+    assert team.run("rosa", "review", "answer", "P0000", "outcome", "support_offered").returncode == 0
     desk.review.answer("outcome", "no_action")
-    assert len(failures) == 1 and failures[0].startswith("the review of P0000 was changed by rosa at ")
+    assert len(failures) == 1 and failures[0].startswith(f"the review of P0000 was changed by {rosa} at ")
     assert failures[0].endswith("— reloaded")
     combo = desk.review._inputs["outcome"]
     assert combo.currentData() == "support_offered"  # the form shows what is stored
     desk.review.answer("welfare_concern", "yes")
     assert not failures[1:]
-    shown = run_bwvtool(pooled, "rosa", "review", "show", "P0000", "--json")
+    shown = team.run("rosa", "review", "show", "P0000", "--json")
     assert '"support_offered"' in shown.stdout and '"version": 2' in shown.stdout
 
 
