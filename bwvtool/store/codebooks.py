@@ -21,6 +21,7 @@ from typing import Any, Literal
 from bwvtool.codebook import Codebook, from_data, load_codebook
 from bwvtool.codebook.load import default_codebook_files, load_default_codebook
 from bwvtool.errors import StoreError, UsageError
+from bwvtool.store import dialect
 from bwvtool.store.workspace import Transaction, Workspace
 
 Queryable = sqlite3.Connection | Transaction
@@ -160,17 +161,27 @@ _PARSED: dict[str, Codebook] = {}
 
 
 def codebook_content(conn: Queryable, codebook_id: int) -> Codebook:
-    """The codebook of version ``codebook_id``, parsed once per distinct content."""
-    row = conn.execute("SELECT sha256, locked_at FROM codebooks WHERE id = ?", (codebook_id,)).fetchone()
-    if row is None:
-        raise UsageError(f"no codebook with id {codebook_id} in this workspace")
-    if row[1] is not None and isinstance(
-        conn, Transaction
-    ):  # locked for good: lock_if_unlocked has nothing to do
+    """The codebook of version ``codebook_id``, parsed once per distinct content.
+
+    A locked version never changes again (migration 0006's guards), so once a server session has seen it locked
+    and committed it does not ask again: a key press then sends no statement for its codebook at all."""
+    session = dialect.session_memo(conn)
+    sha = session.get(("locked codebook", codebook_id)) if session is not None else None
+    if sha is None:
+        row = conn.execute("SELECT sha256, locked_at FROM codebooks WHERE id = ?", (codebook_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"no codebook with id {codebook_id} in this workspace")
+        sha, locked_at = row
+        own = isinstance(conn, Transaction) and locked_at == conn.at  # locked by this very transaction
+        if locked_at is not None and not own and session is not None:
+            session[("locked codebook", codebook_id)] = sha
+    else:
+        locked_at = "seen"
+    if locked_at is not None and isinstance(conn, Transaction):  # locked: lock_if_unlocked has nothing to do
         conn.memo[("codebook locked", codebook_id)] = True
-    parsed = _PARSED.get(row[0])
+    parsed = _PARSED.get(sha)
     if parsed is None:
-        parsed = _PARSED[row[0]] = get_codebook_by_id(conn, codebook_id).codebook
+        parsed = _PARSED[sha] = get_codebook_by_id(conn, codebook_id).codebook
     return parsed
 
 

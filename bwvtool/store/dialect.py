@@ -75,6 +75,13 @@ def unix_seconds_of(conn: Any, values: list[str]) -> Iterator[tuple[int, int | N
     return iter(conn.execute(sql, (json.dumps(values),)))
 
 
+def session_memo(conn: Any) -> dict[Any, Any] | None:
+    """A server session's memory of facts that can never change again (a locked codebook's content), forgotten
+    when the session is replaced; None on SQLite, where asking again costs no round trip."""
+    conn = getattr(conn, "conn", conn)
+    return conn.memo if is_postgres(conn) else None
+
+
 def defer(conn: Any, sql: str, params: Any) -> None:
     """Run a statement whose result is not read: on a server, with the transaction's next round trip (see
     :meth:`bwvtool.store.postgres.connection.PgConnection.defer`); on SQLite (no round trips), now."""

@@ -77,12 +77,12 @@ def test_columns_follow_the_sessions_edits(session):  # noqa: F811 (the fixture)
     ]
 
 
-def test_another_windows_changes_reach_shown_and_unshown_events(tmp_path, app_workspaces):
+def test_another_windows_changes_reach_shown_and_unshown_events(tmp_path, app_workspaces, workspace_location):
     """Through the workspace worker, as in the app: a note changed on a shown event, a move of one never shown,
     a deletion and an addition are all reported by refresh, and the events then read as stored."""
     from tests.reliability.workspaces import coding_workspace
 
-    path = coding_workspace(tmp_path)
+    path = coding_workspace(tmp_path, location=workspace_location)
     here, there = open_workspace(path), open_workspace(path)
     try:
         stored = next(c for c in list_codebooks(here.conn) if c.key.startswith("ss_"))

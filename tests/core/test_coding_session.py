@@ -139,7 +139,7 @@ def test_states_of_an_overlapping_track_toggle_each_by_its_own_key(session):
     ]
 
 
-def test_refresh_reads_the_coding_only_when_another_connection_changed_it(tmp_path):
+def test_refresh_reads_the_coding_only_when_another_connection_changed_it(tmp_path, workspace_location):
     """An import step elsewhere moves SQLite's data version but not this coding: nothing is re-read; another
     window's edit of this coding is picked up."""
     from bwvtool.coding.session import CodebookCodes
@@ -147,7 +147,7 @@ def test_refresh_reads_the_coding_only_when_another_connection_changed_it(tmp_pa
     from bwvtool.store.codebooks import ensure_default_codebooks, list_codebooks
     from tests.reliability.workspaces import coding_workspace
 
-    path = coding_workspace(tmp_path)
+    path = coding_workspace(tmp_path, location=workspace_location)
     here, there = open_workspace(path), open_workspace(path)
     try:
         ensure_default_codebooks(here, actor="t")

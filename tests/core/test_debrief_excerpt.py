@@ -22,10 +22,10 @@ FRAME_MS = 40  # 25 fps
 
 
 @pytest.fixture
-def media_ws(tmp_path, clip_file):  # noqa: F811 - the imported fixture
+def media_ws(tmp_path, clip_file, workspace_location):  # noqa: F811 - the imported fixture
     shutil.copyfile(clip_file, tmp_path / "clip.mp4")
     (tmp_path / "cat.csv").write_text(CATALOGUE, encoding="utf-8")
-    ws = open_workspace(tmp_path / "ws.sqlite", create=True)
+    ws = open_workspace(workspace_location, create=True)
     import_catalogue(ws, tmp_path / "cat.csv", media_root=tmp_path, hash_media=True, actor="importer")
     yield ws
     ws.close()

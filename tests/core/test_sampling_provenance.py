@@ -31,11 +31,11 @@ design:
 
 
 @pytest.fixture
-def catalogue_ws(tmp_path):
+def catalogue_ws(workspace_location, tmp_path):
     rows = list(synthetic_rows(400, seed=3))
     source = tmp_path / "catalogue.jsonl"
     write_jsonl(source, rows)
-    ws = open_workspace(tmp_path / "ws.sqlite", create=True)
+    ws = open_workspace(workspace_location, create=True)
     import_catalogue(ws, source, actor="setup")
     yield ws, rows, source
     ws.close()
@@ -122,7 +122,9 @@ def _clip(clip_id, incident, at, sources="op_hampshire", **extra):
             "media_path": f"/media/{clip_id}.mp4", **extra}  # fmt: skip
 
 
-def test_pioss_never_draws_an_incident_twice_and_carries_what_capacity_left_out(tmp_path, run_cli):
+def test_pioss_never_draws_an_incident_twice_and_carries_what_capacity_left_out(
+    workspace_location, tmp_path, run_cli
+):
     monday = datetime(2026, 11, 2, tzinfo=UTC)
     rows = [_clip(f"C{i:04d}", f"I{i:04d}", monday + timedelta(days=1, minutes=i)) for i in range(210)]
     # One incident filmed across Sunday midnight: a clip in each week.
@@ -131,7 +133,7 @@ def test_pioss_never_draws_an_incident_twice_and_carries_what_capacity_left_out(
     rows += [_clip(f"D{i:04d}", f"J{i:04d}", monday + timedelta(days=8, minutes=i)) for i in range(20)]
     source = tmp_path / "catalogue.jsonl"
     write_jsonl(source, rows)
-    with open_workspace(tmp_path / "ws.sqlite", create=True) as ws:
+    with open_workspace(workspace_location, create=True) as ws:
         import_catalogue(ws, source, actor="setup")
         first = sampling.draw(ws, "pioss_weekly", seed=1, as_of="2026-11-09")
         second = sampling.draw(ws, "pioss_weekly", seed=1, as_of="2026-11-16")
@@ -147,7 +149,7 @@ def test_pioss_never_draws_an_incident_twice_and_carries_what_capacity_left_out(
         assert min(i["order"] for i in carried) == 1
         assert "STRADDLE" in units_one | units_two
         assert sampling.verify(ws, second)["status"] == "identical"  # the carried units are redrawn the same
-    code, out, _ = run_cli("report", "weekly", "--week", "2026-W45", "--json", db=tmp_path / "ws.sqlite")
+    code, out, _ = run_cli("report", "weekly", "--week", "2026-W45", "--json", db=workspace_location)
     assert code == 0
     carry = json.loads(out)["carry_over"]
     assert carry["left_out"] == 11 and carry["carried_in"] == 0
@@ -173,7 +175,7 @@ design:
 """
 
 
-def test_the_definition_holds_on_incidents_filmed_by_several_cameras(tmp_path):
+def test_the_definition_holds_on_incidents_filmed_by_several_cameras(workspace_location, tmp_path):
     t = datetime(2021, 5, 1, 12, tzinfo=UTC)
     rows = [
         # Incident A: its earliest clip has no media (not eligible); its earliest eligible clip is in Croydon
@@ -191,7 +193,7 @@ def test_the_definition_holds_on_incidents_filmed_by_several_cameras(tmp_path):
         row.setdefault("uof_tactics", [])
     source = tmp_path / "catalogue.jsonl"
     write_jsonl(source, rows)
-    with open_workspace(tmp_path / "ws.sqlite", create=True) as ws:
+    with open_workspace(workspace_location, create=True) as ws:
         import_catalogue(ws, source, actor="setup")
         without_census = MULTI_CAMERA.replace(
             "  census:\n    - {name: baton, where: {field: uof_tactics, op: contains_any, value: [Baton used]}}\n",

@@ -13,10 +13,12 @@ from tests.core.test_debrief import clip_file, make_reviewed_workspace  # noqa: 
 from tests.reliability.workspaces import coding_workspace
 
 
-def test_a_review_answer_typed_just_before_quitting_is_saved(qtbot, tmp_path, app_workspaces):
+def test_a_review_answer_typed_just_before_quitting_is_saved(
+    qtbot, tmp_path, app_workspaces, workspace_location
+):
     from bwvtool.ui.main_window import MainWindow
 
-    path = coding_workspace(tmp_path)
+    path = coding_workspace(tmp_path, location=workspace_location)
     window = MainWindow(open_workspace(path), "alice")
     qtbot.addWidget(window)
     window.show()

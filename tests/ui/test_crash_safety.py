@@ -1,7 +1,7 @@
 """Never lose work: SIGKILL the app at random moments while events are being coded, many times.
 
-Every event the screen had shown as saved must be in the workspace afterwards, and the file must pass
-SQLite's integrity check and the audit chain must verify.
+Every event the screen had shown as saved must be in the workspace afterwards (a SQLite file or a server
+database), the workspace must pass its integrity check and the audit chain must verify.
 """
 
 from __future__ import annotations
@@ -27,17 +27,17 @@ RUNS = int(os.environ.get("BWVTOOL_CRASH_RUNS", "12"))
 
 
 @pytest.fixture
-def workspace_file(tmp_path):
+def workspace_file(workspace_location, tmp_path):
     shutil.copy(REPO / "sample_media" / "framecode_720p25.mp4", tmp_path / "clip.mp4")
     (tmp_path / "cat.csv").write_text(
         "clip_id,recorded_at,duration_s,officer_ref,borough,media_path\n"
-        "K1,2026-11-02T10:00:00Z,24,PC7,Lambeth,clip.mp4\n"
+        f"K1,2026-11-02T10:00:00Z,24,PC7,Lambeth,{tmp_path / 'clip.mp4'}\n"  # absolute: a server has no folder
     )
-    ws = open_workspace(tmp_path / "ws.sqlite", create=True)
+    ws = open_workspace(workspace_location, create=True)
     import_catalogue(ws, tmp_path / "cat.csv", actor="test")
     ensure_default_codebooks(ws, actor="test")
     ws.close()
-    return tmp_path / "ws.sqlite"
+    return workspace_location
 
 
 _STARTED: list[CodingApp] = []

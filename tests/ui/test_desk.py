@@ -26,7 +26,7 @@ SAMPLE = REPO / "sample_media" / "framecode_720p25.mp4"
 
 
 @pytest.fixture
-def desk_ws(tmp_path):
+def desk_ws(workspace_location, tmp_path):
     media = tmp_path / "clip.mp4"
     shutil.copy(SAMPLE, media)
     (tmp_path / "cat.csv").write_text(
@@ -34,7 +34,7 @@ def desk_ws(tmp_path):
         "S1,2026-11-02T10:00:00Z,24,PC7,Lambeth,clip.mp4,stop_search\n"
         "S2,2026-11-02T11:00:00Z,24,PC7,Lambeth,missing.mp4,stop_search\n"
     )
-    ws = open_workspace(tmp_path / "ws.sqlite", create=True)
+    ws = open_workspace(workspace_location, create=True)
     import_catalogue(ws, tmp_path / "cat.csv", actor="test")
     ensure_default_codebooks(ws, actor="test")
     yield ws

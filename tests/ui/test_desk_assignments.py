@@ -16,8 +16,8 @@ from tests.core.test_study_codings import PIOSS_PLAN, STUDY_PLAN, write_catalogu
 
 
 @pytest.fixture
-def two_samples(tmp_path):
-    ws = open_workspace(tmp_path / "ws.sqlite", create=True)
+def two_samples(workspace_location, tmp_path):
+    ws = open_workspace(workspace_location, create=True)
     import_catalogue(ws, write_catalogue(tmp_path), actor="test")
     ensure_default_codebooks(ws, actor="test")
     with ws.transaction("test") as tx:

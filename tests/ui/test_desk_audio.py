@@ -44,7 +44,7 @@ def own_settings(tmp_path):
 
 
 @pytest.fixture
-def desk_ws(tmp_path):
+def desk_ws(workspace_location, tmp_path):
     """The sample clip twice (S1 with a transcript, S2 without), the shipped codebooks."""
     shutil.copy(SAMPLE, tmp_path / "clip.mp4")
     (tmp_path / "cat.csv").write_text(
@@ -53,7 +53,7 @@ def desk_ws(tmp_path):
         "S2,2026-11-03T10:00:00Z,24,PC8,Lambeth,clip.mp4,stop_search\n"
     )
     (tmp_path / "s1.vtt").write_text(VTT)
-    ws = open_workspace(tmp_path / "ws.sqlite", create=True)
+    ws = open_workspace(workspace_location, create=True)
     import_catalogue(ws, tmp_path / "cat.csv", actor="test")
     ensure_default_codebooks(ws, actor="test")
     import_file(ws, "S1", tmp_path / "s1.vtt", actor="test")

@@ -23,10 +23,10 @@ BAD_ROWS = (
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
+def window(qtbot, tmp_path, workspace_location):
     from bwvtool.ui.main_window import MainWindow
 
-    path = coding_workspace(tmp_path)
+    path = coding_workspace(tmp_path, location=workspace_location)
     win = MainWindow(open_workspace(path), "alice")
     qtbot.addWidget(win)
     win.resize(1500, 900)
@@ -47,7 +47,9 @@ def clip_count(path) -> int:
         ws.close()
 
 
-def test_an_import_from_the_app_lists_rejects_with_line_column_and_reason(qtbot, window, tmp_path):
+def test_an_import_from_the_app_lists_rejects_with_line_column_and_reason(
+    workspace_location, qtbot, window, tmp_path
+):
     source = tmp_path / "week.csv"
     source.write_text(BAD_ROWS)
     job = window.run_job("Import catalogue", ["catalogue", "import", str(source)])
@@ -65,10 +67,12 @@ def test_an_import_from_the_app_lists_rejects_with_line_column_and_reason(qtbot,
     fixed = list(csv.reader((tmp_path / "to-fix.csv").open()))
     assert [row[0] for row in fixed[1:]] == ["J002", "J003"]  # verbatim, ready to correct and import again
     assert (tmp_path / "to-fix.reasons.csv").exists()
-    assert clip_count(tmp_path / "ws.sqlite") == 3
+    assert clip_count(workspace_location) == 3
 
 
-def test_cancelling_an_import_keeps_nothing_and_coding_goes_on_meanwhile(qtbot, window, tmp_path):
+def test_cancelling_an_import_keeps_nothing_and_coding_goes_on_meanwhile(
+    workspace_location, qtbot, window, tmp_path
+):
     source = tmp_path / "big.csv"
     write_csv(source, synthetic_rows(150_000, seed=3))
     desk = window.coding_desk()
@@ -85,8 +89,8 @@ def test_cancelling_an_import_keeps_nothing_and_coding_goes_on_meanwhile(qtbot, 
     job.cancel()
     result = finish(qtbot, job)
     assert result.cancelled and "nothing of it was kept" in job.text
-    assert clip_count(tmp_path / "ws.sqlite") == 1
-    ws = open_workspace(tmp_path / "ws.sqlite")
+    assert clip_count(workspace_location) == 1
+    ws = open_workspace(workspace_location)
     try:
         assert ws.integrity_check() == [] and ws.verify_audit().ok
         assert [e.code for e in event_rows.for_clip(ws.conn, "K1")] == ["command"]

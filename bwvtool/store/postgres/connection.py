@@ -184,6 +184,7 @@ class PgConnection:
         self._settings_wanted: dict[str, str] = {}  # session settings to have before the next statement
         self._settings_sent: dict[str, str] = {}  # what this session has (forgotten on a new session)
         self._settings_pending_commit: dict[str, str] = {}  # sent inside the open transaction
+        self.memo: dict[Any, Any] = {}  # see bwvtool.store.dialect.session_memo
 
     def _setup(self, raw: psycopg.Connection) -> None:
         raw.autocommit = True
@@ -288,7 +289,7 @@ class PgConnection:
         if settings:
             # A SET in a pipeline belongs to its transaction: undone if that fails or is rolled back, so it counts
             # as the session's only once that transaction commits (see execute's COMMIT and ROLLBACK).
-            self._settings_sent = {}
+            self._settings_sent, self.memo = {}, {}
             self._settings_pending_commit = settings
         with self.raw.pipeline():
             for (
@@ -378,7 +379,7 @@ class PgConnection:
             raise self._lost("the connection to the server was lost")
         try:
             self._setup(psycopg.connect(self.url, autocommit=True))
-            self._settings_sent = {}
+            self._settings_sent, self.memo = {}, {}
         except psycopg.Error as exc:
             if quiet:
                 return False

@@ -26,6 +26,24 @@ class ServerLocation(str):
         """Where relative media paths are found: beside a file workspace, the current folder for a server."""
         return Path(".")
 
+    # What the app asks of a workspace file's path, answered for a server (its title, tooltips, suggestions).
+    @property
+    def stem(self) -> str:
+        """The database's name (names suggested files, as a file workspace's stem does)."""
+        import psycopg
+
+        try:
+            return psycopg.conninfo.conninfo_to_dict(str(self)).get("dbname") or "server"
+        except psycopg.ProgrammingError:
+            return "server"
+
+    def resolve(self) -> ServerLocation:
+        return self
+
+    def with_name(self, name: str) -> Path:
+        """A file called ``name`` in the current folder (a server has no folder of its own)."""
+        return Path.cwd() / name
+
 
 class ServerWorkspace(Workspace):
     """A workspace whose connection is a :class:`PgConnection`; the store's functions take it unchanged."""
