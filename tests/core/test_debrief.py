@@ -51,14 +51,15 @@ def clip_file(tmp_path_factory) -> Path:
     return synth.make_clip(path, seconds=4, fps=FPS, width=640, height=360, gop_s=1.0, seed=5)
 
 
-def make_reviewed_workspace(folder: Path, clip_file: Path, *, complete: bool = True):
-    """A workspace with clip D001 (video) coded by rev.one and its PIOSS review completed."""
+def make_reviewed_workspace(folder: Path, clip_file: Path, *, complete: bool = True, location=None):
+    """A workspace (at ``location``, default ``folder/ws.sqlite``) with clip D001 (video) coded by rev.one and its
+    PIOSS review completed."""
     import shutil
 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(clip_file, folder / "clip.mp4")
     (folder / "cat.csv").write_text(CATALOGUE, encoding="utf-8")
-    ws = open_workspace(folder / "ws.sqlite", create=True)
+    ws = open_workspace(folder / "ws.sqlite" if location is None else location, create=True)
     import_catalogue(ws, folder / "cat.csv", media_root=folder, hash_media=True, actor="importer")
     ensure_default_codebooks(ws, actor="admin")
     stored = get_codebook(ws.conn, "pioss_review")
@@ -90,8 +91,8 @@ def make_reviewed_workspace(folder: Path, clip_file: Path, *, complete: bool = T
 
 
 @pytest.fixture
-def reviewed(tmp_path, clip_file):
-    ws = make_reviewed_workspace(tmp_path / "w", clip_file)
+def reviewed(workspace_location, tmp_path, clip_file):
+    ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
     yield ws
     ws.close()
 
@@ -158,8 +159,8 @@ def test_note_has_facts_moments_and_stills_at_the_exact_frame(reviewed):
     assert draft["next_steps"] == ""
 
 
-def test_a_note_without_video_still_builds_and_says_why(reviewed):
-    clip = reviewed.path.parent / "clip.mp4"
+def test_a_note_without_video_still_builds_and_says_why(reviewed, tmp_path):
+    clip = tmp_path / "w" / "clip.mp4"
     clip.rename(clip.with_suffix(".gone"))
     note = debrief.build_note(reviewed, "D001")
     assert note.moments and all(m.still_png is None and "unreadable" in m.still_problem for m in note.moments)

@@ -8,10 +8,12 @@ from bwvtool.debrief.draft import coded_force, force_sentence, summary
 from tests.core.test_debrief import clip_file, make_reviewed_workspace  # noqa: F401 - the session fixture
 
 
-def test_force_from_the_catalogue_and_from_the_coding_are_both_named_with_their_source(tmp_path, clip_file):  # noqa: F811
+def test_force_from_the_catalogue_and_from_the_coding_are_both_named_with_their_source(
+    workspace_location, tmp_path, clip_file
+):  # noqa: F811
     from bwvtool import debrief
 
-    ws = make_reviewed_workspace(tmp_path / "w", clip_file)
+    ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
     try:
         note = debrief.build_note(ws, "D001", stills=False)
         sentence = force_sentence(note.facts, note.review, note.events)
@@ -28,10 +30,12 @@ def test_force_from_the_catalogue_and_from_the_coding_are_both_named_with_their_
         ws.close()
 
 
-def test_a_codebook_without_force_says_so_instead_of_contradicting_the_catalogue(tmp_path, clip_file):  # noqa: F811
+def test_a_codebook_without_force_says_so_instead_of_contradicting_the_catalogue(
+    workspace_location, tmp_path, clip_file
+):  # noqa: F811
     from bwvtool import debrief
 
-    ws = make_reviewed_workspace(tmp_path / "w", clip_file)
+    ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
     try:
         import dataclasses
 

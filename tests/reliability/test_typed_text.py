@@ -39,8 +39,10 @@ def test_a_review_answer_typed_just_before_quitting_is_saved(
     assert answers.get("individual_learning") == "Explain the grounds before the search."
 
 
-def test_debrief_narrative_typed_and_left_unsaved_comes_back(tmp_path, clip_file, qtbot, app_workspaces):  # noqa: F811
-    ws = make_reviewed_workspace(tmp_path / "w", clip_file)
+def test_debrief_narrative_typed_and_left_unsaved_comes_back(
+    workspace_location, tmp_path, clip_file, qtbot, app_workspaces
+):  # noqa: F811
+    ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
     page = DebriefPage(lambda: ws, "sgt.test")
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.stills_loaded, timeout=60_000):
@@ -63,8 +65,10 @@ def test_debrief_narrative_typed_and_left_unsaved_comes_back(tmp_path, clip_file
     ws.close()
 
 
-def test_debrief_text_is_kept_as_typing_pauses(tmp_path, clip_file, qtbot, app_workspaces):  # noqa: F811
-    ws = make_reviewed_workspace(tmp_path / "w", clip_file)
+def test_debrief_text_is_kept_as_typing_pauses(
+    workspace_location, tmp_path, clip_file, qtbot, app_workspaces
+):  # noqa: F811
+    ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
     page = DebriefPage(lambda: ws, "sgt.test")
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.stills_loaded, timeout=60_000):

@@ -14,8 +14,8 @@ from tests.core.test_debrief import clip_file, make_reviewed_workspace  # noqa: 
 
 
 @pytest.fixture
-def page(tmp_path, clip_file, qtbot):  # noqa: F811 - the imported fixture
-    ws = make_reviewed_workspace(tmp_path / "w", clip_file)
+def page(workspace_location, tmp_path, clip_file, qtbot):  # noqa: F811 - the imported fixture
+    ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
     widget = DebriefPage(lambda: ws, "sgt.test")
     qtbot.addWidget(widget)
     widget.resize(1500, 900)
