@@ -9,8 +9,10 @@ from tests.core.test_debrief import clip_file, make_reviewed_workspace  # noqa: 
 
 
 def test_force_from_the_catalogue_and_from_the_coding_are_both_named_with_their_source(
-    workspace_location, tmp_path, clip_file
-):  # noqa: F811
+    workspace_location,
+    tmp_path,
+    clip_file,  # noqa: F811 - the imported fixture
+):
     from bwvtool import debrief
 
     ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
@@ -31,8 +33,10 @@ def test_force_from_the_catalogue_and_from_the_coding_are_both_named_with_their_
 
 
 def test_a_codebook_without_force_says_so_instead_of_contradicting_the_catalogue(
-    workspace_location, tmp_path, clip_file
-):  # noqa: F811
+    workspace_location,
+    tmp_path,
+    clip_file,  # noqa: F811 - the imported fixture
+):
     from bwvtool import debrief
 
     ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)

@@ -40,8 +40,12 @@ def test_a_review_answer_typed_just_before_quitting_is_saved(
 
 
 def test_debrief_narrative_typed_and_left_unsaved_comes_back(
-    workspace_location, tmp_path, clip_file, qtbot, app_workspaces
-):  # noqa: F811
+    workspace_location,
+    tmp_path,
+    clip_file,  # noqa: F811 - the imported fixture
+    qtbot,
+    app_workspaces,
+):
     ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
     page = DebriefPage(lambda: ws, "sgt.test")
     qtbot.addWidget(page)
@@ -66,8 +70,12 @@ def test_debrief_narrative_typed_and_left_unsaved_comes_back(
 
 
 def test_debrief_text_is_kept_as_typing_pauses(
-    workspace_location, tmp_path, clip_file, qtbot, app_workspaces
-):  # noqa: F811
+    workspace_location,
+    tmp_path,
+    clip_file,  # noqa: F811 - the imported fixture
+    qtbot,
+    app_workspaces,
+):
     ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
     page = DebriefPage(lambda: ws, "sgt.test")
     qtbot.addWidget(page)
