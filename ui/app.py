@@ -5,12 +5,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 from bwvtool.errors import UsageError
@@ -56,6 +61,7 @@ def run(
     exit_when_ready: bool = False,
     select_row: int | None = None,
     choose_user: bool = False,
+    say_ready: bool = False,
 ) -> int:
     """Show the main window on ``workspace`` and run the event loop until it closes; returns the exit code.
 
@@ -64,6 +70,7 @@ def run(
         (the start-up benchmark measures from process start to this line).
     :param select_row: select this table row first (screenshots show the player area filled in).
     :param choose_user: ask who is coding before the window opens (``user`` is the suggestion).
+    :param say_ready: print the ready line and keep running (scripts driving the app wait for it).
     """
     app = application()
     if choose_user:
@@ -78,7 +85,7 @@ def run(
     def on_ready() -> None:
         if select_row is not None and window.model is not None and window.model.rowCount() > select_row:
             window.table.selectRow(select_row)
-        if exit_when_ready:
+        if exit_when_ready or say_ready:
             print(f"{READY_MARKER} {time.time():.6f}", flush=True)
         if screenshot is not None:
             # Let the selection and deferred filter choices paint before grabbing.
@@ -89,4 +96,37 @@ def run(
     window.ready.connect(on_ready)
     window.show()
     window.raise_()
-    return app.exec()
+    with _terminate_closes(window):
+        return app.exec()
+
+
+@contextlib.contextmanager
+def _terminate_closes(window: MainWindow) -> Iterator[None]:
+    """SIGTERM closes the window as the user would (texts saved, jobs rolled back), not mid-handler.
+
+    Python runs a signal handler only between bytecodes, and the event loop runs none while idle: the C-level
+    handler writes to a socket whose notifier wakes the loop, and the handler then asks the window to close.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(lambda *_: _drain(reader))
+    previous_fd = signal.set_wakeup_fd(writer.fileno())
+    previous = signal.signal(signal.SIGTERM, lambda *_: QTimer.singleShot(0, window.terminate))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.set_wakeup_fd(previous_fd)
+        notifier.setEnabled(False)
+        reader.close()
+        writer.close()
+
+
+def _drain(reader: socket.socket) -> None:
+    with contextlib.suppress(BlockingIOError):
+        reader.recv(64)

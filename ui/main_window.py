@@ -531,8 +531,17 @@ class MainWindow(QMainWindow):
         edits.discard()
         return True
 
+    def terminate(self) -> None:
+        """Quit because the system asked (SIGTERM: a logout, a shutdown, a service manager): nobody is there to
+        answer a question, so typed text is saved, waiting edits get their last chance, running jobs are
+        cancelled (they roll back) and what still waits is dropped, as the status bar has said all along."""
+        self._terminating = True
+        self.close()
+
     def _ask(self, title: str, text: str, go: QMessageBox.StandardButton) -> bool:
         """A question whose safe answer (Cancel, the default) keeps the app open; True when the user chose ``go``."""
+        if getattr(self, "_terminating", False):
+            return True
         answer = QMessageBox.warning(
             self, title, text, go | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel
         )

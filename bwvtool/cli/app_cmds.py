@@ -32,6 +32,11 @@ def _run_app(workspace: Workspace, user: str, **options: object) -> int:
 @click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path), hidden=True)
 @click.option("--exit-when-ready", is_flag=True, hidden=True)
 @click.option("--select-row", type=int, default=None, hidden=True)
+@click.option(
+    "--say-ready",
+    is_flag=True,
+    help="Print 'bwvtool-ready <unix time>' once the window is usable (for scripts that drive the app).",
+)
 @pass_settings
 @click.pass_context
 def gui(
@@ -40,8 +45,13 @@ def gui(
     screenshot: Path | None,
     exit_when_ready: bool,
     select_row: int | None,
+    say_ready: bool,
 ) -> None:
-    """Open the desktop app on the workspace (--db); asks who is coding unless --user or $BWVTOOL_USER says."""
+    """Open the desktop app on the workspace (--db); asks who is coding unless --user or $BWVTOOL_USER says.
+
+    SIGTERM (a logout, a shutdown) closes it as Quit does, without questions: typed text is saved, waiting edits
+    get a last chance, running jobs are cancelled and roll back.
+    """
     use_worker_process()  # the app's process never holds a SQLite handle (see bwvtool.store.worker)
     workspace = settings.workspace()  # a missing or bad file is a one-line error before Qt starts
     sys.exit(
@@ -51,6 +61,7 @@ def gui(
             screenshot=screenshot,
             exit_when_ready=exit_when_ready,
             select_row=select_row,
+            say_ready=say_ready,
             choose_user=_should_ask_user(ctx) and screenshot is None and not exit_when_ready,
         )
     )

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
@@ -186,3 +187,32 @@ def test_gui_without_a_display_says_so(demo_db):
     if sys.platform.startswith("linux"):
         assert result.returncode == 2 and "no display" in result.stderr
         assert result.stderr.strip().count("\n") == 0
+
+
+def test_sigterm_closes_the_app_as_quit_does(demo_db, tmp_path):
+    """A logout or shutdown sends SIGTERM: the app closes through its own close path (texts saved, jobs rolled
+    back, the chain's head anchored as on Quit) and exits 0, its workspace worker with it."""
+    import json
+    import signal
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "BWVTOOL_USER": "tester"}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "bwvtool", "--db", str(demo_db), "gui", "--say-ready"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert app.stdout.readline().startswith("bwvtool-ready "), app.stderr.read()
+        workers = Path(f"/proc/{app.pid}/task/{app.pid}/children").read_text().split()
+        assert workers, "the app runs its workspace through a worker process"
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=60) == 0, app.stderr.read()
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert all(not os.path.exists(f"/proc/{pid}") for pid in workers)
+    anchors = [json.loads(line) for path in (Path(os.environ["XDG_STATE_HOME"]) / "bwvtool").glob("*/*")
+               for line in path.read_text().splitlines() if line.strip()]  # fmt: skip
+    assert [a["reason"] for a in anchors] == ["app-close"], anchors
