@@ -43,6 +43,8 @@ class CodingColumns:
     kinds: array = field(default_factory=lambda: array("i"))  # index into kind_values
     kind_values: list[tuple[str, str, str]] = field(default_factory=list)  # (track, code, actor)
     versions: array = field(default_factory=lambda: array("q"))  # raised by every stored change of the row
+    # The details of the first page, read with the columns: the table shows that page first, without a round trip.
+    first_page: dict[int, Details] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -95,7 +97,10 @@ class CodingColumns:
         onset_frame, offset_frame, codebook_id, modifiers, note, starred, cause, created, updated = (
             details or (0, None, self.codebook_id, "{}", None, 0, None, None, None)
         )
-        return Event(
+        # A stored row is a valid event: its fields are set directly, not one by one through the frozen
+        # dataclass's __init__ (a page of 256 is made while the table paints).
+        event = object.__new__(Event)
+        event.__dict__.update(
             clip_id=self.clip_id,
             coder_id=self.coder_id,
             codebook_id=codebook_id,
@@ -116,6 +121,7 @@ class CodingColumns:
             updated_at=updated,
             version=self.versions[position],
         )
+        return event
 
 
 class IdPositions:
@@ -202,7 +208,10 @@ class LoadedEvents:
         start = position - position % PAGE
         ids, flags = self.columns.ids, self._in_columns
         positions = [p for p in range(start, min(start + PAGE, len(ids))) if flags[p]]
-        details = self._fetch([ids[p] for p in positions])
+        if start == 0 and self.columns.first_page:
+            details, self.columns.first_page = self.columns.first_page, {}  # read at open: used once
+        else:
+            details = self._fetch([ids[p] for p in positions])
         for p in positions:
             event_id = ids[p]
             self._made[event_id] = self.columns.event(p, details.get(event_id))

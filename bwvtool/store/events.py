@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import fields
 from typing import Any
 
-from bwvtool.coding.columns import NULL, CodingColumns, Details
+from bwvtool.coding.columns import NULL, PAGE, CodingColumns, Details
 from bwvtool.coding.model import EDITABLE, Event
 from bwvtool.store import dialect
 from bwvtool.store.versions import changed_elsewhere
@@ -151,7 +151,9 @@ def coding_columns(
         " WHERE clip_id = ? AND coder_id = ? AND assignment_id IS NOT DISTINCT FROM ? ORDER BY onset_ms, id",
         (NULL, "\x1f", "\x1f", clip_id, coder_id, assignment_id),
     ).fetchall()
-    return CodingColumns.of_rows((clip_id, coder_id, assignment_id, codebook_id), rows)
+    found = CodingColumns.of_rows((clip_id, coder_id, assignment_id, codebook_id), rows)
+    found.first_page = details(conn, list(found.ids[:PAGE]))
+    return found
 
 
 def details(conn: sqlite3.Connection, event_ids: list[int]) -> dict[int, Details]:
