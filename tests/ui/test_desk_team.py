@@ -139,6 +139,7 @@ def test_a_review_answer_saved_elsewhere_is_not_overwritten(qtbot, team):
     desk.open_clip("P0000")
     failures: list[str] = []
     desk.review.failed.connect(failures.append)
+    desk._refresh_timer.stop()  # the other desk saves between two looks of this one
     assert team.run("rosa", "review", "answer", "P0000", "outcome", "support_offered").returncode == 0
     desk.review.answer("outcome", "no_action")
     assert len(failures) == 1 and failures[0].startswith(f"the review of P0000 was changed by {rosa} at ")
@@ -149,6 +150,11 @@ def test_a_review_answer_saved_elsewhere_is_not_overwritten(qtbot, team):
     assert not failures[1:]
     shown = team.run("rosa", "review", "show", "P0000", "--json")
     assert '"support_offered"' in shown.stdout and '"version": 2' in shown.stdout
+    # Looking again (as the desk does every second), it shows what another desk saves, without any action here.
+    desk._refresh_timer.start()
+    assert team.run("rosa", "review", "answer", "P0000", "audio_quality", "poor").returncode == 0
+    qtbot.waitUntil(lambda: desk.review._inputs["audio_quality"].currentData() == "poor", timeout=20_000)
+    assert desk.review.version == 3 and not failures[1:]
 
 
 def test_the_dashboard_follows_reviews_completed_elsewhere(qtbot, workspace, tmp_path):

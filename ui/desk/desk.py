@@ -645,6 +645,7 @@ class CodingDesk(QWidget):
         (that, not while edits of this desk wait to be saved)."""
         try:
             self.follow_progress()
+            self.review.follow_store()
         except (BwvError, sqlite3.Error) as exc:  # a team server that is restarting: say so, try next time
             self.status.emit(f"Could not re-read the workspace: {exc}")
             return

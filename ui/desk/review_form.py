@@ -336,6 +336,28 @@ class ReviewForm(QWidget):
         self.completed.emit()
         return True
 
+    def follow_store(self) -> bool:
+        """Show the review as stored when someone else saved it since this form read it (not while an answer is
+        being typed here); True when it was re-read."""
+        if self.ws is None or self._loading or any(timer.isActive() for timer in self._typing):
+            return False
+        if (
+            review.load_review(self.ws, self.clip_id, self.coder_id, self.assignment_id).version
+            == self.version
+        ):
+            return False
+        self.load(
+            self.ws,
+            clip_id=self.clip_id,
+            coder=self.coder,
+            coder_id=self.coder_id,
+            codebook=self.codebook,
+            codebook_id=self.codebook_id,
+            assignment_id=self.assignment_id,
+        )
+        self.saved.emit("The review was saved at another desk: shown as stored")
+        return True
+
     def _reload_after(self, exc: ChangedElsewhere) -> None:
         """Someone else saved this review since it was read: show what is stored now, never overwrite it."""
         for timer in self._typing:
