@@ -122,6 +122,7 @@ class IncidentCoding:
             at_ms, at_frame = self.frame(camera, incident_ms)
             event = main.code_key(code, at_ms=at_ms, at_frame=at_frame, actor=actor, modifiers=modifiers,
                                   companions=companions)  # fmt: skip
+            self._patient()
             group = [main]
             cause = self._cause_for(code, actor, incident_ms, event.id)  # type: ignore[arg-type]
             if cause is not None:  # as on the desk: the link is a second step of the same key press
@@ -143,6 +144,7 @@ class IncidentCoding:
             end_ms, end_frame = self._end_frame(other_id, running, incident_ms)
             ended = other.code_key(running.code, at_ms=end_ms, at_frame=end_frame, actor=actor,
                                    companions=companions)  # fmt: skip
+            self._patient()
             if running.code == code:
                 self._done([other])
                 return ended
@@ -156,6 +158,17 @@ class IncidentCoding:
         started = self._start(main, code, camera, incident_ms, actor, modifiers)
         self._done([main])
         return started
+
+    def _patient(self) -> None:
+        """The key press's first step is stored: its other steps wait as long as the lock needs (an import holds it
+        for a short step at a time), so a press kept waiting by a busy workspace is never left half done."""
+        for session in self.sessions.values():
+            session.busy_ms = None
+
+    def wait_at_most(self, ms: int | None) -> None:
+        """How long the next key press's first step may wait for another program's write lock."""
+        for session in self.sessions.values():
+            session.busy_ms = ms
 
     def _cause_for(self, code: str, actor: str, incident_ms: float, event_id: int) -> int | None:
         """An escalation marker links to its cause, as on the desk: the coder's last event of another actor at or

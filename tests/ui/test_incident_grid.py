@@ -253,3 +253,53 @@ def test_a_state_keyed_on_camera_2_is_ended_by_its_key_on_camera_1(qtbot, window
     qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo: it runs again
     (state,) = [e for e in bar.events if e["code"] == "verbal_resistance"]
     assert state["offset_incident_ms"] is None
+
+
+def test_a_key_press_waits_for_a_busy_workspace_and_is_saved_when_it_frees(qtbot, window, incident_db):
+    """As on the desk: another program's long write keeps the press waiting (said on the status bar, nothing
+    stored, nothing half done) and it is saved, on its camera and incident time, once the lock frees."""
+    import subprocess
+    import sys
+    import time
+
+    from bwvtool.store import events as event_rows
+    from tests.reliability.test_busy_workspace import HOLDER
+
+    incident, db = incident_db
+    grid, bar = window.grid, window.coding
+    grid.set_main(next(i for i, t in enumerate(grid.tiles) if t.camera.clip_id == "INC-SYN-1-C2"))
+    grid.seek(50_000.0)
+    _settled(qtbot, grid)
+    bar.codebook_box.setCurrentText("ss_language_behaviour")
+    qtbot.waitUntil(lambda: bar.coding is not None, timeout=WAIT_MS)
+    frame = grid.frames()["INC-SYN-1-C2"]
+    messages: list[str] = []
+    window.status.connect(messages.append)
+
+    def stored() -> list[tuple[str, int]]:
+        with open_workspace(db) as ws:
+            return [
+                (e.code, e.onset_frame)
+                for e in event_rows.for_clip(ws.conn, "INC-SYN-1-C2")
+                if e.code == "command"
+            ]
+
+    before = stored()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db)], cwd=REPO, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        qtbot.keyClick(grid, "c")
+        assert time.monotonic() - started < 5, "the key press froze the window"
+        assert len(bar.edits) == 1 and "Not saved yet: 1 key press waits" in messages[-1]
+        assert "catalogue import by ana" in messages[-1]
+        assert stored() == before
+    finally:
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
+        holder.wait(timeout=60)
+    qtbot.waitUntil(lambda: len(bar.edits) == 0, timeout=30_000)
+    assert stored() == [*before, ("command", frame)]
+    assert messages[-1] == "Saved ✓ every waiting key press"
+    assert [e["onset_frame"] for e in bar.events if e["code"] == "command"][-1] == frame

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
 
 from bwvtool.codebook.model import Codebook
 from bwvtool.coding.actors import ActorChooser, actor_label
-from bwvtool.coding.errors import CodingError
 from bwvtool.errors import BwvError
 from bwvtool.incidents.coding import incident_events
 from bwvtool.incidents.session import IncidentCoding, codebooks_for
 from bwvtool.media import frametimes
 from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
 from bwvtool.ui.desk.palette import CodePalette
+from bwvtool.ui.desk.pending import PendingEdits
 from bwvtool.ui.incident.grid import IncidentGrid
 
 _COLUMNS = ("Incident time", "Code", "Actor", "Coder", "Coded on", "Every camera")
@@ -70,6 +70,10 @@ class IncidentCodingBar(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.palette, 1)
         self.actions_by_name: dict[str, QAction] = {}
+        # As on the desk: a busy workspace keeps key presses waiting, in order, and saves them when it frees.
+        self.edits = PendingEdits(self)
+        self.edits.changed.connect(self._edits_waiting)
+        self.edits.failed.connect(lambda message: self.status.emit(f"Not recorded: {message}"))
 
     def install_actions(self, window: QWidget) -> None:
         """Undo and redo as the window's keys (the desk's)."""
@@ -170,11 +174,14 @@ class IncidentCodingBar(QWidget):
                 self.status.emit(f"{code.label}: cancelled")
                 return None
             modifiers = prompt.values()
-        try:
-            event = coding.press(code.id, camera=main.camera.clip_id, incident_ms=at, actor=actor,
-                                 modifiers=modifiers)  # fmt: skip
-        except (CodingError, BwvError) as exc:
-            self.status.emit(f"Not recorded: {exc}")
+        camera = main.camera.clip_id
+
+        def attempt(wait_ms: int):
+            coding.wait_at_most(wait_ms)
+            return coding.press(code.id, camera=camera, incident_ms=at, actor=actor, modifiers=modifiers)
+
+        event = self.edits.submit(f"{code.label} at {frametimes.format_clock(at)}", attempt)
+        if event is None:  # refused (said by edits.failed) or waiting for a busy workspace (edits.changed)
             return None
         self.refresh()
         self.status.emit(
@@ -192,14 +199,24 @@ class IncidentCodingBar(QWidget):
         if self.coding is None:
             self.status.emit("Nothing to undo" if undo else "Nothing to redo")
             return
-        try:
-            label = self.coding.undo() if undo else self.coding.redo()
-        except (CodingError, BwvError) as exc:
-            self.status.emit(str(exc))
-            return
-        self.refresh()
-        word = "Undone" if undo else "Redone"
-        self.status.emit(f"{word}: {label}" if label else f"Nothing to {'undo' if undo else 'redo'}")
+        coding = self.coding
+
+        def attempt(wait_ms: int) -> None:
+            coding.wait_at_most(wait_ms)
+            label = coding.undo() if undo else coding.redo()
+            self.refresh()
+            word = "Undone" if undo else "Redone"
+            self.status.emit(f"{word}: {label}" if label else f"Nothing to {'undo' if undo else 'redo'}")
+
+        self.edits.submit("undo" if undo else "redo", attempt)
+
+    def _edits_waiting(self, count: int, reason: str) -> None:
+        if count:
+            plural = "key press waits" if count == 1 else "key presses wait"
+            self.status.emit(f"Not saved yet: {count} {plural} to be saved — {reason}")
+        else:
+            self.refresh()
+            self.status.emit("Saved ✓ every waiting key press")
 
     # -- showing ------------------------------------------------------------------------------------------------
     def _show_running(self) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -130,6 +131,26 @@ class IncidentWindow(QWidget):
         self.grid.open(cameras)
         self.coding.load(incident_id)
         self.grid.setFocus()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt)
+        """Closing never drops a waiting key press silently: a last chance to save, then the reviewer decides."""
+        edits = self.coding.edits
+        if len(edits):
+            edits.retry(wait_ms=3000)
+        if len(edits):
+            answer = QMessageBox.warning(
+                self, "Key presses not saved yet",
+                f"{len(edits)} key press(es) not saved yet ({edits.reason}).\n\n"
+                "Keep the window open until they are saved, or close it and lose them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )  # fmt: skip
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
+            edits.discard()
+        self.grid.close_all()  # the players let go of their files
+        super().closeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt)
         if not self.coding.handle_key(event):
