@@ -6,12 +6,16 @@ from __future__ import annotations
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from bwvtool.store import Workspace
+from bwvtool.store import coders as coder_rows
 from bwvtool.store import queue as queue_rows
 
 
 def choose_identity(workspace: Workspace, default: str, parent: QWidget | None = None) -> str | None:
-    """Ask for the coder's name, offering the coders who have work in this workspace; None if cancelled."""
-    coders = queue_rows.coders_with_work(workspace.conn)
+    """Ask for the coder's name, offering the active coders who have work in this workspace; None if cancelled.
+
+    A deactivated coder (Sampling ▸ Coders…) is not offered: they have left the team or are on leave."""
+    active = {row["name"] for row in coder_rows.listed(workspace.conn, active_only=True)}
+    coders = [entry for entry in queue_rows.coders_with_work(workspace.conn) if entry[0] in active]
     names = [name for name, _n, _done in coders]
     if default not in names:
         names.insert(0, default)

@@ -23,3 +23,19 @@ def test_identity_offers_the_coders_with_work_and_returns_the_choice(qtbot, samp
     assert offered["editable"] and "done" in offered["label"]
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a: ("", False)))
     assert choose_identity(sampling_ws, "login-name") is None
+
+
+def test_a_deactivated_coder_is_not_offered(qtbot, sampling_ws, monkeypatch):  # noqa: F811
+    from bwvtool.coding import roster
+
+    draw(sampling_ws, load_plan(PLAN), seed=1, actor="lead")
+    roster.set_active(sampling_ws, "bob", False, "lead")
+    offered = {}
+
+    def get_item(parent, title, label, items, current, editable):
+        offered.update(items=list(items), label=label)
+        return "ann", True
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    assert choose_identity(sampling_ws, "login-name") == "ann"
+    assert "ann" in offered["items"] and "bob" not in offered["items"] and "bob" not in offered["label"]
