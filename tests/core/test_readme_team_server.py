@@ -89,7 +89,9 @@ def test_the_team_block_runs_as_written(tmp_path):
         assert not (home / "bwv-demo" / "bwvtool.sqlite").exists()  # the demo went into the server database
         # Each person signs in over TCP with the password from ~/.pgpass, in their own role.
         with open_workspace(f"postgresql://ravi@localhost:{port}/bwv?passfile={home / '.pgpass'}") as ws:
-            (row,) = [r for r in pool_rows.rows(ws.conn) if r.claimed_by is not None]
+            rows = pool_rows.rows(ws.conn)
+            assert len(rows) == 20
+            (row,) = [r for r in rows if r.claimed_by is not None]
             assert row.claimed_by == "ravi"
             assert ws.conn.execute("SELECT current_user").fetchone()[0] == "ravi"
         with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
