@@ -2,9 +2,10 @@
 reviewer role) code at once, about R point events a second each, with queue reads, a review answer and a status
 change per clip, against a throwaway local cluster.
 
-* **key → committed**: ``CodingSession.code_key`` (the desk's own path: one transaction with the event, the
-  assignment's status and the audit row appended under the database's chain lock) until it returns — it returns
-  after COMMIT. Baseline: a bare one-row INSERT + COMMIT on the same connection, done right after each key press.
+* **key → committed**: ``CodingSession.code_key`` (the desk's own path: one transaction with the event, on a
+  clip's first press the assignment's status, and the audit row appended under the database's chain lock) until it
+  returns — it returns after COMMIT. Baseline: a bare one-row INSERT + COMMIT on the same connection (the same
+  adapter, so the same pipelining of BEGIN), done right after each key press: interleaved, same load.
   Both as p50 / p99 over every press of every reviewer, and p99 over the first and the last third of each run
   (flat with the number of events?).
 * **afterwards**: every press is a stored event (0 lost), the audit chain verifies, no row is another coder's.
