@@ -101,6 +101,12 @@ def serialise(conn: Any, name: str, number: int) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(?), ?)", (name, int(number)))
 
 
+def drop_trigger(conn: Any, name: str, table: str) -> None:
+    """Drop trigger ``name`` of ``table`` (constants): SQLite names the trigger alone, PostgreSQL with its table.
+    What a tamperer with raw access does; the tests that show verification catching it use this."""
+    conn.execute(f"DROP TRIGGER {name} ON {table}" if is_postgres(conn) else f"DROP TRIGGER {name}")
+
+
 def like(conn: Any) -> str:
     """SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does the same (its workspaces use the C locale)."""
     return "ILIKE" if is_postgres(conn) else "LIKE"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import shutil
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -19,7 +18,8 @@ from bwvtool.catalogue import vocab
 from bwvtool.catalogue.importer import import_catalogue
 from bwvtool.catalogue.synthetic import synthetic_rows, write_jsonl
 from bwvtool.sampling import manifest
-from bwvtool.store import audit, open_workspace
+from bwvtool.store import audit, dialect, open_workspace
+from bwvtool.store.postgres.copy import copy_workspace
 
 AS_OF = date(2021, 3, 10)
 # The study plan's frame is the twelve months before the draw: drawn on 1 April it holds the whole catalogue.
@@ -49,10 +49,10 @@ def catalogue(tmp_path_factory):
 
 
 @pytest.fixture
-def ws(catalogue, tmp_path):
-    path = tmp_path / "ws.sqlite"
-    shutil.copy(catalogue[0], path)
-    workspace = open_workspace(path)
+def ws(catalogue, workspace_location):
+    with open_workspace(catalogue[0]) as base:  # the prepared catalogue, copied to this test's engine
+        copy_workspace(base, workspace_location)
+    workspace = open_workspace(workspace_location)
     _add_coders(workspace)
     yield workspace
     workspace.close()
@@ -275,7 +275,7 @@ def test_verify_identical_then_catalogue_changed(ws, tmp_path):
 
 def test_verify_detects_rows_altered_outside_bwvtool(ws):
     sample_id = sampling.draw(ws, "supervisor_dip", seed=1, as_of=AS_OF)
-    ws.conn.execute("DROP TRIGGER sample_items_no_update")
+    dialect.drop_trigger(ws.conn, "sample_items_no_update", "sample_items")
     ws.conn.execute("UPDATE sample_items SET design_weight = 1.0 WHERE sample_id = ?", (sample_id,))
     result = sampling.verify(ws, sample_id)
     assert result["status"] == "altered" and "stored items do not match" in result["message"]

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from bwvtool.errors import StoreError
-from bwvtool.store import migrations, open_workspace
+from bwvtool.store import dialect, migrations, open_workspace
 
 
 @pytest.mark.sqlite_only("checks SQLite's own settings of the file (WAL, foreign keys, synchronous)")
@@ -46,13 +46,13 @@ def test_audit_log_refuses_update_and_delete(workspace):
     assert workspace.verify_audit().ok
 
 
-def test_audit_chain_reports_first_broken_link(tmp_path):
-    ws = open_workspace(tmp_path / "w.sqlite", create=True)
+def test_audit_chain_reports_first_broken_link(workspace_location):
+    ws = open_workspace(workspace_location, create=True)
     with ws.transaction("alice") as tx:
         for i in range(5):
             tx.audit("thing.do", "thing", str(i), {"i": i})
     # A tamperer with raw access drops the trigger and edits row 3.
-    ws.conn.execute("DROP TRIGGER audit_log_no_update")
+    dialect.drop_trigger(ws.conn, "audit_log_no_update", "audit_log")
     ws.conn.execute("UPDATE audit_log SET detail = '{\"i\":99}' WHERE id = 3")
     report = ws.verify_audit()
     assert not report.ok and report.first_broken_id == 3
