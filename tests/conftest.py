@@ -55,7 +55,7 @@ def pytest_generate_tests(metafunc):
     if only is not None:
         if not only.args or not str(only.args[0]).strip():
             raise pytest.UsageError(f"{metafunc.definition.nodeid}: sqlite_only needs its reason in one line")
-        metafunc.parametrize("engine", ["sqlite"])
+        metafunc.parametrize("engine", ["sqlite"], scope="module")
         return
     engines = _engines()
     if (
@@ -64,10 +64,12 @@ def pytest_generate_tests(metafunc):
     ):
         engines = ENGINES
     if len(engines) > 1:
-        metafunc.parametrize("engine", engines)
+        # Module scope: a module's tests run on one engine, then the other, so module fixtures can build one
+        # workspace per engine (module_workspace_location).
+        metafunc.parametrize("engine", engines, scope="module")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def engine():
     """The workspace engine of this test when only one is in use (else the parametrisation above decides)."""
     return _engines()[0]
@@ -106,6 +108,18 @@ def workspace_location(tmp_path, engine, request):
     """Where this test's workspace lives: a SQLite file, or a fresh empty database on the test cluster."""
     if engine == "sqlite":
         yield tmp_path / "ws.sqlite"
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.new_database()
+    yield url
+    cluster.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def module_workspace_location(engine, tmp_path_factory, request):
+    """:func:`workspace_location` for a module's shared workspace (built once per engine)."""
+    if engine == "sqlite":
+        yield tmp_path_factory.mktemp("module-ws") / "ws.sqlite"
         return
     cluster = request.getfixturevalue("pg_cluster")
     url = cluster.new_database()

@@ -56,13 +56,22 @@ class CodedSample:
     def open(self):
         return open_workspace(self.db)
 
-    def copy(self, folder: Path) -> Path:
-        """A private copy of the workspace (for tests that write to it)."""
+    def copy(self, folder: Path) -> Path | str:
+        """A private copy of the workspace on its own engine (for tests that write to it): a file in ``folder``,
+        or a new database on the same server."""
+        import uuid
+
+        import psycopg
+
+        from bwvtool.store.postgres import is_server_location
+        from bwvtool.store.postgres.copy import copy_workspace
+
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "copy.sqlite"
-        ws = self.open()
-        ws.backup(target)
-        ws.close()
+        target: Path | str = folder / "copy.sqlite"
+        if is_server_location(self.db):
+            target = psycopg.conninfo.make_conninfo(str(self.db), dbname=f"bwvcopy_{uuid.uuid4().hex[:12]}")
+        with self.open() as ws:
+            copy_workspace(ws, target)
         return target
 
 
@@ -143,8 +152,11 @@ def _hostile_rows(rows):
                "notes": HOSTILE[(i + 7) % len(HOSTILE)]}  # fmt: skip
 
 
-def build_coded_sample(folder: Path, *, hostile: bool = False) -> CodedSample:
-    """The coded sample; ``hostile``: hostile text (:data:`HOSTILE`) in every text field a user can fill."""
+def build_coded_sample(
+    folder: Path, *, hostile: bool = False, location: Path | str | None = None
+) -> CodedSample:
+    """The coded sample (at ``location``, default ``folder/ws.sqlite``); ``hostile``: hostile text
+    (:data:`HOSTILE`) in every text field a user can fill."""
     folder.mkdir(parents=True, exist_ok=True)
     if hostile:
         catalogue = folder / "catalogue.jsonl"
@@ -152,7 +164,7 @@ def build_coded_sample(folder: Path, *, hostile: bool = False) -> CodedSample:
     else:
         catalogue = folder / "catalogue.csv"
         write_csv(catalogue, synthetic_rows(300, seed=11))
-    db = folder / "ws.sqlite"
+    db = folder / "ws.sqlite" if location is None else location
     ws = open_workspace(db, create=True)
     import_catalogue(ws, catalogue, actor="setup")
     ensure_default_codebooks(ws, actor="setup")
@@ -184,8 +196,8 @@ def build_coded_sample(folder: Path, *, hostile: bool = False) -> CodedSample:
 
 
 @pytest.fixture(scope="module")
-def coded_sample(tmp_path_factory) -> CodedSample:
-    return build_coded_sample(tmp_path_factory.mktemp("coded"))
+def coded_sample(tmp_path_factory, module_workspace_location) -> CodedSample:
+    return build_coded_sample(tmp_path_factory.mktemp("coded"), location=module_workspace_location)
 
 
 def test_the_fixture_has_double_coded_clips_and_reviews(coded_sample):

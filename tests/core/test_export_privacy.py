@@ -18,8 +18,10 @@ PYTHON_TEXT = re.compile(r"Traceback|\b[A-Z]\w*(Error|Exception)\b|Errno|\.parti
 
 
 @pytest.fixture(scope="module")
-def coded_sample(tmp_path_factory):
-    return build_coded_sample(tmp_path_factory.mktemp("coded"), hostile=True)
+def coded_sample(tmp_path_factory, module_workspace_location):
+    return build_coded_sample(
+        tmp_path_factory.mktemp("coded"), hostile=True, location=module_workspace_location
+    )
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from tests.core.test_export_fixtures import build_coded_sample
 
 
 @pytest.fixture(scope="module")
-def coded_sample(tmp_path_factory):
-    return build_coded_sample(tmp_path_factory.mktemp("coded"))
+def coded_sample(tmp_path_factory, module_workspace_location):
+    return build_coded_sample(tmp_path_factory.mktemp("coded"), location=module_workspace_location)
 
 
 def _by_hand(coded_sample):
