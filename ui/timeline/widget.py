@@ -98,6 +98,7 @@ class TimelineWidget(QWidget):
         self._ghost: Event | None = None
         self._font = QFont()
         self._font.setPointSizeF(8.5)
+        self._metrics = QFontMetrics(self._font)  # made once: labels are measured on every paint
 
     # -- wiring -------------------------------------------------------------------------------------------------
     def set_session(
@@ -276,7 +277,7 @@ class TimelineWidget(QWidget):
 
     def _lane_text(self, lane: Lane) -> str:
         """The lane's label fitted to the label column: the track name is shortened, the actor kept whole."""
-        metrics = QFontMetrics(self._font)
+        metrics = self._metrics
         room = LABEL_W - 16
         if metrics.horizontalAdvance(lane.label) <= room:
             return lane.label
@@ -374,7 +375,7 @@ class TimelineWidget(QWidget):
         room = min(right, self.width()) - x
         if room < LABEL_MIN_PX:
             return
-        metrics = QFontMetrics(self._font)
+        metrics = self._metrics
         text = metrics.elidedText(self.label_of(event.code), Qt.TextElideMode.ElideRight, int(room))
         if text in ("", "…"):
             return
@@ -473,7 +474,7 @@ class TimelineWidget(QWidget):
             painter.drawText(QPointF(rect.left() + 2, rect.top() - 1), "★")
         shown = rect.intersected(QRectF(LABEL_W, rect.top(), self.width() - LABEL_W, rect.height()))
         if shown.width() > 40:  # the label stays on screen while the bar's start is scrolled off to the left
-            metrics = QFontMetrics(self._font)
+            metrics = self._metrics
             text = metrics.elidedText(
                 self.label_of(event.code), Qt.TextElideMode.ElideRight, int(shown.width()) - 6
             )
