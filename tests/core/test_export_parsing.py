@@ -24,9 +24,11 @@ RSCRIPT = shutil.which("Rscript")
 
 
 @pytest.fixture(scope="module")
-def exports(tmp_path_factory):
+def exports(tmp_path_factory, module_workspace_location):
     """The hostile coded sample exported as CSV, TSV and JSON Lines (text kept, so notes go out too)."""
-    sample = build_coded_sample(tmp_path_factory.mktemp("hostile"), hostile=True)
+    sample = build_coded_sample(
+        tmp_path_factory.mktemp("hostile"), hostile=True, location=module_workspace_location
+    )
     key = tmp_path_factory.mktemp("key") / "force.key"
     generate_key_file(key)
     out = tmp_path_factory.mktemp("exports")

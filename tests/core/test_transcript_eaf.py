@@ -19,8 +19,8 @@ from tests.core.test_export_fixtures import build_coded_sample
 XSD = REPO / "schemas" / "reference" / "EAFv3.0.xsd"
 
 
-def test_transcripts_go_into_eaf_only_with_text_kept_and_come_back_on_import(tmp_path):
-    sample = build_coded_sample(tmp_path / "coded")
+def test_transcripts_go_into_eaf_only_with_text_kept_and_come_back_on_import(tmp_path, workspace_location):
+    sample = build_coded_sample(tmp_path / "coded", location=workspace_location)
     clip = sample.clips[0]
     with open_workspace(sample.db) as ws:
         officer = catalogue.get_clip(ws.conn, clip)["officer_ref"]

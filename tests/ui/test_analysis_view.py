@@ -37,10 +37,10 @@ PARAMS = {"bin_ms": 500, "tolerance_ms": 800, "n_boot": 60, "seed": 0}
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
+def study(tmp_path_factory, module_workspace_location):
     """The double-coded sample (4 of 8 clips coded by alice and bob) and a sample only carol has coded."""
     folder = tmp_path_factory.mktemp("analysis")
-    coded = build_coded_sample(folder)
+    coded = build_coded_sample(folder, location=module_workspace_location)
     plan = folder / "single.yaml"
     plan.write_text(SINGLE_CODER_PLAN, encoding="utf-8")
     with open_workspace(coded.db) as ws:

@@ -26,7 +26,7 @@ class _JobSignals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, kind: str, number: int, path: Path, work: Work, signals: _JobSignals) -> None:
+    def __init__(self, kind: str, number: int, path: Path | str, work: Work, signals: _JobSignals) -> None:
         super().__init__()
         self.kind, self.number, self.path, self.work, self.signals = kind, number, path, work, signals
 
@@ -66,7 +66,7 @@ class JobRunner(QObject):
     def run(
         self,
         kind: str,
-        path: Path,
+        path: Path | str,
         work: Work,
         on_done: Callable[[Any], None],
         on_failed: Callable[[str], None],
@@ -78,7 +78,7 @@ class JobRunner(QObject):
         self._in_flight[kind] = self._in_flight.get(kind, 0) + 1
         if self._in_flight[kind] == 1:
             self.busy_changed.emit(kind, True)
-        self._pool.start(_Job(kind, number, Path(path), work, self._signals))
+        self._pool.start(_Job(kind, number, path, work, self._signals))  # a file path or a server location
         return number
 
     def is_busy(self, kind: str | None = None) -> bool:
