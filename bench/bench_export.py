@@ -1,7 +1,8 @@
 """A research export of 100,000 coded events: bwvtool beside plain writer loops over the same rows, interleaved.
 
 The workspace holds a synthetic catalogue, a drawn sample of 1,000 clips and 100,000 events of the S&S codebook
-by two coders (states with modifiers, points, notes). Each repeat runs, in turn: the CSV baseline, the CSV export,
+by two coders (states with modifiers, points, notes), each clip assigned to one of them: their events are coded for
+that assignment, as the desk codes them, the other coder's are clip-level. Each repeat runs, in turn: the CSV baseline, the CSV export,
 the JSON Lines baseline, the JSON Lines export (wall time; CPU time is printed too):
 
 * **export csv / jsonl**: the whole ``bwvtool export SAMPLE --pseudonymise KEY`` call (``export_sample``): read
@@ -26,6 +27,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from figures import Figure, emit
@@ -60,11 +62,14 @@ def build(path: Path, n_events: int, n_clips: int) -> int:
             [(clip, clip, "all", "sample", 0.5, 2.0, i) for i, clip in enumerate(clips)],
             [(clip, coders[i % 2], "primary") for i, clip in enumerate(clips)])  # fmt: skip
         lock_if_unlocked(tx, codebook_id)
+        assigned = {(clip, coder): assignment for assignment, clip, coder in tx.execute(
+            "SELECT id, clip_id, coder_id FROM assignments WHERE sample_id = ?", (sample_id,))}  # fmt: skip
         for i in range(n_events):
             coder = coders[(i // len(clips)) % 2]
             event = coded_event(i, clip_id=clips[i % len(clips)], coder_id=coder, codebook_id=codebook_id,
                                 onset_ms=(i // len(clips)) * 900)  # fmt: skip
-            event_rows.insert(tx, event)
+            # As the desk codes: for the coder's assignment of the clip when there is one, else clip-level.
+            event_rows.insert(tx, replace(event, assignment_id=assigned.get((event.clip_id, coder))))
     ws.close()
     source.unlink()
     return sample_id

@@ -82,9 +82,12 @@ def _of_sample(alias: str) -> str:
     """SQL: row ``alias`` (an event or review on a clip of sample ``si``) was coded for that sample: for one of its
     assignments, or clip-level, and with the sample's codebook (when it names one). One clip in two samples for
     one coder is two codings; neither sample reads the other's."""
+    # EXISTS on the assignment's own id: one key lookup per row. (An IN list of the sample's assignments is a
+    # correlated subquery that SQLite builds again for every row: 100,000 events coded through assignments took
+    # 10 s instead of 0.35 s.)
     return (
-        f"({alias}.assignment_id IS NULL OR {alias}.assignment_id IN"
-        " (SELECT a.id FROM assignments a WHERE a.sample_id = si.sample_id))"
+        f"({alias}.assignment_id IS NULL OR EXISTS"
+        f" (SELECT 1 FROM assignments a WHERE a.id = {alias}.assignment_id AND a.sample_id = si.sample_id))"
         " AND NOT EXISTS (SELECT 1 FROM samples s JOIN codebooks b"
         f" ON b.id = {alias}.codebook_id WHERE s.id = si.sample_id AND s.codebook IS NOT NULL"
         " AND s.codebook <> b.key)"
