@@ -56,7 +56,7 @@ class Cluster:
     def drop_database(self, url: str) -> None:
         import psycopg
 
-        name = url.split("/")[-1].split("?")[0]
+        name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]  # the URL's host is a folder: it has slashes
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
