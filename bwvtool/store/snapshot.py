@@ -47,9 +47,9 @@ KINDS: dict[str, str] = {
     "camera_id": "text", "mtip": "nullable", "retention_until": "date",
 }  # fmt: skip
 ROWID = "_rowid"  # each row's identity in ``clips``: how changed rows are found and where they go
-IMPORT_ID = "_import_id"  # the import that last wrote each clip (NaN: none), counted for a draw's provenance
-_STORED = {**KINDS, ROWID: "int", IMPORT_ID: "nullable"}
-FORMAT = 2  # the layout below; rows written in another layout are ignored (and rebuilt)
+IMPORT_ID = "_import_id"  # the import that last wrote each clip (-1: none), counted for a draw's provenance
+_STORED = {**KINDS, ROWID: "int", IMPORT_ID: "int"}
+FORMAT = 3  # the layout below; rows written in another layout are ignored (and rebuilt)
 # More changed rows than this since the stored snapshot: build afresh instead of patching.
 PATCH_LIMIT = 50_000
 # Rows read from ``clips`` at a time while building (about 1 KB each as Python objects, packed at once).
@@ -103,8 +103,8 @@ def import_counts(
     import numpy as np
 
     values = load(conn, [IMPORT_ID], start_ts, end_ts)[IMPORT_ID]
-    missing = np.isnan(values)
-    ids = values[~missing].astype(np.int64)
+    missing = values < 0
+    ids = values[~missing]
     found: list[tuple[int | None, int]] = [(None, int(missing.sum()))] if missing.any() else []
     if ids.shape[0] and int(ids.min()) >= 0 and int(ids.max()) < 1 << 20:  # import ids count up from 1
         counts = np.bincount(ids)
@@ -361,7 +361,7 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
 def _select_sql(conn: sqlite3.Connection, names: list[str]) -> str:
     """The fields ``names`` of ``clips`` (dates as stored, converted by :func:`_unix_seconds`), with no order."""
     rowid = dialect.clip_rowid(conn)
-    hidden = {ROWID: rowid, IMPORT_ID: "import_id"}
+    hidden = {ROWID: rowid, IMPORT_ID: "coalesce(import_id, -1)"}  # an int field, narrow (import ids are few)
     exprs = [
         hidden[n] if n in hidden else "retention_until" if _STORED[n] == "date" else COLUMN_SQL[n]
         for n in names
