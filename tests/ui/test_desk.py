@@ -51,7 +51,8 @@ def desk(qtbot, desk_ws):
     index = widget.codebook_choice.findText("S&S", Qt.MatchFlag.MatchContains)
     widget.codebook_choice.setCurrentIndex(max(0, index))
     widget.show()
-    return widget
+    yield widget
+    widget.shutdown()  # as the app does before its workspace closes (the workspace fixture closes it next)
 
 
 def _open(qtbot, desk, clip_id="S1"):

@@ -159,3 +159,4 @@ def test_coding_a_clip_from_a_samples_page_opens_that_samples_assignment(qtbot, 
             window.code_clip("S1", sample_id)  # what activating the row does
         desk = window.desk
         assert "S1" in rows and desk.coding.assignment.sample_id == sample_id and desk.codebook.key == key
+    window.close()  # as the user would, while its workspace is still there (the fixture closes it next)

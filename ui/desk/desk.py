@@ -626,8 +626,10 @@ class CodingDesk(QWidget):
         self.pending_changed.emit(count, reason)
 
     def shutdown(self) -> None:
-        """The workspace is about to close: stop looking at it."""
+        """The workspace is about to close: stop looking at it (and stop the audio analysis that would store)."""
         self._refresh_timer.stop()
+        if getattr(self, "audio", None) is not None:
+            self.audio.stop()
 
     def follow_progress(self) -> bool:
         """Re-read the queue when anyone (another desk, another person) has committed work since it was read:

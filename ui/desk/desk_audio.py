@@ -14,6 +14,7 @@ Ctrl+T searches all transcripts.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -165,6 +166,8 @@ class DeskAudio(QObject):
     def stop(self) -> None:
         """Stop a running analysis and the analysis thread (the desk is closing)."""
         self._cancel.set()
+        self._poll.stop()  # a result arriving after this is not stored: the workspace may be gone
+        self._analysis = None
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _analysis_done(self) -> None:
@@ -177,13 +180,19 @@ class DeskAudio(QObject):
             return  # another clip is open now
         try:
             tracks = job.result()
-            tracks.media_sha256 = self.data.media_sha256
-            self.desk.ws.call(listen.store_tracks, self.data.clip_id, tracks, self.desk.user)
         except BwvError as exc:
             self.lanes.set_tracks(None, f"no audio tracks: {exc}")
             return
+        tracks.media_sha256 = self.data.media_sha256
         self.data.tracks = tracks
         self.lanes.set_tracks(tracks)
+        try:
+            self.desk.ws.call(listen.store_tracks, self.data.clip_id, tracks, self.desk.user)
+        except (
+            BwvError,
+            sqlite3.Error,
+        ) as exc:  # either engine's; the tracks are shown, keeping them can wait
+            self.desk.status.emit(f"Audio tracks shown, not kept for next time: {exc}")
 
     def wait_for_analysis(self, timeout_s: float = 60.0) -> None:
         """Block until a running analysis has been shown (tests, and closing the app)."""
