@@ -9,6 +9,7 @@ an audit row in one transaction. The manifest (see :mod:`bwvtool.sampling.manife
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -222,15 +223,19 @@ def compute_unstored(
     inputs = gather_inputs(ws, plan, day, lists, drawn_at=drawn_at)
     cols = load_columns(ws, plan, inputs.read_window)
     loaded = time.perf_counter()
-    result = compute(plan, cols, inputs, seed)
-    computed = time.perf_counter()
+    # The fingerprint of every value read (numpy, hashing, compression: mostly outside the GIL) is made beside the
+    # draw's own computation, on the other core when one is free.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="draw-fingerprint") as pool:
+        fingerprinting = pool.submit(_fingerprint, cols)
+        result = compute(plan, cols, inputs, seed)
+        computed = time.perf_counter()
+        read = fingerprinting.result()
     if result.layout.unsampled_strata and not result.layout.accepts_unsampled:
         raise plan.error(
             "/design/sample",
             f"{result.layout.unsampled_message()}; raise n, use allocation: minimum with per_stratum: 1,"
             " stratify more coarsely, or accept it with allow_unsampled_strata: true",
         )
-    read = fingerprint.of_columns(cols)
     read_window = inputs.read_window
     bounds = (read_window.start_ts, read_window.end_ts) if read_window else (None, None)
     imports = store.imports_of_clips(ws.conn, *bounds)
@@ -241,6 +246,14 @@ def compute_unstored(
     if coders_chosen:  # not in the plan's text: verify redraws with these
         report["coders"] = plan.assignment["coders"] if plan.assignment else []
     return Computed(plan, day, seed, drawn_at, before, result, report, read, imports)
+
+
+def _fingerprint(cols: Columns) -> fingerprint.Fingerprint:
+    """The fingerprint of ``cols``, its hash and stored bytes made (they are cached on it)."""
+    read = fingerprint.of_columns(cols)
+    read.pack()
+    _ = read.sha256
+    return read
 
 
 def store_if_unchanged(

@@ -53,7 +53,11 @@ class Fingerprint:
     def pack(self) -> tuple[bytes, bytes]:
         """The clip ids (compressed: they repeat a pattern) and the digests (raw: random bits do not compress, and
         trying costs a large draw seconds) as bytes for the store."""
-        return zlib.compress(self._ids_text, 1), self._digests_bytes
+        return self._packed_ids, self._digests_bytes
+
+    @functools.cached_property
+    def _packed_ids(self) -> bytes:
+        return zlib.compress(self._ids_text, 1)
 
     @classmethod
     def unpack(cls, fields: list[str], ids: bytes, digests: bytes) -> Fingerprint:
