@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import tempfile
 from pathlib import Path
@@ -81,6 +82,25 @@ def _state_dir_per_test(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 
 
+# Test databases are dropped a few tests late: an app a test opened may still finish background work (an audio
+# analysis, a poll) on its workspace just after the test ends, and must find it there, as a file workspace would be.
+_RETIRED: collections.deque[tuple[object, str]] = collections.deque()
+_KEEP_RETIRED = 32  # a few hundred MB at most; a slow background analysis can outlive several tests
+
+
+def _retire(cluster, url: str) -> None:
+    _RETIRED.append((cluster, url))
+    while len(_RETIRED) > _KEEP_RETIRED:
+        old_cluster, old_url = _RETIRED.popleft()
+        old_cluster.drop_database(old_url)
+
+
+def _drop_retired() -> None:
+    while _RETIRED:
+        old_cluster, old_url = _RETIRED.popleft()
+        old_cluster.drop_database(old_url)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     """The PostgreSQL cluster of the tests: $BWVTOOL_TEST_PG's, or a throwaway one started here."""
@@ -92,6 +112,7 @@ def pg_cluster():
     cluster = pg.from_environment()
     if cluster is not None:
         yield cluster
+        _drop_retired()
         return
     if pg.bin_dir() is None:
         pytest.skip(f"no PostgreSQL: ${pg.ENV} is unset and the server binaries are not installed")
@@ -99,6 +120,7 @@ def pg_cluster():
     base.chmod(0o755)  # the cluster runs as the postgres user
     cluster = pg.start(base / "cluster")
     yield cluster
+    _drop_retired()
     cluster.stop()
     shutil.rmtree(base, ignore_errors=True)  # a cluster's files are tens of megabytes
 
@@ -112,7 +134,7 @@ def workspace_location(tmp_path, engine, request):
     cluster = request.getfixturevalue("pg_cluster")
     url = cluster.new_database()
     yield url
-    cluster.drop_database(url)
+    _retire(cluster, url)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +146,7 @@ def module_workspace_location(engine, tmp_path_factory, request):
     cluster = request.getfixturevalue("pg_cluster")
     url = cluster.new_database()
     yield url
-    cluster.drop_database(url)
+    _retire(cluster, url)
 
 
 @pytest.fixture
@@ -132,7 +154,7 @@ def server_url(pg_cluster):
     """A fresh, empty database on the test cluster (its URL, as the superuser); dropped afterwards."""
     url = pg_cluster.new_database()
     yield url
-    pg_cluster.drop_database(url)
+    _retire(pg_cluster, url)
 
 
 def open_test_workspace(location, *, create=False):
