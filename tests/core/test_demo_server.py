@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from bwvtool.demo import incident as demo_incident
 from bwvtool.store import browse, open_workspace
 
 
@@ -38,7 +39,10 @@ def test_demo_builds_in_the_server_database(pg_cluster, tmp_path, capfd, monkeyp
         assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # no file named after the URL
         assert not (tmp_path / "demo" / "bwvtool.sqlite").exists()
         with open_workspace(url) as ws:
-            assert ws.engine == "postgresql" and browse.count_clips(ws.conn) == 300
+            clips = browse.count_clips(ws.conn)
+            assert (
+                ws.engine == "postgresql" and clips == 300 + demo_incident.CAMERAS
+            )  # and the incident's cameras
             assert (
                 ws.conn.execute("SELECT count(*) FROM clip_reviews").fetchone()[0] > 0
             )  # coded, as on SQLite
