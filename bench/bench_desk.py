@@ -211,6 +211,7 @@ for line in sys.stdin:  # "newest id": look until a later one is stored, say whe
         if row is not None:
             print(row[0], time.clock_gettime_ns(time.CLOCK_MONOTONIC), flush=True)
             break
+        time.sleep(0.00005)  # a spinning watcher would take a core from the desk and its worker on 2 cores
 """
 
 
