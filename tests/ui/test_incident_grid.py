@@ -21,11 +21,11 @@ INCIDENT = "INC-SYN-1"
 
 
 @pytest.fixture(scope="module")
-def incident_db(tmp_path_factory):
+def incident_db(tmp_path_factory, module_workspace_location):
     """A workspace holding a generated, aligned four-camera incident (made in-process, before the worker)."""
     folder = tmp_path_factory.mktemp("incident_ui")
     incident = make_incident(folder / "media", seconds=90, cameras=4, incident_id=INCIDENT)
-    db = folder / "ws.sqlite"
+    db = module_workspace_location
     with open_workspace(db, create=True) as ws:
         import_catalogue(ws, incident.catalogue, actor="test-user")
         import_codebook_file(
@@ -150,18 +150,18 @@ def test_a_nudge_moves_that_camera_one_frame_and_is_audited(qtbot, window, incid
     assert [a[0] for a in audit[-2:]] == ["reviewer-1", "reviewer-1"]
 
 
-def test_the_app_aligns_as_a_job_and_opens_the_incident(qtbot, incident_db, tmp_path):
+def test_the_app_aligns_as_a_job_and_opens_the_incident(qtbot, incident_db, workspace_location):
     """From the main window: Align incident… runs `bwvtool incident align` as a job with progress; Open
     incident… shows the cameras in step."""
-    import shutil
-
+    from bwvtool.store.postgres.copy import copy_workspace
     from bwvtool.ui.incident import menu
     from bwvtool.ui.incident.forms import AlignIncidentForm
     from bwvtool.ui.main_window import MainWindow
 
     _, db = incident_db
-    copy = tmp_path / "ws.sqlite"
-    shutil.copy(db, copy)
+    copy = workspace_location  # a private copy on the same engine: this test writes
+    with open_workspace(db) as source:
+        copy_workspace(source, copy)
     win = MainWindow(open_workspace(copy), "alice")
     qtbot.addWidget(win)
     assert win.action_align_incident.text() == "&Align incident…"  # the Incidents menu is the window's own
@@ -255,6 +255,7 @@ def test_a_state_keyed_on_camera_2_is_ended_by_its_key_on_camera_1(qtbot, window
     assert state["offset_incident_ms"] is None
 
 
+@pytest.mark.sqlite_only("another program holds SQLite's write lock on the file")
 def test_a_key_press_waits_for_a_busy_workspace_and_is_saved_when_it_frees(qtbot, window, incident_db):
     """As on the desk: another program's long write keeps the press waiting (said on the status bar, nothing
     stored, nothing half done) and it is saved, on its camera and incident time, once the lock frees."""
