@@ -26,6 +26,8 @@ _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _KNOWN = frozenset(COLUMNS)
 
 Record = tuple[int, int, list[Any] | None, str | None, "Reject | None"]
+# PostgreSQL cannot store a NUL in text and SQLite would: refused on both, so both engines hold the same rows.
+NUL = "contains a NUL character (byte 0), which no text field may hold: remove it and import the row again"
 
 
 @dataclass
@@ -104,8 +106,9 @@ class CsvReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._handle = path.open(encoding="utf-8-sig", newline="")
+        self._nul_seen = False
         # strict: a stray quote is a bad record, not silently glued into a field.
-        self._reader = csv.reader(self._handle, strict=True)
+        self._reader = csv.reader(self._lines(), strict=True)
         try:
             header = next(self._reader)
         except StopIteration:
@@ -147,6 +150,17 @@ class CsvReader:
                 )
                 continue
             first, previous = previous + 1, reader.line_num
+            if self._nul_seen:  # the record's lines were all read when the reader returned it
+                self._nul_seen = False
+                clip_id = record[clip_index] if 0 <= clip_index < len(record) else None
+                yield (
+                    first,
+                    previous,
+                    None,
+                    None,
+                    Reject(first, previous, clip_id or None, [Problem(None, NUL)]),
+                )
+                continue
             if len(record) != width:
                 if not record:
                     continue  # a blank line
@@ -162,6 +176,13 @@ class CsvReader:
                 else "{}"
             )
             yield first, previous, values, extra, None
+
+    def _lines(self) -> Iterator[str]:
+        """The file's lines for the CSV parser, noting a NUL on the way (Python's csv passes it through)."""
+        for line in self._handle:
+            if "\x00" in line:
+                self._nul_seen = True
+            yield line
 
 
 class JsonLinesReader:
@@ -200,6 +221,9 @@ class JsonLinesReader:
                 problem = Problem(None, "each line must be a JSON object")
                 yield number, number, None, None, Reject(number, number, None, [problem])
                 continue
+            if "u0000" in text and _holds_nul(row):
+                yield number, number, None, None, Reject(number, number, None, [Problem(None, NUL)])
+                continue
             values = [row.get(c) for c in COLUMNS]
             if row.keys() <= _KNOWN:
                 extra = "{}"
@@ -220,6 +244,16 @@ class JsonLinesReader:
             while text and not text.endswith("\n"):
                 text = readline(cap + 1)
             yield None
+
+
+def _holds_nul(value: Any) -> bool:
+    if value.__class__ is str:
+        return "\x00" in value
+    if value.__class__ is dict:
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if value.__class__ is list:
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def open_reader(path: Path, fmt: str) -> CsvReader | JsonLinesReader:

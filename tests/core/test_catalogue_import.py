@@ -231,3 +231,26 @@ def test_rejects_path_option_and_import_record(workspace, tmp_path):
     assert (tmp_path / "out" / "mine.reasons.csv").exists()
     assert store.imports(workspace.conn)[0]["rejects_path"] == str(out)
     assert store.imports(workspace.conn)[0]["rows_rejected"] == 1
+
+
+def test_a_nul_character_is_refused_on_every_engine(workspace, tmp_path):
+    """PostgreSQL cannot store a NUL in text (SQLite would): refused everywhere, so both engines hold the same rows;
+    the row is kept verbatim with the rejects like any other, and the rows around it are imported."""
+    csv_path = _write(
+        tmp_path / "nul.csv",
+        "\n".join([HEADER, "N1,2021-01-01T10:00:00Z,10,1,Camden,,,,fine",
+                   'N2,2021-01-01T10:00:00Z,10,1,Camden,,,,"a\x00b"', "N3,2021-01-01T10:00:00Z,10,1,Camden,,,,"]) + "\n",
+    )  # fmt: skip
+    report = import_catalogue(workspace, csv_path)
+    assert report.inserted == 2 and [(r.line, r.clip_id) for r in report.rejects] == [(3, "N2")]
+    assert "NUL character" in report.rejects[0].reason
+    jsonl = tmp_path / "nul.jsonl"
+    rows = [{"clip_id": "J1", "recorded_at": "2021-01-01T10:00:00Z", "duration_s": 5, "officer_ref": "1",
+             "borough": "Camden", "notes": "ok \\u0000 written out"},  # a backslash and 'u0000': text, kept
+            {"clip_id": "J2", "recorded_at": "2021-01-01T10:00:00Z", "duration_s": 5, "officer_ref": "1",
+             "borough": "Camden", "notes": "x\x00y"}]  # fmt: skip
+    jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    report = import_catalogue(workspace, jsonl)
+    assert report.inserted == 1 and [r.line for r in report.rejects] == [2]
+    assert "NUL character" in report.rejects[0].reason
+    assert set(_clips(workspace)) == {"N1", "N3", "J1"}
