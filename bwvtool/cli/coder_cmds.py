@@ -69,17 +69,7 @@ def rename_cmd(settings: Settings, old: str, new: str, as_json: bool) -> None:
 @plain_errors
 def deactivate_cmd(settings: Settings, name: str, as_json: bool) -> None:
     """Deactivate coder NAME (audited): no new assignments; their coding and open assignments stay as they are."""
-    from bwvtool.coding import roster
-
-    with settings.workspace() as ws:
-        changed = roster.set_active(ws, name, False, settings.user)
-    emit(
-        as_json,
-        {"name": name, "active": False, "changed": changed},
-        f"Coder {name} deactivated: no new assignments"
-        if changed
-        else f"Coder {name} was deactivated already",
-    )
+    _set_active(settings, name, False, as_json, "deactivated: no new assignments", "was deactivated already")
 
 
 @coder_group.command("reactivate")
@@ -89,12 +79,16 @@ def deactivate_cmd(settings: Settings, name: str, as_json: bool) -> None:
 @plain_errors
 def reactivate_cmd(settings: Settings, name: str, as_json: bool) -> None:
     """Reactivate coder NAME (audited): draws may hand them units again."""
+    _set_active(settings, name, True, as_json, "reactivated", "was active already")
+
+
+def _set_active(settings: Settings, name: str, active: bool, as_json: bool, done: str, already: str) -> None:
     from bwvtool.coding import roster
 
     with settings.workspace() as ws:
-        changed = roster.set_active(ws, name, True, settings.user)
+        changed = roster.set_active(ws, name, active, settings.user)
     emit(
         as_json,
-        {"name": name, "active": True, "changed": changed},
-        f"Coder {name} reactivated" if changed else f"Coder {name} was active already",
+        {"name": name, "active": active, "changed": changed},
+        f"Coder {name} {done if changed else already}",
     )

@@ -37,32 +37,23 @@ class Transaction:
         self, action: str, entity: str, entity_id: str | None = None, detail: dict | None = None
     ) -> None:
         """Append the audit row of this action (on a server it travels with the next statement or the COMMIT)."""
-        audit.append(
-            self.conn,
-            at=self.at,
-            actor=self.actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=detail,
-            need_id=False,
-        )
+        self._append(action, entity, entity_id, detail, need_id=False)
 
     def audit_returning_id(
         self, action: str, entity: str, entity_id: str | None = None, detail: dict | None = None
     ) -> int:
         """:meth:`audit`, for a caller that needs the row's id (sent at once)."""
-        row_id = audit.append(
-            self.conn,
-            at=self.at,
-            actor=self.actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=detail,
-        )
+        row_id = self._append(action, entity, entity_id, detail, need_id=True)
         assert row_id is not None
         return row_id
+
+    def _append(
+        self, action: str, entity: str, entity_id: str | None, detail: dict | None, *, need_id: bool
+    ) -> int | None:
+        return audit.append(
+            self.conn, at=self.at, actor=self.actor, action=action, entity=entity, entity_id=entity_id,
+            detail=detail, need_id=need_id,
+        )  # fmt: skip
 
 
 class Workspace:
