@@ -207,8 +207,11 @@ def report(url: str, results: list[dict], seconds: float) -> None:
 
     keys = [v for r in results for v in r["keys"]]
     bare = [v for r in results for v in r["bare"]]
-    early = [v for r in results for v, t in zip(r["keys"], r["stamps"], strict=True) if t < seconds / 3]
-    late = [v for r in results for v, t in zip(r["keys"], r["stamps"], strict=True) if t >= 2 * seconds / 3]
+
+    def third(series: str, last: bool) -> list[float]:
+        return [v for r in results for v, t in zip(r[series], r["stamps"], strict=True)
+                if (t >= 2 * seconds / 3 if last else t < seconds / 3)]  # fmt: skip
+
     presses = sum(r["presses"] for r in results)
     with open_workspace(url) as ws:
         stored = ws.conn.execute("SELECT count(*) FROM events").fetchone()[0]
@@ -218,7 +221,8 @@ def report(url: str, results: list[dict], seconds: float) -> None:
     print(f"  p50 {percentile(keys, 50):.2f} ms, p99 {percentile(keys, 99):.2f} ms;"
           f" baseline p50 {percentile(bare, 50):.2f} ms, p99 {percentile(bare, 99):.2f} ms;"
           f" p99 ratio {percentile(keys, 99) / percentile(bare, 99):.2f}x")  # fmt: skip
-    print(f"  p99 first third {percentile(early, 99):.2f} ms, last third {percentile(late, 99):.2f} ms")
+    print(f"  p99 first third {percentile(third('keys', False), 99):.2f} ms (bare {percentile(third('bare', False), 99):.2f}),"
+          f" last third {percentile(third('keys', True), 99):.2f} ms (bare {percentile(third('bare', True), 99):.2f})")  # fmt: skip
     print(f"  {presses} key presses, {stored} events stored, {presses - stored} lost;"
           f" audit chain {'intact' if chain.ok else 'BROKEN'} ({chain.rows} rows)")  # fmt: skip
 
