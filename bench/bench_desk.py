@@ -13,7 +13,11 @@ them here instead).
   second connection the same way, after the same seek and settling as each press (right after a press it would
   find the disk and caches warm).
 * **key → repainted**: ``QTest.keyClick`` until the event loop has painted the timeline (the window's other dirty
-  widgets, the table among them, paint in the same pass). Baseline: the same at the smallest size.
+  widgets paint in the same pass). Baseline: the same at the smallest size.
+* **key → row shown in the table**: the same key press until the event table is painted with the new event's row
+  selected. The table follows the timeline's selection in a zero timer, after the key's own paint (as Qt lays out
+  and repaints a table after inserted rows), so this is the timeline's figure plus the table's own layout and
+  paint. Baseline: the same at the smallest size.
 * **open**: ``open_clip`` until the player shows the first picture and the timeline has painted (the table shows its
   first page). Baselines: ffmpeg's own first frame of the same file (a separate process, interleaved), and the
   same open at the smallest size.
@@ -103,6 +107,31 @@ class Watch:
         widget.installEventFilter(self._filter)
 
 
+class RowWatch:
+    """Notes when the desk's event table paints with a row selected whose event is newer than ``after`` (the
+    event filter sees the paint just before it is painted, as :class:`Watch` does)."""
+
+    def __init__(self, desk) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        paint = QEvent.Type.Paint
+
+        class Filter(QObject):
+            def eventFilter(inner, _obj, event) -> bool:  # noqa: N802, N805 (Qt)
+                if event.type() == paint and not self.painted and self.after is not None:
+                    current = desk.table.currentIndex()
+                    self.painted = current.isValid() and desk.model.id_at(current.row()) > self.after
+                return False
+
+        self.after: int | None = None
+        self.painted = False
+        self._filter = Filter()
+        desk.table.viewport().installEventFilter(self._filter)
+
+    def expect_newer_than(self, event_id: int) -> None:
+        self.after, self.painted = event_id, False
+
+
 def wait_until(app, condition, what: str) -> None:
     """Spin the event loop until ``condition()`` (no sleeping: the moment it returns is the moment it held)."""
     deadline = time.perf_counter() + TIMEOUT_S
@@ -135,6 +164,8 @@ class Desk:
         )
         self.desk.show()
         self.watch = Watch(self.desk.timeline)
+        self.row_watch = RowWatch(self.desk)
+        self.row_shown_ms = 0.0  # the last press's key → row shown in the table
         self.reader = sqlite3.connect(self.path, isolation_level=None)
         self.newest = self.reader.execute("SELECT max(id) FROM events").fetchone()[0] or 0
         self.watcher = Watcher(self.path)
@@ -185,12 +216,16 @@ class Desk:
         return (seen_ns - start) / 1e6
 
     def repainted(self, key: str) -> float:
-        """ms from the key press until the timeline has painted the new event."""
+        """ms from the key press until the timeline has painted the new event (and, in ``row_shown_ms``, until
+        the event table has painted the new event's row selected)."""
         painted = self.watch.paints
+        self.row_watch.expect_newer_than(self.newest)
         start = time.perf_counter()
         self._press(key)
         wait_until(self.app, lambda: self.watch.paints > painted, "the repaint")
         took = (time.perf_counter() - start) * 1000
+        wait_until(self.app, lambda: self.row_watch.painted, "the table's row")
+        self.row_shown_ms = (time.perf_counter() - start) * 1000
         self.newest = self.reader.execute("SELECT max(id) FROM events").fetchone()[0]
         return took
 
@@ -307,6 +342,7 @@ def main() -> None:
                     ffmpeg += ffmpeg_first_frame(SAMPLE, 1)
             committed: dict[int, list[float]] = {size: [] for size in sizes}
             repainted: dict[int, list[float]] = {size: [] for size in sizes}
+            row_shown: dict[int, list[float]] = {size: [] for size in sizes}
             floor: list[float] = []
             for i in range(args.presses):
                 for desk in rng.sample(desks, len(desks)):
@@ -316,6 +352,7 @@ def main() -> None:
                     floor.append(bare.once())
                     desk.ready(rng)
                     repainted[desk.n].append(desk.repainted(KEYS[(i + 2) % len(KEYS)]))
+                    row_shown[desk.n].append(desk.row_shown_ms)
         finally:
             bare.close()
             for desk in desks:
@@ -339,6 +376,8 @@ def main() -> None:
                     committed[small], "≤ 1.2×"))  # fmt: skip
         emit(Figure("desk", f"key → repainted {label}", "ms", repainted[size], f"the same at {small:,} events",
                     repainted[small], "≤ 1.2×"))  # fmt: skip
+        emit(Figure("desk", f"key → row shown in the table {label}", "ms", row_shown[size],
+                    f"the same at {small:,} events", row_shown[small], "≤ 1.2×"))  # fmt: skip
     for size in sizes:
         emit(Figure("desk", f"open clip → first frame + timeline, {size:,} events", "ms", opens[size],
                     "ffmpeg's first frame (own process)", ffmpeg, "≤ 300 ms"))  # fmt: skip

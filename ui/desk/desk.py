@@ -86,8 +86,13 @@ class CodingDesk(QWidget):
         self._progress_seen: int | None = None  # the audit log's newest id when the queue was last read
         self._queue_shown: tuple = ()  # (assignments and statuses, pool counts) the queue shows
         self.edits = PendingEdits(self)
+        self._editing = False  # an edit made at this desk is being saved (what it adds becomes the selection)
         # Another window or process may code this clip too (the same coder at two desks): catch up with the store.
         self._refresh_timer = QTimer(self, interval=REFRESH_EVERY_MS)
+        # The event table follows the timeline's selection once the window has painted what the key changed (a
+        # zero timer runs after that paint, as Qt's own layout of a new row does): selecting and scrolling to a
+        # row lays the table out at once, which would put its repaint ahead of the key's own feedback.
+        self._table_follows = QTimer(self, singleShot=True, interval=0)
 
     def _init_widgets(self) -> None:
         self.queue = QListWidget()
@@ -212,7 +217,8 @@ class CodingDesk(QWidget):
         self.player.error.connect(lambda message: self._block(message))
         self.player.durationKnown.connect(self._on_duration)
         self.timeline.seekRequested.connect(self.player.seek_time)
-        self.timeline.selectionChanged.connect(self._select_in_table)
+        self.timeline.selectionChanged.connect(lambda _event_id: self._table_follows.start())
+        self._table_follows.timeout.connect(self._keep_table_in_step)
         self.timeline.editFailed.connect(self.status)
         self.palette.codeClicked.connect(self.record)
         self.review.saved.connect(self.status)
@@ -598,10 +604,13 @@ class CodingDesk(QWidget):
 
         def attempt(wait_ms: int):
             session.busy_ms = wait_ms
+            self._editing = True
             try:
                 return change(session)
             except ChangedElsewhere as exc:  # the session has re-read the coding: the screen shows it now
                 raise ChangedElsewhere(f"{exc} — reloaded") from exc
+            finally:
+                self._editing = False
 
         return self.edits.submit(label, attempt)
 
@@ -737,8 +746,12 @@ class CodingDesk(QWidget):
             self.mark_current_started()
         label = self._label_of(event.code) if event is not None else ""
         self.status.emit(f"Saved ✓ {label} {kind} · {count(len(self.session), 'event')} on {self.clip_id}")
-        if kind == "added":
+        if kind == "added" and self._editing:
+            # What the reviewer just added (a key, redo, undoing a delete) is selected, so its row is shown;
+            # events another desk added are not, so work elsewhere never moves what the reviewer looks at.
             self.timeline.select(event.id)
+        else:  # the table catches up: a removed or moved row may have taken its current row with it
+            self._table_follows.start()
 
     def _label_of(self, code_id: str) -> str:
         """A code as the reviewer knows it (the codebook's label), never its id."""
@@ -747,9 +760,19 @@ class CodingDesk(QWidget):
         except KeyError:
             return code_id
 
+    def _keep_table_in_step(self) -> None:
+        """The table's selected row is the timeline's selected event (or none), as when the user clicks one."""
+        current = self.table.currentIndex()
+        shown = self.model.id_at(current.row()) if current.isValid() else None
+        if shown != self.timeline.selected:
+            self._select_in_table(self.timeline.selected)
+
     def _select_in_table(self, event_id: int | None) -> None:
-        if event_id is None or self.table.model() is None:
-            self.table.clearSelection()
+        """Select the event's row and scroll it into view; the table never takes the keyboard (no focus)."""
+        if self.table.selectionModel() is None:
+            return
+        if event_id is None:
+            self.table.selectionModel().clear()  # the current row too: no stale row stays marked
             return
         row = self.model.row_of(event_id)
         if row >= 0:
@@ -761,7 +784,7 @@ class CodingDesk(QWidget):
             self.table.scrollTo(index)
 
     def _table_row_changed(self, current, _previous) -> None:
-        if current.isValid():
+        if current.isValid() and not self.model.following_session:
             event = self.model.event_at(current.row())
             if self.timeline.selected != event.id:
                 self.timeline.select(event.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QModelRoleDataSpan, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -26,12 +26,20 @@ Index = QModelIndex | QPersistentModelIndex
 
 PAGE_ROWS = 400
 
+ANSWERED = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+                      Qt.ItemDataRole.TextAlignmentRole})  # fmt: skip
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+RUNNING = QColor("#d19a66")  # a state's offset while it still runs
+
 
 class EventTableModel(QAbstractTableModel):
     def __init__(self, session: CodingSession, labels: dict[str, str], parent=None) -> None:
         super().__init__(parent)
         self.session = session
         self.labels = labels  # code id -> label
+        # True while rows follow a change of the session: when the view's current row goes with a removed row,
+        # Qt makes a neighbour current, which is the model's doing, not the user's choice of event.
+        self.following_session = False
         self._load()
         session.on_change(self._changed)
 
@@ -74,6 +82,10 @@ class EventTableModel(QAbstractTableModel):
     def event_at(self, row: int) -> Event:
         return self.session.event(self._keys.ids[row])
 
+    def id_at(self, row: int) -> int:
+        """The id of the event in ``row`` (no event is made for it)."""
+        return int(self._keys.ids[row])
+
     def _onset_of(self, event_id: int) -> int | None:
         if event_id in self._moved:
             return self._moved[event_id]
@@ -93,39 +105,62 @@ class EventTableModel(QAbstractTableModel):
         return row
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if not index.isValid() or role not in ANSWERED:
             return None
-        event = self.event_at(index.row())
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return format_ms(event.onset_ms)
-            if column == 1:
-                return event.onset_frame
-            if column == 2:
-                if event.offset_ms is None:
-                    return "running" if self.session.codes.spec(event.code).is_state else ""
-                return format_ms(event.offset_ms)
-            if column == 3:
-                return ("★ " if event.starred else "") + self.labels.get(event.code, event.code)
-            if column == 4:
-                return actor_label(event.actor)
-            if column == 5:
-                return ", ".join(
-                    f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in event.modifiers.items()
-                )
-            if column == 6:
-                return event.note or ""
-        if role == Qt.ItemDataRole.ToolTipRole and column in (3, 5, 6):  # the whole text of an elided cell
-            return self.data(index, Qt.ItemDataRole.DisplayRole) or None
-        if role == Qt.ItemDataRole.ForegroundRole and column == 2 and event.offset_ms is None:
-            return QColor("#d19a66")
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 1, 2):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return self._cell(index.row(), index.column(), role)
+
+    def multiData(self, index: Index, roles: QModelRoleDataSpan) -> None:  # noqa: N802 (Qt)
+        """Every role a cell is painted with, in one call: the view asks for seven roles per cell, and the table
+        repaints its visible rows on every key press (the new row is shown). One Python call per cell instead of
+        seven about halves that paint (13 rows on the desk's benchmark: 2.8–3.6 ms against 4.8–7.1 ms)."""
+        if not index.isValid():
+            return
+        row, column = index.row(), index.column()
+        for i in range(len(roles)):
+            wanted = roles[i]
+            role = wanted.role()
+            wanted.setData(self._cell(row, column, role) if role in ANSWERED else None)
+
+    def _cell(self, row: int, column: int, role: int) -> Any:
+        """What a cell shows for one of the ANSWERED roles; the event is fetched only for the roles that need it."""
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # no event needed
+            return RIGHT if column in (0, 1, 2) else None
+        if role == Qt.ItemDataRole.ForegroundRole and column != 2:
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole text of an elided cell
+            if column not in (3, 5, 6):
+                return None
+            return self._cell(row, column, Qt.ItemDataRole.DisplayRole) or None
+        event = self.event_at(row)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return RUNNING if event.offset_ms is None else None
+        if column == 0:
+            return format_ms(event.onset_ms)
+        if column == 1:
+            return event.onset_frame
+        if column == 2:
+            if event.offset_ms is None:
+                return "running" if self.session.codes.spec(event.code).is_state else ""
+            return format_ms(event.offset_ms)
+        if column == 3:
+            return ("★ " if event.starred else "") + self.labels.get(event.code, event.code)
+        if column == 4:
+            return actor_label(event.actor)
+        if column == 5:
+            return ", ".join(
+                f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in event.modifiers.items()
+            )
+        return event.note or ""
 
     # Rows follow the session: insertions and removals one row at a time, signalled only for shown rows.
     def _changed(self, kind: str, event: Event | None) -> None:
+        self.following_session = True
+        try:
+            self._follow(kind, event)
+        finally:
+            self.following_session = False
+
+    def _follow(self, kind: str, event: Event | None) -> None:
         if event is None or event.id is None:
             self.beginResetModel()
             self._load()
