@@ -1,5 +1,6 @@
-"""Who is coding: chosen when the app starts (unless given with --user or $BWVTOOL_USER) and stamped on every
-event, review and audit row from then on."""
+"""Who is coding on a workspace file: chosen when the app starts (unless given with --user or $BWVTOOL_USER) and
+stamped on every event, review and audit row from then on. A team server is never asked: its login is who you are
+(:func:`bwvtool.identity.signed_in`)."""
 
 from __future__ import annotations
 

@@ -390,14 +390,28 @@ class MainWindow(QMainWindow):
             self.desk.setParent(None)
             self.desk.deleteLater()
             self.desk = None
-        self.setWindowTitle(f"{workspace.path.name} — bwvtool")
         self.status_path.setText(display_path(workspace.path))
         self.status_path.setToolTip(full_path(workspace.path))
-        self.status_user.setText(f"User: {self.user}")
+        self._show_who(workspace)
         self._roll_back_interrupted_imports()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         # Filter choices need a scan of the catalogue: fill them after the first paint, not before it.
         QTimer.singleShot(0, self._fill_filter_choices)
+
+    def _show_who(self, workspace: Workspace) -> None:
+        """Who acts here, in the title and the status bar: on a team server, the login the server signed in."""
+        login = workspace.login()
+        if login is None:
+            self.setWindowTitle(f"{workspace.path.name} — bwvtool")
+            self.status_user.setText(f"User: {self.user}")
+            self.status_user.setToolTip("Stamped on everything you code and in the audit log")
+            return
+        who = f"signed in as {login}" if self.user == login else f"{self.user}, signed in as {login}"
+        self.setWindowTitle(f"{workspace.path.name} — {who} — bwvtool")
+        self.status_user.setText(who[0].upper() + who[1:])
+        self.status_user.setToolTip(
+            f"Your login on the team server: the server records everything you do here as {login}"
+        )
 
     def _fill_filter_choices(self) -> None:
         if self.browser is None:

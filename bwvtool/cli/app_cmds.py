@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from bwvtool import identity
 from bwvtool.cli.common import Settings, emit, json_option, pass_settings
 from bwvtool.store import Workspace
 from bwvtool.store.postgres import is_server_location
@@ -17,9 +18,23 @@ from bwvtool.store.workspace import use_worker_process
 DEFAULT_DEMO_DIR = Path("bwvtool-demo")
 
 
-def _should_ask_user(ctx: click.Context) -> bool:
-    """Ask who is coding at start unless --user or $BWVTOOL_USER already says."""
-    return ctx.find_root().params.get("user") is None and not os.environ.get("BWVTOOL_USER")
+def _named_user(ctx: click.Context) -> tuple[str | None, str]:
+    """The name the command line gives (--user, else $BWVTOOL_USER), and where it came from."""
+    named = ctx.find_root().params.get("user")
+    if named is None and os.environ.get("BWVTOOL_USER"):
+        return os.environ["BWVTOOL_USER"], "$BWVTOOL_USER"
+    return named, "--user"
+
+
+def _app_user(ctx: click.Context, workspace: Workspace, suggestion: str) -> tuple[str, bool]:
+    """Who the app runs as, and whether to ask at start. A team server's login is who you are: never asked, and a
+    different --user or $BWVTOOL_USER is refused in one line. A file: the name given, else asked (``suggestion``
+    offered first)."""
+    named, named_by = _named_user(ctx)
+    login = identity.signed_in(workspace, named, named_by)
+    if login is not None:
+        return login, False
+    return suggestion, named is None
 
 
 def _run_app(workspace: Workspace, user: str, **options: object) -> int:
@@ -49,20 +64,24 @@ def gui(
 ) -> None:
     """Open the desktop app on the workspace (--db); asks who is coding unless --user or $BWVTOOL_USER says.
 
+    On a team server (PostgreSQL) you are the login you connected as: nothing is asked, and a different --user or
+    $BWVTOOL_USER is refused.
+
     SIGTERM (a logout, a shutdown) closes it as Quit does, without questions: typed text is saved, waiting edits
     get a last chance, running jobs are cancelled and roll back.
     """
     use_worker_process()  # the app's process never holds a SQLite handle (see bwvtool.store.worker)
     workspace = settings.workspace()  # a missing or bad file is a one-line error before Qt starts
+    user, ask = _app_user(ctx, workspace, settings.user)
     sys.exit(
         _run_app(
             workspace,
-            settings.user,
+            user,
             screenshot=screenshot,
             exit_when_ready=exit_when_ready,
             select_row=select_row,
             say_ready=say_ready,
-            choose_user=_should_ask_user(ctx) and screenshot is None and not exit_when_ready,
+            choose_user=ask and screenshot is None and not exit_when_ready,
         )
     )
 
@@ -109,8 +128,9 @@ def demo(
 
         use_worker_process()
         workspace = open_workspace(report.db)
-        ask = _should_ask_user(ctx)
         # In the demo, suggest one of its reviewers so the coding queue is full when the app opens.
         reviewers = [name for name, _n, _done in queue.coders_with_work(workspace.conn)]
-        suggestion = reviewers[0] if ask and reviewers else settings.user
-        sys.exit(_run_app(workspace, suggestion, choose_user=ask))
+        named, _named_by = _named_user(ctx)
+        suggestion = reviewers[0] if named is None and reviewers else settings.user
+        user, ask = _app_user(ctx, workspace, suggestion)
+        sys.exit(_run_app(workspace, user, choose_user=ask))

@@ -159,6 +159,11 @@ class Workspace:
         tx.audit("coder.register", "coder", name, {"role": role})
         return int(cursor.lastrowid)
 
+    def login(self) -> str | None:
+        """Who the workspace itself signed this connection in as: None for a file, which anyone who can open it
+        opens under whatever name they give (``--user``, or the app asks); a team server's login otherwise."""
+        return None
+
     def find_coder(self, name: str) -> int | None:
         """The id of coder ``name``, or None if they have never acted here (reads only)."""
         row = self.conn.execute("SELECT id FROM coders WHERE name = ?", (name,)).fetchone()

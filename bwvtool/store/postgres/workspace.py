@@ -52,6 +52,15 @@ class ServerWorkspace(Workspace):
 
     def __init__(self, location: str, conn: PgConnection) -> None:
         super().__init__(ServerLocation(location), conn)  # type: ignore[arg-type]
+        self._login: str | None = None
+
+    def login(self) -> str:
+        """The PostgreSQL login of this connection (``session_user``): one login per person, the name the audit
+        log and row security know them by. It cannot change while the workspace is open (a reconnect uses the
+        same connection string), so it is asked once."""
+        if self._login is None:
+            self._login = str(self.conn.execute("SELECT session_user").fetchone()[0])
+        return self._login
 
     @property
     def db(self):  # noqa: ANN201 - sqlite-utils has no PostgreSQL view
