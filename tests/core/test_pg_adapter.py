@@ -93,6 +93,33 @@ def test_a_transaction_begins_with_its_first_statement_and_a_deferred_one_rides_
     assert not conn.in_transaction
 
 
+def test_a_writing_transaction_lets_its_locks_go_before_the_fsync_yet_returns_only_once_flushed(
+    conn, server_url
+):
+    """The COMMIT does not wait for the disk while the transaction's locks (the audit chain's) are held; a flush
+    barrier in the same round trip does, so the COMMIT returns only once the commit record is on disk."""
+    import psycopg
+
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO t (name) VALUES ('flushed')")
+    setting = conn.execute("SELECT current_setting('synchronous_commit')").fetchone()[0]
+    before_commit = conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
+    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    conn.execute("COMMIT")
+    assert setting == "off"  # inside the writing transaction only
+    with psycopg.connect(server_url, autocommit=True) as other:
+        flushed = other.execute(
+            "SELECT pg_current_wal_flush_lsn() >= %s::pg_lsn", (before_commit,)
+        ).fetchone()[0]
+        session = other.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'idle'", (pid,)
+        ).fetchone()[0]
+    assert flushed, "the COMMIT returned before its commit record was flushed"
+    assert session == 1  # and nothing of it is left open
+    assert conn.execute("SELECT current_setting('synchronous_commit')").fetchone()[0] == "on"
+    assert conn.execute("SELECT name FROM t").fetchall() == [("flushed",)]
+
+
 def test_a_deferred_statement_that_fails_fails_its_transaction(conn):
     conn.execute("INSERT INTO plain (k) VALUES ('x')")
     conn.execute("BEGIN IMMEDIATE")

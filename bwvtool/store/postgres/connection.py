@@ -34,6 +34,16 @@ _BEGIN = {
     "BEGIN IMMEDIATE": "BEGIN ISOLATION LEVEL READ COMMITTED",
     "BEGIN EXCLUSIVE": "BEGIN ISOLATION LEVEL SERIALIZABLE",
 }
+# A writing transaction commits without waiting for the disk, and a flush barrier follows its COMMIT in the same
+# round trip: a tiny transaction that writes to the WAL (an empty logical message, which any role may emit) and so
+# commits synchronously; its flush covers every commit written before it, this one included. (A transaction that
+# only takes an id writes no WAL of its own, and PostgreSQL lets it commit without a flush.) The COMMIT is reported (and the change shown saved) only after the barrier, so it
+# is as durable as a synchronous commit; but the audit chain's lock, which an appending transaction holds until its
+# commit, is let go when the commit is written, not after the fsync: appends still take turns, their fsyncs do not
+# (the barriers of several sessions share one). After a crash, WAL order keeps the chain whole: a commit on disk
+# has every earlier one on disk too.
+_COMMIT_WITHOUT_WAITING = "SET LOCAL synchronous_commit TO off"
+_FLUSH = "SELECT txid_current(), pg_logical_emit_message(false, 'bwvtool.flush', '')"
 # Errors that mean the session is gone (connection failure, server shut down or crashed, not yet accepting).
 _LOST = ("08", "57P01", "57P02", "57P03")
 _OUTCOME_WAIT_S = 5.0  # how long to wait for a dead session's last commit to be decided after a reconnect
@@ -251,7 +261,7 @@ class PgConnection:
                     []
                 )  # a COMMIT never rides with its own BEGIN: its outcome needs the transaction id
                 saved = (None, [])
-            cursor = self._send([(text, params)])
+            cursor = self._send([(text, params)], flush_after=statement == "COMMIT" and self._xid is not None)
         except psycopg.Error as exc:
             if not self._is_lost(exc):
                 raise translate_error(exc) from exc
@@ -272,13 +282,14 @@ class PgConnection:
             lastrowid = row[0] if row else None
         return PgCursor(cursor, lastrowid) if returning else PgCursor(cursor)
 
-    def _send(self, statements: list[tuple[str, Any]]) -> psycopg.Cursor:
+    def _send(self, statements: list[tuple[str, Any]], *, flush_after: bool = False) -> psycopg.Cursor:
         """One round trip: the pending BEGIN (with the transaction id, for writing transactions), the deferred
-        statements, then ``statements``; the cursor of the last one."""
+        statements, then ``statements``; the cursor of the last one. ``flush_after`` (a writing transaction's
+        COMMIT) adds the flush barrier (:data:`_FLUSH`) to the same round trip."""
         cursor = self.raw.cursor()
         begin, deferred = self._begin_pending, self._deferred
         settings = {k: v for k, v in self._settings_wanted.items() if self._settings_sent.get(k) != v}
-        if begin is None and not deferred and not settings:
+        if begin is None and not deferred and not settings and not flush_after:
             if statements:
                 cursor.execute(*statements[0])
             return cursor
@@ -301,10 +312,13 @@ class PgConnection:
                 side.execute(_BEGIN[begin])
                 if xid_cursor is not None:
                     xid_cursor.execute("SELECT txid_current()")
+                    side.execute(_COMMIT_WITHOUT_WAITING)
             for text, params in deferred:
                 side.execute(text, params)
             for text, params in statements:
                 cursor.execute(text, params)
+            if flush_after:
+                side.execute(_FLUSH)
         if settings and begin is None and not self._open:  # no transaction around it: it is the session's now
             self._settings_sent, self._settings_pending_commit = dict(settings), {}
         if xid_cursor is not None:
@@ -352,6 +366,7 @@ class PgConnection:
         if statement == "COMMIT" and xid is not None:
             self._reconnect()
             if self._outcome(xid) == "committed":
+                self.raw.execute(_FLUSH)  # it may not have reached the disk yet: it is saved once it has
                 return PgCursor(None)
             raise self._lost(
                 "the connection to the server was lost at commit; this change was not saved"
