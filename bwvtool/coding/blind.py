@@ -30,12 +30,17 @@ class View:
     def own_only(self) -> bool:
         return bool(self.blind)
 
-    def reason(self, what: str) -> str:
-        """Why only the viewer's own work is shown, naming the sample and how it is opened."""
+    def reason(self, what: str | None = None) -> str:
+        """Why only the viewer's own work is shown, naming the sample and how it is opened. ``what``: the clip
+        (or part of the sample) asked about; None when the question is the sample itself."""
         first = self.blind[0]
+        where = (
+            f"sample {first.sample_id} ({first.name}) double-codes clips and is"
+            if what is None
+            else f"{what} is double-coded in sample {first.sample_id} ({first.name}),"
+        )
         return (
-            f"blind: {what} is double-coded in sample {first.sample_id} ({first.name}), not yet opened;"
-            f" {self.viewer} sees only their own work until the study lead runs"
+            f"blind: {where} not yet opened; {self.viewer} sees only their own work until the study lead runs"
             f" 'bwvtool sample unblind {first.sample_id}'"
         )
 
@@ -78,7 +83,7 @@ def coder_filter(
     if not view.own_only:
         return coder
     if coder not in (None, viewer):
-        raise UsageError(view.reason(f"{what} of sample {sample_id}") + f"; {coder}'s work is not shown")
+        raise UsageError(view.reason() + f"; {coder}'s {what} is not shown")
     return viewer
 
 
@@ -95,9 +100,7 @@ def reading_coder(
     if viewer is None:
         return allowed, None
     if allowed == viewer and coder is None:
-        return allowed, sample_view(ws, sample_id, viewer).reason(
-            f"sample {sample_id}"
-        ) + f": {what} holds only yours"
+        return allowed, sample_view(ws, sample_id, viewer).reason() + f": {what} holds only yours"
     if allowed != viewer:
         record_look(ws, viewer, "sample", str(sample_id), None if allowed is None else [allowed], what)
     return allowed, None
@@ -111,7 +114,7 @@ def comparing(ws: Workspace, sample_id: int, viewer: str | None, what: str) -> N
     view = sample_view(ws, sample_id, viewer)
     if view.own_only:
         raise UsageError(
-            view.reason(f"sample {sample_id}") + f"; {what} compares coders and waits until then"
+            view.reason() + f"; {what} compares coders and waits until then"
         )
     record_look(ws, viewer, "sample", str(sample_id), None, what)
 

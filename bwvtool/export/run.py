@@ -86,6 +86,19 @@ def _check(options: ExportOptions) -> None:
         raise UsageError("--copy-media goes with --format eaf")
 
 
+def _key_place(key_file: Path | None, ws: Workspace) -> str | None:
+    """A warning when the key sits in the workspace's folder: whoever copies that folder (a backup, a colleague)
+    can reverse the pseudonyms. (It cannot be inside the export: that folder must be new or empty.)"""
+    if key_file is None or not isinstance(ws.path, Path):  # a server workspace has no folder
+        return None
+    if Path(key_file).resolve().parent != ws.path.resolve().parent:
+        return None
+    return (
+        f"the key file {key_file} is in the workspace's folder: whoever copies that folder can reverse the"
+        " pseudonyms; keep the key elsewhere"
+    )
+
+
 def _target(out: Path) -> Path:
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -113,6 +126,7 @@ def export_sample(
         raise UsageError(f"no sample {sample_id} (see 'bwvtool sample list')")
     pseudo = Identity() if options.identified else load_key_file(options.key_file)  # type: ignore[arg-type]
     out = _target(Path(out))
+    key_warning = _key_place(options.key_file, ws)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +145,8 @@ def export_sample(
                 for i in rows_of.codebook_ids(conn, sample_id, options.coder, tally)
             }
             ctx = Context(sample=sample, options=options, pseudo=pseudo, codebooks=codebooks)
+            if key_warning:
+                ctx.warnings.append(key_warning)
             ctx.people = sorted({*rows_of.coder_names(conn), actor})
             expected = rows_of.count_rows(conn, sample_id, options.coder, tally)
             if options.fmt == "eaf":

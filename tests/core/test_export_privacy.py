@@ -195,3 +195,17 @@ def test_no_identifier_and_no_camera_id_leaks_from_an_incident_export(coded_inci
                 text = path.read_bytes().decode("utf-8", errors="replace").casefold()
                 leaks = [i for i in every if i.casefold() in text or i.casefold() in path.name.casefold()]
                 assert leaks == [], f"{result.options.fmt}/{path.name} contains {leaks[:5]}"
+
+
+def test_a_key_beside_the_workspace_is_exported_with_a_warning(coded_sample, key, tmp_path):
+    with coded_sample.open() as ws:
+        folder = ws.path.parent if hasattr(ws.path, "exists") else None
+    if folder is None:  # a server workspace has no folder for the key to sit in
+        return
+    beside = folder / "beside.key"
+    beside.write_bytes(key.read_bytes())
+    result = _export(coded_sample, tmp_path / "beside", key_file=beside)
+    assert any("in the workspace's folder" in w and "keep the key elsewhere" in w for w in result.warnings)
+    assert not any(
+        "workspace's folder" in w for w in _export(coded_sample, tmp_path / "apart", key_file=key).warnings
+    )

@@ -47,6 +47,8 @@ def test_edits_are_saved_as_versions_and_shown_in_the_preview(page, qtbot):
     qtbot.waitUntil(lambda: "Meet in two weeks" in page.preview.document().toPlainText(), timeout=30_000)
     assert page.save() == 1
     assert not page.is_dirty() and page.version.currentText().startswith("Version 1 — ")
+    shown = page.preview.document().toPlainText()
+    assert "Version 1, saved" in shown and "not saved yet" not in shown
     page.editors["went_well"].setPlainText("Calm voice throughout.")
     page.save_button.click()
     assert [v["version"] for v in debrief.versions(ws, "D001")] == [1, 2]
@@ -73,3 +75,35 @@ def test_export_saves_first_and_writes_an_audited_pdf(page, tmp_path):
     assert row["action"] == "debrief.export" and row["detail"]["stills"] == 5 and row["actor"] == "sgt.test"
     html = page.export_to(tmp_path / "note.html")
     assert html is not None and html.version == 1  # nothing changed: the same version again
+
+
+def test_the_pdf_footer_keeps_a_long_label_clear_of_the_marking(page, tmp_path):
+    """A long clip id and officer reference are shortened in the middle, never run into OFFICIAL-SENSITIVE."""
+    import dataclasses
+    import xml.etree.ElementTree as ET
+
+    from bwvtool.ui.debrief.pdf import write_pdf
+
+    assert page.save() == 1
+    note = page.note
+    long_facts = dataclasses.replace(
+        note.facts,
+        clip_id="BWV000004734-CAMERA-2-EXTENDED-CLIP",
+        officer_ref="PC 123456 Lambeth South Response Team",
+    )
+    out = tmp_path / "long.pdf"
+    write_pdf(dataclasses.replace(note, facts=long_facts), out)
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(out), "-"],
+                           capture_output=True, text=True, check=True).stdout  # fmt: skip
+    words = [
+        (w.text, float(w.get("xMin")), float(w.get("xMax")), float(w.get("yMin")))
+        for w in ET.fromstring(boxes.split("<body>")[1].split("</body>")[0].join(["<b>", "</b>"])).iter()
+        if w.tag.endswith("word")
+    ]
+    bottom = max(y for *_, y in words)
+    footer = [w for w in words if w[3] > bottom - 2]  # the last line of the page
+    marking = [w for w in footer if w[0] == "OFFICIAL-SENSITIVE"]
+    left = [w for w in footer if w[0] != "OFFICIAL-SENSITIVE" and w[1] < marking[0][1]]  # begun left of it
+    assert marking and left, footer
+    assert max(x_max for _, _, x_max, _ in left) < marking[0][1] - 5, footer  # a clear gap before the marking
+    assert any(t == "1" for t, *_ in footer) or any("version" in t for t, *_ in footer)  # the version stays

@@ -359,6 +359,7 @@ class DebriefPage(QWidget):
         self.note = fresh.with_moments(self.note.moments)  # keep the stills already grabbed
         self._fill_versions(self.note)
         self._update_state()
+        self.render_preview()  # its status line says which version this is now, not "not saved yet"
         self._say(f"Saved version {number} of the debrief note for {clip_id}")
         return number
 

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
     QFont,
+    QFontMetricsF,
     QGuiApplication,
     QImage,
     QPageLayout,
@@ -198,7 +199,11 @@ def write_pdf(note: DebriefNote, path: str | Path) -> int:
         painter.setFont(small)
         painter.setPen(QColor("#566573"))
         text_box = QRectF(0, top + _points(3), width, footer - _points(11))
-        painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
+        # The label and the page number keep clear of the centred marking (a long clip id or officer reference
+        # is shortened in the middle rather than run into it).
+        room = (width - QFontMetricsF(marking, writer).horizontalAdvance(MARKING)) / 2 - _points(10)
+        fitted = QFontMetricsF(small, writer).elidedText(label, Qt.TextElideMode.ElideMiddle, room)
+        painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, fitted)
         painter.drawText(
             text_box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, f"Page {page + 1} of {pages}"
         )

@@ -202,7 +202,9 @@ class ResearchExportForm(SampleForm):
         ):
             self.format.addItem(label, fmt)
         self.out = PathField("Export folder (new or empty)", folder, kind="folder")
-        self.key = PathField("Pseudonymisation key", folder, filters="Key files (*.key);;All files (*)")
+        # Keys are looked for and made in the user's home, not beside the workspace: whoever copies the workspace's
+        # folder must not get the key with it.
+        self.key = PathField("Pseudonymisation key", Path.home(), filters="Key files (*.key);;All files (*)")
         make_key = QPushButton("Create a new key…")
         make_key.clicked.connect(self.create_key)
         key_row = QWidget()
