@@ -94,6 +94,9 @@ def run(
             app.quit()
 
     window.ready.connect(on_ready)
+    # Quitting ends the process even if some other top-level window is still shown (Qt's own rule waits for the
+    # last one): nothing is left to act on once the main window has closed its workspace.
+    window.closed.connect(app.quit)
     window.show()
     window.raise_()
     with _terminate_closes(window):

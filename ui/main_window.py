@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
     """Emits ``ready`` once, when the window is on screen and the table has painted its first rows."""
 
     ready = Signal()
+    closed = Signal()  # Quit (or SIGTERM) went through: the app's process ends with it (bwvtool.ui.app.run)
 
     def __init__(self, workspace: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +83,8 @@ class MainWindow(QMainWindow):
         self.browser: ClipBrowser | None = None
         self.model: ClipTableModel | None = None
         self._is_ready = False
+        self._terminating = False  # SIGTERM: close without questions (see terminate)
+        self._closed = False
 
     def _init_widgets(self) -> None:
         self.setWindowTitle("bwvtool")
@@ -504,11 +507,16 @@ class MainWindow(QMainWindow):
         return False
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closed:  # closed already (a SIGTERM after Quit): only the event loop is left to end
+            super().closeEvent(event)
+            self.closed.emit()
+            return
         # Text still waiting for a pause in typing is saved now (review answers, the debrief narrative's draft).
         if self.desk is not None:
             self.desk.review.flush()
         self.debrief.flush()
-        if not self._may_close():
+        # The incident windows first: one kept open (key presses not saved yet) keeps the app open, untouched.
+        if not incident_menu.close_views(self, ask=not self._terminating) or not self._may_close():
             event.ignore()
             return
         # The audit chain's head, recorded outside the workspace: a later restore of an older copy is noticed.
@@ -519,6 +527,8 @@ class MainWindow(QMainWindow):
             self.desk.shutdown()
         self.workspace.close()
         super().closeEvent(event)
+        self._closed = True
+        self.closed.emit()
 
     def _may_close(self) -> bool:
         """Quitting never drops an edit silently: edits waiting for a busy workspace get a last chance, then the
@@ -554,7 +564,7 @@ class MainWindow(QMainWindow):
 
     def _ask(self, title: str, text: str, go: QMessageBox.StandardButton) -> bool:
         """A question whose safe answer (Cancel, the default) keeps the app open; True when the user chose ``go``."""
-        if getattr(self, "_terminating", False):
+        if self._terminating:
             return True
         answer = QMessageBox.warning(
             self, title, text, go | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel

@@ -104,6 +104,32 @@ def test_play_at_double_speed_then_pause_lands_every_camera_on_its_frame(qtbot, 
     assert _in_step(grid, incident) > start + 1_000
 
 
+def test_space_plays_and_pauses_every_camera_together_wherever_the_focus_is(
+    qtbot, qtlog, window, incident_db
+):
+    """Space is the incident's, not one camera's: with the focus on a camera's player (after a click on it), on the
+    grid or on the alignment table, one press plays every camera and the next pauses them all on their frames.
+    Qt must never find two actions on the key (it then runs neither and says "Ambiguous shortcut")."""
+    incident, _ = incident_db
+    grid = window.grid
+    everyone_filming = max(e["start_ms"] for e in window.entries) + 2_000
+    grid.seek(everyone_filming)
+    _settled(qtbot, grid)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    for focus in (grid.tiles[1].player, grid, window.table):
+        focus.setFocus()
+        before = grid.incident_ms()
+        qtbot.keyClick(focus, Qt.Key.Key_Space)
+        assert [t.player.engine.is_playing for t in grid.tiles] == [True] * 4, focus
+        qtbot.waitUntil(lambda b=before: grid.incident_ms() > b + 200, timeout=WAIT_MS)
+        qtbot.keyClick(focus, Qt.Key.Key_Space)
+        assert not any(t.player.engine.is_playing for t in grid.tiles), focus
+        _settled(qtbot, grid)
+        _in_step(grid, incident)
+    assert not [r.message for r in qtlog.records if "Ambiguous shortcut" in r.message]
+
+
 def test_the_coverage_bar_shows_each_camera_and_seeks_on_click(qtbot, window):
     from PySide6.QtCore import QPoint
 

@@ -216,3 +216,38 @@ def test_sigterm_closes_the_app_as_quit_does(demo_db, tmp_path):
     anchors = [json.loads(line) for path in (Path(os.environ["XDG_STATE_HOME"]) / "bwvtool").glob("*/*")
                for line in path.read_text().splitlines() if line.strip()]  # fmt: skip
     assert [a["reason"] for a in anchors] == ["app-close"], anchors
+
+
+@pytest.mark.parametrize("scenario", ["close-quit", "close-wait", "open-quit", "open-wait"])
+def test_the_app_ends_after_the_incident_window_was_used(demo_db, scenario):
+    """Ctrl+Shift+I, the demo incident, Space; then the incident window closed (its players let go of their clips:
+    no decoding thread left) or left open; then Ctrl+Q, or SIGTERM: the process ends, anchored as on Quit."""
+    import json
+    import signal
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "BWVTOOL_USER": "tester"}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "tests.ui.helpers.incident_app", str(demo_db), "INC-DEMO-1", scenario],
+        cwd=Path(__file__).parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = [app.stdout.readline() for _ in range(2)]
+        assert lines[0].startswith("bwvtool-ready ") and lines[1] == "incident-open 4\n", (lines, app)
+        if scenario.startswith("close"):
+            assert app.stdout.readline() == "incident-closed 0\n"  # the players let go of their clips
+        if scenario.endswith("wait"):
+            assert app.stdout.readline() == "waiting\n"
+            app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=60) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+        _out, errors = app.communicate()
+    assert "Ambiguous" not in errors, errors
+    anchors = [json.loads(line) for path in (Path(os.environ["XDG_STATE_HOME"]) / "bwvtool").glob("*/*")
+               for line in path.read_text().splitlines() if line.strip()]  # fmt: skip
+    assert [a["reason"] for a in anchors] == ["app-close"], anchors

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from bwvtool.incidents.timeline import Placement
 from bwvtool.ui.player import PlayerWidget
+from bwvtool.ui.player.actions import SPECS
 
 MAX_CAMERAS = 4
 
@@ -73,15 +74,18 @@ class IncidentGrid(QWidget):
         self._actions = self._build_actions()
 
     def _build_actions(self) -> dict[str, QAction]:
+        # The player's own keys for these (Space; Left and ","; Right and ".") move every camera here.
         keys = {
-            "play": ("Play / pause all", Qt.Key.Key_Space, self.toggle_play),
-            "next_frame": ("Next frame (all)", Qt.Key.Key_Right, lambda: self.step(1)),
-            "previous_frame": ("Previous frame (all)", Qt.Key.Key_Left, lambda: self.step(-1)),
+            "play": ("Play / pause all", "play_pause", self.toggle_play),
+            "next_frame": ("Next frame (all)", "step_forward", lambda: self.step(1)),
+            "previous_frame": ("Previous frame (all)", "step_back", lambda: self.step(-1)),
         }
+        player_keys = {spec.name: spec.keys for spec in SPECS}
+        self._taken = tuple(player_action for _text, player_action, _slot in keys.values())
         actions = {}
-        for name, (text, key, slot) in keys.items():
+        for name, (text, player_action, slot) in keys.items():
             action = QAction(text, self)
-            action.setShortcut(QKeySequence(key))
+            action.setShortcuts([QKeySequence(key) for key in player_keys[player_action]])
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(slot)
             actions[name] = action
@@ -94,6 +98,10 @@ class IncidentGrid(QWidget):
         self.addActions(list(actions.values()))
         return actions
 
+    def install_actions(self, window: QWidget) -> None:
+        """Make the grid's keys work anywhere in ``window`` (its timeline, tables, palette), not only on the grid."""
+        window.addActions(list(self._actions.values()))
+
     # -- opening ------------------------------------------------------------------------------------------------
 
     def open(self, cameras: list[Camera]) -> None:
@@ -102,6 +110,9 @@ class IncidentGrid(QWidget):
         for number, camera in enumerate(cameras[:MAX_CAMERAS]):
             tile = _Tile(camera, self)
             self._layout.addWidget(tile, number // 2, number % 2)
+            # A camera's own play and step keys would move that camera alone, and two actions on one key are
+            # ambiguous to Qt, which then runs neither: the grid's actions take those keys for every camera.
+            tile.player.release_keys(*self._taken)
             tile.player.frameShown.connect(lambda index, ms, t=tile: self._on_frame(t, index, ms))
             tile.player.open_clip(camera.path, camera.sha256)
             self.tiles.append(tile)

@@ -40,12 +40,28 @@ def open_incident(window, incident_id: str | None = None) -> IncidentWindow | No
     view.resize(1500, 980)
     view.open_incident(incident_id.strip())
     view.show()
-    window._incident_views = [*getattr(window, "_incident_views", []), view]  # kept open while shown
+    window._incident_views.append(view)  # kept while open; closed, it goes (see close_views)
+    view.closed.connect(lambda: _forget(window, view))
     return view
+
+
+def _forget(window, view: IncidentWindow) -> None:
+    if view in window._incident_views:
+        window._incident_views.remove(view)
+    view.deleteLater()
+
+
+def close_views(window, *, ask: bool = True) -> bool:
+    """Close every incident window opened from ``window`` (the main window is quitting): True once all are closed,
+    False when the reviewer kept one open (it had key presses not saved yet). ``ask=False``: see
+    :meth:`IncidentWindow.shut`. An incident window left open would keep the app running after the main window
+    closed, its players still decoding."""
+    return all(view.shut(ask=ask) for view in list(window._incident_views))
 
 
 def install(window) -> None:
     """Add the Incidents menu to ``window`` (the app's main window)."""
+    window._incident_views = []
     menu = window.menuBar().addMenu("&Incidents")
     align = QAction("&Align incident…", window)
     show = QAction("&Open incident (all cameras)…", window, shortcut=QKeySequence("Ctrl+Shift+I"))

@@ -52,14 +52,17 @@ class IncidentWindow(QWidget):
     """Opened on a workspace (``ws.call`` runs the core next to its connection) and an aligned incident."""
 
     status = Signal(str)
+    closed = Signal()  # the window closed and its players let go of their clips
 
     def __init__(self, ws, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws, self.user = ws, user
+        self._asking = True  # whether closing may ask about key presses not saved yet (see shut)
         self.incident_id: str | None = None
         self.entries: list[dict] = []
         self.title = QLabel()
         self.grid = IncidentGrid(self)
+        self.grid.install_actions(self)  # Space plays every camera wherever the focus is in this window
         self.coverage = CoverageBar(self)
         self.grid.incidentTimeChanged.connect(self.coverage.set_position)
         self.coverage.seekRequested.connect(self.grid.seek)
@@ -132,25 +135,35 @@ class IncidentWindow(QWidget):
         self.coding.load(incident_id)
         self.grid.setFocus()
 
+    def shut(self, *, ask: bool = True) -> bool:
+        """Close as the app quits: True once closed. ``ask=False`` (SIGTERM: nobody is there to answer) drops
+        key presses still waiting after their last chance instead of asking."""
+        self._asking = ask
+        try:
+            return self.close()
+        finally:
+            self._asking = True
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt)
-        """Closing never drops a waiting key press silently: a last chance to save, then the reviewer decides."""
+        """Closing never drops a waiting key press silently: a last chance to save, then the reviewer decides.
+        Closed, the players stop and let go of their clips (each one's decoding threads end with it)."""
         edits = self.coding.edits
         if len(edits):
             edits.retry(wait_ms=3000)
         if len(edits):
-            answer = QMessageBox.warning(
+            if self._asking and QMessageBox.warning(
                 self, "Key presses not saved yet",
                 f"{len(edits)} key press(es) not saved yet ({edits.reason}).\n\n"
                 "Keep the window open until they are saved, or close it and lose them?",
                 QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
-            )  # fmt: skip
-            if answer != QMessageBox.StandardButton.Discard:
+            ) != QMessageBox.StandardButton.Discard:  # fmt: skip
                 event.ignore()
                 return
             edits.discard()
-        self.grid.close_all()  # the players let go of their files
+        self.grid.close_all()
         super().closeEvent(event)
+        self.closed.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt)
         if not self.coding.handle_key(event):

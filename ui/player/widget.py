@@ -195,3 +195,9 @@ class PlayerWidget(QWidget):
         for action in self._actions.values():
             action.setShortcutContext(context)
             window.addAction(action)
+
+    def release_keys(self, *names: str) -> None:
+        """Give up the keys of the actions ``names`` (a view driving several players owns them instead); the
+        transport buttons still run them."""
+        for name in names:
+            self.removeAction(self._actions[name])
