@@ -113,9 +113,7 @@ def comparing(ws: Workspace, sample_id: int, viewer: str | None, what: str) -> N
         return
     view = sample_view(ws, sample_id, viewer)
     if view.own_only:
-        raise UsageError(
-            view.reason() + f"; {what} compares coders and waits until then"
-        )
+        raise UsageError(view.reason() + f"; {what} compares coders and waits until then")
     record_look(ws, viewer, "sample", str(sample_id), None, what)
 
 

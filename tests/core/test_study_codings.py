@@ -177,7 +177,11 @@ def test_blind_until_the_lead_opens_the_complete_study(run_cli, studies, workspa
     code, out, err = run_cli("--user", "coder2", "events", "list", "S1", "--coder", "coder1")
     assert code == 2 and "sample unblind" in err and out == "" and err.count("\n") == 1
     code, _, err = run_cli("--user", "coder2", "reliability", str(study))
-    assert code == 2 and err.startswith(f"bwvtool: error: blind: sample {study} (") and err.count(f"sample {study}") == 1
+    assert (
+        code == 2
+        and err.startswith(f"bwvtool: error: blind: sample {study} (")
+        and err.count(f"sample {study}") == 1
+    )
     assert "double-codes clips and is not yet opened" in err and f"'bwvtool sample unblind {study}'" in err
     code, out, err = run_cli("--user", "coder2", "sequences", str(study), "--json")
     assert code == 0 and json.loads(out)["total"] == 1 and "blind:" in err  # their own two events: one step
