@@ -145,6 +145,50 @@ def test_transcript_follows_playback_and_a_code_key_codes_the_chosen_utterance(q
     )  # 7.5 s … last frame before 11.9 s
 
 
+def test_a_picked_line_is_shown_as_picked_until_it_is_let_go(qtbot, desk, desk_ws):
+    """A click on a line (or an arrow key in the focused list) picks it; while it is picked the palette, the list
+    and the transcript lane say so; Esc, a step out of it, or another clip lets go, and code keys code the frame on
+    screen again."""
+    from bwvtool.ui.desk.transcript_panel import PICKED_MARK
+
+    _open(qtbot, desk)
+    panel, lines = desk.audio.panel, desk.audio.panel.lines
+    desk.player.seek_time(4000)  # the subject's line plays: highlighted, not picked
+    qtbot.waitUntil(lambda: lines.currentRow() == 1, timeout=30_000)
+    assert desk.audio.selected is None and "picked" not in desk.palette.actor_hint.text()
+    desk.side.setCurrentWidget(panel)
+    rect = lines.visualItemRect(lines.item(2))
+    qtbot.mouseClick(lines.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # pick the third line
+    assert desk.audio.selected == 2
+    assert "Utterance 00:00:07.500 PC Smith picked" in desk.palette.actor_hint.text()
+    assert lines.item(2).text().startswith(PICKED_MARK) and "PICKED" in desk.audio.lanes._transcript_label()
+    _at(qtbot, desk, 7480)
+    qtbot.keyClick(lines, Qt.Key.Key_Up)  # an arrow key in the list picks the line above
+    assert desk.audio.selected == 1 and lines.item(1).text().startswith(PICKED_MARK)
+    assert not lines.item(2).text().startswith(PICKED_MARK)
+    _at(qtbot, desk, 3400)
+    desk.setFocus()
+    qtbot.keyClick(desk, Qt.Key.Key_Escape)
+    assert desk.audio.selected is None and "picked" not in desk.palette.actor_hint.text()
+    assert (
+        not lines.item(1).text().startswith(PICKED_MARK)
+        and "PICKED" not in desk.audio.lanes._transcript_label()
+    )
+    qtbot.keyClick(desk, Qt.Key.Key_Down, ALT)  # the next line (after 3.4 s): 7.5 s
+    assert desk.audio.selected == 2
+    _at(qtbot, desk, 7480)
+    desk.player.seek_time(2000)  # out of it: let go
+    _at(qtbot, desk, 2000)
+    assert desk.audio.selected is None
+    qtbot.keyClick(desk, Qt.Key.Key_C)
+    qtbot.waitUntil(lambda: len(event_rows.for_clip(desk_ws.conn, "S1")) == 1, timeout=10_000)
+    assert event_rows.for_clip(desk_ws.conn, "S1")[0].onset_frame == desk.player.current_frame()[0] == 50
+    qtbot.keyClick(desk, Qt.Key.Key_Down, ALT)
+    assert desk.audio.selected is not None
+    _open(qtbot, desk, "S2")  # another clip: let go
+    assert desk.audio.selected is None and "picked" not in desk.palette.actor_hint.text()
+
+
 def test_suggestions_are_accepted_and_dismissed_by_key(qtbot, desk, desk_ws):
     _open(qtbot, desk)
     suggestions = desk.audio.data.suggestions
@@ -248,3 +292,125 @@ def test_a_transcript_is_imported_from_the_panel_and_shown_at_once(
     assert messages[-1] == "Stored S2 transcript v1, imported from DOCX, 2 utterances"
     assert desk.audio.panel.lines.count() == 2 and "PC Smith" in desk.audio.panel.lines.item(0).text()
     assert transcript_rows.latest(desk_ws.conn, "S2").format == "docx"
+
+
+QUEUE_PLAN = """name: Transcribed stops
+codebook: ss_language_behaviour
+unit: clip
+frame:
+  where: {field: sources, op: contains_any, value: [stop_search]}
+design:
+  census:
+    - name: all
+      where: {field: sources, op: contains_any, value: [stop_search]}
+assignment:
+  coders: [alice]
+"""
+
+
+@pytest.fixture
+def queue_desk(qtbot, workspace_location, tmp_path):
+    """Alice's queue: four clips with video, each with the three-line transcript, in a study she codes."""
+    from bwvtool import sampling
+    from bwvtool.ui.desk.desk import CodingDesk
+
+    shutil.copy(SAMPLE, tmp_path / "clip.mp4")
+    rows = "".join(
+        f"Q{n},2026-11-0{n}T10:00:00Z,24,PC{n},Lambeth,clip.mp4,stop_search\n" for n in range(1, 5)
+    )
+    (tmp_path / "cat.csv").write_text(
+        "clip_id,recorded_at,duration_s,officer_ref,borough,media_path,sources\n" + rows
+    )
+    (tmp_path / "q.vtt").write_text(VTT)
+    ws = open_workspace(workspace_location, create=True)
+    import_catalogue(ws, tmp_path / "cat.csv", actor="test")
+    ensure_default_codebooks(ws, actor="test")
+    for n in range(1, 5):
+        import_file(ws, f"Q{n}", tmp_path / "q.vtt", actor="test")
+    with ws.transaction("test") as tx:
+        ws.coder_id(tx, "alice")
+    sampling.draw(ws, QUEUE_PLAN, seed=1, actor="lead")
+    widget = CodingDesk(ws, "alice")
+    qtbot.addWidget(widget)
+    widget.resize(1500, 950)
+    widget.show()
+    widget.activateWindow()
+    yield widget
+    widget.shutdown()
+    ws.close()
+
+
+def _opened(qtbot, desk, clip_id: str) -> None:
+    """Wait until ``clip_id`` is open with its frame times known, its transcript shown, and the desk has the keys."""
+    qtbot.waitUntil(lambda: desk.clip_id == clip_id and desk.player.current_frame()[0] >= 0, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: desk.audio.data is not None and desk.audio.data.clip_id == clip_id, timeout=30_000
+    )
+    desk.setFocus()
+
+
+def _step_and_code(qtbot, desk, steps: int) -> None:
+    """Step ``steps`` frames with '.', press C (command): it must be stored on the frame on screen."""
+    start = desk.player.current_frame()[0]
+    for _ in range(steps):
+        qtbot.keyClick(desk, Qt.Key.Key_Period)
+    qtbot.waitUntil(lambda: desk.player.current_frame()[0] == start + steps, timeout=30_000)
+    frame, ms = desk.player.current_frame()
+    before = len(event_rows.for_clip(desk.ws.conn, desk.clip_id))
+    qtbot.keyClick(desk, Qt.Key.Key_C)
+    qtbot.waitUntil(
+        lambda: len(event_rows.for_clip(desk.ws.conn, desk.clip_id)) == before + 1, timeout=10_000
+    )
+    newest = max(event_rows.for_clip(desk.ws.conn, desk.clip_id), key=lambda e: e.id)
+    assert (newest.code, newest.onset_frame, newest.onset_ms) == ("command", frame, ms), (
+        f"{desk.clip_id}: the code went to frame {newest.onset_frame} while frame {frame} was on screen"
+    )
+
+
+def _complete_review(qtbot, desk) -> None:
+    for item in desk.codebook.review_items:
+        if item.required:
+            desk.review.answer(item.id, [item.choices[0]] if item.type == "multiple" else item.choices[0])
+    desk.setFocus()
+    qtbot.keyClick(desk, Qt.Key.Key_Return, CTRL)
+
+
+def test_moving_on_to_the_next_clip_never_picks_a_transcript_line(qtbot, queue_desk):
+    """Whatever line of the transcript was playing when the clip changed (the first, the last), the next clip opens
+    with no line picked: a code key after stepping frames codes the frame on screen — after review complete (the
+    next clip opens by itself), after Page Down, and after opening a clip from the queue."""
+    desk = queue_desk
+    order = [desk.queue.item(r).data(Qt.ItemDataRole.UserRole) for r in range(desk.queue.count())]
+    assert order == ["Q1", "Q2", "Q3", "Q4"]
+    desk.queue.setCurrentRow(0)
+    desk.queue.setFocus()
+    qtbot.keyClick(desk.queue, Qt.Key.Key_Return)  # open from the queue
+    _opened(qtbot, desk, "Q1")
+    desk.player.seek_time(1000)  # the transcript follows: its first line is the one playing
+    qtbot.waitUntil(lambda: desk.audio.panel.lines.currentRow() == 0, timeout=30_000)
+    _step_and_code(qtbot, desk, 3)
+
+    _complete_review(qtbot, desk)  # Ctrl+Return: Q2 opens by itself
+    _opened(qtbot, desk, "Q2")
+    _step_and_code(qtbot, desk, 3)
+    desk.player.seek_time(9000)  # the last line is playing when the reviewer moves on
+    qtbot.waitUntil(lambda: desk.audio.panel.lines.currentRow() == 2, timeout=30_000)
+
+    desk.follow_progress()  # the queue as it stands now (work order moves a clip once it is started)
+    following = desk.queue.item(desk.queue.currentRow() + 1).data(Qt.ItemDataRole.UserRole)
+    assert following not in ("Q2", "Q4")  # Q4 comes from a click, last
+    qtbot.keyClick(desk, Qt.Key.Key_PageDown)
+    _opened(qtbot, desk, following)
+    _step_and_code(qtbot, desk, 4)
+    desk.player.seek_time(1000)
+    qtbot.waitUntil(lambda: desk.audio.panel.lines.currentRow() == 0, timeout=30_000)
+
+    rows = {desk.queue.item(r).data(Qt.ItemDataRole.UserRole): r for r in range(desk.queue.count())}
+    entry = desk.queue.item(rows["Q4"])
+    qtbot.mouseClick(
+        desk.queue.viewport(), Qt.MouseButton.LeftButton, pos=desk.queue.visualItemRect(entry).center()
+    )
+    qtbot.keyClick(desk.queue, Qt.Key.Key_Return)  # click + Enter
+    _opened(qtbot, desk, "Q4")
+    _step_and_code(qtbot, desk, 2)
+    _step_and_code(qtbot, desk, 1)

@@ -280,6 +280,7 @@ class CodingDesk(QWidget):
             self.status.emit(f"Not given back: {exc}")
             return
         self.session, self.coding, self.clip_id = None, None, None  # its assignment is gone
+        self.audio.release()
         self.review.ws = None  # the form answers nothing until the next clip opens
         self.player.close_clip()
         self.palette.setEnabled(False)
@@ -364,6 +365,7 @@ class CodingDesk(QWidget):
         if clip is None:
             self.status.emit(f"{clip_id} is not in the catalogue")
             return
+        self.audio.release()  # a transcript line picked on the clip before never codes this one
         self.blocked = None
         self.palette.setEnabled(True)
         self.clip_id = clip_id

@@ -7,9 +7,13 @@ Data comes through ``ws.call`` (one round trip to the workspace worker); events 
 session, so undo, pending saves and the coding rules apply as for any key press.
 
 Keys: Alt+Right / Alt+Left next / previous speech onset; Alt+R next raised voice (Alt+Shift+R sets its threshold); Alt+Down / Alt+Up next /
-previous utterance (it becomes the chosen utterance: code keys then code it, onset and offset on its frames,
-until Escape or until playback leaves it); Alt+S next suggestion; Alt+Return accepts it; Alt+Backspace dismisses it;
-Ctrl+T searches all transcripts.
+previous utterance (it becomes the picked utterance: code keys then code it, onset and offset on its frames,
+until Escape, until the player shows a frame outside it, or until another clip opens); Alt+S next suggestion;
+Alt+Return accepts it; Alt+Backspace dismisses it; Ctrl+T searches all transcripts.
+
+A line is picked only by the reviewer (those keys, a click on it or an arrow key in the Transcript tab's list), and
+while it is, the palette, the list and the transcript lane say so: a code key that codes a line rather than the
+frame on screen must never be a surprise.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QSplitter, QVBoxLayout,
 
 from bwvtool.audio.tracks import DEFAULT_RAISED_LU, next_after, previous_before
 from bwvtool.errors import BwvError
+from bwvtool.media.frametimes import format_clock as clock
 from bwvtool.transcripts import listening as listen
 from bwvtool.transcripts.library import import_file, search
 from bwvtool.transcripts.suggest import dismiss, mark_accepted
@@ -40,8 +45,8 @@ class DeskAudio(QObject):
         self.lanes = AudioLanes()
         self.panel = TranscriptPanel()
         self.data: listen.Listening | None = None
-        self.selected: int | None = None  # utterance chosen for coding
-        self._arrived = False  # the player has shown a frame of the chosen utterance
+        self.selected: int | None = None  # the utterance the reviewer picked for coding
+        self._arrived = False  # the player has shown a frame of the picked utterance
         self._pending_seek: int | None = None  # a search hit's time, for the clip being opened
         self._analysis: Future | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-analysis")
@@ -104,11 +109,15 @@ class DeskAudio(QObject):
     def open_clip(self, clip_id: str) -> None:
         """Show ``clip_id``'s tracks, transcript and suggestions; analyse its audio now if it never was."""
         self._cancel.set()  # the clip before no longer needs its analysis
-        self.selected = None
+        self.release()
+        self.data = None  # nothing of the clip before is shown or coded here, even if this one cannot be read
         self.panel.follow(None)
         try:
             data = self.desk.ws.call(listen.listening, clip_id)
         except BwvError as exc:
+            self.lanes.set_transcript([])
+            self.panel.set_transcript(None)
+            self._show_suggestions([])
             self.desk.status.emit(f"Transcript not shown: {exc}")
             return
         if data.transcript is not None and not data.suggestions:
@@ -206,14 +215,21 @@ class DeskAudio(QObject):
             return
         current = self.data.transcript.at(ms)
         if self.selected is not None:
-            chosen = self.data.transcript.utterances[self.selected]
-            inside = chosen.start_ms - 100 <= ms <= chosen.end_ms
-            if inside:
+            picked = self.data.transcript.utterances[self.selected]
+            if picked.start_ms - 100 <= ms <= picked.end_ms:
                 self._arrived = True
-            elif self._arrived:  # played or moved away from the chosen utterance: code keys code frames again
-                self.selected = None
-        self.lanes.set_current(current if self.selected is None else self.selected)
+            elif self._arrived or not self._heading_there():
+                # Played or stepped away from it, or the player went elsewhere before ever showing it (a seek
+                # that never landed): the frame on screen is what code keys code again.
+                self.release("Utterance let go (the player left it): code keys code the frame on screen")
+        self.lanes.set_current(current)
         self.panel.follow(current)
+
+    def _heading_there(self) -> bool:
+        """Whether the player may still be on its way to the picked utterance: playing (the jump lands a few
+        pictures later), or a paused seek not yet shown."""
+        engine = self.desk.player.engine
+        return engine.is_playing or engine.seeking
 
     # -- jumps -------------------------------------------------------------------------------------------------------
     def jump(self, step: int, what: str) -> None:
@@ -247,13 +263,35 @@ class DeskAudio(QObject):
         self.panel.choose(index)
 
     def _choose(self, index: int) -> None:
+        """The reviewer picked utterance ``index`` (Alt+Down/Up, a click or an arrow key in the list)."""
+        if self.data is None or self.data.transcript is None or self.data.clip_id != self.desk.clip_id:
+            return
+        if not 0 <= index < len(self.data.transcript.utterances):
+            return
+        if self.desk.player.current_frame()[0] < 0:
+            self.desk.status.emit("Not picked: the clip's frame times are still being read")
+            return
         self.selected = index
         self._arrived = False  # until the player shows a frame of it (the seek is on its way)
-        self.lanes.set_current(index)
-        u = self.data.transcript.utterances[index]  # type: ignore[union-attr]
+        u = self.data.transcript.utterances[index]
+        self.lanes.set_picked(index)
+        self.panel.show_picked(index)
+        self.desk.palette.show_utterance(f"{clock(u.start_ms)} {u.speaker or ''}".strip())
         self.desk.status.emit(
-            f"Utterance selected ({u.speaker or 'unknown'}): a code key codes it, Esc lets go"
+            f"Utterance {clock(u.start_ms)} picked ({u.speaker or 'unknown'}): a code key codes it, not the frame"
+            " on screen — Esc lets go"
         )
+
+    def release(self, message: str | None = None) -> None:
+        """Let go of the picked utterance (if any): code keys code the frame on screen again."""
+        had = self.selected is not None
+        self.selected = None
+        self._arrived = False
+        self.lanes.set_picked(None)
+        self.panel.show_picked(None)
+        self.desk.palette.show_utterance(None)
+        if had and message:
+            self.desk.status.emit(message)
 
     def set_raised_lu(self, value: float) -> None:
         QSettings().setValue(RAISED_SETTING, value)
@@ -279,15 +317,13 @@ class DeskAudio(QObject):
         if event.type() != QEvent.Type.KeyPress or self.selected is None or not isinstance(event, QKeyEvent):
             return False
         if event.key() == Qt.Key.Key_Escape:
-            self.selected = None
-            self.desk.status.emit("Utterance let go: code keys code the frame on screen")
+            self.release("Utterance let go: code keys code the frame on screen")
             return True
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         code = self._code_for_key(event.text()) if mods == Qt.KeyboardModifier.NoModifier else None
         if code is None:
             return False
-        self.code_selected_utterance(code)
-        return True
+        return self.code_selected_utterance(code)  # not coded there: the desk codes the frame on screen
 
     def _code_for_key(self, text: str) -> str | None:
         codebook = self.desk.codebook
@@ -297,12 +333,15 @@ class DeskAudio(QObject):
 
     def code_selected_utterance(self, code_id: str) -> bool:
         """Code the selected utterance with ``code_id``: a point at its first frame, a state over its frames."""
+        if self.selected is None:
+            return False
         if (
-            self.selected is None
-            or self.data is None
+            self.data is None
             or self.data.transcript is None
             or self.desk.session is None
-        ):
+            or self.data.clip_id != self.desk.clip_id
+        ):  # a pick never outlives its clip's coding
+            self.release("Utterance let go: it is not a line of the clip open now")
             return False
         u = self.data.transcript.utterances[self.selected]
         code = self.desk.codebook.code(code_id)
@@ -319,8 +358,13 @@ class DeskAudio(QObject):
                 )
             return event
 
-        self.desk._edit(f"{code.label} on “{u.text[:30]}”", press)
-        return True  # the utterance stays chosen: another key adds another code to it
+        if self.desk._edit(f"{code.label} on “{u.text[:30]}”", press) is not None:
+            # Said after the desk's "Saved ✓": the code is on the line, not on the frame the reviewer sees.
+            self.desk.status.emit(
+                f"Saved ✓ {code.label} on the picked utterance at {clock(start_ms)} (frame {start_frame}), not on"
+                " the frame on screen — Esc lets go"
+            )
+        return True  # the utterance stays picked: another key adds another code to it
 
     # -- suggestions -------------------------------------------------------------------------------------------------
     def _show_suggestions(self, suggestions: list[dict]) -> None:

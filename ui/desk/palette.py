@@ -3,6 +3,8 @@ number and which states are running. A click records the code like its key does.
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
@@ -21,6 +23,8 @@ class CodePalette(QWidget):
         super().__init__(parent)
         self._buttons: dict[str, QPushButton] = {}
         self._colours: dict[str, str] = {}
+        self._pending: int | None = None  # the actor number pressed before a code key
+        self._utterance: str | None = None  # the transcript line picked for coding
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.actor_hint = QLabel()
@@ -72,10 +76,27 @@ class CodePalette(QWidget):
         grid.setRowStretch(row, 1)
 
     def show_pending(self, number: int | None) -> None:
-        if number is None:
+        self._pending = number
+        self._show_hint()
+
+    def show_utterance(self, where: str | None) -> None:
+        """Say that a transcript line is picked (``where``: its time and speaker): code keys code it, not the
+        frame on screen. None: no line is picked."""
+        self._utterance = where
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        number, where = self._pending, self._utterance
+        who = None if number is None else ("third party" if number == 0 else f"number {number}")
+        if where is not None:  # the same two lines' room: the codes never move
+            actor = f"Actor: {who} · " if who else ""
+            self.actor_hint.setText(
+                f"<span style='background:#ffd866; color:#20242b'>&nbsp;<b>Utterance {escape(where)} picked</b>"
+                f"&nbsp;</span> {actor}a code key codes that line, not the frame on screen (Esc lets go)"
+            )
+        elif who is None:
             self.actor_hint.setText("Actor: default (press 1–9 first for another, 0 for a third party)")
         else:
-            who = "third party" if number == 0 else f"number {number}"
             self.actor_hint.setText(f"<b>Actor: {who}</b> — now press a code key (Esc cancels)")
 
     def show_running(self, running: set[str]) -> None:

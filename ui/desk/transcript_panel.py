@@ -5,7 +5,7 @@ loads the data and acts on the signals."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,10 +20,19 @@ from PySide6.QtWidgets import (
 from bwvtool.media.frametimes import format_clock as clock
 
 AUTOMATIC_NOTE = "AUTOMATIC transcript ({engine}, {model}): check every line against the audio"
+PICKED_MARK = "▶ PICKED — a code key codes this line\n"
+PICKED_BACKGROUND, PICKED_TEXT = QBrush(QColor("#ffd866")), QBrush(QColor("#20242b"))
 
 
 class _List(QListWidget):
-    """A list that leaves typed characters to the desk (they are code keys there, not a quick search)."""
+    """A list that leaves typed characters to the desk (they are code keys there, not a quick search).
+
+    ``keyMoved`` says the reviewer moved its current row with a key (Up, Down, Page Up…) while the list had the
+    keyboard. Nothing else does: ``currentRowChanged`` also fires when the list is filled or emptied (PySide's
+    ``clear()`` removes the rows one at a time and the view moves the current row off each, to a row that is
+    about to go), so it never stands for a choice the reviewer made."""
+
+    keyMoved = Signal(int)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
@@ -31,12 +40,15 @@ class _List(QListWidget):
                                                                       Qt.KeyboardModifier.ShiftModifier):  # fmt: skip
             event.ignore()
             return
+        before = self.currentRow()
         super().keyPressEvent(event)
+        if self.currentRow() != before and self.currentRow() >= 0:
+            self.keyMoved.emit(self.currentRow())
 
 
 class TranscriptPanel(QWidget):
     seekRequested = Signal(int)  # ms
-    utteranceChosen = Signal(int)  # index of the utterance the reviewer picked (click, arrows)
+    utteranceChosen = Signal(int)  # the utterance the reviewer picked (click, arrow key in the list)
     acceptRequested = Signal(int)  # suggestion id
     dismissRequested = Signal(int)
     searchRequested = Signal(str)
@@ -45,7 +57,7 @@ class TranscriptPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._following = False
+        self._picked: int | None = None  # the row shown as picked for coding
         self._init_widgets()
         self._init_layout()
         self._connect_signals()
@@ -83,12 +95,14 @@ class TranscriptPanel(QWidget):
         layout.addWidget(self.hits, 1)
 
     def _connect_signals(self) -> None:
+        # Only the reviewer's own click or key picks a line (see _List): never a change of the current row alone.
         self.lines.itemClicked.connect(lambda item: self._choose(self.lines.row(item)))
-        self.lines.currentRowChanged.connect(self._moved)
+        self.lines.keyMoved.connect(self._choose)
         self.suggestions.itemActivated.connect(
             lambda item: self.acceptRequested.emit(item.data(Qt.ItemDataRole.UserRole))
         )
-        self.suggestions.currentItemChanged.connect(self._suggestion_seek)
+        self.suggestions.itemClicked.connect(self._suggestion_seek)
+        self.suggestions.keyMoved.connect(lambda row: self._suggestion_seek(self.suggestions.item(row)))
         self.import_button.clicked.connect(self.importRequested)
         self.search.returnPressed.connect(lambda: self.searchRequested.emit(self.search.text()))
         self.hits.itemActivated.connect(
@@ -98,6 +112,7 @@ class TranscriptPanel(QWidget):
     # -- content ------------------------------------------------------------------------------------------------
     def set_transcript(self, found) -> None:
         """``found``: a :class:`~bwvtool.transcripts.library.ClipTranscript`, or None."""
+        self._picked = None
         self.lines.clear()
         if found is None:
             self.header.setText("No transcript for this clip: Import… one (WebVTT, SRT or Word)")
@@ -144,32 +159,35 @@ class TranscriptPanel(QWidget):
 
     # -- following playback, choosing -----------------------------------------------------------------------------
     def follow(self, index: int | None) -> None:
-        """Highlight the utterance playing now without seeking."""
-        self._following = True
-        try:
-            if index is None:
-                self.lines.clearSelection()
-            elif index != self.lines.currentRow():
-                self.lines.setCurrentRow(index)
-                self.lines.scrollToItem(self.lines.item(index))
-        finally:
-            self._following = False
+        """Highlight the utterance playing now without seeking (it is not picked for coding)."""
+        if index is None:
+            self.lines.clearSelection()
+        elif index != self.lines.currentRow():
+            self.lines.setCurrentRow(index)
+            self.lines.scrollToItem(self.lines.item(index))
 
     def choose(self, index: int) -> None:
-        """Pick utterance ``index`` (as a click does): it is selected for coding and the player goes there."""
+        """Pick utterance ``index`` (as a click does): it is picked for coding and the player goes there."""
         if 0 <= index < self.lines.count():
-            self._following = True
             self.lines.setCurrentRow(index)
-            self._following = False
             self._choose(index)
 
     def _choose(self, index: int) -> None:
-        self.utteranceChosen.emit(index)
-        self.seekRequested.emit(self.lines.item(index).data(Qt.ItemDataRole.UserRole))
+        if 0 <= index < self.lines.count():
+            self.utteranceChosen.emit(index)
+            self.seekRequested.emit(self.lines.item(index).data(Qt.ItemDataRole.UserRole))
 
-    def _moved(self, index: int) -> None:
-        if not self._following and index >= 0:
-            self._choose(index)
+    def show_picked(self, index: int | None) -> None:
+        """Mark the line picked for coding (a coloured row saying so), or none."""
+        for row in (self._picked, index):
+            item = self.lines.item(row) if row is not None else None
+            if item is None:
+                continue
+            text = item.text().removeprefix(PICKED_MARK)
+            item.setText(PICKED_MARK + text if row == index else text)
+            item.setBackground(PICKED_BACKGROUND if row == index else QBrush())
+            item.setForeground(PICKED_TEXT if row == index else QBrush())
+        self._picked = index
 
     def current_suggestion(self) -> int | None:
         item = self.suggestions.currentItem()
@@ -183,6 +201,7 @@ class TranscriptPanel(QWidget):
             self.suggestions.setCurrentRow(
                 (row + step) % count if row >= 0 else (0 if step > 0 else count - 1)
             )
+            self._suggestion_seek(self.suggestions.currentItem())
 
     def _suggestion_seek(self, item: QListWidgetItem | None) -> None:
         if item is not None and item.data(Qt.ItemDataRole.UserRole + 1) is not None:

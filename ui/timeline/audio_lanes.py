@@ -41,7 +41,8 @@ class AudioLanes(QWidget):
         self.utterances: list = []  # objects with start_ms, end_ms, speaker, text
         self.automatic = False
         self.suggestions: list[dict] = []
-        self.current_utterance: int | None = None
+        self.current_utterance: int | None = None  # the one playing
+        self.picked_utterance: int | None = None  # the one picked for coding (code keys code it)
         self.playhead_ms = 0
         self.status_text = ""  # "analysing…" while the tracks are computed
         self._speakers: dict[str, QColor] = {}
@@ -73,6 +74,7 @@ class AudioLanes(QWidget):
 
     def set_transcript(self, utterances: list, automatic: bool = False) -> None:
         self.utterances, self.automatic = list(utterances), automatic
+        self.picked_utterance = None
         speakers = list(dict.fromkeys(u.speaker or "" for u in self.utterances))
         self._speakers = {
             s: QColor(SPEAKER_COLOURS[i % len(SPEAKER_COLOURS)]) for i, s in enumerate(speakers)
@@ -85,6 +87,10 @@ class AudioLanes(QWidget):
 
     def set_current(self, index: int | None) -> None:
         self.current_utterance = index
+        self.update()
+
+    def set_picked(self, index: int | None) -> None:
+        self.picked_utterance = index
         self.update()
 
     # -- painting ------------------------------------------------------------------------------------------------
@@ -127,7 +133,10 @@ class AudioLanes(QWidget):
     def _transcript_label(self) -> str:
         if not self.utterances:
             return "Transcript · none"
-        return f"Transcript{' · AUTOMATIC' if self.automatic else ''} · {len(self.utterances)} lines"
+        automatic = " · AUTOMATIC" if self.automatic else ""
+        if self.picked_utterance is not None:
+            return f"Transcript{automatic} · line {self.picked_utterance + 1} PICKED"
+        return f"Transcript{automatic} · {len(self.utterances)} lines"
 
     def _paint_speech(self, painter: QPainter) -> None:
         assert self.tracks is not None
@@ -189,7 +198,10 @@ class AudioLanes(QWidget):
             colour = QColor(self._speakers.get(u.speaker or "", QColor(SPEAKER_COLOURS[0])))
             colour.setAlpha(230 if i == self.current_utterance else 120)
             painter.fillRect(rect, colour)
-            if i == self.current_utterance:
+            if i == self.picked_utterance:  # not the playing line's white: the line code keys code
+                painter.setPen(QPen(SUGGESTED, 3))
+                painter.drawRect(rect)
+            elif i == self.current_utterance:
                 painter.setPen(QPen(QColor("#ffffff"), 1.5))
                 painter.drawRect(rect)
             if rect.width() > 24:

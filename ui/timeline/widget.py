@@ -114,6 +114,9 @@ class TimelineWidget(QWidget):
     ) -> None:
         """Show ``session`` in ``lanes``; ``labels`` name codes as the codebook does (code id → label) and
         ``escalation`` says which codes mark an escalation ('up' or 'down')."""
+        # An event selected on the clip before is not an event of this one: Enter, Delete, * and an escalation
+        # marker's cause would act on it.
+        self.select(None)
         self.session = session
         self.labels = dict(labels or {})
         self.escalation = dict(escalation or {})
