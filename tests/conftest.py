@@ -19,6 +19,8 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 # Per-user state (the audit anchor log, bwvtool.anchors) never goes to the user's own folder, not even from
 # module-scoped fixtures or subprocesses; each test gets a fresh folder on top (_state_dir_per_test).
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="bwvtool-test-state-")
+# Nor do the app's settings (the window's saved geometry, the desk's raised level) go to the user's own.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="bwvtool-test-config-")
 
 REPO = Path(__file__).resolve().parent.parent
 

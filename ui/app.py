@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QSocketNotifier, QTimer
+from PySide6.QtCore import QSettings, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 from bwvtool.errors import UsageError
@@ -25,6 +25,7 @@ from bwvtool.ui import theme
 from bwvtool.ui.main_window import MainWindow
 
 READY_MARKER = "bwvtool-ready"
+GEOMETRY_SETTING = "main_window/geometry"
 
 
 def check_display() -> None:
@@ -97,10 +98,17 @@ def run(
     # Quitting ends the process even if some other top-level window is still shown (Qt's own rule waits for the
     # last one): nothing is left to act on once the main window has closed its workspace.
     window.closed.connect(app.quit)
+    # Screenshots and the start-up benchmark open at the default size and leave the user's settings alone.
+    remember = screenshot is None and not exit_when_ready
+    if remember:
+        window.restore_geometry(QSettings().value(GEOMETRY_SETTING))
     window.show()
     window.raise_()
     with _terminate_closes(window):
-        return app.exec()
+        code = app.exec()
+    if remember:
+        QSettings().setValue(GEOMETRY_SETTING, window.saveGeometry())
+    return code
 
 
 @contextlib.contextmanager

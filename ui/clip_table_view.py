@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QPointF, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from bwvtool.store.browse import ClipRow, ClipSort
@@ -13,6 +14,43 @@ from bwvtool.ui.columns import COLUMNS, Col, column_for_sort_key
 ROW_HEIGHT = 28
 CELL_PADDING = 18  # the item's left and right padding
 SORT_ARROW = 16
+
+
+class SortHeader(QHeaderView):
+    """A header that draws its own sort arrow: ▼ when the column runs from highest to lowest (newest first),
+    ▲ from lowest to highest. Qt hands the style "sort up" for a descending column, and Fusion on Linux draws
+    that as ▲, so newest-first showed an ascending arrow."""
+
+    ARROW = 7  # the triangle's width in pixels
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setSortIndicatorShown(False)  # the style's arrow is not drawn; paintSection draws this one
+        self.arrow_shown = True
+
+    def paintSection(self, painter: QPainter, rect: QRect, logical_index: int) -> None:
+        painter.save()
+        super().paintSection(painter, rect, logical_index)
+        painter.restore()
+        if not self.arrow_shown or logical_index != self.sortIndicatorSection():
+            return
+        half, height = self.ARROW / 2, self.ARROW / 2 + 1
+        centre_x, centre_y = rect.right() - SORT_ARROW / 2 - 2, rect.center().y() + 0.5
+        top, bottom = centre_y - height / 2, centre_y + height / 2
+        if self.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder:  # ▼
+            points = [QPointF(centre_x - half, top), QPointF(centre_x + half, top), QPointF(centre_x, bottom)]
+        else:  # ▲
+            points = [
+                QPointF(centre_x - half, bottom),
+                QPointF(centre_x + half, bottom),
+                QPointF(centre_x, top),
+            ]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(theme.MUTED))
+        painter.drawPolygon(QPolygonF(points))
+        painter.restore()
 
 
 class ClipTableView(QTableView):
@@ -38,10 +76,10 @@ class ClipTableView(QTableView):
         # Fixed heights: the view never measures rows, which keeps large models fast.
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(ROW_HEIGHT)
-        header = self.horizontalHeader()
+        header = SortHeader(self)
+        self.setHorizontalHeader(header)
         header.setHighlightSections(False)
         header.setSectionsClickable(True)
-        header.setSortIndicatorShown(True)
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setMinimumSectionSize(48)

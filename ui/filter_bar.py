@@ -76,22 +76,29 @@ class FilterBar(QWidget):
     def _init_widgets(self) -> None:
         self.search = QLineEdit(placeholderText="Search clip, officer or borough")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(150)
         self.borough = QComboBox()
         self.borough.addItem("All boroughs", None)
-        self.borough.setMinimumWidth(170)
+        self._narrow(self.borough, 10)
         self.borough.setMaxVisibleItems(20)
         self.source = QComboBox()
         self.source.addItem("All sources", None)
         for value in vocab.SOURCES:
             self.source.addItem(SOURCE_LABELS[value], value)
-        self.source.setMinimumWidth(150)
+        self._narrow(self.source, 10)
         self.date_from = _DateBox("Any date")
         self.date_to = _DateBox("Any date")
         self.clear = QPushButton("Clear filters")
         self.clear.setStyleSheet(theme.LINK_BUTTON_STYLE)
         self.clear.setCursor(Qt.CursorShape.PointingHandCursor)
         self.clear.setEnabled(False)
+
+    @staticmethod
+    def _narrow(box: QComboBox, chars: int) -> None:
+        """As wide as ``chars`` characters at least, not as the longest choice (the popup shows every choice
+        whole): the filter bar must not make the window wider than a laptop screen."""
+        box.setMinimumContentsLength(chars)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
 
     def _init_layout(self) -> None:
         layout = QHBoxLayout(self)

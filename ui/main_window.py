@@ -7,7 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -31,6 +31,7 @@ from bwvtool.ui import theme
 from bwvtool.ui.browser import ClipBrowser
 from bwvtool.ui.clip_table_model import ClipTableModel
 from bwvtool.ui.clip_table_view import ClipTableView
+from bwvtool.ui.elided import ElidedLabel
 from bwvtool.ui.filter_bar import FilterBar
 from bwvtool.ui.incident import menu as incident_menu
 from bwvtool.ui.jobs import CommandJob, JobResult, JobsPage, forms
@@ -94,7 +95,8 @@ class MainWindow(QMainWindow):
         self.filter_bar = FilterBar()
         self.table = ClipTableView()
         self.player = PlayerPanel()
-        self.status_path = QLabel()
+        # The path elides in the middle (its file name stays): a long one never widens the window.
+        self.status_path = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.status_counts = QLabel()
         self.status_user = QLabel()
         self.status_saved = QLabel(SAVED_TEXT, objectName="savedIndicator")
@@ -107,6 +109,25 @@ class MainWindow(QMainWindow):
         if screen is not None and screen.width() > 0:
             width, height = min(width, screen.width() * 9 // 10), min(height, screen.height() * 9 // 10)
         self.resize(width, height)
+
+    def restore_geometry(self, saved: QByteArray | bytes | None) -> None:
+        """Where and how big the window was last time, clamped to this screen's available area: a window saved
+        on a wider screen (or widened past the screen) opens whole, with its title bar and status bar in view."""
+        if saved:
+            self.restoreGeometry(QByteArray(saved))
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is None or screen.width() <= 0:
+            return
+        if self.isMaximized() or self.isFullScreen():
+            return
+        # The title bar and borders, once the window manager has drawn them (none before the first show).
+        frame = self.frameGeometry().size() - self.geometry().size()
+        width = min(self.width(), screen.width() - frame.width())
+        height = min(self.height(), screen.height() - frame.height())
+        self.resize(max(width, 1), max(height, 1))
+        x = min(max(self.x(), screen.left()), screen.right() + 1 - self.frameGeometry().width())
+        y = min(max(self.y(), screen.top()), screen.bottom() + 1 - self.frameGeometry().height())
+        self.move(max(x, screen.left()), max(y, screen.top()))
 
     def _init_layout(self) -> None:
         heading = QHBoxLayout()

@@ -12,7 +12,8 @@ import json
 import math
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from bwvtool.errors import UsageError
@@ -299,3 +300,31 @@ def test_the_main_window_has_the_analysis_tab(ws, study, qtbot):
         window.show_page(window.analysis)
     assert window.analysis.sample_id == coded.sample_id
     window.analysis.runner.wait()
+
+
+@pytest.mark.parametrize("points", [None, 22])
+def test_the_confusion_heading_sits_below_the_overview_rows(page, qtbot, points):
+    """The overview table is as tall as its rows and the confusion matrix's heading and caption come after it,
+    also with a larger font (another screen's DPI, or a wrapped caption): the overview's height was once a
+    guess in pixels, and its table ran under the confusion heading."""
+    if points is not None:
+        font = QFont(page.font())
+        font.setPointSize(points)
+        page.setFont(font)
+        page.resize(page.width(), 1400)  # room for the bigger page, as on a screen with that DPI
+    _compute(page, qtbot)
+    view = page.reliability
+    table, confusion = view.overview.view, view.confusion
+    qtbot.waitUntil(lambda: confusion.title.isVisible())
+    rows = view.overview.model.rowCount()
+    last = rows - 1
+    rows_bottom = table.rowViewportPosition(last) + table.rowHeight(last)
+    assert rows_bottom <= table.viewport().height()  # every row shown, none cut by the table's frame
+    viewport = table.viewport()
+    rows_rect = QRect(viewport.mapTo(page, QPoint(0, 0)), QSize(viewport.width(), rows_bottom))
+    panel_rect = QRect(view.overview.mapTo(page, QPoint(0, 0)), view.overview.size())
+    assert panel_rect.contains(QRect(table.mapTo(page, QPoint(0, 0)), table.size()))  # not past its panel
+    for label in (confusion.title, confusion.caption):
+        where = QRect(label.mapTo(page, QPoint(0, 0)), label.size())
+        assert not where.intersects(rows_rect), (label.text(), where, rows_rect)
+        assert where.top() >= rows_rect.bottom()

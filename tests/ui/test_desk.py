@@ -243,3 +243,38 @@ def test_a_file_that_fails_its_sha256_blocks_coding(qtbot, desk_ws, tmp_path):
     qtbot.keyClick(widget, Qt.Key.Key_C)
     assert event_rows.for_clip(desk_ws.conn, "S3") == []
     assert widget.player.view.banner and "sha" in widget.player.view.banner.lower()
+
+
+def test_undo_and_redo_name_codes_by_their_labels(qtbot, desk):
+    """The status bar says what was undone as saves say it: with the codebook's label, never the code id."""
+    _open(qtbot, desk)
+    said: list[str] = []
+    desk.status.connect(said.append)
+    _seek(qtbot, desk, 50)
+    qtbot.keyClick(desk, Qt.Key.Key_Semicolon)  # verbal resistance starts
+    label = desk.codebook.code("verbal_resistance").label
+    assert label != "verbal_resistance"
+    qtbot.keyClick(desk, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        desk, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    assert f"Undone: start {label}" in said and f"Redone: start {label}" in said
+    assert not [message for message in said if "verbal_resistance" in message]
+
+
+def test_the_keys_sheet_lists_each_key_once(desk):
+    import re
+
+    from PySide6.QtGui import QKeySequence
+
+    from bwvtool.ui.desk.keys_help import keys_sheet
+
+    def as_qt_writes_it(key: str) -> str:  # "PageUp" (the player's name) and "PgUp" (a shortcut) are one key
+        code = getattr(Qt.Key, f"Key_{key}", None)
+        return QKeySequence(code).toString() if code is not None else key
+
+    sheet = keys_sheet(desk.codebook, desk.actions_by_name)
+    first_table = sheet.split("<h3>")[1]
+    keys = [as_qt_writes_it(key) for key in re.findall(r"<code>(.*?)</code>", first_table)]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    assert keys.count("PgUp") == keys.count("PgDown") == 1

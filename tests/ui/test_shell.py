@@ -17,6 +17,7 @@ from bwvtool.demo import build_demo
 from bwvtool.demo.incident import CAMERAS
 from bwvtool.store import audit, browse, open_workspace
 from bwvtool.store.browse import PAGE_SIZE, ClipFilter, ClipSort
+from bwvtool.ui.clip_table_view import SORT_ARROW
 from bwvtool.ui.columns import Col
 from bwvtool.ui.filter_bar import TEXT_DEBOUNCE_MS
 from bwvtool.ui.main_window import MainWindow
@@ -251,3 +252,77 @@ def test_the_app_ends_after_the_incident_window_was_used(demo_db, scenario):
     anchors = [json.loads(line) for path in (Path(os.environ["XDG_STATE_HOME"]) / "bwvtool").glob("*/*")
                for line in path.read_text().splitlines() if line.strip()]  # fmt: skip
     assert [a["reason"] for a in anchors] == ["app-close"], anchors
+
+
+NARROW_SCREEN = 1280  # a common laptop screen: the window, on any page and with any message, fits on it
+
+LONG_MESSAGE = (
+    "blind: sample 14 (Stop and search study (demo) (2026-12-05)) double-codes clips and is not yet opened; "
+    "tester sees only their own work until the study lead runs 'bwvtool sample unblind 14'; reliability "
+    "compares coders and waits until then " * 3
+)
+
+
+def test_no_page_or_message_makes_the_window_wider_than_a_laptop_screen(window, qtbot):
+    for index in range(window.pages.count()):
+        window.pages.setCurrentIndex(index)
+        qtbot.wait(50)
+        widths = [window.pages.widget(i).minimumSizeHint().width() for i in range(window.pages.count())]
+        assert window.minimumSizeHint().width() < NARROW_SCREEN, (window.pages.tabText(index), widths)
+    analysis = window.analysis
+    qtbot.waitUntil(lambda: analysis.sample.count() > 0, timeout=20_000)
+    analysis.runner.wait()
+    window.show_page(analysis)
+    analysis.reliability.show_error(LONG_MESSAGE)
+    analysis.sequences.show_error(LONG_MESSAGE)
+    analysis.reliability.placeholder.setText(LONG_MESSAGE)
+    analysis.busy_label.setText(LONG_MESSAGE)
+    analysis.busy.show()  # computing: the progress bar and its label take their room in the top row
+    analysis.busy_label.show()
+    analysis.sample.addItem("#99 " + "a very long sample name " * 10, 99)
+    window.status_path.setText("/a/long/folder" * 30 + "/bwvtool.sqlite")
+    window._show_saved(LONG_MESSAGE)
+    qtbot.wait(50)
+    assert window.minimumSizeHint().width() < NARROW_SCREEN
+    assert window.status_path.toolTip().endswith("bwvtool.sqlite")  # the whole path is its tooltip
+    assert analysis.busy_label.toolTip() == LONG_MESSAGE  # a shortened message is there in full
+
+
+def test_a_saved_geometry_wider_than_the_screen_is_clamped(window):
+    screen = window.screen().availableGeometry()
+    window.setGeometry(screen.left() + 3000, screen.top() + 2000, 3000, 2000)  # as saved on a larger screen
+    saved = window.saveGeometry()
+    window.restore_geometry(saved)
+    frame = window.frameGeometry()
+    assert window.width() <= max(screen.width(), window.minimumSizeHint().width()) < 3000
+    assert window.height() <= screen.height()
+    assert screen.left() <= frame.left() and screen.top() <= frame.top()
+    assert frame.left() < screen.right() and frame.top() < screen.bottom()
+
+
+def _arrow_points_down(window, section: int) -> bool:
+    """Read the sort arrow off the painted header: ▼ is widest at its top, ▲ at its bottom."""
+    header = window.table.horizontalHeader()
+    image = header.grab().toImage()
+    left = header.sectionViewportPosition(section)
+    right = left + header.sectionSize(section)
+    background = image.pixelColor(right - 3, 2)
+    arrow_zone = range(right - SORT_ARROW - 4, right)  # the room kept for the arrow, not the header's text
+    widths = []
+    for y in range(image.height()):
+        dark = sum(
+            1 for x in arrow_zone if abs(image.pixelColor(x, y).lightness() - background.lightness()) > 40
+        )
+        if dark:
+            widths.append(dark)
+    assert len(widths) >= 3, "no sort arrow drawn"
+    return widths[0] > widths[-1]
+
+
+def test_the_sort_arrow_matches_the_order(window, qtbot):
+    header = window.table.horizontalHeader()
+    assert window.browser.sort == ClipSort("recorded", True)  # newest first
+    assert header.sortIndicatorSection() == Col.RECORDED and _arrow_points_down(window, Col.RECORDED)
+    header.sectionClicked.emit(Col.RECORDED)  # oldest first
+    assert window.browser.sort == ClipSort("recorded", False)
+    assert not _arrow_points_down(window, Col.RECORDED)

@@ -30,6 +30,7 @@ from bwvtool.ui import theme
 from bwvtool.ui.analysis.jobs import JobRunner
 from bwvtool.ui.analysis.reliability_view import ReliabilityView
 from bwvtool.ui.analysis.sequences_view import SequencesView
+from bwvtool.ui.elided import ElidedLabel
 
 RELIABILITY, SEQUENCES = "reliability", "sequences"
 
@@ -84,7 +85,9 @@ class AnalysisPage(QWidget):
     def _init_widgets(self) -> None:
         self.title = theme.heading(QLabel("Analysis"), 4)
         self.sample = QComboBox()
-        self.sample.setMinimumContentsLength(44)
+        self.sample.setMinimumContentsLength(24)
+        # As wide as 24 characters, not as its longest sample: the list is the popup's to show in full.
+        self.sample.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.sample.setToolTip("Samples with double-coded clips come first; the others have transitions only")
         self.bin_ms = _spin(10, 60_000, 1000, 100, " ms", "Time-slice width for kappa and alpha on tracks")
         tolerance_tip = "Onset tolerance: onset agreement, and linking point events for modified kappa"
@@ -98,8 +101,8 @@ class AnalysisPage(QWidget):
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)  # indeterminate: the bootstrap reports no progress
         self.busy.setTextVisible(False)
-        self.busy.setFixedSize(120, 10)
-        self.busy_label = theme.muted(QLabel())
+        self.busy.setFixedSize(80, 10)
+        self.busy_label = theme.muted(ElidedLabel())
         self.busy.hide()
         self.reliability = ReliabilityView()
         self.sequences = SequencesView()
@@ -123,8 +126,7 @@ class AnalysisPage(QWidget):
         top.addWidget(self.compute_button)
         top.addSpacing(8)
         top.addWidget(self.busy)
-        top.addWidget(self.busy_label)
-        top.addStretch(0)
+        top.addWidget(self.busy_label, 1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(14, 12, 14, 12)
         outer.setSpacing(6)

@@ -30,7 +30,7 @@ OVERVIEW_COLUMNS = [
     Column("modified", "Modified κ (ELAN-style)", "figure"),
     Column("f1", "Onset F1", "figure"),
 ]
-OVERVIEW_CHROME = 86  # the overview's caption, buttons, header and frame, in pixels
+OVERVIEW_ROWS = 14  # the overview shows this many rows at most, then scrolls
 # Tab names for the core's sections, by the start of their titles (in the order the core lists them).
 SECTION_TABS = (
     ("Time-sliced Cohen's kappa (per track", "Per code"),
@@ -114,9 +114,9 @@ class ReliabilityView(QWidget):
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.details = theme.muted(QLabel(wordWrap=True))
         self.details.setTextFormat(Qt.TextFormat.RichText)
-        self.tally = QLabel()
+        self.tally = QLabel(wordWrap=True)
         self.tally.setTextFormat(Qt.TextFormat.RichText)
-        self.placeholder = theme.muted(QLabel("Choose a sample and press Compute."))
+        self.placeholder = theme.muted(QLabel("Choose a sample and press Compute.", wordWrap=True))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.overview = TablePanel(
             "Headline figures per coder pair and track, with 95% bootstrap intervals over clips. Flags: reliable "
@@ -190,9 +190,10 @@ class ReliabilityView(QWidget):
         self.tally.setText(_tally_html(flag_counts(rows)))
         self.overview.set_rows(OVERVIEW_COLUMNS, rows, lambda row: row["track"] == ALL_TRACKS)
         self.confusion.show_pair(None, "", [])
-        # The overview is as tall as its rows (up to 14, then it scrolls); the confusion matrix takes the rest.
-        row_height = self.overview.view.verticalHeader().defaultSectionSize()
-        self.overview.setFixedHeight(OVERVIEW_CHROME + row_height * min(len(rows), 14))
+        # The overview's table is as tall as its rows (up to 14, then it scrolls); the confusion matrix takes the
+        # rest, below it. The table's own height is fixed, not the panel's: a guessed height for the caption above
+        # it (which wraps on a narrow window) let the table run out of its panel, under the confusion heading.
+        self.overview.fit_rows(OVERVIEW_ROWS)
         if len(rows) > 1:  # the first track's matrix, to start with
             self.overview.view.selectRow(1)
         grouped: dict[str, tuple[str, list[str], list[dict[str, Any]]]] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,6 +39,21 @@ CELL_TEXTS = (("Count", "count"), ("Adjusted residual", "residual"), ("Yule's Q"
 STRONGEST_COLUMNS = [Column("given", "Given"), Column("target", "Next"), Column("count", "Count", "number"),
                      Column("expected", "Expected", "number"), Column("adj. residual", "z", "number"),
                      Column("Yule's Q", "Yule's Q", "number")]  # fmt: skip
+
+
+class _SidePanel(QWidget):
+    """The legend and the strongest transitions: 720 px where there is room, down to half that on a narrow
+    window (the heat map beside it scrolls), so the page never makes the window wider than the screen."""
+
+    WIDTH = 720
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMinimumWidth(self.WIDTH // 2)
+        self.setMaximumWidth(self.WIDTH)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.WIDTH, super().sizeHint().height())
 
 
 class SequencesView(QWidget):
@@ -118,9 +133,8 @@ class SequencesView(QWidget):
         side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.legend)
         side.addWidget(self.strongest, 1)
-        side_holder = QWidget()
+        side_holder = _SidePanel()
         side_holder.setLayout(side)
-        side_holder.setFixedWidth(720)
         body = QHBoxLayout()
         body.setSpacing(14)
         body.addWidget(self.scroll, 1)

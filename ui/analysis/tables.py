@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -338,6 +339,23 @@ class TablePanel(QWidget):
         enabled = bool(rows)
         self.copy_button.setEnabled(enabled)
         self.export_button.setEnabled(enabled)
+
+    def fit_rows(self, most: int, least: int = 3) -> None:
+        """Make the table as tall as its rows (at most ``most``, then it scrolls) and the panel as tall as its
+        caption and the table, so it never runs under what follows it; on a short window the table gives up
+        height down to ``least`` rows and scrolls."""
+        view = self.view
+        count = self.model.rowCount()
+        chrome = (
+            view.horizontalHeader().sizeHint().height()
+            + 2 * view.frameWidth()
+            + view.horizontalScrollBar().sizeHint().height()
+        )  # room for a scroll bar on a narrow window
+        heights = [view.rowHeight(r) for r in range(count)]
+        view.setSizeAdjustPolicy(QAbstractItemView.SizeAdjustPolicy.AdjustToContents)
+        view.setMaximumHeight(chrome + sum(heights[:most]))
+        view.setMinimumHeight(chrome + sum(heights[:least]))
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
     def tsv(self) -> str:
         """The table as shown, tab-separated, with its header row."""

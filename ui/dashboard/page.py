@@ -97,7 +97,7 @@ class DashboardPage(QWidget):
         self.previous = QPushButton("◀ Previous week")
         self.next = QPushButton("Next week ▶")
         self.export = QPushButton("Export HTML…")
-        self.note = theme.muted(QLabel())
+        self.note = theme.muted(QLabel(wordWrap=True))
         self.tiles = {
             "reviewed": Tile("incidents reviewed"),
             "sampled": Tile("incidents sampled"),

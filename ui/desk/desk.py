@@ -41,6 +41,7 @@ from bwvtool.store import queue as queue_rows
 from bwvtool.ui.desk.desk_audio import DeskAudio
 from bwvtool.ui.desk.event_editor import EventEditor
 from bwvtool.ui.desk.event_table import EventTableModel, EventTableView
+from bwvtool.ui.desk.history import step_text
 from bwvtool.ui.desk.keys_help import KeysHelp
 from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
 from bwvtool.ui.desk.palette import CodePalette
@@ -97,7 +98,7 @@ class CodingDesk(QWidget):
     def _init_widgets(self) -> None:
         self.queue = QListWidget()
         self.queue.setObjectName("queue")
-        self.queue_title = QLabel()
+        self.queue_title = QLabel(wordWrap=True)
         self.queue_filter = QComboBox()
         for label, status in (
             ("All my clips", None),
@@ -619,14 +620,14 @@ class CodingDesk(QWidget):
     def undo(self) -> None:
         def undo(session: CodingSession) -> None:
             label = session.undo()
-            self.status.emit(f"Undone: {label}" if label else "Nothing to undo")
+            self.status.emit(f"Undone: {step_text(label, self.codebook)}" if label else "Nothing to undo")
 
         self._edit("undo", undo)
 
     def redo(self) -> None:
         def redo(session: CodingSession) -> None:
             label = session.redo()
-            self.status.emit(f"Redone: {label}" if label else "Nothing to redo")
+            self.status.emit(f"Redone: {step_text(label, self.codebook)}" if label else "Nothing to redo")
 
         self._edit("redo", redo)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from bwvtool.codebook.keys import PLAYER_KEYS
@@ -17,10 +18,12 @@ def keys_sheet(codebook: Codebook | None, desk_actions: dict[str, QAction]) -> s
     player = [row for row in player if not row[0].isdigit()] + [
         ("1–9, 0", "choose the actor of the next code")
     ]
+    # The desk binds some of the player's keys itself (Page Up/Down open the neighbouring clip): each key once.
+    listed = {_key_text(key.name) for key in PLAYER_KEYS if key.char is None}
     desk = [
         (action.shortcut().toString(), action.text())
         for action in desk_actions.values()
-        if not action.shortcut().isEmpty()
+        if not action.shortcut().isEmpty() and action.shortcut().toString() not in listed
     ]
     parts = [_table("Player and desk", player + desk)]
     if codebook is not None:
@@ -30,6 +33,12 @@ def keys_sheet(codebook: Codebook | None, desk_actions: dict[str, QAction]) -> s
             if codes:
                 parts.append(_table(f"{codebook.title} · {track.label}", codes))
     return "".join(parts)
+
+
+def _key_text(name: str) -> str:
+    """A player key's name ("PageUp") as Qt writes its shortcut ("PgUp")."""
+    key = getattr(Qt.Key, f"Key_{name}", None)
+    return QKeySequence(key).toString() if key is not None else name
 
 
 def _table(title: str, rows: list[tuple[str, str]]) -> str:

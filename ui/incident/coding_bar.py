@@ -25,6 +25,7 @@ from bwvtool.errors import BwvError
 from bwvtool.incidents.coding import incident_events
 from bwvtool.incidents.session import IncidentCoding, codebooks_for
 from bwvtool.media import frametimes
+from bwvtool.ui.desk.history import step_text
 from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
 from bwvtool.ui.desk.palette import CodePalette
 from bwvtool.ui.desk.pending import PendingEdits
@@ -206,7 +207,8 @@ class IncidentCodingBar(QWidget):
             label = coding.undo() if undo else coding.redo()
             self.refresh()
             word = "Undone" if undo else "Redone"
-            self.status.emit(f"{word}: {label}" if label else f"Nothing to {'undo' if undo else 'redo'}")
+            said = step_text(label, self.codebook) if label else ""
+            self.status.emit(f"{word}: {said}" if label else f"Nothing to {'undo' if undo else 'redo'}")
 
         self.edits.submit("undo" if undo else "redo", attempt)
 

@@ -70,7 +70,7 @@ class PlayerWidget(QWidget):
         self.view = _Surface(self)
         self.transport = TransportBar(self.engine, self._actions, self)
         # Reviewers find language by ear: a desk with no audio device must say so, not play silently.
-        self.sound_note = QLabel(NO_AUDIO_DEVICE, objectName="soundNote")
+        self.sound_note = QLabel(NO_AUDIO_DEVICE, objectName="soundNote", wordWrap=True)
         self.sound_note.setStyleSheet(
             "QLabel#soundNote { background: #7a3b00; color: white; padding: 3px 8px; }"
         )
