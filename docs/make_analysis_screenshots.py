@@ -226,6 +226,9 @@ def build(folder: Path) -> tuple[Path, int]:
         import_catalogue(ws, catalogue, actor="setup")
         ensure_default_codebooks(ws, actor="setup")
         stored = get_codebook(ws.conn, "ss_language_behaviour")
+        with ws.transaction("setup") as tx:  # a draw assigns only coders the workspace has
+            for name in CODERS:
+                ws.coder_id(tx, name)
         sample_id = draw(ws, plan, seed=2021, as_of="2021-04-01", actor="setup")
         rng = random.Random(2021)
         for item in sample_items(ws, sample_id):
@@ -253,7 +256,7 @@ def main() -> None:
     from bwvtool.ui.main_window import MainWindow
 
     app = application()
-    window = MainWindow(open_workspace(db), CODERS[0])
+    window = MainWindow(open_workspace(db), "setup")  # the study lead: its coders see only their own work
     window.resize(1600, 1000)
     window.show()
     page = window.analysis
