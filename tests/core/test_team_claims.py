@@ -1,7 +1,8 @@
 """Claims from the unit's pool: every clip goes to exactly one person, even when many claim at once.
 
 Real processes, each with its own connection (on the server, its own reviewer login), claim until the pool is
-empty; the union of what they got is the pool, with no clip twice. The same on SQLite and PostgreSQL.
+empty or they hold 40 clips (so no one process can take the whole pool while the others are still starting, on a
+busy machine); the union of what they got is the pool, with no clip twice. The same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ got = []
 with open_workspace(location) as ws:
     sys.stdout.write("ready\\n"); sys.stdout.flush()
     sys.stdin.readline()  # everyone starts together
-    while (row := claim_next(ws, user)) is not None:
+    while len(got) < 40 and (row := claim_next(ws, user)) is not None:
         got.append(row.clip_id)
 print(json.dumps(got))
 """
@@ -64,7 +65,7 @@ def test_eight_processes_claim_two_hundred_clips_each_exactly_once(workspace, wo
         results[login] = json.loads(out.strip().splitlines()[-1])
     claimed = Counter(clip for got in results.values() for clip in got)
     assert len(claimed) == 200 and set(claimed.values()) == {1}  # none lost, none twice
-    assert sum(bool(got) for got in results.values()) >= 2  # they really did claim side by side
+    assert sum(bool(got) for got in results.values()) >= 5  # 200 clips, at most 40 each: shared out
     rows = pool_rows.rows(workspace.conn, sample)
     assert all(row.claimed_by is not None and row.assignment_id is not None for row in rows)
     for login, got in results.items():  # each clip is in the claimer's queue, and only theirs
