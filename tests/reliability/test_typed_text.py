@@ -39,6 +39,15 @@ def test_a_review_answer_typed_just_before_quitting_is_saved(
     assert answers.get("individual_learning") == "Explain the grounds before the search."
 
 
+def _debrief_page(ws, qtbot) -> DebriefPage:
+    """The Debrief tab open on the workspace's reviewed clip, its stills loaded."""
+    page = DebriefPage(lambda: ws, "sgt.test")
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.stills_loaded, timeout=60_000):
+        page.show()
+    return page
+
+
 def test_debrief_narrative_typed_and_left_unsaved_comes_back(
     workspace_location,
     tmp_path,
@@ -47,20 +56,14 @@ def test_debrief_narrative_typed_and_left_unsaved_comes_back(
     app_workspaces,
 ):
     ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
-    page = DebriefPage(lambda: ws, "sgt.test")
-    qtbot.addWidget(page)
-    with qtbot.waitSignal(page.stills_loaded, timeout=60_000):
-        page.show()
+    page = _debrief_page(ws, qtbot)
     page.editors["next_steps"].setPlainText("Watch the stop together next week.")
     page.flush()  # what quitting (or switching notes) does first; never a version by itself
     assert debrief.versions(ws, "D001") == []
     page.wait_for_stills()
     page.close()
 
-    again = DebriefPage(lambda: ws, "sgt.test")  # the app opened again
-    qtbot.addWidget(again)
-    with qtbot.waitSignal(again.stills_loaded, timeout=60_000):
-        again.show()
+    again = _debrief_page(ws, qtbot)  # the app opened again
     assert again.editors["next_steps"].toPlainText() == "Watch the stop together next week."
     assert again.is_dirty() and "brought back" in again.state.text()
     assert again.save() == 1  # saving makes the version and clears the draft
@@ -77,10 +80,7 @@ def test_debrief_text_is_kept_as_typing_pauses(
     app_workspaces,
 ):
     ws = make_reviewed_workspace(tmp_path / "w", clip_file, location=workspace_location)
-    page = DebriefPage(lambda: ws, "sgt.test")
-    qtbot.addWidget(page)
-    with qtbot.waitSignal(page.stills_loaded, timeout=60_000):
-        page.show()
+    page = _debrief_page(ws, qtbot)
     page.editors["went_well"].setPlainText("Calm voice throughout.")
     qtbot.waitUntil(lambda: debrief.unsaved_draft(ws, "D001") is not None, timeout=20_000)
     assert debrief.unsaved_draft(ws, "D001")[0]["went_well"] == "Calm voice throughout."
