@@ -30,11 +30,14 @@ def signed_in(workspace: Workspace, named: str | None, named_by: str = "--user")
     typed in; None for a file, where the name given (``named``) or asked for is the user.
 
     A different name given for a server (``named_by``: where it came from, ``--user`` or ``$BWVTOOL_USER``) is
-    refused in one line rather than either name being used quietly: the server records the login, and would
-    refuse the other name's audit rows (or, for the workspace's owner, accept them in someone else's name)."""
+    refused in one line rather than either name being used quietly: the server records the login, and refuses a
+    team member's audit rows in another name. Only the server's administrator (a superuser, or a login in no team
+    role), whose rows the server accepts in any name, acts as the name given (it sets up and scripts studies)."""
     login = workspace.login()
     if login is None or not named or named == login:
         return login
+    if workspace.acts_for_others():
+        return named
     drop = f"unset {named_by.lstrip('$')}" if named_by.startswith("$") else f"leave {named_by} out"
     raise UsageError(
         f"{named_by} says {named!r}, but this server signed you in as {login!r} (it records everything you do here"

@@ -38,9 +38,12 @@ from bwvtool.store import postgres as server
 def cli(ctx: click.Context, db: str | None, user: str | None) -> None:
     """Sample, code and analyse police body-worn video."""
     where = location(db) if db else default_db()
-    if user is None and not os.environ.get("BWVTOOL_USER") and server.is_server_location(where):
+    named, named_by = (
+        (user, "--user") if user is not None else (os.environ.get("BWVTOOL_USER") or None, "$BWVTOOL_USER")
+    )
+    if named is None and server.is_server_location(where):
         user = server.login_of(where)  # a team server records the login it was connected with, nobody else
-    ctx.obj = Settings(db=where, user=identity.current_user(user))
+    ctx.obj = Settings(db=where, user=identity.current_user(user), named=named, named_by=named_by)
     _RUNNING["db"] = ctx.obj.db
 
 

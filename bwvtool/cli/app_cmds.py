@@ -18,23 +18,14 @@ from bwvtool.store.workspace import use_worker_process
 DEFAULT_DEMO_DIR = Path("bwvtool-demo")
 
 
-def _named_user(ctx: click.Context) -> tuple[str | None, str]:
-    """The name the command line gives (--user, else $BWVTOOL_USER), and where it came from."""
-    named = ctx.find_root().params.get("user")
-    if named is None and os.environ.get("BWVTOOL_USER"):
-        return os.environ["BWVTOOL_USER"], "$BWVTOOL_USER"
-    return named, "--user"
-
-
-def _app_user(ctx: click.Context, workspace: Workspace, suggestion: str) -> tuple[str, bool]:
+def _app_user(settings: Settings, workspace: Workspace, suggestion: str) -> tuple[str, bool]:
     """Who the app runs as, and whether to ask at start. A team server's login is who you are: never asked, and a
     different --user or $BWVTOOL_USER is refused in one line. A file: the name given, else asked (``suggestion``
     offered first)."""
-    named, named_by = _named_user(ctx)
-    login = identity.signed_in(workspace, named, named_by)
+    login = identity.signed_in(workspace, settings.named, settings.named_by)
     if login is not None:
         return login, False
-    return suggestion, named is None
+    return suggestion, settings.named is None
 
 
 def _run_app(workspace: Workspace, user: str, **options: object) -> int:
@@ -53,9 +44,7 @@ def _run_app(workspace: Workspace, user: str, **options: object) -> int:
     help="Print 'bwvtool-ready <unix time>' once the window is usable (for scripts that drive the app).",
 )
 @pass_settings
-@click.pass_context
 def gui(
-    ctx: click.Context,
     settings: Settings,
     screenshot: Path | None,
     exit_when_ready: bool,
@@ -72,7 +61,7 @@ def gui(
     """
     use_worker_process()  # the app's process never holds a SQLite handle (see bwvtool.store.worker)
     workspace = settings.workspace()  # a missing or bad file is a one-line error before Qt starts
-    user, ask = _app_user(ctx, workspace, settings.user)
+    user, ask = _app_user(settings, workspace, settings.user)
     sys.exit(
         _run_app(
             workspace,
@@ -130,7 +119,6 @@ def demo(
         workspace = open_workspace(report.db)
         # In the demo, suggest one of its reviewers so the coding queue is full when the app opens.
         reviewers = [name for name, _n, _done in queue.coders_with_work(workspace.conn)]
-        named, _named_by = _named_user(ctx)
-        suggestion = reviewers[0] if named is None and reviewers else settings.user
-        user, ask = _app_user(ctx, workspace, suggestion)
+        suggestion = reviewers[0] if settings.named is None and reviewers else settings.user
+        user, ask = _app_user(settings, workspace, suggestion)
         sys.exit(_run_app(workspace, user, choose_user=ask))

@@ -29,9 +29,19 @@ class Settings:
 
     db: Path | str  # a file, or a PostgreSQL server location (see location())
     user: str
+    named: str | None = None  # the name the command line gave (--user, else $BWVTOOL_USER), if any
+    named_by: str = "--user"  # where ``named`` came from, for the one-line refusal
 
     def workspace(self, *, create: bool = False) -> Workspace:
-        return open_workspace(self.db, create=create)
+        """Open the workspace; on a team server, a name other than the login is refused here, once for every
+        command (the server would record the login, or refuse the other name's audit rows)."""
+        ws = open_workspace(self.db, create=create)
+        try:
+            identity.signed_in(ws, self.named, self.named_by)
+        except BwvError:
+            ws.close()
+            raise
+        return ws
 
 
 def location(text: str) -> Path | str:

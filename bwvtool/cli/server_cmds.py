@@ -12,7 +12,7 @@ import click
 
 from bwvtool.cli.common import Settings, emit, json_option, location, pass_settings, table
 from bwvtool.errors import UsageError
-from bwvtool.store import open_workspace
+from bwvtool.store import Workspace, open_workspace
 from bwvtool.store.postgres import is_server_location
 
 
@@ -22,6 +22,12 @@ def _server(settings: Settings) -> str:
             f"--db {settings.db} is a SQLite file; team commands need a server (--db postgresql://… or service=NAME)"
         )
     return str(settings.db)
+
+
+def _server_workspace(settings: Settings) -> Workspace:
+    """The team server's workspace, refusing a --user other than the login as every command does."""
+    _server(settings)
+    return settings.workspace()
 
 
 @click.group("server")
@@ -70,7 +76,7 @@ def user_add(settings: Settings, name: str, role: str, ask_password: bool, as_js
     from bwvtool.store.postgres import roles
 
     password = _read_password() if ask_password else None
-    with open_workspace(_server(settings)) as ws:
+    with _server_workspace(settings) as ws:
         roles.add_user(ws, name, role, actor=settings.user, password=password)
     emit(as_json, {"name": name, "role": role}, f"{name} is a {role} on this workspace")
 
@@ -92,7 +98,7 @@ def user_list(settings: Settings, as_json: bool) -> None:
     """Everyone in a team role, with whether they may read identified catalogue fields."""
     from bwvtool.store.postgres import roles
 
-    with open_workspace(_server(settings)) as ws:
+    with _server_workspace(settings) as ws:
         rows = [m.as_dict() for m in roles.members(ws)]
     emit(as_json, rows, lambda: table(rows, ["name", "role", "can_login", "identified"]))
 
@@ -107,7 +113,7 @@ def server_grant(settings: Settings, name: str, what: str, revoke: bool, as_json
     """Give researcher NAME the identified catalogue fields (officer, camera, media, notes); audited."""
     from bwvtool.store.postgres import roles
 
-    with open_workspace(_server(settings)) as ws:
+    with _server_workspace(settings) as ws:
         roles.grant(ws, name, what, actor=settings.user, revoke=revoke)
     verb = "no longer reads" if revoke else "may now read"
     emit(as_json, {"name": name, "grant": what, "revoked": revoke}, f"{name} {verb} the {what} fields")

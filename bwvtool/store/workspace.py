@@ -164,6 +164,11 @@ class Workspace:
         opens under whatever name they give (``--user``, or the app asks); a team server's login otherwise."""
         return None
 
+    def acts_for_others(self) -> bool:
+        """Whether this connection may write audit rows in other people's names: never on a file (the name given
+        is the only one); on a server, see :meth:`ServerWorkspace.acts_for_others`."""
+        return False
+
     def find_coder(self, name: str) -> int | None:
         """The id of coder ``name``, or None if they have never acted here (reads only)."""
         row = self.conn.execute("SELECT id FROM coders WHERE name = ?", (name,)).fetchone()

@@ -199,3 +199,25 @@ def test_server_commands_refuse_a_sqlite_file(run_cli, tmp_path):
     run_cli("init", db=tmp_path / "ws.sqlite")
     code, _out, err = run_cli("server", "user", "add", "amy", "--role", "reviewer", db=tmp_path / "ws.sqlite")
     assert code == 2 and "team commands need a server" in err
+
+
+def test_every_command_refuses_another_name_than_the_login_in_one_line(run_cli, server_url, monkeypatch):
+    """As the app does: a team member is who they signed in as, in any command; the administrator (who sets the
+    server up and, as the server allows, records in other people's names) still acts as the name given."""
+    from tests.core.team_fixture import as_login, people
+
+    open_workspace(server_url, create=True).close()
+    login = people(server_url, ["ravi"])["ravi"]
+    at = as_login(server_url, login)
+    monkeypatch.delenv("BWVTOOL_USER", raising=False)
+    for command in (["status"], ["audit", "verify"], ["server", "user", "list"]):
+        code, _out, err = run_cli("--user", "rosa", *command, db=at)
+        assert code == 2 and err.count("\n") == 1, (command, err)
+        assert f"--user says 'rosa', but this server signed you in as '{login}'" in err
+    monkeypatch.setenv("BWVTOOL_USER", "rosa")
+    code, _out, err = run_cli("status", db=at)
+    assert code == 2 and f"$BWVTOOL_USER says 'rosa', but this server signed you in as '{login}'" in err
+    code, _out, err = run_cli("--user", login, "status", db=at)
+    assert code == 0, err
+    code, _out, err = run_cli("--user", "rosa", "status", db=server_url)  # the administrator
+    assert code == 0, err

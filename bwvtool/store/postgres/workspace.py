@@ -62,6 +62,19 @@ class ServerWorkspace(Workspace):
             self._login = str(self.conn.execute("SELECT session_user").fetchone()[0])
         return self._login
 
+    def acts_for_others(self) -> bool:
+        """The server's own rule (its audit trigger, ``bwv_audit_chain``): a superuser, or a login in none of the
+        team roles (the administrator who sets the server up), may record actions in other people's names; a
+        team member only in their own."""
+        row = self.conn.execute(
+            "SELECT rolsuper OR NOT (pg_has_role(session_user, 'bwvtool_reviewer', 'MEMBER')"
+            " OR pg_has_role(session_user, 'bwvtool_researcher', 'MEMBER')"
+            " OR pg_has_role(session_user, 'bwvtool_supervisor', 'MEMBER')"
+            " OR pg_has_role(session_user, 'bwvtool_admin', 'MEMBER'))"
+            " FROM pg_roles WHERE rolname = session_user"
+        ).fetchone()
+        return bool(row and row[0])
+
     @property
     def db(self):  # noqa: ANN201 - sqlite-utils has no PostgreSQL view
         raise StoreError("this is a server workspace; sqlite-utils can only read SQLite files")
