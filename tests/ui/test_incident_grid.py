@@ -330,3 +330,24 @@ def test_a_key_press_waits_for_a_busy_workspace_and_is_saved_when_it_frees(qtbot
     assert stored() == [*before, ("command", frame)]
     assert messages[-1] == "Saved ✓ every waiting key press"
     assert [e["onset_frame"] for e in bar.events if e["code"] == "command"][-1] == frame
+
+
+def test_a_camera_that_starts_later_starts_playing_when_the_incident_reaches_it(qtbot, window, incident_db):
+    """Playing from before a camera filmed: it holds its first frame, paused, under "not filming yet"; when the
+    incident time reaches its start it plays in step with the others."""
+    incident, _ = incident_db
+    grid = window.grid
+    late = max(grid.tiles, key=lambda t: t.camera.placement.offset_ms)
+    start = late.camera.placement.offset_ms
+    assert grid.tiles.index(late) != grid.main and start > 2_000
+    grid.seek(start - 1_200)
+    _settled(qtbot, grid)
+    assert late.player.view.banner == "not filming yet"
+    grid.toggle_play()
+    qtbot.waitUntil(lambda: grid.incident_ms() > start + 600, timeout=WAIT_MS)
+    assert late.player.engine.is_playing and late.player.view.banner is None
+    qtbot.waitUntil(lambda: late.player.current_frame()[0] > 5, timeout=WAIT_MS)
+    grid.toggle_play()
+    qtbot.waitUntil(lambda: not any(t.player.engine.is_playing for t in grid.tiles), timeout=WAIT_MS)
+    _settled(qtbot, grid)
+    _in_step(grid, incident)

@@ -4,7 +4,8 @@ One camera is the **main** one: its sound plays (the others are muted) and its c
 the main camera shows a new frame, every other camera is brought to the frame it shows at that incident time
 (:meth:`~bwvtool.incidents.timeline.Placement.frame_at`): exactly when paused, stepping or seeking; while
 playing, only when it has slipped by more than one frame (a seek mid-play costs a stutter). A camera that is not
-filming at that moment holds its first or last frame under a "not filming" banner.
+filming at that moment holds its first or last frame under a "not filming" banner, paused; playing, it starts when
+the incident time reaches its first frame.
 """
 
 from __future__ import annotations
@@ -155,20 +156,31 @@ class IncidentGrid(QWidget):
 
     # -- transport ----------------------------------------------------------------------------------------------
 
-    def toggle_play(self) -> None:
+    @property
+    def playing(self) -> bool:
         tile = self.main_tile
-        if tile is None:
+        return tile is not None and tile.player.engine.is_playing
+
+    def toggle_play(self) -> None:
+        if self.main_tile is None:
             return
-        if tile.player.engine.is_playing:
+        if self.playing:
             self.pause()
         else:
-            for each in self.tiles:
-                each.player.play()
+            self.play()
+
+    def play(self) -> None:
+        """Play every camera filming now; one that has not started yet (or has stopped) holds its frame until
+        the incident time reaches it (:meth:`_show_at`)."""
+        at = self.incident_ms()
+        for tile in self.tiles:
+            if tile is self.main_tile or at is None or self._filming(tile, at):
+                tile.player.play()
 
     def pause(self) -> None:
         for tile in self.tiles:
             tile.player.pause()
-        self._follow(exact=True)
+        self._follow(playing=False)
 
     def step(self, frames: int) -> None:
         """Step the main camera; the others follow to their frame at its new time."""
@@ -202,20 +214,27 @@ class IncidentGrid(QWidget):
             self.cameraFrameShown.emit(self.tiles.index(tile))
         if tile is not self.main_tile or index < 0:
             return
-        self._follow(exact=not tile.player.engine.is_playing)
+        self._follow(playing=tile.player.engine.is_playing)
         at = self.incident_ms()
         if at is not None:
             self.incidentTimeChanged.emit(at)
 
-    def _follow(self, *, exact: bool) -> None:
+    def _follow(self, *, playing: bool) -> None:
+        """Bring every other camera to the main camera's incident time: exactly when paused; while playing, only
+        a camera more than a frame off, and a camera whose footage starts now starts playing with the rest."""
         at = self.incident_ms()
         if at is None:
             return
         for tile in self.tiles:
             if tile is not self.main_tile:
-                self._show_at(tile, at, tolerance=0 if exact else 1)
+                self._show_at(tile, at, tolerance=1 if playing else 0, play=playing)
 
-    def _show_at(self, tile: _Tile, incident_ms: float, tolerance: int = 0) -> None:
+    @staticmethod
+    def _filming(tile: _Tile, incident_ms: float) -> bool:
+        times = tile.player.engine.times
+        return times is not None and tile.camera.placement.frame_at(incident_ms, times) is not None
+
+    def _show_at(self, tile: _Tile, incident_ms: float, tolerance: int = 0, *, play: bool = False) -> None:
         player, place = tile.player, tile.camera.placement
         times = player.engine.times
         if times is None or len(times) == 0:
@@ -224,15 +243,18 @@ class IncidentGrid(QWidget):
         if target is None:  # not filming: hold the nearest end
             player.pause()
             before = place.camera_ms(incident_ms) < 0
-            player.view.set_banner("not filming yet" if before else "stopped filming")
+            banner = "not filming yet" if before else "stopped filming"
             target = 0 if before else len(times) - 1
         else:
-            player.view.set_banner(None)
+            banner = None
+        player.view.set_banner(banner)
         # Compare with where the player is heading, not what it shows: a seek still in flight (from an earlier,
         # stale moment) would otherwise land after this one and win.
         heading = player.engine.heading_to if player.current_frame()[0] >= 0 else -1
         if heading < 0 or abs(heading - target) > tolerance:
             player.seek_frame(target)
+        if play and banner is None and not player.engine.is_playing:
+            player.play()  # its footage starts at this moment of the incident: it joins the others
 
     def frames(self) -> dict[str, int]:
         """Each camera's frame on screen now (-1 while unknown)."""
