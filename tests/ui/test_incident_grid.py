@@ -351,3 +351,36 @@ def test_a_camera_that_starts_later_starts_playing_when_the_incident_reaches_it(
     qtbot.waitUntil(lambda: not any(t.player.engine.is_playing for t in grid.tiles), timeout=WAIT_MS)
     _settled(qtbot, grid)
     _in_step(grid, incident)
+
+
+def test_a_cameras_own_controls_move_every_camera(qtbot, window, incident_db):
+    """The buttons, scrub bar and picture of any one camera work on the incident: every camera moves in step."""
+    incident, _ = incident_db
+    grid = window.grid
+    everyone_filming = max(e["start_ms"] for e in window.entries) + 2_000
+    grid.seek(everyone_filming)
+    _settled(qtbot, grid)
+    other = grid.tiles[2]
+    transport = other.player.transport
+    before = grid.incident_ms()
+    qtbot.mouseClick(transport.step_forward_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: grid.incident_ms() != before, timeout=WAIT_MS)
+    _settled(qtbot, grid)
+    assert 0 < grid.incident_ms() - before < 50
+    _in_step(grid, incident)
+    qtbot.mouseClick(transport.forward_button, Qt.MouseButton.LeftButton)  # 5 s on
+    qtbot.waitUntil(lambda: grid.incident_ms() > before + 4_900, timeout=WAIT_MS)
+    _settled(qtbot, grid)
+    _in_step(grid, incident)
+    times = other.player.engine.times
+    frame = other.camera.placement.frame_at(everyone_filming + 10_000, times)
+    transport.scrub.setValue(frame)  # as a drag of its scrub bar does
+    _settled(qtbot, grid)
+    assert abs(grid.incident_ms() - other.camera.placement.frame_incident_ms(frame, times)) <= 40
+    _in_step(grid, incident)
+    qtbot.mouseClick(transport.play_button, Qt.MouseButton.LeftButton)
+    assert all(t.player.engine.is_playing for t in grid.tiles)
+    qtbot.mouseClick(other.player.view, Qt.MouseButton.LeftButton)  # a click on its picture pauses them all
+    assert not any(t.player.engine.is_playing for t in grid.tiles)
+    _settled(qtbot, grid)
+    _in_step(grid, incident)

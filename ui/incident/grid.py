@@ -114,6 +114,22 @@ class IncidentGrid(QWidget):
             # A camera's own play and step keys would move that camera alone, and two actions on one key are
             # ambiguous to Qt, which then runs neither: the grid's actions take those keys for every camera.
             tile.player.release_keys(*self._taken)
+            # Its buttons, scrub bar, speed menu and picture move the incident too, never this camera alone.
+            tile.player.hand_over(
+                {
+                    "play_pause": self.toggle_play,
+                    "step_back": lambda: self.step(-1),
+                    "step_forward": lambda: self.step(1),
+                    "back_1s": lambda: self.jump(-1000),
+                    "forward_1s": lambda: self.jump(1000),
+                    "back_5s": lambda: self.jump(-5000),
+                    "forward_5s": lambda: self.jump(5000),
+                    "faster": lambda: self.change_rate(faster=True),
+                    "slower": lambda: self.change_rate(faster=False),
+                },
+                seek_frame=lambda index, t=tile: self.seek_camera_frame(t, index),
+                set_rate=self.set_rate,
+            )
             tile.player.frameShown.connect(lambda index, ms, t=tile: self._on_frame(t, index, ms))
             tile.player.open_clip(camera.path, camera.sha256)
             self.tiles.append(tile)
@@ -203,9 +219,31 @@ class IncidentGrid(QWidget):
         for tile in self.tiles:
             self._show_at(tile, at if tile is not main else incident_ms)
 
+    def jump(self, ms: float) -> None:
+        """Move the incident ``ms`` on (or back), still playing if it was."""
+        at = self.incident_ms()
+        if at is None:
+            return
+        playing = self.playing
+        self.seek(max(at + ms, 0.0))
+        if playing:
+            self.play()
+
+    def seek_camera_frame(self, tile: _Tile, index: int) -> None:
+        """Seek every camera to the incident time of ``tile``'s frame ``index`` (its scrub bar)."""
+        times = tile.player.engine.times
+        if times is not None and 0 <= index < len(times):
+            self.seek(tile.camera.placement.frame_incident_ms(index, times))
+
     def set_rate(self, rate: float) -> None:
         for tile in self.tiles:
             tile.player.set_rate(rate)
+
+    def change_rate(self, faster: bool) -> None:
+        main = self.main_tile
+        if main is not None:
+            (main.player.engine.faster if faster else main.player.engine.slower)()
+            self.set_rate(main.player.engine.rate)
 
     # -- keeping in step ----------------------------------------------------------------------------------------
 

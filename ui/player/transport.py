@@ -6,6 +6,8 @@ Nothing here takes keyboard focus, so Space and the arrow keys always reach the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QRect, Qt, Slot
 from PySide6.QtGui import (
     QAction,
@@ -121,6 +123,9 @@ class TransportBar(QWidget):
         super().__init__(parent)
         self._engine = engine
         self._actions = actions
+        # What the scrub bar and the speed menu do (a view driving several players replaces them).
+        self.seek_frame: Callable[[int], None] = engine.seek_frame
+        self.set_rate: Callable[[float], None] = engine.set_rate
         self.setObjectName("transport")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setStyleSheet(STYLE)
@@ -185,7 +190,7 @@ class TransportBar(QWidget):
             action.setCheckable(True)
             action.setData(speed)
             group.addAction(action)
-            action.triggered.connect(lambda _checked=False, s=speed: self._engine.set_rate(s))
+            action.triggered.connect(lambda _checked=False, s=speed: self.set_rate(s))
         self._speed_group = group
         return menu
 
@@ -252,7 +257,7 @@ class TransportBar(QWidget):
 
     @Slot(int)
     def _on_scrub(self, index: int) -> None:
-        self._engine.seek_frame(index)
+        self.seek_frame(index)
 
     @Slot()
     def refresh(self) -> None:

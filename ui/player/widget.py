@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -97,7 +98,7 @@ class PlayerWidget(QWidget):
         self.integrity.verified.connect(self.integrityVerified)
         self._devices.audioOutputsChanged.connect(self._show_sound_devices)
         self.view.clicked.connect(self.setFocus)
-        self.view.clicked.connect(engine.toggle_play)
+        self.view.clicked.connect(self._actions["play_pause"].trigger)
 
     def _show_sound_devices(self) -> None:
         self.sound_note.setVisible(not QMediaDevices.audioOutputs())
@@ -201,3 +202,20 @@ class PlayerWidget(QWidget):
         transport buttons still run them."""
         for name in names:
             self.removeAction(self._actions[name])
+
+    def hand_over(
+        self,
+        commands: dict[str, Callable[[], None]],
+        *,
+        seek_frame: Callable[[int], None],
+        set_rate: Callable[[float], None],
+    ) -> None:
+        """Let a view driving several players run this one's own controls: the actions named in ``commands``
+        (their keys and buttons; ``play_pause`` also a click on the picture), the scrub bar (``seek_frame``, with
+        the frame dragged to) and the speed menu (``set_rate``) call the view instead of moving this player alone."""
+        for name, slot in commands.items():
+            action = self._actions[name]
+            action.triggered.disconnect()
+            action.triggered.connect(lambda _checked=False, run=slot: run())
+        self.transport.seek_frame = seek_frame
+        self.transport.set_rate = set_rate
