@@ -384,3 +384,16 @@ def test_a_cameras_own_controls_move_every_camera(qtbot, window, incident_db):
     assert not any(t.player.engine.is_playing for t in grid.tiles)
     _settled(qtbot, grid)
     _in_step(grid, incident)
+
+
+def test_no_sound_is_said_once_on_the_main_camera(window, monkeypatch):
+    """With no audio device, "No sound" stands over the camera whose sound would play, not over all four."""
+    from bwvtool.ui.player import widget
+
+    monkeypatch.setattr(widget.QMediaDevices, "audioOutputs", staticmethod(lambda: []))
+    grid = window.grid
+    for tile in grid.tiles:
+        tile.player._show_sound_devices()
+    assert [not t.player.sound_note.isHidden() for t in grid.tiles] == [True, False, False, False]
+    grid.set_main(2)
+    assert [not t.player.sound_note.isHidden() for t in grid.tiles] == [False, False, True, False]

@@ -155,6 +155,7 @@ class IncidentGrid(QWidget):
         self.main = index
         for number, tile in enumerate(self.tiles):
             tile.player.engine.audio_output.setMuted(number != index)
+            tile.player.say_no_sound(number == index)  # said once, over the camera whose sound would play
             marker = "▶ main, sound" if number == index else "muted"
             tile.caption.setText(f"{number + 1}. {tile.camera.clip_id} — {marker}")
         self.mainChanged.emit(self.tiles[index].camera.clip_id)

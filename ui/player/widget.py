@@ -76,6 +76,7 @@ class PlayerWidget(QWidget):
             "QLabel#soundNote { background: #7a3b00; color: white; padding: 3px 8px; }"
         )
         self._devices = QMediaDevices(self)
+        self._says_no_sound = True  # see say_no_sound
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def _init_layout(self) -> None:
@@ -101,7 +102,13 @@ class PlayerWidget(QWidget):
         self.view.clicked.connect(self._actions["play_pause"].trigger)
 
     def _show_sound_devices(self) -> None:
-        self.sound_note.setVisible(not QMediaDevices.audioOutputs())
+        self.sound_note.setVisible(self._says_no_sound and not QMediaDevices.audioOutputs())
+
+    def say_no_sound(self, say: bool) -> None:
+        """Whether this player says "No sound" when there is no audio device (several players side by side say
+        it once, over the one whose sound would play)."""
+        self._says_no_sound = say
+        self._show_sound_devices()
 
     @property
     def has_sound(self) -> bool:
