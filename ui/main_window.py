@@ -474,6 +474,16 @@ class MainWindow(QMainWindow):
         except BwvError as exc:
             QMessageBox.warning(self, "Cannot open workspace", str(exc))
             return
+        # What is bound to the current workspace lets go of it first, as on quitting: typed text is saved, the
+        # incident windows close (one kept open, its key presses not saved yet, keeps this workspace open).
+        if self.desk is not None:
+            self.desk.review.flush()
+        self.debrief.flush()
+        if not incident_menu.close_views(self):
+            workspace.close()
+            return
+        if self.desk is not None:
+            self.desk.shutdown()
         old = self.workspace
         self._attach_workspace(workspace)
         old.close()

@@ -151,6 +151,19 @@ def test_opening_another_workspace_and_a_bad_file(window, tmp_path, monkeypatch)
     )
 
 
+def test_opening_another_workspace_closes_the_incident_windows_of_the_old_one(window, tmp_path, qtbot):
+    """An incident window shows the workspace it was opened on: switching workspace closes it (as quitting does)
+    rather than leave it showing, and coding into, the old one."""
+    from bwvtool.ui.incident import menu
+
+    view = menu.open_incident(window, "INC-DEMO-1")
+    assert view is not None and view.isVisible() and window._incident_views == [view]
+    other = build_demo(tmp_path / "other", clips=20, actor="tester").db
+    window.open_workspace_file(other)
+    assert window.workspace.path == other
+    assert window._incident_views == [] and not view.isVisible()
+
+
 def _run_gui(db, *args, env_extra=None):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env_extra or {})}
     return subprocess.run(
