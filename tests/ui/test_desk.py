@@ -173,9 +173,13 @@ def test_whole_review_form_with_the_keyboard_alone(qtbot, desk):
         else:
             qtbot.keyClick(field, Qt.Key.Key_Down)  # first real answer after the blank
         desk.review.focus_first()
+    messages = []
+    desk.status.connect(messages.append)
     qtbot.keyClick(desk.review, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     stored = review_rows.get(desk.ws.conn, "S1", desk.session.coder_id)
     assert stored is not None and stored.status == "complete"
+    # The last word in the status bar says so, as the button's does, even when the next clip opens at once.
+    assert "Review of S1 marked complete" in messages[-1], messages
     qtbot.keyClick(desk.review, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert desk.side.currentWidget() is desk.palette
 

@@ -414,3 +414,18 @@ def test_moving_on_to_the_next_clip_never_picks_a_transcript_line(qtbot, queue_d
     _opened(qtbot, desk, "Q4")
     _step_and_code(qtbot, desk, 2)
     _step_and_code(qtbot, desk, 1)
+
+
+def test_ctrl_return_says_the_review_is_complete_when_the_next_clip_opens(qtbot, queue_desk):
+    """Completing a review opens the next clip at once; the status bar's last word still says the review is
+    complete (and which clip opened), not only "Opened …"."""
+    desk = queue_desk
+    desk.queue.setCurrentRow(0)
+    desk.queue.setFocus()
+    qtbot.keyClick(desk.queue, Qt.Key.Key_Return)
+    _opened(qtbot, desk, "Q1")
+    messages = []
+    desk.status.connect(messages.append)
+    _complete_review(qtbot, desk)
+    _opened(qtbot, desk, "Q2")
+    assert messages[-1].startswith("Review of Q1 marked complete") and "Q2" in messages[-1], messages

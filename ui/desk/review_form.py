@@ -332,7 +332,7 @@ class ReviewForm(QWidget):
             return False
         self.version += 1
         self._show_state("complete", {})
-        self.saved.emit("Review marked complete")
+        self.saved.emit(f"Review of {self.clip_id} marked complete")
         self.completed.emit()
         return True
 
