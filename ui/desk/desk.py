@@ -313,7 +313,9 @@ class CodingDesk(QWidget):
             completed = self.review.clip_id
             self.open_clip(following.clip_id, following.assignment_id)
             # "Opened …" would replace the form's "marked complete" at once: the status bar says both.
-            self.status.emit(f"Review of {completed} marked complete; opened the next clip, {following.clip_id}")
+            self.status.emit(
+                f"Review of {completed} marked complete; opened the next clip, {following.clip_id}"
+            )
 
     def mark_current_started(self) -> None:
         """The open assignment's first edit starts it (in the store too): its queue icon follows at once."""
