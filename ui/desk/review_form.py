@@ -279,15 +279,7 @@ class ReviewForm(QWidget):
             return
         try:
             answers = review.save_answer(
-                self.ws,
-                clip_id=self.clip_id,
-                coder=self.coder,
-                codebook=self.codebook,
-                codebook_id=self.codebook_id,
-                item_id=item.id,
-                value=value,
-                assignment_id=self.assignment_id,
-                version=self.version,
+                self.ws, **self._this_review(), item_id=item.id, value=value, version=self.version
             )
         except ChangedElsewhere as exc:
             self._reload_after(exc)
@@ -311,19 +303,21 @@ class ReviewForm(QWidget):
             self.status.setText("Draft · all required items answered")
         self.complete_button.setEnabled(state != "complete" and not missing)
 
+    def _this_review(self) -> dict[str, Any]:
+        """The review this form shows, named as the core's review functions (and :meth:`load`) name it."""
+        return {
+            "clip_id": self.clip_id,
+            "coder": self.coder,
+            "codebook": self.codebook,
+            "codebook_id": self.codebook_id,
+            "assignment_id": self.assignment_id,
+        }
+
     def mark_complete(self) -> bool:
         if self.ws is None:
             return False
         try:
-            review.complete(
-                self.ws,
-                clip_id=self.clip_id,
-                coder=self.coder,
-                codebook=self.codebook,
-                codebook_id=self.codebook_id,
-                assignment_id=self.assignment_id,
-                version=self.version,
-            )
+            review.complete(self.ws, **self._this_review(), version=self.version)
         except ChangedElsewhere as exc:
             self._reload_after(exc)
             return False
@@ -346,15 +340,7 @@ class ReviewForm(QWidget):
             == self.version
         ):
             return False
-        self.load(
-            self.ws,
-            clip_id=self.clip_id,
-            coder=self.coder,
-            coder_id=self.coder_id,
-            codebook=self.codebook,
-            codebook_id=self.codebook_id,
-            assignment_id=self.assignment_id,
-        )
+        self.load(self.ws, **self._this_review(), coder_id=self.coder_id)
         self.saved.emit("The review was saved at another desk: shown as stored")
         return True
 
@@ -362,13 +348,5 @@ class ReviewForm(QWidget):
         """Someone else saved this review since it was read: show what is stored now, never overwrite it."""
         for timer in self._typing:
             timer.stop()  # what was being typed was answered against the old review: it goes with the reload
-        self.load(
-            self.ws,
-            clip_id=self.clip_id,
-            coder=self.coder,
-            coder_id=self.coder_id,
-            codebook=self.codebook,
-            codebook_id=self.codebook_id,
-            assignment_id=self.assignment_id,
-        )
+        self.load(self.ws, **self._this_review(), coder_id=self.coder_id)
         self.failed.emit(f"{exc} — reloaded")
