@@ -12,7 +12,14 @@ The API the command line and the app call::
     sample_size(rate=0.10, margin=0.05, population=6000)
 """
 
-from bwvtool.sampling.engine import draw, get_sample, list_samples, preview, sample_items
+from bwvtool.sampling.engine import (
+    draw,
+    get_sample,
+    list_samples,
+    preview,
+    sample_items,
+    why_nothing_expected,
+)
 from bwvtool.sampling.export import export_sample
 from bwvtool.sampling.inputs import ColumnCache
 from bwvtool.sampling.plan import Plan, PlanError, builtin_plan_text, builtin_plans, load_plan
@@ -39,4 +46,5 @@ __all__ = [
     "sample_size",
     "stage",
     "verify",
+    "why_nothing_expected",
 ]

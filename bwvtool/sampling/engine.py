@@ -125,6 +125,32 @@ def preview(
     }
 
 
+_LEFT_OUT_AS = {
+    "list": "on an exclusion list",
+    "sampled": "drawn by earlier samples",
+    "reviewed": "reviewed already",
+}
+
+
+def why_nothing_expected(report: dict[str, Any]) -> str | None:
+    """Why a :func:`preview` expects no units, in words, from its own figures; None when it expects some."""
+    if report["expected_units"]:
+        return None
+    unit, candidates, size = report["unit"], report["candidates"], report["frame_size"]
+    if not candidates:
+        if not report.get("clips_read"):
+            return "no clips were recorded in the window"
+        return f"no {unit} in the window meets the plan's frame conditions"
+    if not size:
+        why = ", ".join(f"{n:,} {_LEFT_OUT_AS.get(k, k)}" for k, n in report["excluded"].items() if n)
+        return f"all {candidates:,} {unit}s in the window are excluded ({why})"
+    if report.get("capacity") == 0:
+        return "the plan's capacity is 0"
+    if report["sample"]["method"] is None:  # census rules only (take: all)
+        return f"none of the {size:,} {unit}s in the frame matches a census rule"
+    return f"the plan's sample size comes to 0 for a frame of {size:,} {unit}s"
+
+
 def resolve(
     ws: Workspace,
     plan: Plan | str | Path,

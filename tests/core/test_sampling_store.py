@@ -380,3 +380,48 @@ def test_preview_matches_the_draw_and_uses_the_cache(ws):
     assert preview["expected_units"] == m["units"] and preview["strata"] == m["strata"]
     assert preview["frame_size"] == m["frame"]["size"]
     assert sampling.list_samples(ws)[0]["units"] == 500
+
+
+CENSUS_ONLY = """\
+name: weekly
+unit: clip
+frame:
+  window: {{from: "{start}", to: "{end}"}}
+  where: {frame}
+  exclude: {{sampled_within_days: 28}}
+design:
+  capacity: {capacity}
+  census:
+    - {{name: stop_search, where: {where}}}
+"""
+STOP_SEARCH = "{field: sources, op: contains_any, value: [stop_search]}"
+
+
+def test_a_preview_expecting_nothing_says_why(ws):
+    """An expected sample of 0 comes with its reason, from the preview's own figures."""
+    plan = {
+        "start": "2021-02-01",
+        "end": "2021-02-03",
+        "capacity": 1000,
+        "frame": STOP_SEARCH,
+        "where": STOP_SEARCH,
+    }
+
+    def preview(as_of=date(2021, 4, 1), **changes):
+        return sampling.preview(ws, CENSUS_ONLY.format(**(plan | changes)), as_of=as_of)
+
+    def why(**changes):
+        report = preview(**changes)
+        return report["expected_units"], sampling.why_nothing_expected(report)
+
+    first = preview()
+    size = first["frame_size"]
+    assert first["expected_units"] == size > 0 and sampling.why_nothing_expected(first) is None
+    assert why(start="2001-01-01", end="2001-01-08") == (0, "no clips were recorded in the window")
+    nothing = f"{{all: [{STOP_SEARCH}, {{not: {STOP_SEARCH}}}]}}"
+    assert why(frame=nothing) == (0, "no clip in the window meets the plan's frame conditions")
+    assert why(where=nothing) == (0, f"none of the {size} clips in the frame matches a census rule")
+    sampling.draw(ws, CENSUS_ONLY.format(**plan), seed=1, as_of=date(2021, 4, 1))
+    assert why(as_of=date(2021, 4, 8)) == (
+        0, f"all {size} clips in the window are excluded ({size} drawn by earlier samples)",
+    )  # fmt: skip

@@ -137,6 +137,9 @@ def test_a_draw_that_takes_nothing_cannot_be_confirmed(qtbot, sampling_ws):
         PLAN.replace("frame:\n", 'frame:\n  window: {from: "2001-01-01", to: "2001-02-01"}\n')
     )
     dialog.refresh()
+    # The preview's "expected sample: 0" says why, before the reviewer asks to draw.
+    assert "expected sample: <b>0</b>" in dialog.summary.text()
+    assert "Nothing to draw: no clips were recorded in the window" in dialog.summary.text()
     qtbot.mouseClick(dialog.draw_button, Qt.MouseButton.LeftButton)
     assert dialog.steps.currentIndex() == 1 and "Nothing to draw" in dialog.confirm.changed.text()
     assert not dialog.confirm_button.isEnabled() and "n = <b>0 clips</b>" in dialog.confirm.facts.text()

@@ -5,6 +5,7 @@ same calls as ``bwvtool sample draw --dry-run`` and ``bwvtool sample draw``), ru
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from pathlib import Path
 
@@ -183,6 +184,11 @@ class SamplingDialog(QDialog):
             f"(excluded: {', '.join(f'{k} {v}' for k, v in report['excluded'].items())}) · "
             f"census takes {report['census_taken']:,} · expected sample: <b>{report['expected_units']:,}</b>"
             + (f" · capacity {report['capacity']}" if report.get("capacity") else "")
+            + (
+                f"<br>Nothing to draw: {html.escape(why)}"
+                if (why := sampling.why_nothing_expected(report))
+                else ""
+            )
         )
         self.census.setVisible(bool(report.get("census")))  # most plans have no census rules
         fill(
