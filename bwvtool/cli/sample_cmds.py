@@ -217,7 +217,7 @@ def _layout_text(head: str, data: dict[str, Any]) -> str:
         from bwvtool.sampling import why_nothing_expected
 
         why = why_nothing_expected(data)
-        lines.append(f"\nexpected units: {data['expected_units']}" + (f" ({why})" if why else ""))
+        lines.append(f"\nexpected units: {data['expected_units']}" + (f" — {why}" if why else ""))
     lines += [f"warning: {w}" for w in data.get("warnings", [])]
     return "\n".join(lines)
 

@@ -133,20 +133,22 @@ _LEFT_OUT_AS = {
 
 
 def why_nothing_expected(report: dict[str, Any]) -> str | None:
-    """Why a :func:`preview` expects no units, in words, from its own figures; None when it expects some."""
+    """Why a :func:`preview` (or a dry run's summary) expects no units, in words, from its own figures; None when
+    it expects some."""
     if report["expected_units"]:
         return None
-    unit, candidates, size = report["unit"], report["candidates"], report["frame_size"]
+    unit, size, excluded = report["unit"], report["frame_size"], report.get("excluded") or {}
+    candidates = size + sum(excluded.values())  # the units in the window meeting the frame, before exclusions
     if not candidates:
-        if not report.get("clips_read"):
+        if report.get("clips_read") == 0:
             return "no clips were recorded in the window"
         return f"no {unit} in the window meets the plan's frame conditions"
     if not size:
-        why = ", ".join(f"{n:,} {_LEFT_OUT_AS.get(k, k)}" for k, n in report["excluded"].items() if n)
+        why = ", ".join(f"{n:,} {_LEFT_OUT_AS.get(k, k)}" for k, n in excluded.items() if n)
         return f"all {candidates:,} {unit}s in the window are excluded ({why})"
     if report.get("capacity") == 0:
         return "the plan's capacity is 0"
-    if report["sample"]["method"] is None:  # census rules only (take: all)
+    if (report.get("sample") or {}).get("method") is None:  # census rules only (take: all)
         return f"none of the {size:,} {unit}s in the frame matches a census rule"
     return f"the plan's sample size comes to 0 for a frame of {size:,} {unit}s"
 

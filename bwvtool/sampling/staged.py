@@ -146,6 +146,7 @@ def summary(computed: Computed, seed_source: str, codebook_key: str | None) -> d
             if s.get("shortfall")
         ],
         "expected_units": layout.expected_units,
+        "sample": {"method": layout.sample_method, "n": layout.sample_n},  # says why nothing is expected
         "units": manifest["units"],
         "clips": len(manifest["items"]),
         "workloads": computed.report["workloads"],

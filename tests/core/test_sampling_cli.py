@@ -54,6 +54,10 @@ def test_dry_run_stores_nothing_and_draw_reports(db, run_cli):
     code, out, _ = run_cli("sample", "draw", "pioss_weekly", "--as-of", "2021-03-10", "--dry-run")
     assert code == 0 and "Census rules (priority order)" in out and "op_hampshire" in out
     assert _samples(db) == []
+    code, out, err = run_cli("sample", "draw", "pioss_weekly", "--as-of", "2020-03-10", "--dry-run")
+    assert (
+        code == 0 and "expected units: 0 — no incident in the window meets the plan's frame conditions" in out
+    ), err
     code, out, _ = run_cli(
         "sample", "draw", "ss_research_study", "--as-of", "2021-04-01", "--seed", "7", *CODERS, "--json"
     )
