@@ -250,7 +250,9 @@ def test_the_app_ends_after_the_incident_window_was_used(demo_db, scenario):
     )
     try:
         lines = [app.stdout.readline() for _ in range(2)]
-        assert lines[0].startswith("bwvtool-ready ") and lines[1] == "incident-open 4\n", (lines, app)
+        assert lines[0].startswith("bwvtool-ready ") and lines[1].startswith("incident-open "), (lines, app)
+        playing, filming = lines[1].split()[1::2]
+        assert playing == filming != "0", lines  # every camera filming then plays
         if scenario.startswith("close"):
             assert app.stdout.readline() == "incident-closed 0\n"  # the players let go of their clips
         if scenario.endswith("wait"):

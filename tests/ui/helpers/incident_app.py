@@ -3,11 +3,12 @@ reviewer uses it, for the test that the process ends on Quit and on SIGTERM.
 
 Usage: python -m tests.ui.helpers.incident_app WORKSPACE INCIDENT SCENARIO
 
-Once the main window is ready: Ctrl+Shift+I, the incident chosen in the dialog, Space (every camera plays), then
-by SCENARIO: ``close-quit`` closes the incident window (as its title bar's close button does) and quits (File → Quit);
-``close-wait`` closes it and waits (the test sends SIGTERM); ``open-quit`` quits with the incident window
-still open; ``open-wait`` waits with it open. Prints ``incident-open N`` (N cameras playing), ``incident-closed D``
-(D: video-decoding threads still running once it closed) and ``waiting``, flushed at once.
+Once the main window is ready: Ctrl+Shift+I, the incident chosen in the dialog, Space (every camera filming then
+plays), then by SCENARIO: ``close-quit`` closes the incident window (as its title bar's close button does) and quits
+(File → Quit); ``close-wait`` closes it and waits (the test sends SIGTERM); ``open-quit`` quits with the incident
+window still open; ``open-wait`` waits with it open. Prints ``incident-open N of M`` (N cameras playing, M filming
+then), ``incident-closed D`` (D: video-decoding threads still running once it closed) and ``waiting``, flushed at
+once.
 """
 
 from __future__ import annotations
@@ -84,8 +85,13 @@ def main() -> None:
 
     def press_space() -> None:
         QTest.keyClick(incident_window().grid, Qt.Key.Key_Space)
-        tiles = incident_window().grid.tiles
-        print(f"incident-open {sum(t.player.engine.is_playing for t in tiles)}", flush=True)
+        grid = incident_window().grid
+        at = grid.incident_ms()
+        playing = sum(t.player.engine.is_playing for t in grid.tiles)
+        filming = sum(
+            grid._filming(t, at) for t in grid.tiles
+        )  # a camera that starts later joins when it does
+        print(f"incident-open {playing} of {filming}", flush=True)
         later(1500, close_incident if scenario.startswith("close") else finish)
 
     def close_incident() -> None:
