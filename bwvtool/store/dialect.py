@@ -92,6 +92,22 @@ def defer(conn: Any, sql: str, params: Any) -> None:
         conn.execute(sql, params)
 
 
+def reserve_id(conn: Any, table: str) -> int | None:
+    """On a server, an id for a new row of ``table`` reserved ahead by the session (see
+    :meth:`bwvtool.store.postgres.connection.PgConnection.reserve_id`); None on SQLite, which picks it at insert."""
+    conn = getattr(conn, "conn", conn)
+    return conn.reserve_id(table) if is_postgres(conn) else None
+
+
+def commit_witness(conn: Any, sql: str, params: Any) -> None:
+    """Name a query that finds a row the open transaction writes, so that on a server the whole transaction can
+    travel with its COMMIT in one round trip (see
+    :meth:`bwvtool.store.postgres.connection.PgConnection.commit_witness`); nothing on SQLite."""
+    conn = getattr(conn, "conn", conn)
+    if is_postgres(conn):
+        conn.commit_witness(sql, params)
+
+
 def serialise(conn: Any, name: str, number: int) -> None:
     """Make writers that check-then-write the same thing (``name``, ``number``) take turns until commit. SQLite's
     BEGIN IMMEDIATE already lets one writer at a time in; a server's READ COMMITTED transactions run side by side,

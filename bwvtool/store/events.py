@@ -17,6 +17,11 @@ from bwvtool.store.workspace import Transaction
 _COLUMNS = tuple(f.name for f in fields(Event))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM events"  # constant column list, no user values
 _MODIFIERS, _STARRED = _COLUMNS.index("modifiers"), _COLUMNS.index("starred")
+_INSERT = (
+    "INSERT INTO events (id, clip_id, coder_id, codebook_id, track, code, actor, onset_ms, onset_frame,"
+    " offset_ms, offset_frame, modifiers, note, starred, caused_by, assignment_id, created_at, updated_at,"
+    " version, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def _from_row(row: tuple) -> Event:
@@ -54,16 +59,21 @@ def _params(event: Event) -> tuple:
 
 def insert(tx: Transaction, event: Event) -> Event:
     """Insert ``event`` (keeping its id when it has one: undo of a delete restores the same row, one version on
-    from the one deleted, so a desk that still holds the old version cannot change it)."""
+    from the one deleted, so a desk that still holds the old version cannot change it).
+
+    On a server a key press costs one round trip: a new event takes an id the session reserved ahead, so nothing
+    waits for the row, which travels with the COMMIT (with its audit row) and is the witness of that COMMIT's
+    outcome should the connection break there."""
     created = event.created_at or tx.at
     version = 1 if event.id is None else event.version + 1
-    cursor = tx.execute(
-        "INSERT INTO events (id, clip_id, coder_id, codebook_id, track, code, actor, onset_ms, onset_frame,"
-        " offset_ms, offset_frame, modifiers, note, starred, caused_by, assignment_id, created_at, updated_at,"
-        " version, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (event.id, *_params(event), created, tx.at, version, tx.actor),
-    )
-    return event.with_changes(id=int(cursor.lastrowid), created_at=created, updated_at=tx.at, version=version)
+    event_id = event.id if event.id is not None else dialect.reserve_id(tx, "events")
+    params = (event_id, *_params(event), created, tx.at, version, tx.actor)
+    if event_id is None:  # SQLite picks the id
+        event_id = int(tx.execute(_INSERT, params).lastrowid)
+    else:
+        dialect.defer(tx, _INSERT, params)
+        dialect.commit_witness(tx, "SELECT 1 FROM events WHERE id = ?", (event_id,))
+    return event.with_changes(id=event_id, created_at=created, updated_at=tx.at, version=version)
 
 
 def update(tx: Transaction, event_id: int, changes: dict[str, Any], version: int | None = None) -> int:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -136,3 +138,145 @@ def test_coding_goes_on_across_a_server_restart():
     finally:
         cluster.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+# -- a key press in one round trip -------------------------------------------------------------------------------
+def _coding_setup(ws) -> tuple[int, int]:
+    """A clip C1, the coder ana and a codebook: (coder id, codebook id)."""
+    from tests.core.test_pg_server import _add_clip
+
+    with ws.transaction("ana") as tx:
+        _add_clip(ws, tx, "C1")
+        coder = ws.coder_id(tx, "ana")
+        book = tx.execute(
+            "INSERT INTO codebooks (key, version, title, body, sha256, imported_at) VALUES ('k', 1, 't', '{}', 's', ?)",
+            (tx.at,),
+        ).lastrowid
+    return coder, book
+
+
+def _press(ws, coder: int, book: int, code: str = "command", onset_ms: int = 1000):
+    """What a key press stores: the event and its audit row, in one transaction."""
+    from bwvtool.coding.model import Event
+    from bwvtool.store import events
+
+    with ws.transaction("ana") as tx:
+        event = events.insert(tx, Event("C1", coder, book, "t", code, "officer_1", onset_ms, onset_ms // 40))
+        tx.audit("event.add", "event", str(event.id))
+    return event
+
+
+def _events(ws, code: str) -> list[tuple[int, str]]:
+    return ws.conn.execute("SELECT id, code FROM events WHERE code = ? ORDER BY id", (code,)).fetchall()
+
+
+@contextmanager
+def _round_trips() -> Iterator[list[str]]:
+    """Count what reaches the server: a pipeline is one round trip, so is a statement sent outside one."""
+    seen: list[str] = []
+    depth = [0]
+    real_pipeline, real_execute = psycopg.Connection.pipeline, psycopg.Cursor.execute
+
+    @contextmanager
+    def pipeline(self, *args, **kwargs):
+        seen.append("pipeline")
+        depth[0] += 1
+        try:
+            with real_pipeline(self, *args, **kwargs) as p:
+                yield p
+        finally:
+            depth[0] -= 1
+
+    def execute(self, *args, **kwargs):
+        if not depth[0]:
+            seen.append("query")
+        return real_execute(self, *args, **kwargs)
+
+    psycopg.Connection.pipeline, psycopg.Cursor.execute = pipeline, execute
+    try:
+        yield seen
+    finally:
+        psycopg.Connection.pipeline, psycopg.Cursor.execute = real_pipeline, real_execute
+
+
+def test_a_key_press_costs_one_round_trip_and_its_id_is_the_stored_one(server_ws):
+    coder, book = _coding_setup(server_ws)
+    _press(server_ws, coder, book, onset_ms=0)  # the session's first reserves its ids (one trip of its own)
+    with _round_trips() as seen:
+        pressed = [
+            _press(server_ws, coder, book, onset_ms=40 * i) for i in range(1, 101)
+        ]  # top-ups ride along
+    assert seen == ["query"] * 100
+    stored = _events(server_ws, "command")
+    assert [e.id for e in pressed] == [row[0] for row in stored[1:]]
+    assert server_ws.verify_audit().ok
+
+
+def test_a_key_press_cut_before_its_commit_is_sent_again_once_on_a_new_session(server_ws):
+    """The session dies inside the one-trip transaction (a trigger at commit ends it, the first time only): the
+    witness row is not there and the old session has ended, so nothing was saved and it is sent again."""
+    coder, book = _coding_setup(server_ws)
+    conn = server_ws.conn
+    conn.execute("CREATE SEQUENCE cuts")
+    conn.execute(
+        "CREATE FUNCTION cut_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF nextval('cuts') = 1 THEN"
+        " PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(1); END IF; RETURN NULL; END $$"
+    )
+    conn.execute(
+        "CREATE CONSTRAINT TRIGGER cut_at_commit AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED"
+        " FOR EACH ROW WHEN (NEW.code = 'cut') EXECUTE FUNCTION cut_once()"
+    )
+    old = _pid(server_ws)
+    event = _press(server_ws, coder, book, code="cut")
+    assert _events(server_ws, "cut") == [(event.id, "cut")]
+    assert _pid(server_ws) != old
+    assert server_ws.verify_audit().ok
+
+
+def test_a_key_press_cut_at_every_try_is_not_saved_and_says_so(server_ws):
+    coder, book = _coding_setup(server_ws)
+    server_ws.conn.execute(
+        "CREATE FUNCTION cut_me() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(1); RETURN NULL; END $$"
+    )
+    server_ws.conn.execute(
+        "CREATE CONSTRAINT TRIGGER cut_at_commit AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED"
+        " FOR EACH ROW WHEN (NEW.code = 'cut') EXECUTE FUNCTION cut_me()"
+    )
+    with pytest.raises(PgConnectionLost, match="at commit; this change was not saved"):
+        _press(server_ws, coder, book, code="cut")
+    assert _events(server_ws, "cut") == []
+    _press(server_ws, coder, book, code="after")  # the next press just works
+    assert len(_events(server_ws, "after")) == 1
+    assert server_ws.verify_audit().ok
+
+
+def test_a_key_press_cut_after_its_commit_is_reported_saved(server_ws, server_url):
+    """The session is ended after the COMMIT, before the answer comes back (its round trip goes on to top up the
+    session's reserve of ids, which another session holds up): the witness row is there, so: saved, once."""
+    import threading
+    import time
+
+    coder, book = _coding_setup(server_ws)
+    _press(server_ws, coder, book, onset_ms=0)
+    pid = _pid(server_ws)
+    for _ in range(60):  # run the reserve low: the next round trip (the press) tops it up, after its COMMIT
+        server_ws.conn.reserve_id("events")
+    outcome: list[object] = []
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute("BEGIN")
+        admin.execute("ALTER SEQUENCE events_id_seq CACHE 1")  # holds nextval until this transaction ends
+        press = threading.Thread(target=lambda: outcome.append(_press(server_ws, coder, book, code="late")))
+        press.start()
+        deadline = time.monotonic() + 30
+        while not admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'", (pid,)
+        ).fetchone()[0]:
+            assert time.monotonic() < deadline, "the press never reached its top-up"
+            time.sleep(0.02)
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        admin.execute("ROLLBACK")
+    press.join(30)
+    assert len(outcome) == 1, "the press raised instead of reporting its committed event saved"
+    assert _events(server_ws, "late") == [(outcome[0].id, "late")]
+    assert server_ws.verify_audit().ok

@@ -47,6 +47,10 @@ _FLUSH = "SELECT txid_current(), pg_logical_emit_message(false, 'bwvtool.flush',
 # Errors that mean the session is gone (connection failure, server shut down or crashed, not yet accepting).
 _LOST = ("08", "57P01", "57P02", "57P03")
 _OUTCOME_WAIT_S = 5.0  # how long to wait for a dead session's last commit to be decided after a reconnect
+# Ids a session reserves ahead from a table's sequence (see PgConnection.reserve_id), and how few left make the
+# next round trip fetch more.
+_RESERVE, _RESERVE_LOW = 64, 16
+_NEXT_IDS = "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)"
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 
@@ -173,9 +177,16 @@ class PgConnection:
     audit chain's lock, which its trigger takes, is then held only inside the server, from that row to the end of
     the commit, never while the client works or waits for a CPU.
 
+    A transaction whose statements all wait (a key press: its event row, with an id reserved ahead, and its audit
+    row) therefore costs one round trip: BEGIN, the rows, COMMIT and the flush barrier travel together. Such a
+    transaction names a *witness* (:meth:`commit_witness`: a query that finds a row it wrote), because no
+    transaction id comes back before its COMMIT is sent.
+
     When the server goes away (restart, ``pg_terminate_backend``, a network cut) the next statement reconnects.
     A transaction the break interrupted is gone: the statement that finds out raises :class:`PgConnectionLost`
-    ("not saved"), except a COMMIT whose outcome the server can still tell (``txid_status``): committed is saved.
+    ("not saved"), except a COMMIT whose outcome the server can still tell (``txid_status``, or the witness once
+    the old session has ended): committed is saved, and a one-trip transaction found not committed is sent again
+    on the new session, once.
     Reads outside a transaction are simply retried once on the new connection.
     """
 
@@ -194,6 +205,9 @@ class PgConnection:
         self._settings_wanted: dict[str, str] = {}  # session settings to have before the next statement
         self._settings_sent: dict[str, str] = {}  # what this session has (forgotten on a new session)
         self._settings_pending_commit: dict[str, str] = {}  # sent inside the open transaction
+        self._witness: tuple[str, Any] | None = None  # the open transaction's witness (see commit_witness)
+        self._reserved: dict[str, list[int]] = {}  # ids reserved ahead, by table (see reserve_id)
+        self._refill: set[str] = set()  # tables whose reserve the next round trip tops up
         self.memo: dict[Any, Any] = {}  # see bwvtool.store.dialect.session_memo
 
     def _setup(self, raw: psycopg.Connection) -> None:
@@ -201,6 +215,7 @@ class PgConnection:
         raw.adapters.register_loader("bool", _IntBoolLoader)
         raw.adapters.register_loader("numeric", _NumberLoader)
         self.raw = raw
+        self._pid = raw.info.backend_pid  # to ask after this session once it is gone
 
     @classmethod
     def connect(cls, url: str) -> PgConnection:
@@ -230,6 +245,39 @@ class PgConnection:
             return
         self._deferred.append((translate_sql(sql), params))
 
+    def reserve_id(self, table: str) -> int:
+        """An id from ``table``'s own sequence, reserved ahead by this session, so that a row can be inserted
+        with its id known without waiting for the server (and deferred, see :meth:`defer`). The reserve is topped
+        up in the same round trip as a later statement before it runs out; sequences never hand a value out
+        twice, so ids reserved and never used are only gaps, as after any rolled-back insert."""
+        pool = self._reserved.setdefault(table, [])
+        if not pool:  # a session's first: sent now
+            pool.extend(self._next_ids(table))
+        if len(pool) <= _RESERVE_LOW:
+            self._refill.add(table)
+        return pool.pop(0)
+
+    def _next_ids(self, table: str) -> list[int]:
+        if self._open and not self._begin_pending:  # inside the transaction begun on the server
+            return [int(row[0]) for row in self.execute(_NEXT_IDS, (table, _RESERVE))]
+        # Nothing of a transaction is on the server yet: ask outside it, so that the transaction can still travel
+        # whole with its COMMIT. Safe to ask again on a new session after a break.
+        for attempt in (1, 2):
+            try:
+                return [int(row[0]) for row in self.raw.execute(translate_sql(_NEXT_IDS), (table, _RESERVE))]
+            except psycopg.Error as exc:
+                if attempt == 2 or not self._is_lost(exc):
+                    raise translate_error(exc) from exc
+                self._reconnect()
+        raise AssertionError("unreachable")
+
+    def commit_witness(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A query that finds a row this transaction writes (any row: it commits whole or not at all). With one,
+        a transaction whose BEGIN has not been sent yet sends everything with its COMMIT in one round trip; after
+        a break there, the query tells on a new session, once the old one has ended, whether it committed."""
+        if self._open:
+            self._witness = (translate_sql(sql), params)
+
     def execute(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, retried: bool = False
     ) -> PgCursor:
@@ -252,25 +300,41 @@ class PgConnection:
             return PgCursor(None)
         if statement == "ROLLBACK":
             self._deferred = []
-        saved = (self._begin_pending, list(self._deferred))
+        saved = (self._begin_pending, list(self._deferred), self._witness)
+        one_trip = saved[0] is not None and statement == "COMMIT" and self._witness is not None
         try:
             returning = self._returning_id(sql)  # may read the schema: first on a new session
             text = translate_sql(sql + " RETURNING id" if returning else sql)
-            if saved[0] is not None and statement == "COMMIT":
-                self._send(
-                    []
-                )  # a COMMIT never rides with its own BEGIN: its outcome needs the transaction id
-                saved = (None, [])
-            cursor = self._send([(text, params)], flush_after=statement == "COMMIT" and self._xid is not None)
+            if saved[0] is not None and statement == "COMMIT" and not one_trip:
+                # Without a witness a COMMIT never rides with its own BEGIN: its outcome needs the transaction id.
+                self._send([])
+                saved = (None, [], None)
+            if one_trip:
+                cursor = self._send_whole(text)
+            else:
+                cursor = self._send(
+                    [(text, params)], flush_after=statement == "COMMIT" and self._xid is not None
+                )
         except psycopg.Error as exc:
             if not self._is_lost(exc):
                 raise translate_error(exc) from exc
+            if one_trip:
+                # The whole transaction was in this round trip; its witness tells whether it committed. If it did
+                # not (and never can: the old session has ended), send it all again on the new session, once.
+                outcome = self._witnessed(saved[2])
+                if outcome == "committed":
+                    return self._saved_after_break()
+                self._forget_transaction()
+                if outcome == "aborted" and not retried:
+                    return self._again(saved, sql, params)
+                raise self._lost(
+                    "the connection to the server was lost at commit; this change was not saved"
+                ) from exc
             if saved[0] is not None and not retried:
                 # The whole transaction so far was in this round trip: nothing of it is on the server. Begin it
                 # again on a new session, once.
                 self._reconnect()
-                self._begin_pending, self._deferred, self._open = saved[0], saved[1], True
-                return self.execute(sql, params, retried=True)
+                return self._again(saved, sql, params)
             return self._after_break(statement, sql, params, exc)
         if statement in ("COMMIT", "ROLLBACK"):
             if statement == "COMMIT":
@@ -282,6 +346,13 @@ class PgConnection:
             lastrowid = row[0] if row else None
         return PgCursor(cursor, lastrowid) if returning else PgCursor(cursor)
 
+    def _again(self, saved: tuple[str | None, list[tuple[str, Any]], Any], sql: str, params: Any) -> PgCursor:
+        """Send a transaction none of which reached the server once more (on the new session): its BEGIN and
+        deferred statements as they were, then ``sql``."""
+        self._begin_pending, self._deferred, self._witness = saved
+        self._open = True
+        return self.execute(sql, params, retried=True)
+
     def _send(self, statements: list[tuple[str, Any]], *, flush_after: bool = False) -> psycopg.Cursor:
         """One round trip: the pending BEGIN (with the transaction id, for writing transactions), the deferred
         statements, then ``statements``; the cursor of the last one. ``flush_after`` (a writing transaction's
@@ -289,13 +360,16 @@ class PgConnection:
         cursor = self.raw.cursor()
         begin, deferred = self._begin_pending, self._deferred
         settings = {k: v for k, v in self._settings_wanted.items() if self._settings_sent.get(k) != v}
-        if begin is None and not deferred and not settings and not flush_after:
+        if begin is None and not deferred and not settings and not flush_after and not self._refill:
             if statements:
                 cursor.execute(*statements[0])
             return cursor
         writing = begin in ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
-        xid_cursor = self.raw.cursor() if writing else None
+        # A witnessed transaction sent whole with its COMMIT needs no transaction id (see commit_witness).
+        xid_cursor = self.raw.cursor() if writing and not (flush_after and self._witness) else None
         side = self.raw.cursor()
+        refills = [(table, self.raw.cursor()) for table in sorted(self._refill)]
+        self._refill = set()  # asked for again by the next reserve_id if this round trip fails
         self._begin_pending, self._deferred = None, []  # sent now, whatever the outcome
         if settings:
             # A SET in a pipeline belongs to its transaction: undone if that fails or is rolled back, so it counts
@@ -312,6 +386,7 @@ class PgConnection:
                 side.execute(_BEGIN[begin])
                 if xid_cursor is not None:
                     xid_cursor.execute("SELECT txid_current()")
+                if writing:
                     side.execute(_COMMIT_WITHOUT_WAITING)
             for text, params in deferred:
                 side.execute(text, params)
@@ -319,14 +394,48 @@ class PgConnection:
                 cursor.execute(text, params)
             if flush_after:
                 side.execute(_FLUSH)
+            for table, refill in refills:  # after the transaction's end: its fate is not theirs
+                refill.execute(translate_sql(_NEXT_IDS), (table, _RESERVE))
+        for table, refill in refills:
+            self._reserved.setdefault(table, []).extend(int(row[0]) for row in refill.fetchall())
         if settings and begin is None and not self._open:  # no transaction around it: it is the session's now
             self._settings_sent, self._settings_pending_commit = dict(settings), {}
         if xid_cursor is not None:
             self._xid = int(xid_cursor.fetchone()[0])
         return cursor
 
+    def _send_whole(self, commit: str) -> psycopg.Cursor:
+        """A witnessed transaction not begun yet, sent whole with its ``commit``: settings, BEGIN, the deferred
+        statements, COMMIT, the flush barrier and any top-up of reserved ids, as one Query message (parameters
+        bound here), so that it leaves in one write and the server wakes once for it; a pipeline sends a packet
+        per statement. The barrier, after the COMMIT, runs in a transaction of its own, which commits (and
+        flushes) before the server answers."""
+        settings = {k: v for k, v in self._settings_wanted.items() if self._settings_sent.get(k) != v}
+        statements = [(f"SET {name} = {value}", ()) for name, value in settings.items()]
+        statements += [(_BEGIN[self._begin_pending], ()), (_COMMIT_WITHOUT_WAITING, ())]
+        statements += [*self._deferred, (commit, ()), (_FLUSH, ())]
+        refills = sorted(self._refill)
+        statements += [(translate_sql(_NEXT_IDS), (table, _RESERVE)) for table in refills]
+        self._begin_pending, self._deferred, self._refill = None, [], set()  # sent now, whatever the outcome
+        if settings:
+            self._settings_sent, self.memo = {}, {}
+            self._settings_pending_commit = settings
+        cursor = psycopg.ClientCursor(self.raw)
+        cursor.execute(
+            "; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params]
+        )
+        while cursor.nextset():  # the last result: the top-up's ids, if any
+            pass
+        if refills:
+            self._reserved.setdefault(refills[0], []).extend(int(row[0]) for row in cursor.fetchall())
+            self._refill.update(
+                refills[1:]
+            )  # one table a trip; ids are reserved for one table (events) anyway
+        return cursor
+
     def _forget_transaction(self) -> None:
         self._open, self._xid, self._begin_pending, self._deferred = False, None, None, []
+        self._witness = None
         self._settings_pending_commit = {}
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
@@ -366,8 +475,7 @@ class PgConnection:
         if statement == "COMMIT" and xid is not None:
             self._reconnect()
             if self._outcome(xid) == "committed":
-                self.raw.execute(_FLUSH)  # it may not have reached the disk yet: it is saved once it has
-                return PgCursor(None)
+                return self._saved_after_break()  # it may not have reached the disk yet: saved once it has
             raise self._lost(
                 "the connection to the server was lost at commit; this change was not saved"
             ) from exc
@@ -378,6 +486,31 @@ class PgConnection:
             self._reconnect()
             return self.execute(sql, params)
         raise translate_error(exc) from exc
+
+    def _witnessed(self, witness: tuple[str, Any]) -> str | None:
+        """'committed' or 'aborted' (None: not known in time) for a one-trip transaction whose session broke in
+        its round trip: its witness row, read on a new session once the old session's transaction has ended."""
+        old = self._pid
+        self._reconnect()
+        sql, params = witness
+        deadline = time.monotonic() + _OUTCOME_WAIT_S
+        while True:
+            ended = not self.raw.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state <> 'idle'", (old,)
+            ).fetchone()[0]
+            if self.raw.execute(sql, params).fetchone() is not None:
+                return "committed"
+            if ended:
+                return "aborted"
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
+
+    def _saved_after_break(self) -> PgCursor:
+        """A transaction found committed after its session broke: saved once it is on disk (see :data:`_FLUSH`)."""
+        self._forget_transaction()
+        self.raw.execute(_FLUSH)
+        return PgCursor(None)
 
     def _outcome(self, xid: int) -> str | None:
         """'committed' or 'aborted' (or None: unknown) for the transaction ``xid`` of a session that broke."""
