@@ -12,8 +12,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from bwvtool.store import browse
+from bwvtool.store import audit, browse
 from bwvtool.store.browse import ClipFilter, ClipRow, ClipSort
+
+CATALOGUE_ACTIONS = ("catalogue.", "clip.", "media.", "demo.")  # audited actions that change the clips shown
 
 
 class Event:
@@ -54,6 +56,7 @@ class ClipBrowser:
         self.rows: list[ClipRow] = []
         self.total = 0  # all clips in the workspace
         self.matching = 0  # clips passing the filter
+        self._read_at = 0  # the newest audit row when the catalogue was last read (see follow)
 
     # -- reading ------------------------------------------------------------------------------------------
     @property
@@ -63,11 +66,25 @@ class ClipBrowser:
     def refresh(self) -> None:
         """Recount and reload from the first page (after a filter or sort change, or new data)."""
         self.events.resetting.emit()
+        self._read_at = audit.last_id(self.conn)
         self.total = browse.count_clips(self.conn)
         self.matching = self.total if self.filter.is_empty() else browse.count_clips(self.conn, self.filter)
         self.rows = self._page(0)
         self.events.reset.emit()
         self.events.counts_changed.emit(self.total, self.matching)
+
+    def follow(self) -> bool:
+        """Re-read (as :meth:`refresh`) when the catalogue was changed since it was read, by this process or another
+        (a ``bwvtool catalogue import`` from a terminal, a media check): True when it did. Other work (coding,
+        reviews) leaves the rows, and where the reviewer is in them, alone."""
+        newest = audit.last_id(self.conn)
+        if newest == self._read_at:
+            return False
+        if not audit.changed_since(self.conn, self._read_at, *CATALOGUE_ACTIONS):
+            self._read_at = newest
+            return False
+        self.refresh()
+        return True
 
     def fetch_more(self) -> int:
         """Append the next page; returns how many rows arrived (0 at the end)."""

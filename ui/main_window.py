@@ -39,6 +39,8 @@ from bwvtool.ui.jobs.page import codebook_summary, import_summary
 from bwvtool.ui.player_panel import PlayerPanel
 from bwvtool.wording import count
 
+FOLLOW_EVERY_MS = 3000  # how often the window looks for catalogue changes made elsewhere (one index lookup)
+
 DEFAULT_SIZE = (1600, 940)
 PLAYER_WIDTH = 420
 SAVED_TEXT = "● All changes saved"
@@ -187,6 +189,10 @@ class MainWindow(QMainWindow):
         self.add_page(self.jobs, "Jobs")
         self.jobs.status.connect(self._show_saved)
         self.jobs.job_finished.connect(self._job_finished)
+        # Imports from a terminal (another process) change the catalogue under the open window: follow them.
+        self._follow = QTimer(self, interval=FOLLOW_EVERY_MS)
+        self._follow.timeout.connect(self.follow_catalogue)
+        self._follow.start()
         self.pages.currentChanged.connect(self._page_changed)
         self.setCentralWidget(self.pages)
 
@@ -339,6 +345,19 @@ class MainWindow(QMainWindow):
             (s["id"], f"#{s['id']} {s['name']} ({s['clips']:,} clips)")
             for s in sampling.list_samples(self.workspace)
         ]
+
+    def follow_catalogue(self) -> bool:
+        """Show the catalogue again (rows, counts, filter choices) when it was changed since it was read, here or
+        by another process; True when it was."""
+        if self.browser is None:
+            return False
+        try:
+            if not self.browser.follow():
+                return False
+        except (BwvError, sqlite3.Error):  # busy, or a team server restarting: try next time
+            return False
+        self._fill_filter_choices()
+        return True
 
     def _job_finished(self, job: CommandJob, _result: JobResult) -> None:
         """What a job changed shows at once: the catalogue, the samples, the queue."""

@@ -36,6 +36,18 @@ def last_id(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
 
 
+def changed_since(conn: sqlite3.Connection, after_id: int, *prefixes: str) -> bool:
+    """Whether an audit row newer than ``after_id`` has an action starting with one of ``prefixes`` (e.g.
+    ``"catalogue."``): reads only the rows after ``after_id``, so an app can poll it cheaply to follow one kind of
+    work done elsewhere."""
+    actions = " OR ".join("action LIKE ?" for _ in prefixes)
+    row = conn.execute(
+        f"SELECT 1 FROM audit_log WHERE id > ? AND ({actions}) LIMIT 1",  # noqa: S608 (placeholders only)
+        (after_id, *(f"{prefix}%" for prefix in prefixes)),
+    ).fetchone()
+    return row is not None
+
+
 def last_hash(conn: sqlite3.Connection) -> str:
     row = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     return row[0] if row else GENESIS

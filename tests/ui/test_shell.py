@@ -341,3 +341,27 @@ def test_the_sort_arrow_matches_the_order(window, qtbot):
     header.sectionClicked.emit(Col.RECORDED)  # oldest first
     assert window.browser.sort == ClipSort("recorded", False)
     assert not _arrow_points_down(window, Col.RECORDED)
+
+
+def test_an_import_from_another_process_shows_in_the_open_window(tmp_path, qtbot):
+    """A `bwvtool catalogue import` from a terminal into the open workspace: the clip count in the status bar and
+    the rows catch up by themselves (as the desk and the dashboard follow work done elsewhere)."""
+    from tests.conftest import SMALL_CATALOGUE
+
+    db = build_demo(tmp_path / "small", clips=40, actor="tester").db
+    window = MainWindow(open_workspace(db), "tester")
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.ready, timeout=30_000):
+        window.show()
+    small = 40 + CAMERAS
+    assert window.status_counts.text() == f"{small:,} clips"
+    source = tmp_path / "more.csv"
+    source.write_text(SMALL_CATALOGUE, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bwvtool", "--db", str(db), "catalogue", "import", str(source)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: window.status_counts.text() == f"{small + 3:,} clips", timeout=15_000)
+    assert window.model.rowCount() == small + 3
+    assert window.follow_catalogue() is False  # nothing new since: the rows stay where they are
