@@ -29,9 +29,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from figures import Figure, emit, percentile  # noqa: E402
-
-from bwvtool.catalogue.synthetic import synthetic_rows, write_csv  # noqa: E402
-from tests.reliability.workspaces import coding_workspace  # noqa: E402
+from workloads import coding_workspace_and_year, import_bench_arguments  # noqa: E402
 
 KEYS = (
     "C",
@@ -79,16 +77,12 @@ class Reviewer:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--gap", type=float, default=0.1, help="seconds between key presses")
+    parser = import_bench_arguments(__doc__.splitlines()[0])
     parser.add_argument("--idle", type=int, default=100, help="key presses on the idle workspace (baseline)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bwv-bench-app-import-") as tmp:
         folder = Path(tmp)
-        path = coding_workspace(folder)
-        source = folder / "year.csv"
-        write_csv(source, synthetic_rows(args.rows, seed=7))
+        path, source = coding_workspace_and_year(folder, args.rows)
         shutil.copyfile(path, folder / "cli.sqlite")
         load_before = os.getloadavg()
         cli_s = cli_import(folder / "cli.sqlite", source)

@@ -11,7 +11,6 @@ workspace, in the same run.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import tempfile
@@ -23,15 +22,14 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from figures import Figure, emit  # noqa: E402
+from workloads import coding_workspace_and_year, import_bench_arguments  # noqa: E402
 
-from bwvtool.catalogue.synthetic import synthetic_rows, write_csv  # noqa: E402
 from bwvtool.coding.session import CodebookCodes, CodingSession  # noqa: E402
 from bwvtool.errors import WorkspaceBusy  # noqa: E402
 from bwvtool.store import open_workspace  # noqa: E402
 from bwvtool.store.codebooks import list_codebooks  # noqa: E402
 from bwvtool.store.remote import stop_workers  # noqa: E402
 from bwvtool.store.workspace import use_worker_process  # noqa: E402
-from tests.reliability.workspaces import coding_workspace  # noqa: E402
 
 DESK_WAIT_MS = 1000  # what the desk allows a key press before keeping it pending (ui/desk/pending.py)
 CODES = ("command", "reason_given", "explains_process", "invites_voice")
@@ -52,15 +50,11 @@ def press(session: CodingSession, i: int) -> tuple[float, bool]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--gap", type=float, default=0.1, help="seconds between key presses")
+    parser = import_bench_arguments(__doc__.splitlines()[0])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bwv-bench-busy-") as tmp:
         folder = Path(tmp)
-        path = coding_workspace(folder)
-        source = folder / "year.csv"
-        write_csv(source, synthetic_rows(args.rows, seed=7))
+        path, source = coding_workspace_and_year(folder, args.rows)
         use_worker_process()
         ws = open_workspace(path)
         stored = next(c for c in list_codebooks(ws.conn) if c.key.startswith("ss_"))

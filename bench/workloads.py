@@ -1,6 +1,10 @@
-"""Coded events for the benches: the S&S codebook's codes in the rhythm of an encounter."""
+"""Coded events for the benches: the S&S codebook's codes in the rhythm of an encounter; the set-up of the benches
+that code while a year's catalogue is imported."""
 
 from __future__ import annotations
+
+import argparse
+from pathlib import Path
 
 CODES = [  # (track, code, actor, state?) of the S&S codebook
     ("subject_demeanour", "demeanour", "subject_1", True), ("officer_language", "reason_given", "officer_1", False),
@@ -23,3 +27,23 @@ def coded_event(i: int, *, clip_id: str, coder_id: int, codebook_id: int, onset_
         modifiers={"level": "calm"} if code == "demeanour" else {},
         note='=HYPERLINK("x")' if i % 97 == 0 else None,
     )  # fmt: skip
+
+
+def import_bench_arguments(description: str) -> argparse.ArgumentParser:
+    """The options of a bench that codes while a year's catalogue is imported: --rows and --gap."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--gap", type=float, default=0.1, help="seconds between key presses")
+    return parser
+
+
+def coding_workspace_and_year(folder: Path, rows: int) -> tuple[Path, Path]:
+    """A workspace to code in (clip K1, the default codebooks) and ``folder/year.csv``: ``rows`` synthetic clips to
+    import into it meanwhile."""
+    from bwvtool.catalogue.synthetic import synthetic_rows, write_csv
+    from tests.reliability.workspaces import coding_workspace
+
+    path = coding_workspace(folder)
+    source = folder / "year.csv"
+    write_csv(source, synthetic_rows(rows, seed=7))
+    return Path(path), source
