@@ -397,3 +397,14 @@ def test_no_sound_is_said_once_on_the_main_camera(window, monkeypatch):
     assert [not t.player.sound_note.isHidden() for t in grid.tiles] == [True, False, False, False]
     grid.set_main(2)
     assert [not t.player.sound_note.isHidden() for t in grid.tiles] == [False, False, True, False]
+
+
+def test_a_camera_whose_frame_times_come_late_joins_the_incident_time(qtbot, window):
+    """Each camera's frame times are read in the background: one that knows them after the main camera showed its
+    first frame still goes to the incident time (in the app, a camera not filming yet showed no banner)."""
+    grid = window.grid
+    at = grid.incident_ms()
+    late = next(t for t in grid.tiles if t.camera.placement.frame_at(at, t.player.engine.times) is None)
+    late.player.view.set_banner(None)  # as before the grid could place it
+    late.player.durationKnown.emit(late.player.engine.duration_ms, late.player.engine.frame_count)
+    assert late.player.view.banner == "not filming yet"

@@ -131,6 +131,7 @@ class IncidentGrid(QWidget):
                 set_rate=self.set_rate,
             )
             tile.player.frameShown.connect(lambda index, ms, t=tile: self._on_frame(t, index, ms))
+            tile.player.durationKnown.connect(lambda _ms, _frames, t=tile: self._catch_up(t))
             tile.player.open_clip(camera.path, camera.sha256)
             self.tiles.append(tile)
         self.set_main(0)
@@ -267,6 +268,14 @@ class IncidentGrid(QWidget):
         for tile in self.tiles:
             if tile is not self.main_tile:
                 self._show_at(tile, at, tolerance=1 if playing else 0, play=playing)
+
+    def _catch_up(self, tile: _Tile) -> None:
+        """A camera's frame times are read in the background: one that knows them only after the main camera has
+        shown its frame is brought to the incident time then (else it would wait for the main camera's next frame,
+        which never comes while paused)."""
+        at = self.incident_ms()
+        if at is not None and tile in self.tiles and tile is not self.main_tile:
+            self._show_at(tile, at, tolerance=1 if self.playing else 0, play=self.playing)
 
     @staticmethod
     def _filming(tile: _Tile, incident_ms: float) -> bool:
