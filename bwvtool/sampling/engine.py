@@ -251,8 +251,8 @@ def compute_unstored(
     inputs = gather_inputs(ws, plan, day, lists, drawn_at=drawn_at)
     cols = load_columns(ws, plan, inputs.read_window)
     loaded = time.perf_counter()
-    # The fingerprint of every value read (numpy, hashing, compression: mostly outside the GIL) is made beside the
-    # draw's own computation, on the other core when one is free.
+    # The fingerprint of every value read (numpy and hashing: mostly outside the GIL) is made beside the draw's own
+    # computation, on the other core when one is free.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="draw-fingerprint") as pool:
         fingerprinting = pool.submit(_fingerprint, cols)
         result = compute(plan, cols, inputs, seed)
@@ -277,9 +277,8 @@ def compute_unstored(
 
 
 def _fingerprint(cols: Columns) -> fingerprint.Fingerprint:
-    """The fingerprint of ``cols``, its hash and stored bytes made (they are cached on it)."""
+    """The fingerprint of ``cols`` with its blobs' keys and its hash made (they are cached on it)."""
     read = fingerprint.of_columns(cols)
-    read.pack()
     _ = read.sha256
     return read
 
@@ -330,12 +329,10 @@ def _store(
             "codebook": codebook_key,
         },
     )
-    ids_blob, digests_blob = read.pack()
-    store.insert_fingerprint(
-        tx,
-        sample_id,
-        {**read.summary(), "clip_ids": ids_blob, "digests": digests_blob, "imports": imports},
-    )
+    parts = read.parts()
+    absent = store.absent_blobs(tx, [parts["ids"], *parts["digests"]])  # shared with earlier draws: not again
+    store.insert_blobs(tx, [(key, *read.blob(key)) for key in sorted(absent)])
+    store.insert_fingerprint(tx, sample_id, {**read.summary(), "parts": parts, "imports": imports})
     coder_ids = {name: ws.coder_id(tx, name) for name in (plan.assignment or {}).get("coders", [])}
     store.insert_contents(
         tx,

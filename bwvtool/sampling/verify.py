@@ -65,8 +65,8 @@ def _explain(
     """Why a redraw differs: the catalogue (naming clips and fields), the exclusions, or the software."""
     kept = store.get_fingerprint(ws.conn, sample["id"])
     frame_then, frame_now = stored["frame"], redrawn.manifest["frame"]
-    if kept is not None and redrawn.cols is not None:
-        then = fingerprint.Fingerprint.unpack(kept["fields"], kept["clip_ids"], kept["digests"])
+    then = _stored_fingerprint(ws, kept)
+    if then is not None and redrawn.cols is not None:
         changes = fingerprint.compare(then, fingerprint.of_columns(redrawn.cols))
         if fingerprint.differs(changes):
             return {
@@ -126,11 +126,28 @@ def _integrity_problems(ws: Workspace, sample: dict[str, Any], stored: dict[str,
             problems.append(f"the stored {part} do not match the manifest")
     kept = store.get_fingerprint(ws.conn, sample["id"])
     if kept is not None:
-        unpacked = fingerprint.Fingerprint.unpack(kept["fields"], kept["clip_ids"], kept["digests"])
+        unpacked = _stored_fingerprint(ws, kept)
         recorded = sample["report"].get("fingerprint", {}).get("sha256")
-        if not unpacked.sha256 == kept["sha256"] == recorded:
+        if unpacked is None or not unpacked.sha256 == kept["sha256"] == recorded:
             problems.append("the stored fingerprint of the catalogue does not match its hash")
     return problems
+
+
+def _stored_fingerprint(ws: Workspace, kept: dict[str, Any] | None) -> fingerprint.Fingerprint | None:
+    """The fingerprint a sample keeps, as stored in either layout (its hash recomputed from the stored content, so
+    an altered blob shows as a hash that does not match); None when it has none or a blob is missing."""
+    if kept is None:
+        return None
+    parts = kept["parts"]
+    if parts is None:  # stored before blobs: the ids and digests are in the row
+        return fingerprint.Fingerprint.unpack(kept["fields"], kept["clip_ids"], kept["digests"])
+    keys = [parts["ids"], *parts["digests"]]
+    blobs = store.get_blobs(ws.conn, keys)
+    if len(blobs) < len(set(keys)):
+        return None
+    return fingerprint.Fingerprint.from_blobs(
+        kept["fields"], blobs[parts["ids"]][1], [blobs[key][1] for key in parts["digests"]]
+    )
 
 
 def _differing_parts(a: dict[str, Any], b: dict[str, Any]) -> list[str]:

@@ -311,35 +311,63 @@ def stored_rows(conn: sqlite3.Connection, sample_id: int) -> dict[str, list[tupl
 
 def insert_fingerprint(tx: Transaction, sample_id: int, fingerprint: dict[str, Any]) -> None:
     """What the draw of ``sample_id`` read (see :mod:`bwvtool.sampling.fingerprint`): ``fields``, ``clips``,
-    ``clip_ids`` and ``digests`` (compressed bytes), ``sha256`` and ``imports``."""
+    ``sha256``, ``imports`` and ``parts`` (the keys of its blobs, stored apart by :func:`insert_blobs`)."""
     tx.execute(
-        "INSERT INTO sample_fingerprints (sample_id, fields, clips, clip_ids, digests, sha256, imports)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sample_fingerprints (sample_id, fields, clips, clip_ids, digests, sha256, imports, parts)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             sample_id,
             json.dumps(fingerprint["fields"]),
             fingerprint["clips"],
-            fingerprint["clip_ids"],
-            fingerprint["digests"],
+            b"",  # layout 1 kept the ids and digests here; now they are blobs named by ``parts``
+            b"",
             fingerprint["sha256"],
             json.dumps(fingerprint["imports"], sort_keys=True),
+            json.dumps(fingerprint["parts"], sort_keys=True),
         ),
     )
 
 
 def get_fingerprint(conn: sqlite3.Connection, sample_id: int) -> dict[str, Any] | None:
-    """The stored fingerprint of a sample's draw, or ``None`` (samples drawn before fingerprints existed)."""
+    """The stored fingerprint of a sample's draw, or ``None`` (samples drawn before fingerprints existed).
+    ``parts`` is None for fingerprints stored before blobs (their ``clip_ids`` and ``digests`` are in the row)."""
     row = conn.execute(
-        "SELECT fields, clips, clip_ids, digests, sha256, imports FROM sample_fingerprints WHERE sample_id = ?",
+        "SELECT fields, clips, clip_ids, digests, sha256, imports, parts FROM sample_fingerprints"
+        " WHERE sample_id = ?",
         (sample_id,),
     ).fetchone()
     if row is None:
         return None
-    keys = ("fields", "clips", "clip_ids", "digests", "sha256", "imports")
+    keys = ("fields", "clips", "clip_ids", "digests", "sha256", "imports", "parts")
     found = dict(zip(keys, row, strict=True))
     found["fields"], found["imports"] = json.loads(found["fields"]), json.loads(found["imports"])
+    found["parts"] = None if found["parts"] is None else json.loads(found["parts"])
     found["clip_ids"], found["digests"] = bytes(found["clip_ids"]), bytes(found["digests"])
     return found
+
+
+def absent_blobs(conn: sqlite3.Connection | Transaction, keys: Sequence[str]) -> set[str]:
+    """Which of the fingerprint blobs ``keys`` (SHA-256 of their content) no earlier draw stored."""
+    wanted = list(dict.fromkeys(keys))
+    sql = f"SELECT sha256 FROM fingerprint_blobs WHERE sha256 IN ({', '.join('?' * len(wanted))})"
+    present = {row[0] for row in conn.execute(sql, wanted)} if wanted else set()
+    return set(wanted) - present
+
+
+def insert_blobs(tx: Transaction, blobs: Iterable[tuple[str, str, bytes]]) -> None:
+    """Fingerprint blobs ``(sha256 of the content, kind, stored bytes)``; one already stored stays as it is (the
+    same key is the same content), so draws that read the same values share it."""
+    tx.executemany(
+        "INSERT INTO fingerprint_blobs (sha256, kind, data) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+        list(blobs),
+    )
+
+
+def get_blobs(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+    """The stored fingerprint blobs among ``keys``: key → (kind, stored bytes)."""
+    wanted = list(dict.fromkeys(keys))
+    sql = f"SELECT sha256, kind, data FROM fingerprint_blobs WHERE sha256 IN ({', '.join('?' * len(wanted))})"
+    return {row[0]: (row[1], bytes(row[2])) for row in conn.execute(sql, wanted)} if wanted else {}
 
 
 def imports_of_clips(
