@@ -46,6 +46,9 @@ class Columns:
     coded: dict[str, Coded] = field(default_factory=dict)  # choice and text fields
     numbers: dict[str, np.ndarray] = field(default_factory=dict)  # float64, NaN when missing
     flags: dict[str, np.ndarray] = field(default_factory=dict)  # bool (media)
+    # Per fingerprint field, each row's digest as the column snapshot keeps it (see bwvtool.sampling.fingerprint);
+    # empty when the columns were read another way
+    digests: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -84,7 +87,7 @@ def build(raw: dict[str, Sequence[Any]], *, choice_codes: bool = False) -> Colum
     """
     import numpy as np
 
-    from bwvtool.store.snapshot import TextCodes
+    from bwvtool.store.snapshot import DIGEST, TextCodes
 
     cols = Columns(
         clip_id=_texts(raw["clip_id"]),
@@ -94,6 +97,9 @@ def build(raw: dict[str, Sequence[Any]], *, choice_codes: bool = False) -> Colum
     )
     for name, values in raw.items():
         if name in fields.BASE_COLUMNS:
+            continue
+        if name.startswith(DIGEST):
+            cols.digests[name.removeprefix(DIGEST)] = values
             continue
         spec = fields.field(name)
         if spec.kind == fields.LIST:

@@ -22,13 +22,15 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bwvtool.store import value_digests as digests
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
     from bwvtool.sampling.columns import Columns
 
-_FNV_OFFSET, _FNV_PRIME = 0xCBF29CE484222325, 0x100000001B3
-_MISSING = "\x00missing"
 LISTED = 10  # clips named in a message (the JSON result lists them all)
 LAYOUT = 2  # how new fingerprints are stored (see the module docstring)
 IDS, DIGESTS = "ids", "digests"  # the kinds of blob: zlib of the ids one a line; little-endian uint32 digests
@@ -72,7 +74,9 @@ class Fingerprint:
             body.update(matrix.astype("<u4").tobytes())
             return body.hexdigest()
         head = f"bwvtool fingerprint {self.layout}\x00" + "\n".join(self.fields) + "\x00"
-        return hashlib.sha256((head + "\n".join([self.ids_key, *self.column_keys])).encode("utf-8")).hexdigest()
+        return hashlib.sha256(
+            (head + "\n".join([self.ids_key, *self.column_keys])).encode("utf-8")
+        ).hexdigest()
 
     def parts(self) -> dict[str, Any]:
         """What a stored fingerprint row names: its layout and the keys of its blobs."""
@@ -99,7 +103,9 @@ class Fingerprint:
         """A layout-2 fingerprint from its stored blobs (its keys and hash recomputed from their content)."""
         import numpy as np
 
-        return cls(fields, _split_ids(ids), [np.frombuffer(c, dtype="<u4").astype(np.uint32) for c in columns])
+        return cls(
+            fields, _split_ids(ids), [np.frombuffer(c, dtype="<u4").astype(np.uint32) for c in columns]
+        )
 
     def summary(self) -> dict[str, Any]:
         return {"sha256": self.sha256, "fields": self.fields, "clips": int(self.clip_ids.shape[0])}
@@ -121,40 +127,29 @@ def _split_ids(packed: bytes) -> np.ndarray:
 
 
 def of_columns(cols: Columns) -> Fingerprint:
-    """The fingerprint of the columns a draw read."""
+    """The fingerprint of the columns a draw read. Digests the column snapshot keeps (``cols.digests``, for the
+    rows read) are taken as they are; the rest are computed here."""
     import numpy as np
 
-    named: dict[str, np.ndarray] = {
-        "incident_id": _text_hashes(cols.incident_id),
-        "recorded_at": cols.recorded_ts.astype(np.int64).view(np.uint64),
-        "duration_s": _float_bits(cols.duration_s),
+    made = cols.digests
+    named: dict[str, Callable[[], np.ndarray]] = {
+        "incident_id": lambda: digests.of_ids(cols.incident_id, "incident_id"),
+        "recorded_at": lambda: digests.of_integers(cols.recorded_ts, "recorded_at"),
+        "duration_s": lambda: digests.of_numbers(cols.duration_s, "duration_s"),
     }
     for name, mask in cols.masks.items():
-        named[name] = mask.astype(np.int64).view(np.uint64)
+        named[name] = functools.partial(digests.of_integers, mask, name)
     for name, coded in cols.coded.items():
-        table = _text_hashes(np.array([_MISSING, *coded.categories], dtype=str))
-        named[name] = table[coded.codes.astype(np.int64) + 1]
+        named[name] = functools.partial(digests.of_codes, coded.codes, coded.categories, name)
     for name, values in cols.numbers.items():
-        named[name] = _float_bits(values)
+        named[name] = functools.partial(digests.of_numbers, values, name)
     for name, flags in cols.flags.items():
-        named[name] = flags.astype(np.uint64)
+        named[name] = functools.partial(digests.of_integers, flags, name)
     fields = sorted(named)
     ids = np.asarray(cols.clip_id)
     if ids.dtype.kind != "U":
         ids = ids.astype(str)
-    return Fingerprint(fields, ids, [_digest(named[name], name) for name in fields])
-
-
-def _digest(values: np.ndarray, field: str) -> np.ndarray:
-    """Each value's 32-bit digest: the top half of splitmix64's finaliser over the value salted with the field's
-    name (so equal values of two fields differ). In place on one fresh array: a few ms per million clips."""
-    import numpy as np
-
-    salt = _text_hashes(np.array([field], dtype=str))[0]
-    z = np.bitwise_xor(values, salt, dtype=np.uint64)
-    _mix_in_place(z)
-    z >>= np.uint64(32)
-    return z.astype(np.uint32)
+    return Fingerprint(fields, ids, [made[n] if n in made else named[n]() for n in fields])
 
 
 def compare(then: Fingerprint, now: Fingerprint) -> dict[str, Any]:
@@ -206,53 +201,6 @@ def describe(changes: dict[str, Any]) -> str:
 
 def differs(changes: dict[str, Any]) -> bool:
     return bool(changes["added"] or changes["removed"] or changes["changed"] or changes["fields_read"])
-
-
-def _text_hashes(values: np.ndarray) -> np.ndarray:
-    """64-bit FNV-1a over the code points of each string (vectorised over the array: one pass per character
-    position, in place, and the per-string length test only past the shortest string)."""
-    import numpy as np
-
-    text = np.asarray(values)
-    if text.dtype.kind != "U":
-        text = text.astype(str)
-    text = np.ascontiguousarray(text)
-    count = text.shape[0]
-    width = text.dtype.itemsize // 4
-    hashes = np.full(count, _FNV_OFFSET, dtype=np.uint64)
-    if count == 0 or width == 0:
-        return hashes
-    points = text.view(np.uint32).reshape(count, width)
-    lengths = np.char.str_len(text)
-    shortest = int(lengths.min())
-    prime = np.uint64(_FNV_PRIME)
-    for j in range(width):
-        if j < shortest:  # every string has a character here
-            hashes ^= points[:, j]
-            hashes *= prime
-        else:
-            stepped = (hashes ^ points[:, j]) * prime
-            hashes = np.where(lengths > j, stepped, hashes)
-    return hashes
-
-
-def _float_bits(values: np.ndarray) -> np.ndarray:
-    """The bits of each float, with every NaN (missing) the same and -0.0 equal to 0.0."""
-    import numpy as np
-
-    clean = np.where(np.isnan(values), np.nan, values + 0.0).astype(np.float64)
-    return clean.view(np.uint64)
-
-
-def _mix_in_place(z: np.ndarray) -> None:
-    """splitmix64's finaliser on a uint64 array, in place: every input bit moves about half the output bits."""
-    import numpy as np
-
-    z ^= z >> np.uint64(30)
-    z *= np.uint64(0xBF58476D1CE4E5B9)
-    z ^= z >> np.uint64(27)
-    z *= np.uint64(0x94D049BB133111EB)
-    z ^= z >> np.uint64(31)
 
 
 def _joined_lines(ids: np.ndarray) -> bytes:

@@ -67,9 +67,11 @@ def load_columns(
     end_ts: int | None = None,
     *,
     vocabularies: dict[str, Sequence[str]] | None = None,
+    digests: bool = False,
 ) -> dict[str, Any]:
     """The catalogue fields ``names`` (plan field names), one entry per clip recorded in ``[start_ts, end_ts)``
-    (every clip when the bounds are ``None``), by the cheaper route.
+    (every clip when the bounds are ``None``), by the cheaper route. With ``digests``, the column snapshot's
+    digests of those fields come too when the snapshot answers (see :func:`bwvtool.store.snapshot.digest_fields`).
 
     A small window is read from ``clips`` through the date index (:func:`scan_columns`); anything larger comes
     from the column snapshot (:func:`bwvtool.store.snapshot.load`; fields gone stale since a clip changed are
@@ -82,7 +84,8 @@ def load_columns(
     catalogue.refuse_while_importing(conn)  # a half-applied import is not a catalogue to draw from
     if start_ts is not None and end_ts is not None and _window_is_small(conn, start_ts, end_ts):
         return scan_columns(conn, names, start_ts, end_ts, vocabularies=vocabularies)
-    return snapshot.load(conn, names, start_ts, end_ts, vocabularies=vocabularies)
+    wanted = [*names, *snapshot.digest_fields(names)] if digests else names
+    return snapshot.load(conn, wanted, start_ts, end_ts, vocabularies=vocabularies)
 
 
 def _window_is_small(conn: sqlite3.Connection, start_ts: int, end_ts: int) -> bool:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from bwvtool.store import dialect
 from bwvtool.store import snapshot_columns as cols
+from bwvtool.store import value_digests as digests
 from bwvtool.store.samples import COLUMN_SQL
 
 if TYPE_CHECKING:
@@ -48,8 +49,19 @@ KINDS: dict[str, str] = {
 }  # fmt: skip
 ROWID = "_rowid"  # each row's identity in ``clips``: how changed rows are found and where they go
 IMPORT_ID = "_import_id"  # the import that last wrote each clip (-1: none), counted for a draw's provenance
-_STORED = {**KINDS, ROWID: "int", IMPORT_ID: "int"}
-FORMAT = 3  # the layout below; rows written in another layout are ignored (and rebuilt)
+_SOURCES = {**KINDS, ROWID: "int", IMPORT_ID: "int"}  # the fields read from ``clips``
+# Each value's digest as a sample's fingerprint keeps it (bwvtool.store.value_digests), kept beside the field and
+# patched with it, so a draw over a million clips does not digest every value it read again. Named by the
+# fingerprint's name of the field. Not for text (a draw digests each distinct value once, and a choice field's
+# vocabulary decides what reads as missing) nor the clip ids (the fingerprint's keys, not digested).
+DIGEST = "_digest:"
+_DIGESTED = {
+    DIGEST + ("recorded_at" if name == "recorded_ts" else name): name
+    for name, kind in KINDS.items()
+    if kind != "text" and name != "clip_id"
+}  # digest field -> the field it digests
+_STORED = {**_SOURCES, **dict.fromkeys(_DIGESTED, "digest")}
+FORMAT = 4  # the layout below; rows written in another layout are ignored (and rebuilt)
 # More changed rows than this since the stored snapshot: build afresh instead of patching.
 PATCH_LIMIT = 50_000
 # Rows read from ``clips`` at a time while building (about 1 KB each as Python objects, packed at once).
@@ -77,7 +89,7 @@ def load(
     """
     import numpy as np
 
-    wanted = list(dict.fromkeys(["recorded_ts", *names]))
+    wanted = list(dict.fromkeys(["recorded_ts", *names, *(_DIGESTED[n] for n in names if n in _DIGESTED)]))
     own = not conn.in_transaction
     with _reading(conn, own):
         columns, seq = _current(conn, wanted)
@@ -92,6 +104,12 @@ def load(
         lo, hi = (int(i) for i in ts.searchsorted(bounds, side="left"))
     vocabularies = vocabularies or {}
     return {name: cols.decode(columns[name], lo, hi, vocabularies.get(name)) for name in names}
+
+
+def digest_fields(names: Sequence[str]) -> list[str]:
+    """The digest fields the snapshot keeps for the fields ``names`` (their values as a fingerprint digests them:
+    :func:`load` returns them like any field; their names say which fingerprint field each is)."""
+    return [digest for digest, source in _DIGESTED.items() if source in names]
 
 
 def import_counts(
@@ -213,7 +231,9 @@ def _current(conn: sqlite3.Connection, names: list[str]) -> tuple[dict[str, cols
     base = _snapshot_seq(conn)
     if base is None:
         return None, seq
-    fields = list(dict.fromkeys([*names, "recorded_ts", ROWID]))
+    fields = list(
+        dict.fromkeys([*names, *(_DIGESTED[n] for n in names if n in _DIGESTED), "recorded_ts", ROWID])
+    )
     sql = (
         "SELECT field, kind, rows, dtype, data, strings FROM column_snapshot WHERE generation = ? AND format = ?"
         f" AND field IN ({', '.join('?' * len(fields))})"
@@ -242,9 +262,10 @@ def _patch(
     rowids = columns[ROWID].values
     changed_ids = np.array(sorted(changed), dtype=np.int64)
     keep = ~np.isin(rowids, changed_ids)
-    fresh = _read_rows(conn, list(columns), changed_ids)
+    fresh = _read_rows(conn, [n for n in columns if n not in _DIGESTED], changed_ids)
     if fresh is None:  # every changed row was deleted
         return {name: cols.prune(cols.take(column, keep)) for name, column in columns.items()}
+    fresh |= {name: _digest(name, fresh[_DIGESTED[name]]) for name in columns if name in _DIGESTED}
     order = np.lexsort((fresh[ROWID].values, fresh["recorded_ts"].values))
     fresh = {name: cols.take(column, order) for name, column in fresh.items()}
     kept = {name: cols.take(column, keep) for name, column in columns.items()}
@@ -336,7 +357,7 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
     packed columns), then every field sorted by recording time (ties in rowid order)."""
     import numpy as np
 
-    names = list(_STORED)
+    names = list(_SOURCES)
     cursor = conn.execute(_select_sql(conn, names) + f" ORDER BY {dialect.clip_rowid(conn)}")
     dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
     encoders = {name: cols.TextEncoder() for name in names if _STORED[name] == "text"}
@@ -355,7 +376,21 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
     order = np.argsort(columns["recorded_ts"].values, kind="stable")
     for name in names:
         columns[name] = cols.take(columns[name], order)
+    for name, source in _DIGESTED.items():
+        columns[name] = _digest(name, columns[source])
     return columns
+
+
+def _digest(name: str, source: cols.Column) -> cols.Column:
+    """The digest field ``name`` of the rows of ``source`` (the field it digests), as a draw's fingerprint would
+    digest the values it reads from them."""
+    field = name.removeprefix(DIGEST)
+    values = cols.decode(source, 0, source.rows, None)
+    if source.kind == "ids":
+        return cols.Column("digest", digests.of_ids(values, field))
+    if source.kind == "int":
+        return cols.Column("digest", digests.of_integers(values, field))
+    return cols.Column("digest", digests.of_numbers(values, field))
 
 
 def _select_sql(conn: sqlite3.Connection, names: list[str]) -> str:

@@ -1,7 +1,8 @@
 """Packed columns of the sampling snapshot: how one field of every clip is held, stored, patched and handed out.
 
 A :class:`Column` holds one field for all rows: ids as fixed-width UTF-8 bytes, integers as int64, other numbers
-as float64 (NaN for missing), text as int32 codes into its sorted distinct values (-1: NULL or empty). Columns are
+as float64 (NaN for missing), text as int32 codes into its sorted distinct values (-1: NULL or empty), a field's
+digests (see :mod:`bwvtool.store.value_digests`) as uint32. Columns are
 built a chunk of rows at a time and joined (:func:`concat`), patched with changed rows (:func:`take` the rows that
 stay, :func:`insert` the fresh ones), stored as :class:`Entry` bytes and read back without a Python object per row.
 """
@@ -193,6 +194,8 @@ def decode(column: Column, lo: int, hi: int, vocabulary: Sequence[str] | None) -
     import numpy as np
 
     values = column.values[lo:hi]
+    if column.kind == "digest":  # uint32, read-only: hashed and compared, never written
+        return values
     if column.kind == "ids":
         return _unicode(values)
     if column.kind == "int":

@@ -9,6 +9,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from bwvtool import sampling
@@ -237,3 +238,147 @@ def test_earlier_samples_are_found_by_draw_date_plan_and_id_on_both_engines(work
         store.sampled_between(workspace.conn, "2021-03-01", "2021-04-30", plan_name="other")
     ) == clips_of(second)
     assert store.sampled_between(workspace.conn, "2021-03-01", "2021-04-30", before_sample=first) == []
+
+
+# -- fingerprints kept content-addressed, digests kept with the column snapshot (issue 13, part 3) -----------------
+def _blob_count(ws):
+    return ws.conn.execute("SELECT count(*) FROM fingerprint_blobs").fetchone()[0]
+
+
+def test_snapshot_digests_are_what_the_draw_would_compute_also_after_an_edit(catalogue_ws, monkeypatch):
+    """The digests the column snapshot keeps (and patches) are exactly the fingerprint's own digests of the
+    values a draw reads, so a draw through the snapshot takes them instead of digesting every value."""
+    from bwvtool.sampling import fingerprint, inputs
+    from bwvtool.store import catalogue, samples
+
+    ws, rows, _ = catalogue_ws
+    monkeypatch.setattr(samples, "SMALL_WINDOW_CLIPS", 0)  # every window through the snapshot
+    wanted = ["duration_s", "media", "mtip", "retention_until", "sources", "subject_gender", "borough"]
+    for edit in (None, {"duration_s": 12.5, "mtip": None, "borough": "Nowhere", "sources_mask": 5}):
+        if edit is not None:
+            with ws.transaction("tester") as tx:
+                catalogue.update_clip(tx, rows[5]["clip_id"], edit)
+        cols = inputs.read_columns(ws, wanted, None)
+        assert {"incident_id", "recorded_at", "duration_s", "mtip", "retention_until", "sources"} <= set(
+            cols.digests
+        )
+        kept = fingerprint.of_columns(cols)
+        cols.digests = {}
+        computed = fingerprint.of_columns(cols)
+        assert kept.fields == computed.fields
+        for name, a, b in zip(kept.fields, kept.columns, computed.columns, strict=True):
+            assert np.array_equal(a, b), name
+        assert kept.sha256 == computed.sha256
+
+
+def test_draws_share_the_blobs_of_what_they_read_and_verify_names_an_edit(catalogue_ws, monkeypatch):
+    from bwvtool.store import catalogue, samples
+
+    ws, rows, _ = catalogue_ws
+    monkeypatch.setattr(samples, "SMALL_WINDOW_CLIPS", 0)
+    first = sampling.draw(ws, STRATIFIED, seed=4, as_of="2021-04-01", actor="tester")
+    stored = _blob_count(ws)
+    assert stored == 5  # the ids, and the digests of four fields
+    again = sampling.draw(ws, STRATIFIED, seed=5, as_of="2021-04-01", actor="tester")
+    assert _blob_count(ws) == stored  # the same values read: nothing written again
+    clip = rows[0]["clip_id"]  # in the window
+    with ws.transaction("tester") as tx:
+        gender = "female" if rows[0].get("subject_gender") != "female" else "male"
+        catalogue.update_clip(tx, clip, {"subject_gender": gender})
+    third = sampling.draw(ws, STRATIFIED, seed=6, as_of="2021-04-01", actor="tester")
+    assert _blob_count(ws) == stored + 1  # only that field's digests are new
+    parts = [samples.get_fingerprint(ws.conn, s)["parts"] for s in (first, again, third)]
+    assert parts[0] == parts[1] and parts[0]["ids"] == parts[2]["ids"]
+    assert [a == b for a, b in zip(parts[0]["digests"], parts[2]["digests"], strict=True)].count(False) == 1
+    assert sampling.verify(ws, third)["status"] == "identical"
+    result = sampling.verify(ws, first)
+    assert result["status"] == "catalogue_changed" and result["changes"]["changed"] == {
+        clip: ["subject_gender"]
+    }
+
+
+def test_a_changed_blob_is_caught_as_an_altered_sample(catalogue_ws):
+    ws, _, _ = catalogue_ws
+    sample_id = sampling.draw(ws, STRATIFIED, seed=4, as_of="2021-04-01", actor="tester")
+    from bwvtool.store import dialect
+
+    key, data = ws.conn.execute(
+        "SELECT sha256, data FROM fingerprint_blobs WHERE kind = 'digests'"
+    ).fetchone()
+    if dialect.is_postgres(ws.conn):  # edited outside bwvtool
+        ws.conn.execute("ALTER TABLE fingerprint_blobs DISABLE TRIGGER fingerprint_blobs_no_update")
+    else:
+        ws.conn.execute("DROP TRIGGER fingerprint_blobs_no_update")
+    altered = bytes([data[0] ^ 1]) + bytes(data[1:])  # one digest of one clip
+    ws.conn.execute("UPDATE fingerprint_blobs SET data = ? WHERE sha256 = ?", (altered, key))
+    result = sampling.verify(ws, sample_id)
+    assert result["status"] == "altered" and "fingerprint" in result["message"]
+
+
+def test_samples_drawn_before_blobs_still_verify(catalogue_ws, monkeypatch):
+    """A fingerprint stored in the row (layout 1, before migration 0016) still verifies and still names changes."""
+    import zlib
+
+    from bwvtool.sampling import engine, fingerprint
+    from bwvtool.store import samples
+
+    ws, rows, source = catalogue_ws
+
+    def layout_1(cols):
+        made = fingerprint.of_columns(cols)
+        return fingerprint.Fingerprint(made.fields, made.clip_ids, made.columns, layout=1)
+
+    def in_the_row(tx, sample_id, found):
+        made = layout_1.last
+        matrix = np.stack(made.columns, axis=1).astype("<u4")
+        tx.execute(
+            "INSERT INTO sample_fingerprints (sample_id, fields, clips, clip_ids, digests, sha256, imports)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (sample_id, json.dumps(made.fields), found["clips"], zlib.compress("\n".join(made.clip_ids).encode()),
+             matrix.tobytes(), found["sha256"], json.dumps(found["imports"])),
+        )  # fmt: skip
+
+    def remembered(cols):
+        layout_1.last = layout_1(cols)
+        return layout_1.last
+
+    monkeypatch.setattr(engine, "_fingerprint", remembered)
+    monkeypatch.setattr(samples, "insert_fingerprint", in_the_row)
+    monkeypatch.setattr(samples, "insert_blobs", lambda tx, blobs: None)
+    sample_id = sampling.draw(ws, STRATIFIED, seed=4, as_of="2021-04-01", actor="tester")
+    monkeypatch.undo()
+    kept = samples.get_fingerprint(ws.conn, sample_id)
+    assert kept["parts"] is None and len(kept["digests"]) == 4 * 4 * kept["clips"]
+    assert _blob_count(ws) == 0
+    assert sampling.verify(ws, sample_id)["status"] == "identical"
+    changed = rows[0]["clip_id"]
+    rows[0]["subject_gender"] = "female" if rows[0].get("subject_gender") != "female" else "male"
+    write_jsonl(source, rows)
+    import_catalogue(ws, source, actor="setup")
+    result = sampling.verify(ws, sample_id)
+    assert result["status"] == "catalogue_changed" and result["changes"]["changed"] == {
+        changed: ["subject_gender"]
+    }
+
+
+def test_a_workspace_copy_keeps_every_sample_verifiable(tmp_path, server_url, monkeypatch):
+    from bwvtool.store import samples
+    from bwvtool.store.postgres.copy import copy_workspace
+    from tests.conftest import open_test_workspace
+
+    monkeypatch.setattr(samples, "SMALL_WINDOW_CLIPS", 0)
+    source = tmp_path / "catalogue.jsonl"
+    write_jsonl(source, synthetic_rows(400, seed=3))
+    with open_workspace(tmp_path / "a.sqlite", create=True) as ws:
+        import_catalogue(ws, source, actor="setup")
+        ids = [sampling.draw(ws, STRATIFIED, seed=s, as_of="2021-04-01", actor="tester") for s in (1, 2)]
+        copy_workspace(ws, server_url)
+        hashes = {i: sampling.get_sample(ws, i)["report"]["fingerprint"]["sha256"] for i in ids}
+    with open_test_workspace(server_url) as server:
+        assert _blob_count(server) == 5
+        for i in ids:
+            assert sampling.verify(server, i)["status"] == "identical"
+            assert sampling.get_sample(server, i)["report"]["fingerprint"]["sha256"] == hashes[i]
+        copy_workspace(server, tmp_path / "b.sqlite")
+    with open_workspace(tmp_path / "b.sqlite") as back:
+        assert [sampling.verify(back, i)["status"] for i in ids] == ["identical", "identical"]

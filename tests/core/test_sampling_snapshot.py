@@ -375,7 +375,7 @@ def test_a_draw_that_fails_leaves_no_snapshot_half_written(ws):
         sampling.draw(ws, impossible, seed=1, as_of=AS_OF)
     assert not snapshot.is_current(ws.conn)
     old_rows = ws.conn.execute("SELECT count(*) FROM column_snapshot").fetchone()[0]
-    assert old_rows == len(ALL_FIELDS) + 2  # the fields, the rowids and the import ids
+    assert old_rows == len(snapshot._STORED)  # the fields, the rowids, the import ids and the digests
     assert sampling.list_samples(ws) == []
     assert sampling.preview(ws, BOROUGH_PLAN, AS_OF)["frame_size"] > 0
 
