@@ -16,7 +16,9 @@ Format (table ``column_snapshot``, one row per field and generation, rows in (``
 date window is a slice; the hidden field ``_rowid`` gives each row's identity): numbers as little-endian arrays
 (integers in the narrowest type that holds them), text as integer codes into its sorted distinct values (UTF-8,
 joined by the byte 0xFF, which UTF-8 never contains, so any text round-trips), ids as fixed-width UTF-8 bytes
-(widened to numpy unicode without a Python object per row).
+(widened to numpy unicode without a Python object per row). Beside each non-text field, hidden fields ``_digest:…``
+keep each value's digest as a sample's fingerprint makes it (uint32), built and patched with the field: a draw's
+fingerprint then costs a slice, not a pass over every value it read.
 """
 
 from __future__ import annotations
