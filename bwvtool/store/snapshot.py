@@ -270,6 +270,11 @@ def _patch(
     fresh |= {name: _digest(name, fresh[_DIGESTED[name]]) for name in columns if name in _DIGESTED}
     order = np.lexsort((fresh[ROWID].values, fresh["recorded_ts"].values))
     fresh = {name: cols.take(column, order) for name, column in fresh.items()}
+    at = np.flatnonzero(~keep)
+    if np.array_equal(rowids[at], fresh[ROWID].values) and np.array_equal(
+        columns["recorded_ts"].values[at], fresh["recorded_ts"].values
+    ):  # the usual edit: every changed row is still there, at the same recording time, so in the same place
+        return {name: cols.prune(cols.overwrite(column, at, fresh[name])) for name, column in columns.items()}
     kept = {name: cols.take(column, keep) for name, column in columns.items()}
     positions = _positions(kept["recorded_ts"].values, kept[ROWID].values, fresh["recorded_ts"].values,
                            fresh[ROWID].values)  # fmt: skip

@@ -142,10 +142,29 @@ def insert(column: Column, positions: np.ndarray, fresh: Column) -> Column:
     """``fresh`` rows put before the rows at ``positions`` (non-decreasing, as ``np.insert`` takes them)."""
     import numpy as np
 
+    base, new, categories = _aligned(column, fresh)
+    return Column(column.kind, np.insert(base, positions, new), categories)
+
+
+def overwrite(column: Column, at: np.ndarray, fresh: Column) -> Column:
+    """A copy of ``column`` with its rows at ``at`` replaced by ``fresh``'s rows, in order (one copy of the
+    column, where taking the old rows out and inserting the fresh ones makes two)."""
+    import numpy as np
+
+    base, new, categories = _aligned(column, fresh)
+    values = np.array(base, copy=True)  # the stored column is a read-only view of its bytes
+    values[at] = new
+    return Column(column.kind, values, categories)
+
+
+def _aligned(column: Column, fresh: Column) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    """The values of ``column`` and ``fresh`` in one type that holds both (text: codes into the union of their
+    categories, returned third), so rows of one can go into the other."""
+    import numpy as np
+
     if column.kind == "text":
         categories = sorted(set(column.categories or []) | set(fresh.categories or []))
-        base, new = _recode(column, categories), _recode(fresh, categories)
-        return Column("text", np.insert(base, positions, new), categories)
+        return _recode(column, categories), _recode(fresh, categories), categories
     base, new = column.values, fresh.values
     if column.kind == "ids":
         if new.dtype.itemsize > base.dtype.itemsize:
@@ -154,7 +173,7 @@ def insert(column: Column, positions: np.ndarray, fresh: Column) -> Column:
         base = base.astype(
             np.result_type(base.dtype, new.dtype), copy=False
         )  # a wider integer: never overflow
-    return Column(column.kind, np.insert(base, positions, new.astype(base.dtype)))
+    return base, new.astype(base.dtype), None
 
 
 def prune(column: Column) -> Column:

@@ -292,6 +292,30 @@ def test_a_patched_snapshot_is_row_for_row_what_a_build_gives(ws, monkeypatch):
         ), name
 
 
+def test_edits_in_place_patch_to_what_a_build_gives(ws, monkeypatch):
+    """Edits that keep each clip's recording time are written over the stored rows (one copy per field): still
+    row for row a build, text categories and digests included."""
+    rows = ws.conn.execute("SELECT clip_id, borough FROM clips ORDER BY rowid LIMIT 30").fetchall()
+    last = ws.conn.execute("SELECT borough FROM clips GROUP BY borough ORDER BY count(*) LIMIT 1").fetchone()[
+        0
+    ]
+    with ws.transaction("tester") as tx:
+        for i, (clip, _borough) in enumerate(rows):
+            catalogue_store.update_clip(tx, clip, {"borough": f"Borough {i % 3}", "duration_s": 10.0 + i})
+        tx.execute("UPDATE clips SET borough = 'Camden' WHERE borough = ?", (last,))  # a category goes
+    monkeypatch.setattr(
+        snapshot.cols, "insert", lambda *a: pytest.fail("patched by taking out and inserting")
+    )
+    patched, _ = snapshot._current(ws.conn, list(snapshot._STORED))
+    built = snapshot._build(ws.conn)
+    assert set(patched) == set(built) and last not in patched["borough"].categories
+    for name, column in built.items():
+        assert patched[name].categories == column.categories, name
+        assert np.array_equal(
+            patched[name].values, column.values, equal_nan=column.values.dtype.kind == "f"
+        ), name
+
+
 def test_each_change_is_logged_and_a_refresh_folds_them_in(ws):
     clips = [r[0] for r in ws.conn.execute("SELECT clip_id FROM clips LIMIT 3")]
     for clip in clips:
