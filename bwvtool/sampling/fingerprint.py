@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 LISTED = 10  # clips named in a message (the JSON result lists them all)
 LAYOUT = 2  # how new fingerprints are stored (see the module docstring)
 IDS, DIGESTS = "ids", "digests"  # the kinds of blob: zlib of the ids one a line; little-endian uint32 digests
+# A digests blob stored as the rows where it differs from another digests blob of the same clips, stored whole
+# (its key is still that of its whole content): what the first draw after an edit writes.
+PATCH = "digests-patch"
+PATCH_SHARE = 16  # a patch holds at most 1/16 of the rows; more changed and the digests are stored whole
 
 
 @dataclass
@@ -94,21 +98,70 @@ class Fingerprint:
         """A layout-1 fingerprint: its ids (zlib) and its clips × fields matrix of digests."""
         import numpy as np
 
-        clip_ids = _split_ids(ids)
+        clip_ids = _lines(zlib.decompress(ids))
         matrix = np.frombuffer(digests, dtype="<u4").astype(np.uint32).reshape(clip_ids.shape[0], len(fields))
         return cls(fields, clip_ids, [np.ascontiguousarray(matrix[:, j]) for j in range(len(fields))], 1)
 
     @classmethod
     def from_blobs(cls, fields: list[str], ids: bytes, columns: list[bytes]) -> Fingerprint:
-        """A layout-2 fingerprint from its stored blobs (its keys and hash recomputed from their content)."""
+        """A layout-2 fingerprint from its blobs' whole content (see :func:`contents`; its keys and hash are
+        recomputed from it)."""
         import numpy as np
 
-        return cls(
-            fields, _split_ids(ids), [np.frombuffer(c, dtype="<u4").astype(np.uint32) for c in columns]
-        )
+        return cls(fields, _lines(ids), [np.frombuffer(c, dtype="<u4").astype(np.uint32) for c in columns])
 
     def summary(self) -> dict[str, Any]:
         return {"sha256": self.sha256, "fields": self.fields, "clips": int(self.clip_ids.shape[0])}
+
+
+def as_patch(base_key: str, base: bytes, content: bytes) -> bytes | None:
+    """``content`` (digests) as a patch of ``base`` (the whole digests of the same clips, stored under
+    ``base_key``): the base's key, then the changed rows' positions and digests; None when too many differ."""
+    import numpy as np
+
+    old, new = np.frombuffer(base, dtype="<u4"), np.frombuffer(content, dtype="<u4")
+    if old.shape != new.shape:
+        return None
+    at = np.flatnonzero(old != new)
+    if at.shape[0] > old.shape[0] // PATCH_SHARE:
+        return None
+    return base_key.encode("ascii") + at.astype("<u4").tobytes() + new[at].tobytes()
+
+
+def patch_base(patch: bytes) -> str:
+    """The key of the whole digests blob a patch applies to."""
+    return patch[:64].decode("ascii")
+
+
+def patched(patch: bytes, base: bytes) -> bytes:
+    """The whole digests a patch stands for, given its base's."""
+    import numpy as np
+
+    body = patch[64:]
+    count = len(body) // 8
+    digests = np.frombuffer(base, dtype="<u4").copy()
+    digests[np.frombuffer(body[: 4 * count], dtype="<u4")] = np.frombuffer(body[4 * count :], dtype="<u4")
+    return digests.tobytes()
+
+
+def contents(
+    blobs: dict[str, tuple[str, bytes]], fetch: Callable[[list[str]], dict[str, tuple[str, bytes]]]
+) -> dict[str, bytes]:
+    """The whole content of each stored blob (ids decompressed, patches applied to their bases, which ``fetch``
+    reads when they are not among ``blobs``)."""
+    bases = {patch_base(data) for kind, data in blobs.values() if kind == PATCH} - set(blobs)
+    found = {**blobs, **(fetch(sorted(bases)) if bases else {})}
+    out: dict[str, bytes] = {}
+    for key, (kind, data) in blobs.items():
+        if kind == IDS:
+            out[key] = zlib.decompress(data)
+        elif kind == PATCH:
+            base = found.get(patch_base(data))
+            if base is not None and base[0] == DIGESTS:
+                out[key] = patched(data, base[1])
+        else:
+            out[key] = data
+    return out
 
 
 def blob_key(kind: str, content: bytes) -> str:
@@ -119,11 +172,12 @@ def blob_key(kind: str, content: bytes) -> str:
     return body.hexdigest()
 
 
-def _split_ids(packed: bytes) -> np.ndarray:
+def _lines(text: bytes) -> np.ndarray:
+    """Ids joined one a line (UTF-8) as a numpy unicode array."""
     import numpy as np
 
-    text = zlib.decompress(packed).decode("utf-8")
-    return np.array(text.split("\n") if text else [], dtype=str)
+    decoded = text.decode("utf-8")
+    return np.array(decoded.split("\n") if decoded else [], dtype=str)
 
 
 def of_columns(cols: Columns) -> Fingerprint:

@@ -142,11 +142,11 @@ def _stored_fingerprint(ws: Workspace, kept: dict[str, Any] | None) -> fingerpri
     if parts is None:  # stored before blobs: the ids and digests are in the row
         return fingerprint.Fingerprint.unpack(kept["fields"], kept["clip_ids"], kept["digests"])
     keys = [parts["ids"], *parts["digests"]]
-    blobs = store.get_blobs(ws.conn, keys)
-    if len(blobs) < len(set(keys)):
+    found = fingerprint.contents(store.get_blobs(ws.conn, keys), lambda more: store.get_blobs(ws.conn, more))
+    if len(found) < len(set(keys)):
         return None
     return fingerprint.Fingerprint.from_blobs(
-        kept["fields"], blobs[parts["ids"]][1], [blobs[key][1] for key in parts["digests"]]
+        kept["fields"], found[parts["ids"]], [found[key] for key in parts["digests"]]
     )
 
 

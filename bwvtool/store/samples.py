@@ -366,7 +366,18 @@ def insert_blobs(tx: Transaction, blobs: Iterable[tuple[str, str, bytes]]) -> No
     )
 
 
-def get_blobs(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+def recent_fingerprint_parts(
+    conn: sqlite3.Connection | Transaction, limit: int = 20
+) -> list[tuple[list[str], dict[str, Any]]]:
+    """(fields, parts) of the latest ``limit`` fingerprints stored as blobs, newest first."""
+    rows = conn.execute(
+        "SELECT fields, parts FROM sample_fingerprints WHERE parts IS NOT NULL ORDER BY sample_id DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [(json.loads(fields), json.loads(parts)) for fields, parts in rows]
+
+
+def get_blobs(conn: sqlite3.Connection | Transaction, keys: Sequence[str]) -> dict[str, tuple[str, bytes]]:
     """The stored fingerprint blobs among ``keys``: key → (kind, stored bytes)."""
     wanted = list(dict.fromkeys(keys))
     sql = f"SELECT sha256, kind, data FROM fingerprint_blobs WHERE sha256 IN ({', '.join('?' * len(wanted))})"

@@ -4,7 +4,7 @@
 -- rows stored before (parts NULL) keep their ids and digests in the row and verify as they did. Blobs are immutable.
 CREATE TABLE fingerprint_blobs (
     sha256 TEXT PRIMARY KEY,  -- of its kind and content: the ids text, or the little-endian uint32 digests
-    kind   TEXT NOT NULL,     -- ids (stored zlib-compressed) | digests (stored raw)
+    kind   TEXT NOT NULL,     -- ids (zlib) | digests (raw) | digests-patch (the rows that differ from a digests blob)
     data   BLOB NOT NULL
 );
 CREATE TRIGGER fingerprint_blobs_no_update BEFORE UPDATE ON fingerprint_blobs

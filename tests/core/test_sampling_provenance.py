@@ -286,7 +286,13 @@ def test_draws_share_the_blobs_of_what_they_read_and_verify_names_an_edit(catalo
         gender = "female" if rows[0].get("subject_gender") != "female" else "male"
         catalogue.update_clip(tx, clip, {"subject_gender": gender})
     third = sampling.draw(ws, STRATIFIED, seed=6, as_of="2021-04-01", actor="tester")
-    assert _blob_count(ws) == stored + 1  # only that field's digests are new
+    assert (
+        _blob_count(ws) == stored + 1
+    )  # only that field's digests are new, kept as the one row that changed
+    patches = ws.conn.execute(
+        "SELECT length(data) FROM fingerprint_blobs WHERE kind = 'digests-patch'"
+    ).fetchall()
+    assert [p[0] for p in patches] == [64 + 8]  # the whole blob's key, one position, one digest
     parts = [samples.get_fingerprint(ws.conn, s)["parts"] for s in (first, again, third)]
     assert parts[0] == parts[1] and parts[0]["ids"] == parts[2]["ids"]
     assert [a == b for a, b in zip(parts[0]["digests"], parts[2]["digests"], strict=True)].count(False) == 1
