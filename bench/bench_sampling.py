@@ -274,7 +274,7 @@ def main() -> None:
         print(f"{label:44}{ours_s:>9.3f}s{theirs_s:>9.3f}s{ours_s / theirs_s:>8.2f}")
     print(f"{'stored draw (sampling.draw), after an edit':44}{stored:>9.3f}s{pandas_total:>9.3f}s"
           f"{stored / pandas_total:>8.2f}   CPU {statistics.median(stored_cpu):.3f} s;"
-          f" fingerprint written {statistics.median(stored_bytes) / 1e6:.1f} MB;"
+          f" fingerprint written {int(statistics.median(stored_bytes)):,} bytes;"
           f" verify (redraw and compare) {verified:.3f} s")  # fmt: skip
     print(
         f"{'fold the edits in (patch + store)':44}{folded:>9.3f}s   all {len(snapshot.KINDS)} fields and their digests, short transactions"
