@@ -60,12 +60,16 @@ class Fingerprint:
         return blob_key(IDS, self._ids_text)
 
     @functools.cached_property
-    def _column_bytes(self) -> list[bytes]:
-        return [c.astype("<u4", copy=False).tobytes() for c in self.columns]
+    def _column_data(self) -> list[np.ndarray]:
+        """Each field's digests as stored: contiguous little-endian uint32, hashed in place (bytes are made only
+        for a blob that is stored)."""
+        import numpy as np
+
+        return [np.ascontiguousarray(c, dtype="<u4") for c in self.columns]
 
     @functools.cached_property
     def column_keys(self) -> list[str]:
-        return [blob_key(DIGESTS, b) for b in self._column_bytes]
+        return [blob_key(DIGESTS, c) for c in self._column_data]
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -91,7 +95,7 @@ class Fingerprint:
         raw (random bits do not compress, and trying costs a large draw seconds)."""
         if key == self.ids_key:
             return IDS, zlib.compress(self._ids_text, 1)
-        return DIGESTS, self._column_bytes[self.column_keys.index(key)]
+        return DIGESTS, self._column_data[self.column_keys.index(key)].tobytes()
 
     @classmethod
     def unpack(cls, fields: list[str], ids: bytes, digests: bytes) -> Fingerprint:
@@ -164,7 +168,7 @@ def contents(
     return out
 
 
-def blob_key(kind: str, content: bytes) -> str:
+def blob_key(kind: str, content: bytes | np.ndarray) -> str:
     """The key of a blob: SHA-256 over its kind and its content (uncompressed), so no two kinds share a key (an
     empty window's ids and digests would)."""
     body = hashlib.sha256(kind.encode("ascii") + b"\x00")
