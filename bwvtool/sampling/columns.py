@@ -49,6 +49,9 @@ class Columns:
     # Per fingerprint field, each row's digest as the column snapshot keeps it (see bwvtool.sampling.fingerprint);
     # empty when the columns were read another way
     digests: dict[str, np.ndarray] = field(default_factory=dict)
+    import_ids: np.ndarray | None = (
+        None  # per row, the import that last wrote it (-1: none), from the snapshot
+    )
 
     @property
     def size(self) -> int:
@@ -87,7 +90,7 @@ def build(raw: dict[str, Sequence[Any]], *, choice_codes: bool = False) -> Colum
     """
     import numpy as np
 
-    from bwvtool.store.snapshot import DIGEST, TextCodes
+    from bwvtool.store.snapshot import DIGEST, IMPORT_ID, TextCodes
 
     cols = Columns(
         clip_id=_texts(raw["clip_id"]),
@@ -100,6 +103,9 @@ def build(raw: dict[str, Sequence[Any]], *, choice_codes: bool = False) -> Colum
             continue
         if name.startswith(DIGEST):
             cols.digests[name.removeprefix(DIGEST)] = values
+            continue
+        if name == IMPORT_ID:
+            cols.import_ids = values
             continue
         spec = fields.field(name)
         if spec.kind == fields.LIST:

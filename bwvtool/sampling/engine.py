@@ -266,7 +266,7 @@ def compute_unstored(
         )
     read_window = inputs.read_window
     bounds = (read_window.start_ts, read_window.end_ts) if read_window else (None, None)
-    imports = store.imports_of_clips(ws.conn, *bounds)
+    imports = store.imports_of_clips(ws.conn, *bounds, import_ids=cols.import_ids)
     report = _report(
         result, lists, seed_source, timings={"load_s": loaded - started, "draw_s": computed - loaded}
     )

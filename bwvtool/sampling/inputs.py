@@ -80,7 +80,7 @@ def read_columns(ws: Workspace, wanted: list[str], win: window.Window | None) ->
         n: fields.field(n).vocabulary or () for n in wanted if fields.field(n).kind == fields.CHOICE
     }
     bounds = (win.start_ts, win.end_ts) if win else (None, None)
-    raw = store.load_columns(ws.conn, names, *bounds, vocabularies=vocabularies, digests=True)
+    raw = store.load_columns(ws.conn, names, *bounds, vocabularies=vocabularies, provenance=True)
     return columns.build(raw, choice_codes=True)
 
 

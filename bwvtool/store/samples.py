@@ -67,11 +67,12 @@ def load_columns(
     end_ts: int | None = None,
     *,
     vocabularies: dict[str, Sequence[str]] | None = None,
-    digests: bool = False,
+    provenance: bool = False,
 ) -> dict[str, Any]:
     """The catalogue fields ``names`` (plan field names), one entry per clip recorded in ``[start_ts, end_ts)``
-    (every clip when the bounds are ``None``), by the cheaper route. With ``digests``, the column snapshot's
-    digests of those fields come too when the snapshot answers (see :func:`bwvtool.store.snapshot.digest_fields`).
+    (every clip when the bounds are ``None``), by the cheaper route. With ``provenance``, when the column snapshot
+    answers, its digests of those fields (see :func:`bwvtool.store.snapshot.digest_fields`) and each clip's import
+    id (``snapshot.IMPORT_ID``) come too: what a draw's fingerprint and its imports are made from.
 
     A small window is read from ``clips`` through the date index (:func:`scan_columns`); anything larger comes
     from the column snapshot (:func:`bwvtool.store.snapshot.load`; fields gone stale since a clip changed are
@@ -84,7 +85,7 @@ def load_columns(
     catalogue.refuse_while_importing(conn)  # a half-applied import is not a catalogue to draw from
     if start_ts is not None and end_ts is not None and _window_is_small(conn, start_ts, end_ts):
         return scan_columns(conn, names, start_ts, end_ts, vocabularies=vocabularies)
-    wanted = [*names, *snapshot.digest_fields(names)] if digests else names
+    wanted = [*names, *snapshot.digest_fields(names), snapshot.IMPORT_ID] if provenance else names
     return snapshot.load(conn, wanted, start_ts, end_ts, vocabularies=vocabularies)
 
 
@@ -385,13 +386,20 @@ def get_blobs(conn: sqlite3.Connection | Transaction, keys: Sequence[str]) -> di
 
 
 def imports_of_clips(
-    conn: sqlite3.Connection, start_ts: int | None, end_ts: int | None
+    conn: sqlite3.Connection,
+    start_ts: int | None,
+    end_ts: int | None,
+    *,
+    import_ids: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """The catalogue imports that last wrote the clips recorded in ``[start_ts, end_ts)`` (all clips when the bounds
-    are ``None``): id, file name, file SHA-256, when, and how many of those clips each wrote."""
+    are ``None``): id, file name, file SHA-256, when, and how many of those clips each wrote. ``import_ids``: those
+    clips' import ids as :func:`load_columns` gave them with the draw's columns (then nothing is read again)."""
     from bwvtool.store import snapshot
 
-    if start_ts is not None and end_ts is not None and _window_is_small(conn, start_ts, end_ts):
+    if import_ids is not None:
+        counts = snapshot.count_imports(import_ids)
+    elif start_ts is not None and end_ts is not None and _window_is_small(conn, start_ts, end_ts):
         found = conn.execute(  # a small window: through the date index, as the draw read it
             "SELECT import_id, count(*) FROM clips WHERE recorded_ts >= ? AND recorded_ts < ? GROUP BY import_id",
             (start_ts, end_ts),

@@ -120,9 +120,13 @@ def import_counts(
     """(import id, how many clips it last wrote) for the clips recorded in ``[start_ts, end_ts)`` (all clips when
     ``None``), by import id (None first: clips no import wrote). Counted over the snapshot's ``import_id`` field,
     patched like every field: a draw's provenance costs an array count, not a pass over a million rows."""
+    return count_imports(load(conn, [IMPORT_ID], start_ts, end_ts)[IMPORT_ID])
+
+
+def count_imports(values: np.ndarray) -> list[tuple[int | None, int]]:
+    """:func:`import_counts` over the hidden import-id field as :func:`load` returned it for the clips read."""
     import numpy as np
 
-    values = load(conn, [IMPORT_ID], start_ts, end_ts)[IMPORT_ID]
     missing = values < 0
     ids = values[~missing]
     found: list[tuple[int | None, int]] = [(None, int(missing.sum()))] if missing.any() else []

@@ -277,6 +277,8 @@ def test_draws_share_the_blobs_of_what_they_read_and_verify_names_an_edit(catalo
     ws, rows, _ = catalogue_ws
     monkeypatch.setattr(samples, "SMALL_WINDOW_CLIPS", 0)
     first = sampling.draw(ws, STRATIFIED, seed=4, as_of="2021-04-01", actor="tester")
+    read = sampling.get_sample(ws, first)["report"]["fingerprint"]  # imports counted from the columns read
+    assert [(i["file"], i["clips"]) for i in read["imports"]] == [("catalogue.jsonl", read["clips"])]
     stored = _blob_count(ws)
     assert stored == 5  # the ids, and the digests of four fields
     again = sampling.draw(ws, STRATIFIED, seed=5, as_of="2021-04-01", actor="tester")
