@@ -103,41 +103,66 @@ def test_a_killed_client_saves_nothing_and_holds_nothing(server_ws, server_url):
     assert server_ws.verify_audit().ok
 
 
-def test_coding_goes_on_across_a_server_restart():
-    """A private cluster (the shared one is not ours to restart): code, restart the server, code on."""
+@pytest.fixture
+def private_cluster():
+    """A cluster of the test's own (the shared one is not ours to restart or stop)."""
     if pg.bin_dir() is None:
         pytest.skip("no PostgreSQL server binaries to start a private cluster")
-    from bwvtool.coding.model import Event
-    from bwvtool.store import events
-    from tests.core.test_pg_server import _add_clip
-
     base = Path(tempfile.mkdtemp(prefix="bwvtool-pg-restart-"))
     base.chmod(0o755)
     cluster = pg.start(base / "cluster")
     try:
-        url = cluster.new_database()
-        with open_workspace(url, create=True) as ws:
-            with ws.transaction("ana") as tx:
-                _add_clip(ws, tx, "C1")
-                coder = ws.coder_id(tx, "ana")
-                book = tx.execute(
-                    "INSERT INTO codebooks (key, version, title, body, sha256, imported_at)"
-                    " VALUES ('k', 1, 't', '{}', 's', ?)",
-                    (tx.at,),
-                ).lastrowid
-            for i in range(3):
-                with ws.transaction("ana") as tx:
-                    events.insert(tx, Event("C1", coder, book, "t", "command", "officer_1", 1000 * i, 25 * i))
-                    tx.audit("event.add", "event", str(i))
-            cluster.restart()
-            with ws.transaction("ana") as tx:  # the first statement finds the session gone and reconnects
-                events.insert(tx, Event("C1", coder, book, "t", "reason", "officer_1", 9000, 225))
-                tx.audit("event.add", "event", "after restart")
-            assert len(events.for_clip(ws.conn, "C1")) == 4
-            assert ws.verify_audit().ok
+        yield cluster
     finally:
         cluster.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_coding_goes_on_across_a_server_restart(private_cluster):
+    from bwvtool.coding.model import Event
+    from bwvtool.store import events
+    from tests.core.test_pg_server import _add_clip
+
+    url = private_cluster.new_database()
+    with open_workspace(url, create=True) as ws:
+        with ws.transaction("ana") as tx:
+            _add_clip(ws, tx, "C1")
+            coder = ws.coder_id(tx, "ana")
+            book = tx.execute(
+                "INSERT INTO codebooks (key, version, title, body, sha256, imported_at)"
+                " VALUES ('k', 1, 't', '{}', 's', ?)",
+                (tx.at,),
+            ).lastrowid
+        for i in range(3):
+            with ws.transaction("ana") as tx:
+                events.insert(tx, Event("C1", coder, book, "t", "command", "officer_1", 1000 * i, 25 * i))
+                tx.audit("event.add", "event", str(i))
+        private_cluster.restart()
+        with ws.transaction("ana") as tx:  # the first statement finds the session gone and reconnects
+            events.insert(tx, Event("C1", coder, book, "t", "reason", "officer_1", 9000, 225))
+            tx.audit("event.add", "event", "after restart")
+        assert len(events.for_clip(ws.conn, "C1")) == 4
+        assert ws.verify_audit().ok
+
+
+def test_a_press_while_the_server_is_down_is_not_saved_and_the_first_after_it_is_back_is(private_cluster):
+    """Nothing stays half-open on the client: the press is reported not saved (which the desk keeps and tries
+    again) and the next action works as soon as the server is back."""
+    from bwvtool.errors import ConnectionLost
+
+    with open_workspace(private_cluster.new_database(), create=True) as ws:
+        coder, book = _coding_setup(ws)
+        _press(ws, coder, book, code="before")
+        private_cluster.stop()
+        with pytest.raises(ConnectionLost, match="not saved"):
+            _press(ws, coder, book, code="down")
+        assert not ws.conn.in_transaction
+        with pytest.raises(ConnectionLost, match="cannot be reached"):  # a read says so too, in one line
+            ws.counts()
+        private_cluster.restart()  # pg_ctl restart starts a stopped server with its last options
+        _press(ws, coder, book, code="back")
+        assert [len(_events(ws, code)) for code in ("before", "down", "back")] == [1, 0, 1]
+        assert ws.verify_audit().ok
 
 
 # -- a key press in one round trip -------------------------------------------------------------------------------

@@ -290,7 +290,7 @@ class PgConnection:
             if self._open and not self._begin_pending:
                 self._forget_transaction()
                 raise self._lost("the connection to the server was lost; this change was not saved")
-            self._reconnect()
+            self._reconnect_before()
         if statement in _BEGIN:
             return self._begin(statement)
         if self._begin_pending and (
@@ -443,7 +443,7 @@ class PgConnection:
             if self._open and not self._begin_pending:
                 self._forget_transaction()
                 raise self._lost("the connection to the server was lost; this change was not saved")
-            self._reconnect()
+            self._reconnect_before()
         cursor = self.raw.cursor()
         try:
             self._send([])  # the pending BEGIN and deferred statements first
@@ -474,7 +474,11 @@ class PgConnection:
         self._forget_transaction()
         if statement == "COMMIT" and xid is not None:
             self._reconnect()
-            if self._outcome(xid) == "committed":
+            try:
+                committed = self._outcome(xid) == "committed"
+            except psycopg.Error:
+                committed = False  # the new session broke too: nothing says it was saved
+            if committed:
                 return self._saved_after_break()  # it may not have reached the disk yet: saved once it has
             raise self._lost(
                 "the connection to the server was lost at commit; this change was not saved"
@@ -489,27 +493,38 @@ class PgConnection:
 
     def _witnessed(self, witness: tuple[str, Any]) -> str | None:
         """'committed' or 'aborted' (None: not known in time) for a one-trip transaction whose session broke in
-        its round trip: its witness row, read on a new session once the old session's transaction has ended."""
+        its round trip: its witness row, read on a new session once the old session's transaction has ended. A
+        server that is restarting is waited for (as long as a commit's outcome is, :data:`_OUTCOME_WAIT_S`)."""
         old = self._pid
-        self._reconnect()
         sql, params = witness
         deadline = time.monotonic() + _OUTCOME_WAIT_S
         while True:
-            ended = not self.raw.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state <> 'idle'", (old,)
-            ).fetchone()[0]
-            if self.raw.execute(sql, params).fetchone() is not None:
-                return "committed"
-            if ended:
-                return "aborted"
+            try:
+                if self.raw.closed:
+                    self._reconnect()
+                ended = not self.raw.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state <> 'idle'", (old,)
+                ).fetchone()[0]
+                if self.raw.execute(sql, params).fetchone() is not None:
+                    return "committed"
+                if ended:
+                    return "aborted"
+            except (psycopg.Error, PgConnectionLost):
+                pass  # the server is not back yet, or the new session broke too: ask again
             if time.monotonic() > deadline:
                 return None
-            time.sleep(0.05)
+            time.sleep(0.1)
 
     def _saved_after_break(self) -> PgCursor:
         """A transaction found committed after its session broke: saved once it is on disk (see :data:`_FLUSH`)."""
         self._forget_transaction()
-        self.raw.execute(_FLUSH)
+        try:
+            self.raw.execute(_FLUSH)
+        except psycopg.Error as exc:
+            raise self._lost(
+                "the connection to the server was lost at commit and again before the server could say that"
+                " this change is on disk; it is shown not saved"
+            ) from exc
         return PgCursor(None)
 
     def _outcome(self, xid: int) -> str | None:
@@ -522,7 +537,10 @@ class PgConnection:
             time.sleep(0.05)
 
     def _reconnect(self, quiet: bool = False) -> bool:
-        """A new session on the same server; ``quiet``: a failure is left for the next statement to report."""
+        """A new session on the same server; ``quiet``: a failure is left for the next statement to report.
+
+        :raises PgConnectionLost: the server cannot be reached (stopped, restarting, the network down): a
+            :class:`~bwvtool.errors.ConnectionLost`, which callers report as "not saved, trying again"."""
         if self.url is None:
             raise self._lost("the connection to the server was lost")
         try:
@@ -531,8 +549,20 @@ class PgConnection:
         except psycopg.Error as exc:
             if quiet:
                 return False
-            raise translate_error(exc) from exc
+            raise self._lost(f"the server cannot be reached ({translate_error(exc)})") from exc
         return True
+
+    def _reconnect_before(self) -> None:
+        """Reconnect before a statement; if the server cannot be reached, a transaction none of which was sent
+        yet is dropped (nothing of it is on the server) and reported not saved, so the connection is ready for the
+        next action."""
+        try:
+            self._reconnect()
+        except PgConnectionLost as exc:
+            if not self._open:
+                raise
+            self._forget_transaction()
+            raise self._lost(f"{exc}; this change was not saved") from exc
 
     @staticmethod
     def _lost(message: str) -> PgConnectionLost:
