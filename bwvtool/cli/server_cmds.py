@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from bwvtool import wording
 from bwvtool.cli.common import Settings, emit, json_option, location, pass_settings, table
 from bwvtool.errors import UsageError
 from bwvtool.store import Workspace, open_workspace
@@ -78,7 +79,7 @@ def user_add(settings: Settings, name: str, role: str, ask_password: bool, as_js
     password = _read_password() if ask_password else None
     with _server_workspace(settings) as ws:
         roles.add_user(ws, name, role, actor=settings.user, password=password)
-    emit(as_json, {"name": name, "role": role}, f"{name} is a {role} on this workspace")
+    emit(as_json, {"name": name, "role": role}, f"{name} is {wording.a(role)} on this workspace")
 
 
 def _read_password() -> str:
