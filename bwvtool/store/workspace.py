@@ -98,9 +98,9 @@ class Workspace:
             return fn(self, *args, **kwargs)
         except sqlite3.OperationalError as exc:
             if isinstance(exc, ConnectionLost):  # the server rolled the change back: safe to try again
-                raise NotSaved(
-                    f"not saved: the connection to {self.path.name} broke ({exc}); trying again"
-                ) from exc
+                # The server's own words say what broke (lost, cannot be reached) in one clause: keep just that.
+                reason = str(exc).split("; this change was not saved")[0]
+                raise NotSaved(f"not saved: {reason}; trying again") from exc
             if busy_ms is None or not _is_lock_wait(exc):
                 raise
             holder = self.busy_holder()

@@ -148,7 +148,7 @@ def test_coding_goes_on_across_a_server_restart(private_cluster):
 def test_a_press_while_the_server_is_down_is_not_saved_and_the_first_after_it_is_back_is(private_cluster):
     """Nothing stays half-open on the client: the press is reported not saved (which the desk keeps and tries
     again) and the next action works as soon as the server is back."""
-    from bwvtool.errors import ConnectionLost
+    from bwvtool.errors import ConnectionLost, NotSaved
 
     with open_workspace(private_cluster.new_database(), create=True) as ws:
         coder, book = _coding_setup(ws)
@@ -159,6 +159,8 @@ def test_a_press_while_the_server_is_down_is_not_saved_and_the_first_after_it_is
         assert not ws.conn.in_transaction
         with pytest.raises(ConnectionLost, match="cannot be reached"):  # a read says so too, in one line
             ws.counts()
+        with pytest.raises(NotSaved, match=r"^not saved: the server cannot be reached \(.*\); trying again$"):
+            ws.call(_press, coder, book, code="down")  # what the desk shows, keeping the press to try again
         private_cluster.restart()  # pg_ctl restart starts a stopped server with its last options
         _press(ws, coder, book, code="back")
         assert [len(_events(ws, code)) for code in ("before", "down", "back")] == [1, 0, 1]
