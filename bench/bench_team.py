@@ -217,7 +217,7 @@ def report(url: str, results: list[dict], seconds: float) -> None:
         stored = ws.conn.execute("SELECT count(*) FROM events").fetchone()[0]
         chain = ws.verify_audit()
     emit(Figure("team", f"key → committed, {len(results)} reviewers at once", "ms", keys,
-                "bare INSERT+COMMIT on the same connection", bare, "p99 ≤ 1.5× the baseline's"))  # fmt: skip
+                "bare INSERT+COMMIT on the same connection", bare, "p99 ≤ 1.5× the baseline's", "p99"))  # fmt: skip
     print(f"  p50 {percentile(keys, 50):.2f} ms, p99 {percentile(keys, 99):.2f} ms;"
           f" baseline p50 {percentile(bare, 50):.2f} ms, p99 {percentile(bare, 99):.2f} ms;"
           f" p99 ratio {percentile(keys, 99) / percentile(bare, 99):.2f}x")  # fmt: skip

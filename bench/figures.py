@@ -58,6 +58,7 @@ class Figure:
     baseline_name: str
     baseline_values: list[float] = field(repr=False)
     target: str = ""  # what the issue asks for, in words ("≤ 1.2× the baseline")
+    compare: str = "median"  # the statistic the ratio compares (a target on the tail compares "p99")
 
     @property
     def summary(self) -> Summary:
@@ -69,14 +70,19 @@ class Figure:
 
     @property
     def ratio(self) -> float:
-        return self.summary.median / self.baseline.median if self.baseline.median else float("nan")
+        ours, theirs = getattr(self.summary, self.compare), getattr(self.baseline, self.compare)
+        return ours / theirs if theirs else float("nan")
+
+    @property
+    def ratio_text(self) -> str:
+        return f"{self.ratio:.2f}×" + ("" if self.compare == "median" else f" ({self.compare})")
 
 
 def emit(figure: Figure) -> None:
     """Print ``figure`` readably and as the machine line ``run_all`` reads."""
     print(f"  {figure.name}: {figure.summary.text(figure.unit)}")
     print(
-        f"    baseline, {figure.baseline_name}: {figure.baseline.text(figure.unit)}   ratio {figure.ratio:.2f}x"
+        f"    baseline, {figure.baseline_name}: {figure.baseline.text(figure.unit)}   ratio {figure.ratio_text}"
     )
     record = {
         "bench": figure.bench,
@@ -86,6 +92,7 @@ def emit(figure: Figure) -> None:
         "baseline_name": figure.baseline_name,
         "baseline": asdict(figure.baseline),
         "ratio": figure.ratio,
+        "ratio_text": figure.ratio_text,
         "target": figure.target,
     }
     print(PREFIX + json.dumps(record, ensure_ascii=False), flush=True)
