@@ -4,10 +4,12 @@ Every record ends up in exactly one place: inserted, updated (audited field by f
 matches the stored clip), or rejected (listed with line, column and reason, and copied verbatim to a rejects
 file the user can fix and import again).
 
-How it stays out of the way: records stream through in chunks; each chunk is checked outside any lock and then
-applied in one short transaction (:class:`~bwvtool.store.steps.Pacer`: about 0.3 s under the write
-lock, then the lock is left free), so a reviewer's key press never waits behind an import. Memory stays flat: what
-must be remembered about every row lives in a scratch file (:mod:`bwvtool.store.import_staging`).
+How it stays out of the way: records stream through in batches, read and checked outside any lock (for a large
+file in a process of its own, :mod:`bwvtool.catalogue.checking`, so checking and writing run side by side), and
+are applied in short transactions (:class:`~bwvtool.store.steps.Pacer`: about 0.3 s under the write lock, and a
+writer that waits for the lock goes in before the next step), so a reviewer's key press never waits behind an
+import. Memory stays flat: what must be remembered about every row lives in scratch files
+(:mod:`bwvtool.store.import_staging`).
 
 How it stays all or nothing: the import is ``applying`` until its last step, which records it ``done`` together with
 its audit row and the fresh sampling snapshot; every clip it changes is journaled first, in the same step. If it
@@ -17,11 +19,8 @@ workspace rolls it back (:mod:`bwvtool.catalogue.recovery`). Draws refuse to rea
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,49 +28,27 @@ from pathlib import Path
 from typing import Any
 
 from bwvtool.catalogue import media_check, recovery
+from bwvtool.catalogue.checking import Batch, ChildProcess, InProcess, Job, MediaIssue, checking
 from bwvtool.catalogue.readers import Reject, copy_records, detect_format, fingerprint, open_reader
-from bwvtool.catalogue.rows import COLUMNS, NORMALISED_FIELDS, Normaliser, Problem, RowError
+from bwvtool.catalogue.rows import NORMALISED_FIELDS
 from bwvtool.errors import UsageError
 from bwvtool.store import catalogue as store
-from bwvtool.store import leases, snapshot
+from bwvtool.store import dialect, leases, snapshot
 from bwvtool.store.import_staging import ImportStaging
 from bwvtool.store.steps import Pacer
 from bwvtool.store.workspace import Transaction, Workspace
 
 CHUNK_ROWS = 20_000  # progress is reported every this many records
 FIRST_STEP_ROWS = 2_000  # the first step's size; later steps are sized to hold the lock ~Pacer.target_s
-MAX_STEP_ROWS = (
-    10_000  # at most this many rows in flight per chunk (a row is ~1.3 KB in Python): memory stays flat
-)
+MAX_STEP_ROWS = 10_000  # at most this many rows per step (a row is ~1.3 KB in Python): memory stays flat
 REPORTED_REJECTS = 1_000  # rejects kept in the report (all of them go to the rejects and reasons files)
 # Up to this many changed clips the sampling snapshot is patched from its change log; an import that changes more
 # builds a fresh snapshot instead and publishes it in its last step.
 SNAPSHOT_PATCH_LIMIT = 20_000
 _MEDIA_COLUMNS = ("media_status", "media_probe", "media_checked_at")
 _SHA_INDEX = NORMALISED_FIELDS.index("sha256")
-_MEDIA_PATH_INDEX = NORMALISED_FIELDS.index("media_path")
 # The audit trail of an update lists catalogue fields, not the hash and bookkeeping that follow from them.
 _AUDITED_FIELDS = tuple(f for f in NORMALISED_FIELDS if f != "row_hash")
-
-
-@dataclass(frozen=True)
-class MediaIssue:
-    """A media file that ``--hash`` could not check (missing or unreadable); the row itself was imported."""
-
-    line: int
-    clip_id: str
-    status: str
-    path: str
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "clip_id": self.clip_id,
-            "status": self.status,
-            "path": self.path,
-            "detail": self.detail,
-        }
 
 
 @dataclass
@@ -185,19 +162,20 @@ def import_catalogue(
     rejects_file = Path(rejects_path) if rejects_path else default_rejects_path(source, fmt)
     if rejects_file.resolve() == source.resolve():
         raise UsageError("the rejects file must not be the catalogue being imported")
-    source_sha256 = fingerprint(source)
-    reader = open_reader(source, fmt)
-    try:
+    job = Job(str(source), fmt, str(Path(media_root or source.parent).resolve()), hash_media)
+    # A large file's checking process starts now, while this one sets up.
+    with checking(job) as checked:
+        source_sha256 = fingerprint(source)
+        reader = open_reader(source, fmt)  # a bad header is refused before anything is written
+        reader.close()
         lease_id = leases.acquire(ws.conn, recovery.IMPORT_JOB, _who(actor), {"file": str(source.resolve())})
         try:
             recovery.recover_interrupted(ws, actor, leased=True)
             with store.bulk_load(ws.conn):
-                report = _import(ws, source, fmt, source_sha256, reader, rejects_file, lease_id, actor,
-                                 hash_media, media_root, progress)  # fmt: skip
+                report = _import(ws, source, fmt, source_sha256, checked, reader.header_lines, rejects_file,
+                                 lease_id, actor, progress)  # fmt: skip
         finally:
             leases.release(ws.conn, lease_id)
-    finally:
-        reader.close()
     report.elapsed_s = time.perf_counter() - started
     return report
 
@@ -213,12 +191,11 @@ def _import(
     source: Path,
     fmt: str,
     source_sha256: str,
-    reader: Any,
+    checked: InProcess | ChildProcess,
+    header_lines: int,
     rejects_file: Path,
     lease_id: int,
     actor: str | None,
-    hash_media: bool,
-    media_root: str | Path | None,
     progress: Callable[[int], None] | None,
 ) -> ImportReport:
     with ws.transaction(actor) as tx:
@@ -232,20 +209,16 @@ def _import(
         )
     report = ImportReport(import_id, str(source), source_sha256, fmt)
     staging = ImportStaging()
-    run = _Run(ws, actor, report, staging, lease_id, hash_media=hash_media,
-               media_root=Path(media_root or source.parent).resolve(), progress=progress,
-               rejects_file=rejects_file)  # fmt: skip
+    run = _Run(ws, actor, report, staging, lease_id, checked, progress=progress, rejects_file=rejects_file)
     try:
         with store.relaxed_steps(ws.conn):
-            run.load(reader, Normaliser(text=fmt == "csv"))
+            run.load(checked.batches())
         report.inserted_ids_sha256 = staging.inserted_sha256()
         if report.rejected:
-            report.rejects_path, report.reasons_path = run.finish_rejects(source, fmt, reader.header_lines)
-        fresh = (
-            snapshot.prepare(ws.conn, rebuild=run.bulk, keep_columns=False)
-            if run.bulk or not snapshot.has_base(ws.conn)
-            else None
-        )
+            report.rejects_path, report.reasons_path = run.finish_rejects(source, fmt, header_lines)
+        fresh = None
+        if run.bulk or not snapshot.has_base(ws.conn):
+            fresh = run.built_snapshot() or snapshot.prepare(ws.conn, rebuild=run.bulk, keep_columns=False)
         with run.pacer.step(ws, actor) as tx:
             store.finish_import(tx, import_id, report.counts(), report.rejects_path)
             if fresh is not None and fresh.stored:
@@ -258,6 +231,7 @@ def _import(
         raise
     finally:
         staging.close()
+        run.pacer.close()
     if run.journaled:
         recovery.clear_journal(ws, import_id, actor, run.pacer)
     snapshot.discard_old(ws.conn)
@@ -274,9 +248,8 @@ class _Run:
         report: ImportReport,
         staging: ImportStaging,
         lease_id: int,
+        checked: InProcess | ChildProcess,
         *,
-        hash_media: bool,
-        media_root: Path,
         progress: Callable[[int], None] | None,
         rejects_file: Path,
     ) -> None:
@@ -285,13 +258,11 @@ class _Run:
         self.report = report
         self.staging = staging
         self.lease_id = lease_id
-        self.hash_media = hash_media
-        self.media_root = media_root
+        self.checked = checked
         self.progress = progress
         self.rejects_file = rejects_file
         self.reasons_partial = reasons_path_for(rejects_file).with_suffix(".csv.partial")
         self._reasons: Any = None
-        self.file_facts = media_check.FileFacts()
         self.pacer = Pacer()
         self.step_rows = FIRST_STEP_ROWS
         # An empty catalogue cannot hold any id of this file (duplicates within it are caught by the staging).
@@ -299,122 +270,41 @@ class _Run:
         self.changed = 0
         self.journaled = 0
         self.bulk = False  # past SNAPSHOT_PATCH_LIMIT: steps stop logging changes for the snapshot
+        # A file workspace whose checking process builds the snapshot beside the steps, from committed rows.
+        self.building = False
+        self.workspace_file = snapshot_file(ws)
         self._beat = time.monotonic()
-        # Set while no step holds the write lock. The reading thread waits for it every few hundred rows: SQLite
-        # lets go of the GIL for every row a step writes, and a busy reading thread would keep it for up to a
-        # switch interval each time (a step's rows then wait on Python, not on the disk). The reader parses in
-        # the gaps between steps instead, which the pacer leaves anyway.
-        self._not_writing = threading.Event()
-        self._not_writing.set()
 
     # -- reading ----------------------------------------------------------------------------------------------
-    def load(self, reader: Any, normaliser: Normaliser) -> None:
-        """Read, check and apply every record: a reading thread parses and checks chunk after chunk while this
-        one applies them, so on two cores parsing and writing overlap (the C parts of each run side by side)."""
-        chunks: queue.Queue[list | BaseException | None] = queue.Queue(maxsize=1)
-        stop = threading.Event()
-        thread = threading.Thread(
-            target=self._read_all,
-            args=(reader, normaliser, chunks, stop),
-            name="catalogue-reader",
-            daemon=True,
-        )
-        thread.start()
-        try:
-            while (item := chunks.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                self._apply(item)
-        finally:
-            stop.set()
-            while thread.is_alive():  # let a reader blocked on a full queue see the stop
-                with contextlib.suppress(queue.Empty):
-                    chunks.get_nowait()
-                thread.join(0.05)
+    def load(self, batches: Iterator[Batch]) -> None:
+        """Write every checked record, a step at a time, as the batches arrive."""
+        pending: list[tuple[int, tuple, media_check.MediaCheck | None, bool]] = []
+        for batch in batches:
+            self._take(batch)
+            pending += batch.ready
+            while len(pending) >= self.step_rows:
+                ready, pending = pending[: self.step_rows], pending[self.step_rows :]
+                self._apply(ready)
+        if pending:
+            self._apply(pending)
 
-    def _read_all(
-        self, reader: Any, normaliser: Normaliser, chunks: queue.Queue, stop: threading.Event
-    ) -> None:
-        """The reading thread: every record parsed, validated and normalised, handed over a chunk at a time."""
-
-        def hand_over(item: Any) -> None:
-            while not stop.is_set():
-                with contextlib.suppress(queue.Full):
-                    chunks.put(item, timeout=0.1)
-                    return
-
-        try:
-            for ready in self._ready_chunks(reader, normaliser):
-                if stop.is_set():
-                    return
-                hand_over(ready)
-            hand_over(None)
-        except BaseException as exc:  # handed to the applying thread, which raises it
-            hand_over(exc)
-
-    def _ready_chunks(self, reader: Any, normaliser: Normaliser) -> Iterator[list]:
+    def _take(self, batch: Batch) -> None:
+        """A batch's progress, media findings and rejects (streamed out at once)."""
         report = self.report
-        normalise = normaliser.normalise
-        progress = self.progress
-        chunk: list[tuple[int, int, tuple]] = []
-        rejects: list[Reject] = []
-        read = 0
-        root, path_index = str(self.media_root), _MEDIA_PATH_INDEX
-        not_writing = self._not_writing.wait
-        for line, end_line, values, extra, reject in reader:
-            read += 1
-            if not read & 0xFF:
-                not_writing()
-            if progress is not None and read % CHUNK_ROWS == 0:
-                progress(read)
-            if reject is not None:
-                rejects.append(reject)
-                continue
-            try:
-                row = normalise(values, extra)
-            except RowError as exc:
-                rejects.append(Reject(line, end_line, _clip_guess(values), list(exc.problems)))
-                continue
-            relative = row[path_index]
-            if relative is not None and not os.path.isabs(relative):
-                # Stored resolved, so the app finds the file wherever it is started from.
-                row = (*row[:path_index], _under(root, relative), *row[path_index + 1 :])
-            chunk.append((line, end_line, row))
-            if len(chunk) >= self.step_rows:
-                yield self._checked(chunk, rejects)
-                chunk, rejects = [], []
-        report.rows_read = read
-        yield self._checked(chunk, rejects)
-
-    def _checked(self, chunk: list[tuple[int, int, tuple]], rejects: list[Reject]) -> list:
-        """Drop duplicates and check media (outside the lock); stream the chunk's rejects out. What is left is
-        ``(line, row, media, apply)``: ``apply`` False for a row rejected for its media, whose stored clip (if
-        any) still gets the media check recorded."""
-        duplicates = self.staging.duplicates([c[2][0] for c in chunk], [c[0] for c in chunk]) if chunk else {}
-        ready: list[tuple[int, tuple, media_check.MediaCheck | None, bool]] = []
-        for i, (line, end_line, row) in enumerate(chunk):
-            first = duplicates.get(i)
-            if first is not None:
-                problem = Problem("clip_id", f"duplicate clip_id {row[0]!r}: already on line {first}")
-                rejects.append(Reject(line, end_line, row[0], [problem]))
-                continue
-            media = None
-            if self.hash_media and row[_MEDIA_PATH_INDEX] is not None:
-                media = self._check_media(line, end_line, row, rejects)
-            ready.append((line, row, media, media is None or media.status != media_check.MISMATCH))
-        self._reject(rejects)
-        return ready
+        if self.progress is not None:
+            for done in range(report.rows_read // CHUNK_ROWS + 1, batch.read // CHUNK_ROWS + 1):
+                self.progress(done * CHUNK_ROWS)
+        report.rows_read = batch.read
+        for status, count in batch.media.items():
+            report.media[status] = report.media.get(status, 0) + count
+        report.media_issues += batch.media_issues
+        self._reject(batch.rejects)
 
     # -- writing ------------------------------------------------------------------------------------------------
     def _apply(self, ready: list[tuple[int, tuple, media_check.MediaCheck | None, bool]]) -> None:
-        """One step: classify the chunk against what is stored now, write it and its journal, commit."""
-        self.pacer.wait()  # the gap before the step, with the reading thread free to parse
-        self._not_writing.clear()
-        try:
-            inserts = self._apply_step(ready)
-        finally:
-            self._not_writing.set()
-        self.staging.add_inserted([r[0] for r in inserts])  # (the staging serialises the two threads)
+        """One step: classify the rows against what is stored now, write them and their journal, commit."""
+        inserts = self._apply_step(ready)
+        self.staging.add_inserted([r[0] for r in inserts])
         self.report.inserted += len(inserts)
         self.step_rows = self.pacer.next_size(len(ready), self.pacer.last_s, high=MAX_STEP_ROWS)
 
@@ -423,7 +313,7 @@ class _Run:
         report = self.report
         import_id = report.import_id
         with self.pacer.step(self.ws, self.actor) as tx:
-            if self.bulk:
+            if self.bulk and not self.building:
                 store.set_tracking(tx, False)
             existing = store.existing_clips(tx.conn, [r[1][0] for r in ready]) if self.may_exist else {}
             tail = (import_id, "unchecked", None, None, tx.at, tx.at)
@@ -445,14 +335,18 @@ class _Run:
             incidents += [r[1][1] for r in updates if r[1][1] != r[3]["incident_id"]]
             if incidents:  # those already there are left as they are (and keep their own import id)
                 report.incidents_created += store.insert_incidents(tx, dict.fromkeys(incidents), import_id)
-            if inserts:
+            if inserts and self.building:  # the builder reads new rows in rowid order: no need to log them
+                store.set_tracking(tx, False)
+                store.insert_clips(tx, inserts)
+                store.set_tracking(tx, True)
+            elif inserts:
                 store.insert_clips(tx, inserts)
             store.journal_clips(tx, import_id, [u[3] for u in updates] + [m[0] for m in media_only])
             for line, row, media, old in updates:
                 self._update(tx, line, row, media, old)
             for old, media in media_only:
                 self._record_media(tx, old["clip_id"], media)
-            if self.bulk:
+            if self.bulk and not self.building:
                 store.set_tracking(tx, True)
             if time.monotonic() - self._beat > leases.HEARTBEAT_EVERY_S:
                 leases.heartbeat(tx.conn, self.lease_id)
@@ -460,8 +354,24 @@ class _Run:
         report.updated += len(updates)
         self.changed += len(inserts) + len(updates) + len(media_only)
         self.journaled += len(updates) + len(media_only)
-        self.bulk = self.bulk or self.changed > SNAPSHOT_PATCH_LIMIT
+        if not self.bulk and self.changed > SNAPSHOT_PATCH_LIMIT:
+            self.bulk = True
+            if self.workspace_file is not None and isinstance(self.checked, ChildProcess):
+                self.checked.build_snapshot(self.workspace_file)
+                self.building = True
         return inserts
+
+    def built_snapshot(self) -> snapshot.Prepared | None:
+        """The snapshot the checking process built beside the steps, once the last of them has committed (None
+        when it built none: the importer builds it now)."""
+        if not self.building:
+            return None
+        with self.pacer.step(self.ws, self.actor) as tx:
+            snapshot.mark_change(
+                tx
+            )  # what was built holds the import's unlogged inserts: newer than any before
+        built = self.checked.built_snapshot()
+        return None if built is None else snapshot.Prepared(built[0], {}, stored=built[1])
 
     def _update(
         self,
@@ -530,21 +440,6 @@ class _Run:
             self.reasons_partial.unlink(missing_ok=True)
 
     # -- media --------------------------------------------------------------------------------------------------
-    def _check_media(
-        self, line: int, end_line: int, row: tuple, rejects: list[Reject]
-    ) -> media_check.MediaCheck:
-        """Check the row's media file (outside the lock); a sha256 mismatch rejects the row."""
-        clip_id = row[0]
-        result = media_check.check(row[_MEDIA_PATH_INDEX], row[_SHA_INDEX], self.media_root, self.file_facts)
-        self.report.media[result.status] = self.report.media.get(result.status, 0) + 1
-        if result.status == media_check.MISMATCH:
-            rejects.append(Reject(line, end_line, clip_id, [Problem("sha256", result.detail or "")]))
-        elif result.status != media_check.OK:
-            self.report.media_issues.append(
-                MediaIssue(line, clip_id, result.status, str(result.path), result.detail or "")
-            )
-        return result
-
     def _with_media(self, row: tuple, media: media_check.MediaCheck, at: str) -> tuple:
         content = list(row)
         if content[_SHA_INDEX] is None:
@@ -556,23 +451,9 @@ class _Run:
         store.set_media(tx, clip_id, status=media.status, sha256=sha, probe=media.probe, checked_at=tx.at)
 
 
-def _under(root: str, relative: str) -> str:
-    """``root/relative`` as ``pathlib`` writes it, without building a Path per row for the usual clean paths."""
-    if (
-        os.sep != "/"
-        or "//" in relative
-        or relative.startswith("./")
-        or "/./" in relative
-        or relative.endswith(("/", "/."))
-    ):
-        return str(Path(root) / relative)
-    return f"{root}/{relative}" if root != "/" else f"/{relative}"
-
-
-def _clip_guess(values: list[Any] | None) -> str | None:
-    """The clip id of a rejected row, when it has a usable one (for the reasons report)."""
-    value = values[COLUMNS.index("clip_id")] if values else None
-    return value if isinstance(value, str) and value.strip() else None
+def snapshot_file(ws: Workspace) -> Path | None:
+    """The workspace's file, when another process may read it to build the snapshot (not a server)."""
+    return ws.path if isinstance(ws.path, Path) and not dialect.is_postgres(ws.conn) else None
 
 
 def _audit_detail(report: ImportReport) -> dict[str, Any]:

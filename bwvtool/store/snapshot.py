@@ -182,7 +182,7 @@ def prepare(conn: sqlite3.Connection, *, rebuild: bool = False, keep_columns: bo
     an import's own steps)."""
     own = not conn.in_transaction
     if rebuild:  # a change of its own, so what is built here is newer than anything published
-        _write(conn, own, lambda: conn.execute("INSERT INTO snapshot_changes (clip_rowid) VALUES (0)"))
+        _write(conn, own, lambda: mark_change(conn))
         prepared = _fresh(conn, own)
     else:
         with _reading(conn, own):
@@ -371,19 +371,33 @@ def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
     names = list(_SOURCES)
     cursor = conn.execute(_select_sql(conn, names) + f" ORDER BY {dialect.clip_rowid(conn)}")
     dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
-    encoders = {name: cols.TextEncoder() for name in names if _STORED[name] == "text"}
+    encoders = _encoders()
     parts = []
     while (table := np.fromiter(itertools.islice(cursor, _BUILD_CHUNK), dtype=dtype)).shape[0] or not parts:
         parts.append(_convert(conn, names, table, encoders))
-    # Field by field, letting go of each part as it is joined and of each unsorted field as it is sorted: memory
-    # peaks at the packed catalogue plus one field, not twice the catalogue.
+    return _assemble(parts, encoders)
+
+
+def _encoders() -> dict[str, cols.TextEncoder]:
+    return {name: cols.TextEncoder() for name in _STORED if _STORED[name] == "text"}
+
+
+def _assemble(
+    parts: list[dict[str, cols.Column]], encoders: dict[str, cols.TextEncoder]
+) -> dict[str, cols.Column]:
+    """Packed parts read in rowid order, joined and sorted by recording time (ties in rowid order). Field by
+    field, letting go of each part as it is joined and of each unsorted field as it is sorted: memory peaks at
+    the packed catalogue plus one field, not twice the catalogue."""
+    import numpy as np
+
+    names = list(_SOURCES)
     columns = {
         name: encoders[name].finish([p.pop(name) for p in parts])
         if name in encoders
         else cols.concat([p.pop(name) for p in parts])
         for name in names
     }
-    del parts
+    parts.clear()
     order = np.argsort(columns["recorded_ts"].values, kind="stable")
     for name in names:
         columns[name] = cols.take(columns[name], order)
@@ -402,6 +416,70 @@ def _digest(name: str, source: cols.Column) -> cols.Column:
     if source.kind == "int":
         return cols.Column("digest", digests.of_integers(values, field))
     return cols.Column("digest", digests.of_numbers(values, field))
+
+
+class Builder:
+    """A fresh snapshot built from ``clips`` while a long job still writes them (SQLite), so that building it
+    costs the job nothing at its end: rows are read in rowid order as the job's steps commit them
+    (:meth:`catch_up`, each read its own short read transaction), and once the job's last step has committed,
+    :meth:`finish` reads the rest, re-reads every row logged as changed since the build began, and stores it.
+
+    Why that is the catalogue as of :meth:`finish`: a row read earlier and changed later was changed by a logged
+    write (the job keeps the change log on for its updates; its inserts, which it does not log, always get a
+    rowid above every row there was, so they are read in their turn). The job writes a change of its own before
+    its last step (:func:`mark_change`), so what is built is newer than any snapshot published before.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.names = list(_SOURCES)
+        self.encoders = _encoders()
+        self.parts: list[dict[str, cols.Column]] = []
+        self.after = 0  # the last rowid read
+        with _reading(conn, True):
+            self.start_seq = _latest_change(conn)
+
+    def catch_up(self) -> int:
+        """Read the next committed rows (at most a chunk); how many."""
+        with _reading(self.conn, True):
+            return self._next()
+
+    def finish(self) -> Prepared:
+        """Everything committed now, with the changes logged since the build began; stored, not published."""
+        conn = self.conn
+        with _reading(conn, True):
+            while self._next():
+                pass
+            seq = _latest_change(conn)
+            changed = [row[0] for row in conn.execute(
+                "SELECT DISTINCT clip_rowid FROM snapshot_changes WHERE seq > ? AND seq <= ? LIMIT ?",
+                (self.start_seq, seq, PATCH_LIMIT + 1),
+            )]  # fmt: skip
+            if len(changed) > PATCH_LIMIT:  # others changed much meanwhile: read it all again
+                columns = _build(conn)
+            else:
+                columns = _assemble(self.parts, self.encoders)
+                if changed:
+                    columns = _patch(conn, columns, changed)
+        prepared = Prepared(seq, columns)
+        _store_fields(conn, True, prepared)
+        prepared.columns = {}
+        return prepared
+
+    def _next(self) -> int:
+        rowid = dialect.clip_rowid(self.conn)
+        where = f" WHERE {rowid} > ? ORDER BY {rowid} LIMIT {_BUILD_CHUNK:d}"
+        table = _select(self.conn, self.names, where, (self.after,))
+        if table.shape[0]:
+            self.parts.append(_convert(self.conn, self.names, table, self.encoders))
+            self.after = int(table[ROWID][-1])
+        return int(table.shape[0])
+
+
+def mark_change(tx: Any) -> None:
+    """Log a change that names no clip, in the caller's transaction: a snapshot built from now on is newer than
+    every one published before, though the changes it holds were not logged (a job's own, unlogged inserts)."""
+    tx.execute("INSERT INTO snapshot_changes (clip_rowid) VALUES (0)")
 
 
 def _select_sql(conn: sqlite3.Connection, names: list[str]) -> str:

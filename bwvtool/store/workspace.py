@@ -10,7 +10,7 @@ from typing import Any
 
 from bwvtool import identity
 from bwvtool.errors import ConnectionLost, NotSaved, StoreError, WorkspaceBusy
-from bwvtool.store import audit, migrations
+from bwvtool.store import audit, migrations, steps
 from bwvtool.store import postgres as server
 from bwvtool.store.filesystems import check_local_filesystem
 from bwvtool.timeutil import utc_now
@@ -140,7 +140,8 @@ class Workspace:
         """BEGIN IMMEDIATE … COMMIT, so concurrent writers queue on the busy timeout instead of failing late."""
         if self.conn.in_transaction:
             raise StoreError("a transaction is already open on this workspace")
-        self.conn.execute("BEGIN IMMEDIATE")
+        with steps.announced(self):  # a long job pacing its steps lets this writer in first
+            self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield Transaction(self.conn, identity.current_user(actor), utc_now())
         except BaseException:

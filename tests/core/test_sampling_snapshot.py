@@ -345,6 +345,59 @@ def test_a_big_import_publishes_a_fresh_snapshot_in_its_last_step(ws, tmp_path, 
     assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
 
 
+def test_a_big_import_checked_in_a_child_process_has_it_build_the_snapshot_beside_the_steps(
+    ws, tmp_path, monkeypatch
+):
+    """Inserts and updates of clips read before the child began: the published snapshot reads like a row scan,
+    and this process built none."""
+    from bwvtool.catalogue import checking, importer
+
+    monkeypatch.setattr(importer, "SNAPSHOT_PATCH_LIMIT", 100)
+    monkeypatch.setattr(importer, "FIRST_STEP_ROWS", 50)
+    monkeypatch.setattr(checking, "CHILD_BYTES", 0)
+    monkeypatch.setattr(checking, "BATCH_ROWS", 50)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the importer built the snapshot itself")
+
+    monkeypatch.setattr(snapshot, "prepare", refuse)
+    stored = [dict(r) for r in synthetic_rows(1500, seed=11, start=START, end=END)][:300]
+    more = tmp_path / "more.jsonl"
+    new = ({**r, "clip_id": "M" + r["clip_id"]} for r in synthetic_rows(400, seed=12, start=START, end=END))
+    write_jsonl(more, [*({**r, "notes": "re-catalogued", "borough": "Camden"} for r in stored), *new])
+    report = import_catalogue(ws, more, actor="tester")
+    assert (report.inserted, report.updated) == (400, 300)
+    assert snapshot.is_current(ws.conn)
+    assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
+
+
+def test_a_snapshot_built_beside_a_job_holds_what_others_changed_meanwhile(ws):
+    """Rows read, then changed by another writer (logged), deleted, and rows inserted unlogged by the job."""
+    builder = snapshot.Builder(ws.conn)
+    while builder.catch_up():
+        pass
+    clips = [r[0] for r in ws.conn.execute("SELECT clip_id FROM clips WHERE borough <> 'Camden' LIMIT 3")]
+    _edit_clip(ws, clips[0], borough="Camden")
+    with ws.transaction("tester") as tx:
+        tx.execute("DELETE FROM clips WHERE clip_id = ?", (clips[1],))
+        catalogue_store.set_tracking(tx, False)  # the job's own inserts are not logged
+        tx.execute(
+            "INSERT INTO clips SELECT 'X' || clip_id, incident_id, recorded_at, recorded_ts, duration_s,"
+            " officer_ref, borough, camera_id, bcu, media_path, sha256, sources, sources_mask, uof_tactics,"
+            " uof_mask, assault_types, assault_mask, ss_power, ss_outcome, mtip, subject_age_band,"
+            " subject_gender, subject_ethnicity, retention_until, notes, extra, row_hash, import_id,"
+            " media_status, media_probe, media_checked_at, created_at, updated_at FROM clips LIMIT 10"
+        )
+        catalogue_store.set_tracking(tx, True)
+        snapshot.mark_change(tx)
+    prepared = builder.finish()
+    assert prepared.stored
+    with ws.transaction("tester") as tx:
+        snapshot.publish(tx.conn, prepared)
+    assert snapshot.is_current(ws.conn)
+    assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
+
+
 def test_a_change_committed_while_a_snapshot_is_prepared_is_not_missed(ws, monkeypatch):
     clip = ws.conn.execute("SELECT clip_id FROM clips WHERE borough <> 'Camden' LIMIT 1").fetchone()[0]
     build = snapshot._build
