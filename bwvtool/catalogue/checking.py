@@ -35,7 +35,9 @@ BATCH_ROWS = 1_000  # records per batch handed to the importer
 # Files at least this large are checked in a child process (its start-up, ~0.1 s, is hidden behind the import's
 # own setup; below this the whole file checks in about that time).
 CHILD_BYTES = 2 << 20
-AHEAD_BATCHES = 12  # batches received but not yet written, at most (~1.3 MB each in Python): memory stays flat
+AHEAD_BATCHES = (
+    12  # batches received but not yet written, at most (~1.3 MB each in Python): memory stays flat
+)
 _SHA_INDEX = NORMALISED_FIELDS.index("sha256")
 _MEDIA_PATH_INDEX = NORMALISED_FIELDS.index("media_path")
 _LENGTH = struct.Struct("<Q")
@@ -244,14 +246,20 @@ class ChildProcess:
                 head = stream.read(_LENGTH.size)
                 if len(head) < _LENGTH.size:
                     code = self.process.wait()
-                    error = RuntimeError(
+                    lost = RuntimeError(
                         f"the catalogue checking process stopped unexpectedly (exit status {code})"
                     )
-                    self._items.put(("error", error))
+                    self._put(("error", lost))
                     return
-                self._items.put(pickle.loads(stream.read(_LENGTH.unpack(head)[0])))
+                self._put(pickle.loads(stream.read(_LENGTH.unpack(head)[0])))
         except BaseException as exc:  # handed to the importer, which raises it
-            self._items.put(("error", exc))
+            self._put(("error", exc))
+
+    def _put(self, item: tuple[str, Any]) -> None:
+        while not self._stop.is_set():  # once stopped, nobody takes it
+            with contextlib.suppress(queue.Full):
+                self._items.put(item, timeout=0.1)
+                return
 
 
 @contextlib.contextmanager
