@@ -41,6 +41,7 @@ AHEAD_BATCHES = (
 _SHA_INDEX = NORMALISED_FIELDS.index("sha256")
 _MEDIA_PATH_INDEX = NORMALISED_FIELDS.index("media_path")
 _LENGTH = struct.Struct("<Q")
+_PIPE_BYTES = 1 << 20  # the pipe's buffer where it can be set (a batch is ~0.3 MB pickled)
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ class ChildProcess:
 
     def batches(self) -> Iterator[Batch]:
         while True:
-            kind, value = self._items.get()
+            kind, value = self._next()
             if kind == "batch":
                 yield value
             elif kind == "end":
@@ -209,7 +210,7 @@ class ChildProcess:
         built none or failed (the importer then builds it itself)."""
         if not self._command("finish"):
             return None
-        kind, value = self._items.get()
+        kind, value = self._next()
         return value if kind == "built" else None
 
     def close(self) -> None:
@@ -235,10 +236,16 @@ class ChildProcess:
             return False
         return True
 
+    def _next(self) -> tuple[str, Any]:
+        """The next message, unpickled here, between steps: the receiving thread only reads. A thread that ran
+        Python during a step would hold the GIL whenever the step's SQLite hands it back after a row, and on a
+        busy machine it can be descheduled while holding it, stalling the step for a whole time slice."""
+        item = self._items.get()
+        return pickle.loads(item) if isinstance(item, bytes) else item
+
     def _receive(self) -> None:
         """Every message, in order, received by a thread that stays a few batches ahead of the writing, so the child
-        never waits for a step to end. It does no more than read and unpickle: while a step writes, this
-        process's Python is the step's."""
+        never waits for a step to end. It only reads (the system call lets go of the GIL)."""
         stream = self.process.stdout
         assert stream is not None
         try:
@@ -251,11 +258,11 @@ class ChildProcess:
                     )
                     self._put(("error", lost))
                     return
-                self._put(pickle.loads(stream.read(_LENGTH.unpack(head)[0])))
+                self._put(stream.read(_LENGTH.unpack(head)[0]))
         except BaseException as exc:  # handed to the importer, which raises it
             self._put(("error", exc))
 
-    def _put(self, item: tuple[str, Any]) -> None:
+    def _put(self, item: bytes | tuple[str, Any]) -> None:
         while not self._stop.is_set():  # once stopped, nobody takes it
             with contextlib.suppress(queue.Full):
                 self._items.put(item, timeout=0.1)
@@ -297,7 +304,11 @@ def _start(job: Job) -> subprocess.Popen | None:
         )
     except OSError:
         return None
-    assert process.stdin is not None
+    assert process.stdin is not None and process.stdout is not None
+    with contextlib.suppress(ImportError, AttributeError, OSError):  # Linux: fewer wake-ups per batch
+        import fcntl
+
+        fcntl.fcntl(process.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
     try:
         pickle.dump(job, process.stdin)
         process.stdin.flush()

@@ -19,7 +19,7 @@ _CACHE_KIB = 8 * 1024
 
 def _as_json(values: Sequence[object]) -> str:
     """A chunk's values as one JSON array: SQLite inserts them in one statement (``json_each``), one step instead
-    of one per id, each of which would hand the GIL to the importer's other thread and back."""
+    of one per id (each of which hands the GIL to any other thread and back)."""
     return json.dumps(values, ensure_ascii=False)
 
 
@@ -27,8 +27,8 @@ class ImportStaging:
     """One import's scratch file. Close it when the import ends."""
 
     def __init__(self) -> None:
-        # "": a private temporary file. The importer's reading thread and applying thread both use it, one call
-        # at a time (the lock).
+        # "": a private temporary file. The checking side (duplicates) and the writing side (inserted ids,
+        # rejects) may be two threads of one process: one call at a time (the lock).
         self.conn = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         self.lock = threading.Lock()
         self.conn.execute(f"PRAGMA cache_size = {-_CACHE_KIB:d}")
