@@ -175,6 +175,9 @@ class InProcess:
     def build_snapshot(self, workspace_file: Path) -> None:
         """Nothing: the importer builds the snapshot itself at its end (:meth:`built_snapshot` says so)."""
 
+    def finish_snapshot(self) -> None:
+        """Nothing to finish."""
+
     def built_snapshot(self) -> tuple[int, bool] | None:
         return None
 
@@ -188,6 +191,7 @@ class ChildProcess:
         self.process = process
         self._items: queue.Queue[Any] = queue.Queue(maxsize=AHEAD_BATCHES)
         self._stop = threading.Event()
+        self._finishing = False
         self._receiver = threading.Thread(target=self._receive, name="catalogue-checker", daemon=True)
         self._receiver.start()
 
@@ -205,10 +209,15 @@ class ChildProcess:
         """Ask the child to build the snapshot of ``workspace_file`` from committed rows, from now on."""
         self._command(f"build {os.fsencode(workspace_file).hex()}")
 
+    def finish_snapshot(self) -> None:
+        """After the import's last change: the child reads the last rows and stores the snapshot, while the
+        importer finishes its own work."""
+        self._finishing = self._command("finish")
+
     def built_snapshot(self) -> tuple[int, bool] | None:
-        """After the import's last change: (change seq it is current through, stored), or None when the child
-        built none or failed (the importer then builds it itself)."""
-        if not self._command("finish"):
+        """(change seq it is current through, stored), once the child is done; None when it built none or failed
+        (the importer then builds it itself)."""
+        if not self._finishing:
             return None
         kind, value = self._next()
         return value if kind == "built" else None

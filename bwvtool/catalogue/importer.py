@@ -213,6 +213,7 @@ def _import(
     try:
         with store.relaxed_steps(ws.conn):
             run.load(checked.batches())
+        run.finish_snapshot()  # the checking process finishes the snapshot meanwhile, if it builds one
         report.inserted_ids_sha256 = staging.inserted_sha256()
         if report.rejected:
             report.rejects_path, report.reasons_path = run.finish_rejects(source, fmt, header_lines)
@@ -361,15 +362,19 @@ class _Run:
                 self.building = True
         return inserts
 
+    def finish_snapshot(self) -> None:
+        """After the last data step: the checking process, if it builds the snapshot, reads the last rows."""
+        if self.building:
+            with self.pacer.step(self.ws, self.actor) as tx:
+                # What is built holds the import's unlogged inserts: newer than any snapshot before.
+                snapshot.mark_change(tx)
+            self.checked.finish_snapshot()
+
     def built_snapshot(self) -> snapshot.Prepared | None:
-        """The snapshot the checking process built beside the steps, once the last of them has committed (None
-        when it built none: the importer builds it now)."""
+        """The snapshot the checking process built beside the steps (None when it built none: the importer builds
+        it now)."""
         if not self.building:
             return None
-        with self.pacer.step(self.ws, self.actor) as tx:
-            snapshot.mark_change(
-                tx
-            )  # what was built holds the import's unlogged inserts: newer than any before
         built = self.checked.built_snapshot()
         return None if built is None else snapshot.Prepared(built[0], {}, stored=built[1])
 
