@@ -68,6 +68,9 @@ FORMAT = 4  # the layout below; rows written in another layout are ignored (and 
 PATCH_LIMIT = 50_000
 # Rows read from ``clips`` at a time while building (about 1 KB each as Python objects, packed at once).
 _BUILD_CHUNK = 20_000
+_BESIDE_CHUNK = (
+    10_000  # the same for a builder beside a job (smaller: its row objects come and go more often)
+)
 _READ_DTYPE = {"int": "i8", "float": "f8", "nullable": "O", "date": "O", "text": "O", "ids": "O"}
 _WRITE_BYTES = 8 << 20  # snapshot bytes written per transaction
 _BUSY_MS = 2000  # how long a reader waits for the write lock before using what it built unstored
@@ -468,7 +471,7 @@ class Builder:
 
     def _next(self) -> int:
         rowid = dialect.clip_rowid(self.conn)
-        where = f" WHERE {rowid} > ? ORDER BY {rowid} LIMIT {_BUILD_CHUNK:d}"
+        where = f" WHERE {rowid} > ? ORDER BY {rowid} LIMIT {_BESIDE_CHUNK:d}"
         table = _select(self.conn, self.names, where, (self.after,))
         if table.shape[0]:
             self.parts.append(_convert(self.conn, self.names, table, self.encoders))
