@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 TARGET_S = 0.3  # lock held per step
 GAP_S = 0.11  # lock left free between steps: more than SQLite's longest busy-handler sleep (100 ms)
-FALLBACK_EVERY_S = 2.0  # steps' lock time between two gaps left for writers that do not announce themselves
+# Steps' lock time between two gaps left for writers that do not announce themselves (well within their busy timeout).
+FALLBACK_EVERY_S = 5.0
 MAX_YIELD_S = (
     1.0  # longest a pacer waits for announced writers before its next step (they still get in later)
 )
