@@ -17,6 +17,7 @@ import contextlib
 import os
 import pickle
 import queue
+import select
 import struct
 import subprocess
 import sys
@@ -320,7 +321,8 @@ def _start(job: Job) -> subprocess.Popen | None:
 
         fcntl.fcntl(process.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
     try:
-        pickle.dump(job, process.stdin)
+        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        process.stdin.write(_LENGTH.pack(len(data)) + data)
         process.stdin.flush()
     except OSError:
         process.kill()
@@ -349,36 +351,112 @@ def _clip_guess(values: list[Any] | None) -> str | None:
 
 
 def main() -> None:
-    """The child. Reads the job (a pickle) from stdin, writes ``("batch", Batch)`` messages, then ``("end", None)``
-    to stdout, each as its length and its pickle; then, if told ``build <file>`` on stdin, builds the snapshot from
-    committed rows until told ``finish``, and answers ``("built", (seq, stored))``. Anything that goes wrong is
-    sent as ``("error", exception)``. Ends when the importer goes away (the pipes break)."""
-    stdin = sys.stdin.buffer
-    job = pickle.load(stdin)
-    out = sys.stdout.buffer
-
-    def send(kind: str, value: Any) -> None:
-        data = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
-        out.write(_LENGTH.pack(len(data)))
-        out.write(data)
-        out.flush()
-
+    """The child. Reads the job (its length and its pickle) from stdin and writes ``("batch", Batch)`` messages,
+    then ``("end", None)``, to stdout, each as its length and its pickle. Told ``build <file>`` on stdin (hex of the
+    path), it builds the snapshot from committed rows whenever its output waits for the importer (it is usually
+    ahead), and on, once every batch is through; told ``finish``, it answers ``("built", (seq, stored))``.
+    Anything that goes wrong is sent as ``("error", exception)``. Ends when the importer goes away (the pipes
+    break). One thread: its waits are on the pipes (``select``), and it never hands the GIL back and forth."""
+    in_fd, out_fd = sys.stdin.fileno(), sys.stdout.fileno()
+    job = pickle.loads(_read_exactly(in_fd, _LENGTH.unpack(_read_exactly(in_fd, _LENGTH.size))[0]))
     try:
-        for batch in Checker(job).batches():
-            send("batch", batch)
-        send("end", None)
-        command = stdin.readline().split()
-        if command[:1] == [b"build"]:
-            send("built", _build_snapshot(Path(os.fsdecode(bytes.fromhex(command[1].decode()))), stdin))
+        _serve(job, in_fd, out_fd)
     except BrokenPipeError:
         os._exit(0)  # the importer is gone: nothing to say to anyone
     except BaseException as exc:
+        os.set_blocking(out_fd, True)
         try:
-            send("error", exc)
+            _send(out_fd, "error", exc)
         except BrokenPipeError:
             os._exit(0)
         except Exception:
-            send("error", RuntimeError(f"{type(exc).__name__}: {exc}"))
+            _send(out_fd, "error", RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+def _serve(job: Job, in_fd: int, out_fd: int) -> None:
+    batches = Checker(job).batches()
+    commands = _Commands(in_fd)
+    builder: Any = None
+    pending = bytearray()  # what is ready to send and not sent yet
+    reading, finishing = True, False
+    os.set_blocking(out_fd, False)
+    try:
+        while True:
+            for command in commands.ready():
+                if command is None:  # the importer closed our input: it is gone or done with us
+                    return
+                if command.startswith(b"build ") and builder is None:
+                    builder = _builder(Path(os.fsdecode(bytes.fromhex(command.split()[1].decode()))))
+                elif command == b"finish":
+                    finishing = True
+            if pending:
+                with contextlib.suppress(BlockingIOError):
+                    del pending[: os.write(out_fd, pending)]
+            if not pending and reading:
+                batch = next(batches, None)
+                reading = batch is not None
+                pending += _frame("batch", batch) if reading else _frame("end", None)
+                continue
+            if finishing and not pending:
+                os.set_blocking(out_fd, True)
+                built = None if builder is None else builder.finish()
+                _send(out_fd, "built", None if built is None else (built.seq, built.stored))
+                return
+            if builder is not None and builder.catch_up():
+                continue  # the output waits for the importer: build meanwhile
+            select.select([in_fd], [out_fd] if pending else [], [], 0.05)
+    finally:
+        if builder is not None:
+            builder.conn.close()
+
+
+def _builder(workspace_file: Path) -> Any:
+    from bwvtool.store import snapshot
+    from bwvtool.store.workspace import connect
+
+    _give_back_freed_arrays()
+    return snapshot.Builder(connect(workspace_file))
+
+
+class _Commands:
+    """Lines from the importer on our input, read without waiting."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+
+    def ready(self) -> list[bytes | None]:
+        """Complete lines that have arrived (stripped); None for the end of the input."""
+        lines: list[bytes | None] = []
+        while select.select([self.fd], [], [], 0)[0]:
+            data = os.read(self.fd, 4096)
+            if not data:
+                lines.append(None)
+                break
+            self.buffer += data
+        *complete, self.buffer = self.buffer.split(b"\n")
+        return [line.strip() for line in complete] + lines
+
+
+def _frame(kind: str, value: Any) -> bytes:
+    data = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(data)) + data
+
+
+def _send(fd: int, kind: str, value: Any) -> None:
+    data = memoryview(_frame(kind, value))
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise EOFError("the importer went away before sending the job")
+        data += chunk
+    return data
 
 
 def _give_back_freed_arrays() -> None:
@@ -389,27 +467,3 @@ def _give_back_freed_arrays() -> None:
         import ctypes
 
         ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 16 * 1024)
-
-
-def _build_snapshot(workspace_file: Path, stdin: Any) -> tuple[int, bool] | None:
-    """Read committed rows as the import commits them, until it says ``finish`` (None: it went away)."""
-    from bwvtool.store import snapshot
-    from bwvtool.store.workspace import connect
-
-    _give_back_freed_arrays()
-    commands: queue.Queue[bytes] = queue.Queue()
-    threading.Thread(target=lambda: commands.put(stdin.readline()), daemon=True).start()
-    conn = connect(workspace_file)
-    try:
-        builder = snapshot.Builder(conn)
-        while True:
-            try:
-                command = commands.get(timeout=0 if builder.catch_up() else 0.05)
-            except queue.Empty:
-                continue
-            if command.strip() != b"finish":
-                return None
-            prepared = builder.finish()
-            return prepared.seq, prepared.stored
-    finally:
-        conn.close()
