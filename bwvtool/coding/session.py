@@ -484,7 +484,9 @@ def read_ahead(
 def _read_columns(
     ws: Workspace, clip_id: str, coder_id: int, assignment_id: int | None, codebook_id: int
 ) -> CodingColumns:
-    return event_rows.coding_columns(ws.conn, clip_id, coder_id, assignment_id, codebook_id)
+    columns = event_rows.coding_columns(ws.conn, clip_id, coder_id, assignment_id, codebook_id)
+    event_rows.ready_to_code(ws.conn, clip_id, coder_id, codebook_id, assignment_id)
+    return columns
 
 
 def _read_details(ws: Workspace, event_ids: list[int]) -> dict[int, Details]:

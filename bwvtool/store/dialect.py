@@ -99,6 +99,14 @@ def reserve_id(conn: Any, table: str) -> int | None:
     return conn.reserve_id(table) if is_postgres(conn) else None
 
 
+def rehearse(conn: Any, sql: str, params: Any) -> None:
+    """On a server, run ``sql`` once in a transaction that is rolled back, to have the session ready for it (see
+    :meth:`bwvtool.store.postgres.connection.PgConnection.rehearse`); nothing on SQLite, which has nothing to warm."""
+    conn = getattr(conn, "conn", conn)
+    if is_postgres(conn):
+        conn.rehearse(sql, params)
+
+
 def commit_witness(conn: Any, sql: str, params: Any) -> None:
     """Name a query that finds a row the open transaction writes, so that on a server the whole transaction can
     travel with its COMMIT in one round trip (see

@@ -307,3 +307,22 @@ def test_a_key_press_cut_after_its_commit_is_reported_saved(server_ws, server_ur
     assert len(outcome) == 1, "the press raised instead of reporting its committed event saved"
     assert _events(server_ws, "late") == [(outcome[0].id, "late")]
     assert server_ws.verify_audit().ok
+
+
+def test_a_coding_opened_on_a_server_is_ready_for_its_first_press_and_keeps_nothing(server_ws):
+    """Opening a coding warms the session for its key presses (ids reserved, the events table's caches filled by
+    a rolled-back insert): the first press is one round trip like every other, and nothing was stored."""
+    from bwvtool.store import events
+
+    coder, book = _coding_setup(server_ws)
+    before = server_ws.counts()
+    events.ready_to_code(server_ws.conn, "C1", coder, book, None)
+    assert server_ws.counts() == before and not server_ws.conn.in_transaction
+    with _round_trips() as seen:
+        _press(server_ws, coder, book, code="first")
+    assert seen == ["query"]
+    assert len(_events(server_ws, "first")) == 1
+    events.ready_to_code(
+        server_ws.conn, "NO-SUCH-CLIP", coder, book, None
+    )  # refused rows are only a rehearsal
+    assert not server_ws.conn.in_transaction and server_ws.verify_audit().ok

@@ -10,6 +10,7 @@ code base catches them and code that cares can read :attr:`PgError.sqlstate`.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import time
@@ -270,6 +271,21 @@ class PgConnection:
                     raise translate_error(exc) from exc
                 self._reconnect()
         raise AssertionError("unreachable")
+
+    def rehearse(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run ``sql`` in a transaction that is rolled back, in one round trip, outside any transaction of the
+        caller's, and ignore how it ends: what it is for is its side effect on this session (its first insert
+        into a table fills the server backend's caches of that table, its row security, foreign keys and
+        triggers). Nothing of it is kept but the values any sequence handed out."""
+        if self._open or self.raw.closed:
+            return
+        cursor = psycopg.ClientCursor(self.raw)
+        try:
+            cursor.execute(f"{_BEGIN['BEGIN IMMEDIATE']}; {translate_sql(sql)}; ROLLBACK", params)
+        except psycopg.Error:
+            with contextlib.suppress(psycopg.Error):  # a refused row leaves its transaction open: end it
+                if not self.raw.closed and self.raw.info.transaction_status != pq.TransactionStatus.IDLE:
+                    self.raw.execute("ROLLBACK")
 
     def commit_witness(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A query that finds a row this transaction writes (any row: it commits whole or not at all). With one,
