@@ -99,6 +99,13 @@ def reserve_id(conn: Any, table: str) -> int | None:
     return conn.reserve_id(table) if is_postgres(conn) else None
 
 
+def reserve_ids(conn: Any, table: str) -> None:
+    """On a server, have the session's reserve of ids for ``table`` taken now rather than at its first insert."""
+    conn = getattr(conn, "conn", conn)
+    if is_postgres(conn):
+        conn.reserve_ids(table)
+
+
 def rehearse(conn: Any, sql: str, params: Any) -> None:
     """On a server, run ``sql`` once in a transaction that is rolled back, to have the session ready for it (see
     :meth:`bwvtool.store.postgres.connection.PgConnection.rehearse`); nothing on SQLite, which has nothing to warm."""

@@ -17,11 +17,13 @@ from bwvtool.store.workspace import Transaction
 _COLUMNS = tuple(f.name for f in fields(Event))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM events"  # constant column list, no user values
 _MODIFIERS, _STARRED = _COLUMNS.index("modifiers"), _COLUMNS.index("starred")
-_INSERT = (
+_INSERT_INTO = (
     "INSERT INTO events (id, clip_id, coder_id, codebook_id, track, code, actor, onset_ms, onset_frame,"
     " offset_ms, offset_frame, modifiers, note, starred, caused_by, assignment_id, created_at, updated_at,"
-    " version, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " version, updated_by) VALUES ({id}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT = _INSERT_INTO.format(id="?")
+_REHEARSAL = _INSERT_INTO.format(id="-pg_backend_pid()")  # see ready_to_code
 
 
 def _from_row(row: tuple) -> Event:
@@ -82,12 +84,13 @@ def ready_to_code(
     """Before a coding's first key press, on a server: take the session's reserve of event ids and insert an
     event for this coding in a transaction that is rolled back. A server session's first insert into ``events``
     fills its backend's caches (the table, its row security, foreign keys and id trigger): 10 ms and more, far
-    more when many desks open at once. Paid here, as the clip opens, it is not paid by the first key press.
-    Nothing is kept but a gap in event ids. Nothing on SQLite."""
+    more when many desks open at once. Paid here, as the clip opens, it is not paid by the first key press. The
+    rehearsed row's id is the session's own negative number, so no id is spent and no two sessions' rehearsals
+    meet; nothing of it is kept. Nothing on SQLite."""
     if not dialect.is_postgres(conn):
         return
+    dialect.reserve_ids(conn, "events")
     params = (
-        dialect.reserve_id(conn, "events"),
         clip_id,
         coder_id,
         codebook_id,
@@ -98,9 +101,13 @@ def ready_to_code(
         0,
         None,
         None,
+        "{}",
+        None,
+        0,
+        None,
+        assignment_id,
     )
-    params += ("{}", None, 0, None, assignment_id, "", "", 1, None)
-    dialect.rehearse(conn, _INSERT, params)
+    dialect.rehearse(conn, _REHEARSAL, (*params, "", "", 1, None))
 
 
 def update(tx: Transaction, event_id: int, changes: dict[str, Any], version: int | None = None) -> int:

@@ -251,12 +251,17 @@ class PgConnection:
         with its id known without waiting for the server (and deferred, see :meth:`defer`). The reserve is topped
         up in the same round trip as a later statement before it runs out; sequences never hand a value out
         twice, so ids reserved and never used are only gaps, as after any rolled-back insert."""
-        pool = self._reserved.setdefault(table, [])
-        if not pool:  # a session's first: sent now
-            pool.extend(self._next_ids(table))
+        pool = self.reserve_ids(table)
         if len(pool) <= _RESERVE_LOW:
             self._refill.add(table)
         return pool.pop(0)
+
+    def reserve_ids(self, table: str) -> list[int]:
+        """This session's reserve of ids for ``table``, taken now if it has none (a session's first)."""
+        pool = self._reserved.setdefault(table, [])
+        if not pool:
+            pool.extend(self._next_ids(table))
+        return pool
 
     def _next_ids(self, table: str) -> list[int]:
         if self._open and not self._begin_pending:  # inside the transaction begun on the server
