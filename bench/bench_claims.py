@@ -16,6 +16,7 @@ The server is a throwaway cluster started here (tests/pg.py, fsync on: real comm
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -111,30 +112,28 @@ def claim_all(locations: list[tuple[str, str]], sample: int) -> tuple[list[float
 def run_engine(engine: str, args: argparse.Namespace, folder: Path) -> None:
     from bwvtool.store import audit, open_workspace
 
-    cluster = None
-    if engine == "sqlite":
-        admin = str(folder / "claims.sqlite")
-        open_workspace(admin, create=True).close()
-        people = [(admin, f"rev{n}") for n in range(args.processes)]
-    else:
-        import psycopg
+    with contextlib.ExitStack() as stack:
+        if engine == "sqlite":
+            admin = str(folder / "claims.sqlite")
+            open_workspace(admin, create=True).close()
+            people = [(admin, f"rev{n}") for n in range(args.processes)]
+        else:
+            import psycopg
 
-        from bwvtool.store.postgres import roles
-        from tests import pg
+            from bwvtool.store.postgres import roles
+            from tests import pg
 
-        base = Path(tempfile.mkdtemp(prefix="bwvtool-bench-claims-"))
-        base.chmod(0o755)
-        cluster = pg.start(base / "cluster", durable=True)
-        admin = cluster.new_database("bwvclaims")
-        with open_workspace(admin, create=True) as ws:
-            for n in range(args.processes):
-                roles.add_user(ws, f"rev{n}", "reviewer", actor="postgres")
-        people = [
-            (psycopg.conninfo.make_conninfo(admin, user=f"rev{n}"), f"rev{n}") for n in range(args.processes)
-        ]
-    alone: list[float] = []
-    together: list[float] = []
-    try:
+            cluster = stack.enter_context(pg.throwaway("bwvtool-bench-claims-", durable=True))
+            admin = cluster.new_database("bwvclaims")
+            with open_workspace(admin, create=True) as ws:
+                for n in range(args.processes):
+                    roles.add_user(ws, f"rev{n}", "reviewer", actor="postgres")
+            people = [
+                (psycopg.conninfo.make_conninfo(admin, user=f"rev{n}"), f"rev{n}")
+                for n in range(args.processes)
+            ]
+        alone: list[float] = []
+        together: list[float] = []
         with open_workspace(admin) as ws:
             for round_ in range(args.rounds):
                 for mode in ("alone", "together"):
@@ -146,9 +145,6 @@ def run_engine(engine: str, args: argparse.Namespace, folder: Path) -> None:
             chain = audit.verify(ws.conn)
             if not chain.ok:
                 raise SystemExit(f"{engine}: the audit chain does not verify")
-    finally:
-        if cluster is not None:
-            cluster.stop()
     print(
         f"{engine}: {args.rounds} rounds of {args.clips} clips, each clip claimed exactly once; audit chain intact"
     )

@@ -20,14 +20,15 @@ folder) when set — the tests' cluster runs without fsync, so its commits are c
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -156,12 +157,15 @@ def main() -> None:
 
     from tests import pg
 
-    cluster = pg.from_environment()
-    own = cluster is None
-    if own:
-        base = Path(tempfile.mkdtemp(prefix="bwvtool-bench-pg-"))
-        base.chmod(0o755)
-        cluster = pg.start(base / "cluster", durable=True)
+    given = pg.from_environment()
+    own = given is None
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(pg.throwaway("bwvtool-bench-pg-", durable=True)) if own else given
+        run(cluster, args, own)
+
+
+def run(cluster: Any, args: argparse.Namespace, own: bool) -> None:
+    """The whole bench against ``cluster`` (a database of its own there, dropped at the end)."""
     url = cluster.new_database("bwvbench")
     try:
         logins, clips, book = setup(url, args.reviewers)
@@ -198,8 +202,6 @@ def main() -> None:
         report(url, results, args.seconds)
     finally:
         cluster.drop_database(url)
-        if own:
-            cluster.stop()
 
 
 def report(url: str, results: list[dict], seconds: float) -> None:

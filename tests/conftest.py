@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="bwvtool-test-state-")
 # Nor do the app's settings (the window's saved geometry, the desk's raised level) go to the user's own.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="bwvtool-test-config-")
+_RUN_FOLDERS = (os.environ["XDG_STATE_HOME"], os.environ["XDG_CONFIG_HOME"])
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -41,6 +43,11 @@ def _engines() -> tuple[str, ...]:
         raise pytest.UsageError(f"BWVTOOL_TEST_ENGINES={chosen!r}: use all, sqlite or postgresql")
     available = pg.from_environment() is not None or pg.bin_dir() is not None
     return ENGINES if available else ("sqlite",)
+
+
+def pytest_unconfigure(config):
+    for folder in _RUN_FOLDERS:  # a run leaves nothing in /tmp
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_report_header(config):
@@ -106,8 +113,6 @@ def _drop_retired() -> None:
 @pytest.fixture(scope="session")
 def pg_cluster():
     """The PostgreSQL cluster of the tests: $BWVTOOL_TEST_PG's, or a throwaway one started here."""
-    import shutil
-    import tempfile
 
     from tests import pg
 
@@ -118,13 +123,9 @@ def pg_cluster():
         return
     if pg.bin_dir() is None:
         pytest.skip(f"no PostgreSQL: ${pg.ENV} is unset and the server binaries are not installed")
-    base = Path(tempfile.mkdtemp(prefix="bwvtool-pg-"))
-    base.chmod(0o755)  # the cluster runs as the postgres user
-    cluster = pg.start(base / "cluster")
-    yield cluster
-    _drop_retired()
-    cluster.stop()
-    shutil.rmtree(base, ignore_errors=True)  # a cluster's files are tens of megabytes
+    with pg.throwaway("bwvtool-pg-") as cluster:
+        yield cluster
+        _drop_retired()
 
 
 @pytest.fixture

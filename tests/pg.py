@@ -7,11 +7,14 @@ Run as root (CI, these machines), the cluster belongs to the ``postgres`` user: 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +129,22 @@ def start(base: Path, *, durable: bool = False, tcp_port: int | None = None) -> 
         capture_output=True,
     )
     return Cluster(sock, data)
+
+
+@contextlib.contextmanager
+def throwaway(prefix: str, *, durable: bool = False, tcp_port: int | None = None) -> Iterator[Cluster]:
+    """A cluster of its own in a new temporary folder (see :func:`start`), stopped and its folder (tens of
+    megabytes) removed at the end, however the run ends."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        base.chmod(0o755)  # the server runs as the postgres user
+        cluster = start(base / "cluster", durable=durable, tcp_port=tcp_port)
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def from_environment() -> Cluster | None:

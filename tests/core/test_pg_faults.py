@@ -3,14 +3,11 @@ and reported saved, or not saved and reported not saved; the next action works w
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -108,14 +105,8 @@ def private_cluster():
     """A cluster of the test's own (the shared one is not ours to restart or stop)."""
     if pg.bin_dir() is None:
         pytest.skip("no PostgreSQL server binaries to start a private cluster")
-    base = Path(tempfile.mkdtemp(prefix="bwvtool-pg-restart-"))
-    base.chmod(0o755)
-    cluster = pg.start(base / "cluster")
-    try:
+    with pg.throwaway("bwvtool-pg-restart-") as cluster:
         yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_coding_goes_on_across_a_server_restart(private_cluster):

@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import psycopg
@@ -54,11 +53,8 @@ def test_the_setup_block_installs_and_starts_the_server_and_makes_you_its_owner(
 
 @pytest.mark.skipif(pg.bin_dir() is None or shutil.which("bash") is None, reason="no PostgreSQL or bash")
 def test_the_team_block_runs_as_written(tmp_path):
-    base = Path(tempfile.mkdtemp(prefix="bwvtool-readme-pg-"))  # the server's user must reach it
-    base.chmod(0o755)
     port = _free_port()
-    cluster = pg.start(base / "cluster", tcp_port=port)
-    try:
+    with pg.throwaway("bwvtool-readme-pg-", tcp_port=port) as cluster:
         owner = getpass.getuser()
         superuser = f"postgresql://{pg.SUPERUSER}@/postgres?host={cluster.socket_dir}&port={port}"
         with psycopg.connect(superuser, autocommit=True) as conn:  # what install-system-deps.sh --server does
@@ -105,6 +101,3 @@ def test_the_team_block_runs_as_written(tmp_path):
             )
             assert roles == {"ana": "bwvtool_admin", "ravi": "bwvtool_reviewer", "rosa": "bwvtool_researcher"}
             assert ws.verify_audit().ok
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
