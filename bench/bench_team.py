@@ -105,7 +105,7 @@ def setup(url: str, n: int) -> tuple[list[str], dict[str, list[str]], int]:
     from bwvtool import resources
     from bwvtool.codebook import parse_codebook
     from bwvtool.store import open_workspace
-    from bwvtool.store.codebooks import import_codebook
+    from bwvtool.store.codebooks import import_codebook, lock_if_unlocked
     from bwvtool.store.postgres import roles
 
     tag = uuid.uuid4().hex[:4]
@@ -113,6 +113,9 @@ def setup(url: str, n: int) -> tuple[list[str], dict[str, list[str]], int]:
     text = resources.read_text("codebooks/ss_language_behaviour.yaml")
     with open_workspace(url, create=True) as ws:
         book = import_codebook(ws, parse_codebook(text, "ss.yaml"), actor="postgres").id
+        # The codebook is in use already, as in every week of a study but its first (whose first press locks it).
+        with ws.transaction("postgres") as tx:
+            lock_if_unlocked(tx, book)
         for login in logins:
             roles.add_user(ws, login, "reviewer", actor="postgres")
         conn = ws.conn

@@ -87,6 +87,15 @@ def append(
     return int(conn.execute(sql, params).lastrowid)
 
 
+# An append rehearsed (see bwvtool.store.events.ready_to_code): on a server a row with a negative id runs the chain's
+# trigger as a real append does but takes no lock and no number, and is not inserted (migration 0017).
+REHEARSAL = (
+    "INSERT INTO audit_log (id, at, actor, action, entity, entity_id, detail, prev_hash, hash)"
+    " VALUES (-pg_backend_pid(), '', session_user, 'event.add', 'event', NULL, '{}', NULL, NULL)",
+    (),
+)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     rows: int

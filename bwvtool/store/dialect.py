@@ -106,12 +106,12 @@ def reserve_ids(conn: Any, table: str) -> None:
         conn.reserve_ids(table)
 
 
-def rehearse(conn: Any, sql: str, params: Any) -> None:
-    """On a server, run ``sql`` once in a transaction that is rolled back, to have the session ready for it (see
+def rehearse(conn: Any, statements: list[tuple[str, Any]]) -> None:
+    """On a server, run ``statements`` once in a transaction that is rolled back, to have the session ready for them (see
     :meth:`bwvtool.store.postgres.connection.PgConnection.rehearse`); nothing on SQLite, which has nothing to warm."""
     conn = getattr(conn, "conn", conn)
     if is_postgres(conn):
-        conn.rehearse(sql, params)
+        conn.rehearse(statements)
 
 
 def commit_witness(conn: Any, sql: str, params: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from bwvtool.store import dialect
 from bwvtool.store.workspace import Transaction
 
 STATUSES = ("not_started", "in_progress", "complete", "flagged")
@@ -81,15 +82,20 @@ def set_status(
     return cursor.rowcount
 
 
-def mark_started(tx: Transaction, *, clip_id: str, coder_id: int, assignment_id: int | None = None) -> int:
+def mark_started(tx: Transaction, *, clip_id: str, coder_id: int, assignment_id: int | None = None) -> None:
     """Move the coder's not-started assignment (all of them on ``clip_id`` when ``assignment_id`` is None) to in
-    progress (first edit of the coding)."""
-    cursor = tx.execute(
+    progress (first edit of the coding). Nothing waits for it: on a server it travels with the edit it comes with,
+    so a clip's first key press is one round trip like every other."""
+    dialect.defer(tx, *start_statement(clip_id, coder_id, assignment_id))
+
+
+def start_statement(clip_id: str, coder_id: int, assignment_id: int | None) -> tuple[str, tuple]:
+    """The statement of :func:`mark_started`, with its parameters."""
+    return (
         "UPDATE assignments SET status = 'in_progress' WHERE clip_id = ? AND coder_id = ? AND status = 'not_started'"
         + _one_or_all(assignment_id),
         (clip_id, coder_id) + ((assignment_id,) if assignment_id is not None else ()),
     )
-    return cursor.rowcount
 
 
 def for_clip(conn: sqlite3.Connection, clip_id: str, coder_id: int) -> list[QueueItem]:

@@ -12,10 +12,14 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 
+from bwvtool import resources
+from bwvtool.codebook import parse_codebook
 from bwvtool.store import open_workspace
 from bwvtool.store.postgres.connection import PgConnectionLost
 from tests import pg
 from tests.conftest import REPO
+
+_SS_CODEBOOK = parse_codebook(resources.read_text("codebooks/ss_language_behaviour.yaml"), "ss.yaml")
 
 
 def _terminate(url: str, pid: int) -> None:
@@ -160,16 +164,14 @@ def test_a_press_while_the_server_is_down_is_not_saved_and_the_first_after_it_is
 
 # -- a key press in one round trip -------------------------------------------------------------------------------
 def _coding_setup(ws) -> tuple[int, int]:
-    """A clip C1, the coder ana and a codebook: (coder id, codebook id)."""
+    """A clip C1, the coder ana and the S&S codebook: (coder id, codebook id)."""
+    from bwvtool.store import codebooks
     from tests.core.test_pg_server import _add_clip
 
+    book = codebooks.import_codebook(ws, _SS_CODEBOOK, actor="ana").id
     with ws.transaction("ana") as tx:
         _add_clip(ws, tx, "C1")
         coder = ws.coder_id(tx, "ana")
-        book = tx.execute(
-            "INSERT INTO codebooks (key, version, title, body, sha256, imported_at) VALUES ('k', 1, 't', '{}', 's', ?)",
-            (tx.at,),
-        ).lastrowid
     return coder, book
 
 
@@ -317,3 +319,59 @@ def test_a_coding_opened_on_a_server_is_ready_for_its_first_press_and_keeps_noth
         server_ws.conn, "NO-SUCH-CLIP", coder, book, None
     )  # refused rows are only a rehearsal
     assert not server_ws.conn.in_transaction and server_ws.verify_audit().ok
+
+
+def test_a_clip_s_first_key_press_is_one_round_trip_and_opening_it_spends_no_id(server_ws):
+    """Opening a coding rehearses everything its first press does (the assignment marked started, the event, the
+    audit append) and remembers its locked codebook, so the first press is one round trip like every other; the
+    rehearsal keeps nothing and takes no event or audit number: the ids that follow have no gap."""
+    from bwvtool.coding.session import CodebookCodes, CodingSession
+    from bwvtool.store import codebooks, queue
+
+    coder, book = _coding_setup(server_ws)
+    with server_ws.transaction("ana") as tx:
+        codebooks.lock_if_unlocked(tx, book)  # in use already, as in any week but a study's first
+        sample = tx.execute(
+            "INSERT INTO samples (name, plan_text, plan_sha256, seed, unit, drawn_at, drawn_by, frame_sha256,"
+            " frame_size, manifest_sha256) VALUES ('s', '', '', 1, 'clip', ?, 'ana', '', 0, '')",
+            (tx.at,),
+        ).lastrowid
+        tx.execute(
+            "INSERT INTO assignments (sample_id, clip_id, coder_id, assigned_at) VALUES (?, 'C1', ?, ?)",
+            (sample, coder, tx.at),
+        )
+    audit_before = server_ws.conn.execute("SELECT max(id), count(*) FROM audit_log").fetchone()
+    session = CodingSession(
+        server_ws, clip_id="C1", coder="ana", codebook_id=book, codes=CodebookCodes(_SS_CODEBOOK)
+    )
+    assert server_ws.conn.execute("SELECT max(id), count(*) FROM audit_log").fetchone() == audit_before
+    assert [item.status for item in queue.for_clip(server_ws.conn, "C1", coder)] == ["not_started"]
+    with _round_trips() as seen:
+        first = session.code_key("command", at_ms=0, at_frame=0, actor="officer_1")
+        second = session.code_key("command", at_ms=40, at_frame=1, actor="officer_1")
+    assert seen == ["query", "query"]
+    assert [item.status for item in queue.for_clip(server_ws.conn, "C1", coder)] == ["in_progress"]
+    assert (
+        second.id == first.id + 1
+        and first.id == server_ws.conn.execute("SELECT min(id) FROM events").fetchone()[0]
+    )
+    ids = [row[0] for row in server_ws.conn.execute("SELECT id FROM audit_log ORDER BY id")]
+    assert ids == list(range(1, len(ids) + 1)) and len(ids) == audit_before[1] + 2
+    assert server_ws.verify_audit().ok
+
+
+def test_an_audit_row_with_a_negative_id_is_a_rehearsal_and_is_never_stored(server_ws):
+    """The chain's trigger runs a rehearsed append (a negative id) through and skips the row: nothing stored, no
+    number taken, the chain whole; the same insert with a positive id that does not follow is still refused."""
+    before = server_ws.conn.execute("SELECT max(id), count(*) FROM audit_log").fetchone()
+    server_ws.conn.execute("BEGIN IMMEDIATE")
+    server_ws.conn.execute(
+        "INSERT INTO audit_log (id, at, actor, action, entity, detail, prev_hash, hash)"
+        " VALUES (-5, 'x', session_user, 'forged', 'event', '{}', 'p', 'h')"
+    )
+    server_ws.conn.execute("COMMIT")
+    assert server_ws.conn.execute("SELECT max(id), count(*) FROM audit_log").fetchone() == before
+    with server_ws.transaction("ana") as tx:
+        tx.audit("after", "thing")
+    assert server_ws.conn.execute("SELECT max(id) FROM audit_log").fetchone()[0] == (before[0] or 0) + 1
+    assert server_ws.verify_audit().ok

@@ -277,16 +277,19 @@ class PgConnection:
                 self._reconnect()
         raise AssertionError("unreachable")
 
-    def rehearse(self, sql: str, params: Sequence[Any] = ()) -> None:
-        """Run ``sql`` in a transaction that is rolled back, in one round trip, outside any transaction of the
-        caller's, and ignore how it ends: what it is for is its side effect on this session (its first insert
-        into a table fills the server backend's caches of that table, its row security, foreign keys and
-        triggers). Nothing of it is kept but the values any sequence handed out."""
+    def rehearse(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Run ``statements`` in a writing transaction that is rolled back, in one round trip, outside any
+        transaction of the caller's, and ignore how it ends: what it is for is its side effect on this session
+        (its first insert into a table fills the server backend's caches of that table, its row security,
+        foreign keys and triggers). Nothing of it is kept but the values any sequence handed out."""
         if self._open or self.raw.closed:
             return
         cursor = psycopg.ClientCursor(self.raw)
+        sql = "; ".join(
+            [_BEGIN["BEGIN IMMEDIATE"], *(translate_sql(text) for text, _ in statements), "ROLLBACK"]
+        )
         try:
-            cursor.execute(f"{_BEGIN['BEGIN IMMEDIATE']}; {translate_sql(sql)}; ROLLBACK", params)
+            cursor.execute(sql, [p for _, params in statements for p in params])
         except psycopg.Error:
             with contextlib.suppress(psycopg.Error):  # a refused row leaves its transaction open: end it
                 if not self.raw.closed and self.raw.info.transaction_status != pq.TransactionStatus.IDLE:
@@ -394,8 +397,9 @@ class PgConnection:
         self._begin_pending, self._deferred = None, []  # sent now, whatever the outcome
         if settings:
             # A SET in a pipeline belongs to its transaction: undone if that fails or is rolled back, so it counts
-            # as the session's only once that transaction commits (see execute's COMMIT and ROLLBACK).
-            self._settings_sent, self.memo = {}, {}
+            # as the session's only once that transaction commits (see execute's COMMIT and ROLLBACK). (The
+            # session's memo of facts that never change again is not theirs to forget.)
+            self._settings_sent = {}
             self._settings_pending_commit = settings
         with self.raw.pipeline():
             for (
@@ -439,7 +443,7 @@ class PgConnection:
         statements += [(translate_sql(_NEXT_IDS), (table, _RESERVE)) for table in refills]
         self._begin_pending, self._deferred, self._refill = None, [], set()  # sent now, whatever the outcome
         if settings:
-            self._settings_sent, self.memo = {}, {}
+            self._settings_sent = {}
             self._settings_pending_commit = settings
         cursor = psycopg.ClientCursor(self.raw)
         cursor.execute(

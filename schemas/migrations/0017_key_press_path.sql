@@ -1,0 +1,3 @@
+-- 0017: nothing on SQLite. On a server (postgresql/0017_key_press_path.sql) the functions row security calls are
+-- rewritten in PL/pgSQL and the audit chain's trigger learns to rehearse; a file has neither. The number is kept so
+-- a workspace has one schema version on either engine.

@@ -1,3 +1,0 @@
--- 0017: nothing on SQLite. On a server (postgresql/0017_policy_functions.sql) the functions row security calls
--- are rewritten in PL/pgSQL; a file has no row security. The number is kept so a workspace has one schema version
--- on either engine.
