@@ -11,6 +11,7 @@ code base catches them and code that cares can read :attr:`PgError.sqlstate`.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import sqlite3
 import time
@@ -45,6 +46,10 @@ _BEGIN = {
 # has every earlier one on disk too.
 _COMMIT_WITHOUT_WAITING = "SET LOCAL synchronous_commit TO off"
 _FLUSH = "SELECT txid_current(), pg_logical_emit_message(false, 'bwvtool.flush', '')"
+# psycopg logs (at WARNING) a second error met while leaving a pipeline whose connection broke ("error ignored
+# terminating <psycopg.Pipeline [BAD]>"); the first error is the one bwvtool handles and reports. Without a handler
+# of its own that line would reach the user's terminal through logging's last resort.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 # Errors that mean the session is gone (connection failure, server shut down or crashed, not yet accepting).
 _LOST = ("08", "57P01", "57P02", "57P03")
 _OUTCOME_WAIT_S = 5.0  # how long to wait for a dead session's last commit to be decided after a reconnect
