@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -146,16 +147,27 @@ def setup(url: str, n: int) -> tuple[list[str], dict[str, list[str]], int]:
     return logins, clips, book
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reviewers", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=120)
+def team_arguments(
+    doc: str, reviewers: int, seconds: float, child: Callable[..., None]
+) -> argparse.Namespace | None:
+    """The team benches' options; in a reviewer's own process (``--child``, see :func:`start_together`) it runs
+    ``child(url, login, clips, codebook_id, seconds, rate)`` instead and returns None."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--reviewers", type=int, default=reviewers)
+    parser.add_argument("--seconds", type=float, default=seconds)
     parser.add_argument("--rate", type=float, default=2.0)
     parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        url, login, clips, book, seconds, rate = args.child
-        reviewer(url, login, clips.split(","), int(book), float(seconds), float(rate))
+    if not args.child:
+        return args
+    url, login, clips, book, seconds_, rate = args.child
+    child(url, login, clips.split(","), int(book), float(seconds_), float(rate))
+    return None
+
+
+def main() -> None:
+    args = team_arguments(__doc__, 20, 120, reviewer)
+    if args is None:
         return
 
     from tests import pg
@@ -167,6 +179,39 @@ def main() -> None:
         run(cluster, args, own)
 
 
+def start_together(
+    script: str, url: str, logins: list[str], clips: dict[str, list[str]], book: int, args: argparse.Namespace
+) -> list[subprocess.Popen]:
+    """A process per reviewer running ``script --child …``; each says "ready" once connected, then all start at
+    once (twenty interpreters starting together saturate two cores for seconds: that is not a team coding)."""
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                script,
+                "--child",
+                url,
+                login,
+                ",".join(clips[login]),
+                str(book),
+                str(args.seconds),
+                str(args.rate),
+            ],  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for login in logins
+    ]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    return procs
+
+
 def run(cluster: Any, args: argparse.Namespace, own: bool) -> None:
     """The whole bench against ``cluster`` (a database of its own there, dropped at the end)."""
     url = cluster.new_database("bwvbench")
@@ -176,31 +221,7 @@ def run(cluster: Any, args: argparse.Namespace, own: bool) -> None:
             f"{args.reviewers} reviewers x {args.seconds:.0f} s at {args.rate} key presses/s;"
             f" {'own cluster, fsync on' if own else 'the cluster of $BWVTOOL_TEST_PG'}"
         )
-        procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    url,
-                    login,
-                    ",".join(clips[login]),
-                    str(book),
-                    str(args.seconds),
-                    str(args.rate),
-                ],  # fmt: skip
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for login in logins
-        ]
-        for proc in procs:  # each says "ready" once connected; then all start at once
-            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        for proc in procs:
-            assert proc.stdin is not None
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
+        procs = start_together(__file__, url, logins, clips, book, args)
         results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
         report(url, results, args.seconds)
     finally:

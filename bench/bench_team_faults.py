@@ -15,7 +15,6 @@ not saved ("not saved: …; trying again") is pressed again, as the desk does, u
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import signal
@@ -27,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench_team import CODES, setup  # noqa: E402
+from bench_team import CODES, setup, start_together, team_arguments  # noqa: E402
 from figures import Figure, emit  # noqa: E402
 
 
@@ -82,15 +81,8 @@ def reviewer(url: str, login: str, clips: list[str], codebook_id: int, seconds: 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reviewers", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--rate", type=float, default=2.0)
-    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        url, login, clips, book, seconds, rate = args.child
-        reviewer(url, login, clips.split(","), int(book), float(seconds), float(rate))
+    args = team_arguments(__doc__, 8, 60, reviewer)
+    if args is None:
         return
 
     from tests import pg
@@ -104,31 +96,7 @@ def main() -> None:
             f"{args.reviewers} reviewers x {args.seconds:.0f} s at {args.rate} key presses/s, and {victim}, killed"
             " halfway; sessions cut at random, the server restarted twice; own cluster, fsync on"
         )
-        procs = {
-            login: subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    url,
-                    login,
-                    ",".join(clips[login]),
-                    str(book),
-                    str(args.seconds),
-                    str(args.rate),
-                ],  # fmt: skip
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for login in logins
-        }
-        for proc in procs.values():
-            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        for proc in procs.values():
-            assert proc.stdin is not None
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
+        procs = dict(zip(logins, start_together(__file__, url, logins, clips, book, args), strict=True))
         faults = chaos(cluster, url, logins, procs[victim], args.seconds)
         outputs = {login: proc.communicate()[0] for login, proc in procs.items()}
         check(cluster, url, logins, victim, outputs, faults)
