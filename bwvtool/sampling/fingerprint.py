@@ -53,7 +53,7 @@ class Fingerprint:
 
     @functools.cached_property
     def _ids_text(self) -> bytes:
-        return _joined_lines(self.clip_ids)
+        return joined_lines(self.clip_ids)
 
     @functools.cached_property
     def ids_key(self) -> str:
@@ -261,7 +261,7 @@ def differs(changes: dict[str, Any]) -> bool:
     return bool(changes["added"] or changes["removed"] or changes["changed"] or changes["fields_read"])
 
 
-def _joined_lines(ids: np.ndarray) -> bytes:
+def joined_lines(ids: np.ndarray) -> bytes:
     """``"\\n".join(ids).encode("utf-8")`` for a numpy unicode array: ASCII ids (the usual) are joined in numpy
     without a Python string per id; anything else the plain way."""
     import numpy as np

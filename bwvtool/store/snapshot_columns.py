@@ -148,13 +148,21 @@ def insert(column: Column, positions: np.ndarray, fresh: Column) -> Column:
 
 def overwrite(column: Column, at: np.ndarray, fresh: Column) -> Column:
     """A copy of ``column`` with its rows at ``at`` replaced by ``fresh``'s rows, in order (one copy of the
-    column, where taking the old rows out and inserting the fresh ones makes two)."""
+    column, where taking the old rows out and inserting the fresh ones makes two), text pruned as :func:`prune`
+    leaves it."""
     import numpy as np
 
     base, new, categories = _aligned(column, fresh)
-    values = np.array(base, copy=True)  # the stored column is a read-only view of its bytes
+    # The stored column is a read-only view of its bytes; text codes and widened values are fresh already.
+    values = base.copy() if base is column.values else base
+    replaced = values[at]
     values[at] = new
-    return Column(column.kind, values, categories)
+    patched = Column(column.kind, values, categories)
+    # Only a replaced value can have lost its last row: when each is written back (the usual edit leaves all
+    # but one field as they were), no category goes, and the pass over every row that pruning takes is spared.
+    if column.kind == "text" and not np.isin(replaced, new).all():
+        return prune(patched)
+    return patched
 
 
 def _aligned(column: Column, fresh: Column) -> tuple[np.ndarray, np.ndarray, list[str] | None]:

@@ -212,6 +212,24 @@ def test_incident_units_census_order_and_lead_clip():
     assert result.layout.frame.lead.tolist() == [1, 2, 4]  # I1's earliest clip is c2
 
 
+def test_each_incident_is_led_by_its_earliest_clip_and_the_lowest_clip_id_on_a_tie():
+    """The lead clip (it decides an incident's stratum: INCIDENT_DEFINITION), over many incidents whose clips
+    share recording times, rows shuffled: the earliest eligible clip, the lowest clip id among equally early ones."""
+    rng = random.Random(5)
+    rows = [clip(f"c{i:03d}", f"I{rng.randrange(40):02d}", ts=T0 + rng.randrange(3)) for i in range(400)]
+    rng.shuffle(rows)
+    cols = build(rows)
+    plan = plan_of({"unit": "incident", "take": "all", "design": {"census": [
+        {"name": "any", "where": {"field": "media", "op": "present"}}]}})  # fmt: skip
+    frame = run(plan, cols).layout.frame
+    found: dict[str, list] = {}
+    for row, r in enumerate(rows):
+        found.setdefault(r["incident_id"], []).append((r["recorded_ts"], r["clip_id"], row))
+    expected = {incident: min(clips)[2] for incident, clips in found.items()}
+    assert frame.unit_ids.tolist() == sorted(expected)
+    assert frame.lead.tolist() == [expected[i] for i in sorted(expected)]
+
+
 def test_census_beyond_capacity_is_truncated_in_priority_order():
     rows = [clip(f"a{i}", sources=["op_hampshire"]) for i in range(6)]
     rows += [clip(f"b{i}", sources=["dcb"]) for i in range(4)]

@@ -19,6 +19,7 @@ from bwvtool.catalogue.importer import import_catalogue
 from bwvtool.catalogue.synthetic import synthetic_rows, write_jsonl
 from bwvtool.sampling import manifest
 from bwvtool.store import audit, dialect, open_workspace
+from bwvtool.store import samples as samples_store
 from bwvtool.store.postgres.copy import copy_workspace
 
 AS_OF = date(2021, 3, 10)
@@ -328,6 +329,37 @@ def test_sampled_within_days_counts_back_from_the_draw_date(ws):
     within = {i["clip_id"] for m in (first, inside, other) for i in m["items"]}  # drawn 04-01 to 04-11
     assert anyone["exclusions"]["excluded_units"]["sampled"] == len(within)  # … unless asked
     assert sampling.verify(ws, first_id)["status"] == "identical"  # later samples do not disturb a redraw
+
+
+class _Noting:
+    """A connection that notes each statement it runs, with its parameters."""
+
+    def __init__(self, conn):
+        self.conn, self.statements = conn, []
+
+    def execute(self, sql, params=()):
+        self.statements.append((sql, list(params)))
+        return self.conn.execute(sql, params)
+
+
+def test_earlier_samples_are_looked_up_through_an_index_not_by_reading_every_report(ws):
+    """Exclusions of earlier samples and carry-over find samples by plan name and draw date through the indexes of
+    migration 0017 (a report holds the whole manifest: parsing every one made each draw and preview slower with
+    every sample stored). The indexes are on the expressions the queries write, on both engines."""
+    _draw(ws, WINDOWED.format(name="dip", scope=""), as_of=date(2021, 4, 1))
+    noting = _Noting(ws.conn)
+    assert len(samples_store.sampled_between(noting, "2021-03-22", "2021-04-01", plan_name="dip")) == 40
+    assert len(samples_store.sampled_between(noting, "2021-03-22", "2021-04-01")) == 40
+    assert samples_store.left_out_by_previous(noting, "dip", "2021-04-11") == []
+    for sql, params in noting.statements:
+        if dialect.is_postgres(ws.conn):  # a table this small is scanned unless told otherwise
+            ws.conn.execute("BEGIN")
+            ws.conn.execute("SET LOCAL enable_seqscan = off")
+            plan = " ".join(str(row[0]) for row in ws.conn.execute("EXPLAIN " + sql, params))
+            ws.conn.execute("ROLLBACK")
+        else:
+            plan = " ".join(str(row[-1]) for row in ws.conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+        assert "samples_plan_as_of" in plan or "samples_as_of" in plan, (sql, plan)
 
 
 def test_reviewed_within_days_and_named_lists(ws, tmp_path):
