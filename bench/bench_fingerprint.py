@@ -37,7 +37,11 @@ def columns(n: int) -> Columns:
     rng = np.random.default_rng(1)
     ids = np.array([f"BWV{i:09d}" for i in range(n)], dtype=object)
     incidents = np.array([f"INC{i // 2:09d}" for i in range(n)], dtype=object)
-    cols = Columns(ids, incidents, rng.integers(1_600_000_000, 1_630_000_000, n), rng.uniform(10, 900, n))
+    cols = Columns(
+        {"clip_id": ids, "incident_id": incidents},
+        rng.integers(1_600_000_000, 1_630_000_000, n),
+        rng.uniform(10, 900, n),
+    )
     cols.masks = {name: rng.integers(0, 1 << 12, n) for name in ("sources", "uof_tactics", "assault_types")}
     cols.coded = {
         "subject_ethnicity": Coded(rng.integers(-1, 8, n).astype(np.int32), [f"e{i}" for i in range(8)]),

@@ -38,8 +38,9 @@ class Coded:
 class Columns:
     """The catalogue rows of one draw, column by column (row ``i`` of every array is the same clip)."""
 
-    clip_id: np.ndarray  # str: object, or numpy unicode (from the column snapshot)
-    incident_id: np.ndarray  # str: object, or numpy unicode
+    # "clip_id" and "incident_id": object or numpy unicode arrays, or the column snapshot's UTF-8 Octets, decoded
+    # on first use of clip_id / incident_id, or only for the rows a draw needs (ids_at, id_array)
+    ids: dict[str, Any]
     recorded_ts: np.ndarray  # int64, unix seconds
     duration_s: np.ndarray  # float64
     masks: dict[str, np.ndarray] = field(default_factory=dict)  # list fields: int64 bit masks
@@ -56,6 +57,40 @@ class Columns:
     @property
     def size(self) -> int:
         return int(self.recorded_ts.shape[0])
+
+    @property
+    def clip_id(self) -> np.ndarray:
+        """Every row's clip id (object or numpy unicode)."""
+        return self._every_id("clip_id")
+
+    @property
+    def incident_id(self) -> np.ndarray:
+        """Every row's incident id (object or numpy unicode)."""
+        return self._every_id("incident_id")
+
+    def _every_id(self, name: str) -> np.ndarray:
+        from bwvtool.store.snapshot import Octets
+
+        found = self.ids[name]
+        if isinstance(found, Octets):
+            found = self.ids[name] = found.unicode()
+        return found
+
+    def ids_at(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """The ids ``name`` (``clip_id`` or ``incident_id``) of ``rows`` only, as held (object or numpy unicode):
+        a draw sorts and names the clips of its frame, a fraction of those it read."""
+        from bwvtool.store.snapshot import Octets
+
+        found = self.ids[name]
+        return found.unicode(rows) if isinstance(found, Octets) else found[rows]
+
+    def id_array(self, name: str) -> np.ndarray:
+        """Every row's id ``name`` as numpy unicode, or as UTF-8 bytes (``S``) when they came from the column
+        snapshot undecoded: for hashing, which wants bytes anyway."""
+        from bwvtool.store.snapshot import Octets
+
+        found = self.ids[name]
+        return found.values if isinstance(found, Octets) else found
 
     def text(self, name: str) -> Coded:
         """A choice or text field as codes. The ids (``clip_id``, ``incident_id``) are base columns kept as text
@@ -93,8 +128,7 @@ def build(raw: dict[str, Sequence[Any]], *, choice_codes: bool = False) -> Colum
     from bwvtool.store.snapshot import DIGEST, IMPORT_ID, TextCodes
 
     cols = Columns(
-        clip_id=_texts(raw["clip_id"]),
-        incident_id=_texts(raw["incident_id"]),
+        ids={name: _texts(raw[name]) for name in ("clip_id", "incident_id")},
         recorded_ts=np.asarray(raw["recorded_ts"], dtype=np.int64),
         duration_s=np.asarray(raw["duration_s"], dtype=np.float64),
     )
@@ -132,11 +166,16 @@ def encode(values: Sequence[Any]) -> Coded:
     return Coded(*code_text(values))
 
 
-def _texts(values: Sequence[Any]) -> np.ndarray:
-    """Ids as an object array, or as they come when already an object or unicode array."""
+def _texts(values: Sequence[Any]) -> Any:
+    """Ids as an object array, or as they come when already an object or unicode array or the snapshot's
+    :class:`~bwvtool.store.snapshot.Octets`."""
     import numpy as np
 
-    if isinstance(values, np.ndarray) and (values.dtype == object or values.dtype.kind == "U"):
+    from bwvtool.store.snapshot import Octets
+
+    if isinstance(values, Octets) or (
+        isinstance(values, np.ndarray) and (values.dtype == object or values.dtype.kind == "U")
+    ):
         return values
     out = np.empty(len(values), dtype=object)
     out[:] = list(values)

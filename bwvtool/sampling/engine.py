@@ -249,7 +249,7 @@ def compute_unstored(
     drawn_at = utc_now()
     started = time.perf_counter()
     inputs = gather_inputs(ws, plan, day, lists, drawn_at=drawn_at)
-    cols = load_columns(ws, plan, inputs.read_window)
+    cols = load_columns(ws, plan, inputs.read_window, provenance=True)
     loaded = time.perf_counter()
     # The fingerprint of every value read (numpy and hashing: mostly outside the GIL) is made beside the draw's own
     # computation, on the other core when one is free.

@@ -47,7 +47,7 @@ class Fingerprint:
     the order. ``columns[j]`` holds the digests of ``fields[j]``, one per clip."""
 
     fields: list[str]
-    clip_ids: np.ndarray  # unicode
+    clip_ids: np.ndarray  # numpy unicode, or UTF-8 bytes (S) as the column snapshot keeps them
     columns: list[np.ndarray]  # uint32, one per field
     layout: int = LAYOUT
 
@@ -177,9 +177,23 @@ def blob_key(kind: str, content: bytes | np.ndarray) -> str:
 
 
 def _lines(text: bytes) -> np.ndarray:
-    """Ids joined one a line (UTF-8) as a numpy unicode array."""
+    """Ids joined one a line (UTF-8) as a numpy unicode array. ASCII ids of one length (the usual) are cut apart
+    in numpy, code point by code point, without a Python string per id (a million ids: 0.01 s, not 0.1 s);
+    anything else the plain way. Both give the same array."""
     import numpy as np
 
+    raw = np.frombuffer(text, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 0x0A)
+    width = int(ends[0]) if ends.shape[0] else raw.shape[0]
+    count = ends.shape[0] + 1
+    if (
+        width > 0
+        and count * (width + 1) - 1 == raw.shape[0]
+        and np.array_equal(ends, np.arange(width, raw.shape[0], width + 1))
+        and int(raw.max()) < 0x80
+    ):
+        grid = np.append(raw, np.uint8(0x0A)).reshape(count, width + 1)[:, :width]
+        return grid.astype(np.uint32).view(np.dtype(("U", width))).reshape(-1)
     decoded = text.decode("utf-8")
     return np.array(decoded.split("\n") if decoded else [], dtype=str)
 
@@ -204,8 +218,8 @@ def of_columns(cols: Columns) -> Fingerprint:
     for name, flags in cols.flags.items():
         named[name] = functools.partial(digests.of_integers, flags, name)
     fields = sorted(named)
-    ids = np.asarray(cols.clip_id)
-    if ids.dtype.kind != "U":
+    ids = np.asarray(cols.id_array("clip_id"))
+    if ids.dtype.kind not in "US":
         ids = ids.astype(str)
     return Fingerprint(fields, ids, [made[n] if n in made else named[n]() for n in fields])
 
@@ -215,17 +229,17 @@ def compare(then: Fingerprint, now: Fingerprint) -> dict[str, Any]:
     many clips changed. Empty lists everywhere: the draw read the same values."""
     import numpy as np
 
-    added = np.setdiff1d(now.clip_ids, then.clip_ids).tolist()
-    removed = np.setdiff1d(then.clip_ids, now.clip_ids).tolist()
-    _, a, b = np.intersect1d(then.clip_ids, now.clip_ids, assume_unique=True, return_indices=True)
+    then_ids, now_ids = _unicode(then.clip_ids), _unicode(now.clip_ids)
+    added = np.setdiff1d(now_ids, then_ids).tolist()
+    removed = np.setdiff1d(then_ids, now_ids).tolist()
+    _, a, b = np.intersect1d(then_ids, now_ids, assume_unique=True, return_indices=True)
     shared = [f for f in then.fields if f in now.fields]
     differ = np.zeros((a.shape[0], len(shared)), dtype=bool)
     for j, name in enumerate(shared):
         differ[:, j] = then.columns[then.fields.index(name)][a] != now.columns[now.fields.index(name)][b]
     rows = np.flatnonzero(differ.any(axis=1))
     changed = {
-        str(then.clip_ids[a[r]]): [shared[j] for j in np.flatnonzero(differ[r]).tolist()]
-        for r in rows.tolist()
+        str(then_ids[a[r]]): [shared[j] for j in np.flatnonzero(differ[r]).tolist()] for r in rows.tolist()
     }
     by_field = {f: int(n) for f, n in zip(shared, differ.sum(axis=0).tolist(), strict=True) if n}
     return {
@@ -262,18 +276,25 @@ def differs(changes: dict[str, Any]) -> bool:
 
 
 def joined_lines(ids: np.ndarray) -> bytes:
-    """``"\\n".join(ids).encode("utf-8")`` for a numpy unicode array: ASCII ids (the usual) are joined in numpy
-    without a Python string per id; anything else the plain way."""
+    """``"\\n".join(ids).encode("utf-8")`` for a numpy unicode array, or for ids as UTF-8 bytes (``S``, as the
+    column snapshot keeps them): ASCII ids and bytes (the usual) are joined in numpy without a Python string per
+    id; anything else the plain way."""
     import numpy as np
 
     text = np.ascontiguousarray(ids)
     count = text.shape[0]
-    width = text.dtype.itemsize // 4 if text.dtype.kind == "U" else 0
-    if count == 0 or width == 0:
-        return "\n".join(text.tolist()).encode("utf-8")
-    points = text.view(np.uint32).reshape(count, width)
-    if int(points.max()) >= 0x80:
-        return "\n".join(text.tolist()).encode("utf-8")
+    if text.dtype.kind == "S":  # UTF-8 already: its bytes are the lines' bytes
+        width = text.dtype.itemsize
+        points = text.view(np.uint8).reshape(count, width)
+    else:
+        width = text.dtype.itemsize // 4 if text.dtype.kind == "U" else 0
+        if count == 0 or width == 0:
+            return "\n".join(text.tolist()).encode("utf-8")
+        points = text.view(np.uint32).reshape(count, width)
+        if int(points.max()) >= 0x80:
+            return "\n".join(text.tolist()).encode("utf-8")
+    if count == 0:
+        return b""
     lengths = np.char.str_len(text)
     padded = np.zeros((count, width + 1), dtype=np.uint8)
     padded[:, :width] = points
@@ -282,3 +303,10 @@ def joined_lines(ids: np.ndarray) -> bytes:
         return padded.tobytes()[:-1]
     keep = np.arange(width + 1) <= lengths[:, None]
     return padded[keep].tobytes()[:-1]
+
+
+def _unicode(ids: np.ndarray) -> np.ndarray:
+    """Ids as numpy unicode (those kept as the snapshot's UTF-8 bytes decoded), for comparing by id."""
+    from bwvtool.store.snapshot import Octets
+
+    return Octets(ids).unicode() if ids.dtype.kind == "S" else ids

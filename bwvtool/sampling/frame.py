@@ -105,8 +105,8 @@ def build_frame(
             inside |= np.fromiter((str(k) in carried for k in keys), dtype=bool, count=len(keys))
         keep &= inside
     rows = np.flatnonzero(keep)
-    clip_ids = cols.clip_id[rows].astype(str, copy=False)  # taking the rows made a copy already
-    incident_ids = cols.incident_id[rows].astype(str, copy=False)
+    clip_ids = cols.ids_at("clip_id", rows).astype(str, copy=False)  # taking the rows made a copy already
+    incident_ids = cols.ids_at("incident_id", rows).astype(str, copy=False)
     if plan.unit == "incident":
         order = np.lexsort((clip_ids, incident_ids))
     else:

@@ -37,8 +37,12 @@ def build(
     lists: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     """The manifest of one draw. ``lists``: each named list's ``sha256`` and ``count``."""
+    import numpy as np
+
     preview = layout.as_dict()
-    clip_of_order = {item.order: [str(cols.clip_id[r]) for r in item.clip_rows] for item in items}
+    taken = cols.ids_at("clip_id", np.array([r for item in items for r in item.clip_rows], dtype=np.int64))
+    names = iter(map(str, taken.tolist()))  # in item order: one decode for all, not one per clip
+    clip_of_order = {item.order: [next(names) for _ in item.clip_rows] for item in items}
     exclude = plan.frame.get("exclude", {})
     built = {
         "format": FORMAT,

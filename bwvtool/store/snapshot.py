@@ -89,8 +89,9 @@ def load(
     fresh one, stored for next time when the workspace can be written).
 
     Returns what :func:`bwvtool.store.samples.scan_columns` returns, rows in ``recorded_ts`` order: numbers as
-    numpy arrays (int64 or float64), ids as numpy unicode arrays, fields in ``vocabularies`` as int32 codes into
-    their vocabulary (-1: empty or not in it), other text as :class:`TextCodes`.
+    numpy arrays (int64 or float64), ids as :class:`Octets` (UTF-8, decoded where used), fields in
+    ``vocabularies`` as int32 codes into their vocabulary (-1: empty or not in it), other text as
+    :class:`TextCodes`.
     """
     import numpy as np
 
@@ -420,7 +421,7 @@ def _digest(name: str, source: cols.Column) -> cols.Column:
     field = name.removeprefix(DIGEST)
     values = cols.decode(source, 0, source.rows, None)
     if source.kind == "ids":
-        return cols.Column("digest", digests.of_ids(values, field))
+        return cols.Column("digest", digests.of_ids(values.unicode(), field))
     if source.kind == "int":
         return cols.Column("digest", digests.of_integers(values, field))
     return cols.Column("digest", digests.of_numbers(values, field))
@@ -592,4 +593,5 @@ def _reading(conn: sqlite3.Connection, own: bool) -> Iterator[None]:
 
 # What callers used to import from here.
 TextCodes = cols.TextCodes
+Octets = cols.Octets
 code_text = cols.code_text

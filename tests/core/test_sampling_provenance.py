@@ -258,7 +258,8 @@ def test_snapshot_digests_are_what_the_draw_would_compute_also_after_an_edit(cat
         if edit is not None:
             with ws.transaction("tester") as tx:
                 catalogue.update_clip(tx, rows[5]["clip_id"], edit)
-        cols = inputs.read_columns(ws, wanted, None)
+        assert not inputs.read_columns(ws, wanted, None).digests  # a preview or redraw reads none of it
+        cols = inputs.read_columns(ws, wanted, None, provenance=True)
         assert {"incident_id", "recorded_at", "duration_s", "mtip", "retention_until", "sources"} <= set(
             cols.digests
         )
