@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -241,6 +242,33 @@ def test_earlier_samples_are_found_by_draw_date_plan_and_id_on_both_engines(work
 
 
 # -- fingerprints kept content-addressed, digests kept with the column snapshot (issue 13, part 3) -----------------
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [f"BWV{i:09d}" for i in range(50)],  # the usual: ASCII, one length
+        ["a", "bc", "def", "g"],
+        ["é1", "é2", "ä"],
+        ["x"],
+        [],
+        ["a\x00b", "cde"],
+    ],
+)
+def test_ids_joined_one_a_line_are_cut_apart_into_the_same_ids(ids):
+    """A fingerprint's ids blob (the ids one a line) read back: cut apart in numpy for the usual ids, the plain
+    way for others, the same ids either way; and joined again from the snapshot's UTF-8 octets or from unicode,
+    the same text."""
+    from bwvtool.sampling import fingerprint
+    from bwvtool.store import snapshot
+
+    text = "\n".join(ids).encode("utf-8")
+    unicode = np.array(ids, dtype=str)
+    octets = np.array([i.encode("utf-8") for i in ids], dtype=np.bytes_)
+    assert fingerprint.joined_lines(unicode) == fingerprint.joined_lines(octets) == text
+    assert snapshot.Octets(octets).unicode().tolist() == ids
+    cut = fingerprint._lines(text)
+    assert fingerprint._unicode(cut).tolist() == ids and fingerprint.joined_lines(cut) == text
+
+
 def _blob_count(ws):
     return ws.conn.execute("SELECT count(*) FROM fingerprint_blobs").fetchone()[0]
 
@@ -306,19 +334,24 @@ def test_draws_share_the_blobs_of_what_they_read_and_verify_names_an_edit(catalo
     }
 
 
-def test_a_changed_blob_is_caught_as_an_altered_sample(catalogue_ws):
+@pytest.mark.parametrize("kind", ["digests", "ids"])
+def test_a_changed_blob_is_caught_as_an_altered_sample(catalogue_ws, kind):
     ws, _, _ = catalogue_ws
     sample_id = sampling.draw(ws, STRATIFIED, seed=4, as_of="2021-04-01", actor="tester")
     from bwvtool.store import dialect
 
     key, data = ws.conn.execute(
-        "SELECT sha256, data FROM fingerprint_blobs WHERE kind = 'digests'"
+        "SELECT sha256, data FROM fingerprint_blobs WHERE kind = ?", (kind,)
     ).fetchone()
     if dialect.is_postgres(ws.conn):  # edited outside bwvtool
         ws.conn.execute("ALTER TABLE fingerprint_blobs DISABLE TRIGGER fingerprint_blobs_no_update")
     else:
         ws.conn.execute("DROP TRIGGER fingerprint_blobs_no_update")
-    altered = bytes([data[0] ^ 1]) + bytes(data[1:])  # one digest of one clip
+    if kind == "digests":
+        altered = bytes([data[0] ^ 1]) + bytes(data[1:])  # one digest of one clip
+    else:  # one character of one clip id
+        text = zlib.decompress(bytes(data))
+        altered = zlib.compress(text[:3] + bytes([text[3] ^ 1]) + text[4:])
     ws.conn.execute("UPDATE fingerprint_blobs SET data = ? WHERE sha256 = ?", (altered, key))
     result = sampling.verify(ws, sample_id)
     assert result["status"] == "altered" and "fingerprint" in result["message"]
