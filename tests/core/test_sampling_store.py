@@ -344,7 +344,7 @@ class _Noting:
 
 def test_earlier_samples_are_looked_up_through_an_index_not_by_reading_every_report(ws):
     """Exclusions of earlier samples and carry-over find samples by plan name and draw date through the indexes of
-    migration 0017 (a report holds the whole manifest: parsing every one made each draw and preview slower with
+    migration 0018 (a report holds the whole manifest: parsing every one made each draw and preview slower with
     every sample stored). The indexes are on the expressions the queries write, on both engines."""
     _draw(ws, WINDOWED.format(name="dip", scope=""), as_of=date(2021, 4, 1))
     noting = _Noting(ws.conn)
