@@ -160,11 +160,13 @@ def insert(column: Column, positions: np.ndarray, fresh: Column) -> Column:
 
 
 def overwrite(column: Column, at: np.ndarray, fresh: Column) -> Column:
-    """A copy of ``column`` with its rows at ``at`` replaced by ``fresh``'s rows, in order (one copy of the
-    column, where taking the old rows out and inserting the fresh ones makes two), text pruned as :func:`prune`
-    leaves it."""
+    """``column`` with its rows at ``at`` replaced by ``fresh``'s rows, in order: the column itself when they hold
+    those values already, else a copy (one, where taking the old rows out and inserting the fresh ones makes two),
+    text pruned as :func:`prune` leaves it."""
     import numpy as np
 
+    if _same_rows(column, at, fresh):  # an edit changes a few fields of a clip: the others are not copied
+        return column
     base, new, categories = _aligned(column, fresh)
     # The stored column is a read-only view of its bytes; text codes and widened values are fresh already.
     values = base.copy() if base is column.values else base
@@ -176,6 +178,26 @@ def overwrite(column: Column, at: np.ndarray, fresh: Column) -> Column:
     if column.kind == "text" and not np.isin(replaced, new).all():
         return prune(patched)
     return patched
+
+
+def _same_rows(column: Column, at: np.ndarray, fresh: Column) -> bool:
+    """Does ``column`` hold at ``at`` exactly ``fresh``'s rows (text by value, numbers bit for bit, so -0.0 is not
+    0.0 and a NaN is the NaN a build makes)?"""
+    import numpy as np
+
+    old, new = column.values[at], fresh.values
+    if column.kind == "text":
+        return _texts_of(old, column.categories) == _texts_of(new, fresh.categories)
+    if old.dtype.kind == "f" or new.dtype.kind == "f":
+        return bool(
+            np.array_equal(old.astype(np.float64).view(np.uint64), new.astype(np.float64).view(np.uint64))
+        )
+    return bool(np.array_equal(old, new))  # integers of any width, ids as bytes of any width: by value
+
+
+def _texts_of(codes: np.ndarray, categories: list[str] | None) -> list[str | None]:
+    found = categories or []
+    return [found[c] if c >= 0 else None for c in codes.tolist()]
 
 
 def _aligned(column: Column, fresh: Column) -> tuple[np.ndarray, np.ndarray, list[str] | None]:

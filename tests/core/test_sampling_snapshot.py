@@ -316,15 +316,18 @@ def test_edits_in_place_patch_to_what_a_build_gives(ws, monkeypatch):
         ), name
 
 
-def test_values_written_back_as_they_were_patch_without_a_pass_to_prune(ws, monkeypatch):
-    """An edit that leaves a text value as it was (the usual edit changes one field of a clip) cannot take a
-    category's last row away: the patch skips pruning, and is still row for row a build."""
+def test_values_written_back_as_they_were_patch_without_a_copy_or_a_pass_to_prune(ws, monkeypatch):
+    """The usual edit changes one field of a clip: the fields it leaves as they were (a text value written back
+    included) are handed out as stored, not copied, and no category can have lost its last row (no pruning);
+    still row for row a build."""
     rows = ws.conn.execute("SELECT clip_id, borough FROM clips ORDER BY rowid LIMIT 5").fetchall()
     with ws.transaction("tester") as tx:
-        for clip, borough in rows:
-            catalogue_store.update_clip(tx, clip, {"borough": borough, "duration_s": 12.5})
+        for i, (clip, borough) in enumerate(rows):
+            catalogue_store.update_clip(tx, clip, {"borough": borough, "duration_s": 12.5 + i})
     monkeypatch.setattr(snapshot.cols, "prune", lambda *a: pytest.fail("pruned, though no value went"))
     patched, _ = snapshot._current(ws.conn, list(snapshot._STORED))
+    copied = {name for name, column in patched.items() if column.values.flags.writeable}
+    assert copied == {"duration_s", snapshot.DIGEST + "duration_s"}
     built = snapshot._build(ws.conn)
     for name, column in built.items():
         assert patched[name].categories == column.categories, name
