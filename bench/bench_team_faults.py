@@ -3,7 +3,7 @@ sessions are cut at random (``pg_terminate_backend``), the server is restarted t
 process is killed (SIGKILL) mid-press; on its own durable cluster.
 
 Each reviewer presses point-code keys through the desk's own ``CodingSession.code_key``. A press the store reports
-not saved ("not saved: …; trying again") is pressed again, as the desk does, until it is saved. Afterwards:
+not saved (NotSaved: "the server cannot be reached") is pressed again, as the desk does, until it is saved. Afterwards:
 
 * **every press reported saved is stored, exactly once** (0 lost, 0 duplicates: a press is its reviewer's onset);
 * the audit chain verifies, and nothing the killed process held keeps anyone waiting;

@@ -29,13 +29,23 @@ class WorkerLost(StoreError):
 
 class NotSaved(StoreError):
     """The connection to the workspace broke during a change, and the change is known not to have been saved:
-    it can be tried again (a server restarted, a session cut)."""
+    it can be tried again (a server restarted, a session cut).
+
+    The message is the short plain reason a status line shows; ``detail`` is the driver's own words (which
+    socket, which host, what failed), for a tooltip or a log, not for the line."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class ConnectionLost(Exception):
     """Marker base: a server connection was lost (the adapter has reconnected or will on the next statement).
 
-    Here, not in the PostgreSQL adapter, so that code that handles it need not import the driver."""
+    Here, not in the PostgreSQL adapter, so that code that handles it need not import the driver. ``detail``: the
+    driver's technical reason when the message is a plain one ("the server cannot be reached")."""
+
+    detail = ""
 
 
 class ChangedElsewhere(BwvError):

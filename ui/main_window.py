@@ -25,7 +25,6 @@ from bwvtool import __version__
 from bwvtool.anchors import backup_workspace, record_anchor_after
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace, browse, open_workspace
-from bwvtool.store.dialect import cannot_write
 from bwvtool.store.postgres import display, is_server_location
 from bwvtool.ui import theme
 from bwvtool.ui.browser import ClipBrowser
@@ -289,6 +288,7 @@ class MainWindow(QMainWindow):
             self.desk = CodingDesk(self.workspace, self.user)
             self.desk.status.connect(self._show_saved)
             self.desk.pending_changed.connect(self._show_pending)
+            self.desk.assignments_changed.connect(self._reload)
             self._desk_holder.layout().addWidget(self.desk)
         return self.desk
 
@@ -371,31 +371,30 @@ class MainWindow(QMainWindow):
         from bwvtool.catalogue.recovery import interrupted_imports
 
         try:
-            interrupted = interrupted_imports(self.workspace)
+            # In the worker, next to the connection: there the journal's grants can be asked of the server.
+            interrupted = self.workspace.call(interrupted_imports)
         except BwvError:
             return
-        except sqlite3.Error as exc:
-            if cannot_write(exc):  # a team role that may not read the import journal cannot roll one back
-                return
-            raise
         if interrupted:
             self.run_job("Roll back an interrupted catalogue import", ["catalogue", "recover"])
 
     def _show_saved(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
 
-    def _show_pending(self, count: int, reason: str) -> None:
+    def _show_pending(self, n: int, reason: str) -> None:
         """The saved indicator never claims more than the workspace holds."""
-        if count:
-            plural = "edit" if count == 1 else "edits"
-            self.status_saved.setText(f"◌ {count} {plural} not saved yet")
-            self.status_saved.setToolTip(
-                f"{reason}. They are saved, in order, as soon as the workspace is free."
-            )
+        if n:
+            self.status_saved.setText(f"◌ {count(n, 'edit')} not saved yet")
+            # The status line stays short; the driver's own words (which server, what failed) are a hover away.
+            detail = self.desk.edits.detail if self.desk is not None else ""
+            tip = f"{reason}. They are saved, in order, as soon as the workspace is free."
+            self.status_saved.setToolTip(f"{tip}\n\n{detail}" if detail else tip)
+            self.statusBar().setToolTip(detail)
             self.status_saved.setProperty("pending", True)
         else:
             self.status_saved.setText(SAVED_TEXT)
             self.status_saved.setToolTip(SAVED_TIP)
+            self.statusBar().setToolTip("")
             self.status_saved.setProperty("pending", False)
         self.status_saved.style().polish(self.status_saved)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from bwvtool import identity
 from bwvtool.store import catalogue as store
-from bwvtool.store import leases
+from bwvtool.store import dialect, leases
 from bwvtool.store.steps import Pacer
 from bwvtool.store.workspace import Workspace
 
@@ -23,7 +23,10 @@ _STEP_ROWS = 5_000
 
 
 def interrupted_imports(ws: Workspace) -> list[dict[str, Any]]:
-    """Imports left ``applying`` by a process that is gone."""
+    """Imports left ``applying`` by a process that is gone; none for a login that may not read the import journal
+    (a reviewer on a team server: it could not roll one back either, and is not sent a query it would be refused)."""
+    if not dialect.may_read(ws.conn, "catalogue_imports"):
+        return []
     return [row for row in store.applying_imports(ws.conn) if not leases.is_alive(ws.conn, row["lease_id"])]
 
 

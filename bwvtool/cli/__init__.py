@@ -18,7 +18,7 @@ import click
 from bwvtool import __version__, identity
 from bwvtool.cli import workspace_cmds
 from bwvtool.cli.common import EXIT_FATAL, Settings, default_db, location
-from bwvtool.errors import BwvError, WorkspaceBusy
+from bwvtool.errors import BwvError, ConnectionLost, NotSaved, WorkspaceBusy
 from bwvtool.store import postgres as server
 
 
@@ -106,6 +106,12 @@ def main(argv: list[str] | None = None) -> None:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _detail(exc: BaseException) -> str:
+    """`` (the driver's technical reason)`` after a plain one, or nothing."""
+    detail = getattr(exc, "detail", "")
+    return f" ({detail})" if detail else ""
+
+
 def _run(argv: list[str] | None) -> None:
     try:
         code = cli.main(args=argv, prog_name="bwvtool", standalone_mode=False)
@@ -120,6 +126,9 @@ def _run(argv: list[str] | None) -> None:
     except WorkspaceBusy as exc:
         click.echo(_busy_line(exc), err=True)
         code = EXIT_FATAL
+    except NotSaved as exc:  # a command does not try again: say so plainly, the driver's words in brackets
+        click.echo(f"bwvtool: error: not saved: {exc}{_detail(exc)}", err=True)
+        code = exc.exit_code
     except BwvError as exc:
         click.echo(f"bwvtool: error: {exc}", err=True)
         code = exc.exit_code
@@ -128,6 +137,10 @@ def _run(argv: list[str] | None) -> None:
             raise
         if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
             click.echo(_busy_line(exc), err=True)
+            sys.exit(EXIT_FATAL)
+        # Not a refusal: the server went away (stopped, restarting, cut off).
+        if isinstance(exc, ConnectionLost):
+            click.echo(f"bwvtool: error: {exc}{_detail(exc)}", err=True)
             sys.exit(EXIT_FATAL)
         if getattr(exc, "sqlstate", None):  # a PostgreSQL server said no: its own one-line reason
             click.echo(f"bwvtool: error: the server refused: {exc}", err=True)

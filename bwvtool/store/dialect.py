@@ -148,6 +148,15 @@ def unindexed(conn: Any, expression: str) -> str:
     return expression if is_postgres(conn) else "+" + expression
 
 
+def may_read(conn: Any, table: str) -> bool:
+    """May this connection's login read ``table``? On a file, yes; on a server, as its grants say (asked with
+    ``has_table_privilege``), so code can leave out what a role may not read instead of sending a query the server
+    refuses (each refusal is an ERROR in the server's log, and a swallowed error hides real ones)."""
+    if not is_postgres(conn):
+        return True
+    return bool(conn.execute("SELECT has_table_privilege(?, 'SELECT')", (table,)).fetchone()[0])
+
+
 def claim_next(conn: Any) -> str:
     """What ends a SELECT that takes one row of shared work for this transaction: on PostgreSQL the row is locked
     and rows other sessions hold are skipped (FOR UPDATE SKIP LOCKED), so two claims never take the same row and

@@ -98,9 +98,10 @@ class Workspace:
             return fn(self, *args, **kwargs)
         except sqlite3.OperationalError as exc:
             if isinstance(exc, ConnectionLost):  # the server rolled the change back: safe to try again
-                # The server's own words say what broke (lost, cannot be reached) in one clause: keep just that.
+                # One plain clause says what broke (lost, cannot be reached): the caller says "not saved" and
+                # whether it tries again; the driver's technical text travels as the detail, not in the line.
                 reason = str(exc).split("; this change was not saved")[0]
-                raise NotSaved(f"not saved: {reason}; trying again") from exc
+                raise NotSaved(reason, detail=getattr(exc, "detail", "")) from exc
             if busy_ms is None or not _is_lock_wait(exc):
                 raise
             holder = self.busy_holder()

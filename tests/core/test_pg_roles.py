@@ -184,3 +184,22 @@ def test_reviewer_codes_through_the_store_with_her_own_login(team):
         assert ws.verify_audit().ok
         with pytest.raises(Exception, match="is not the logged-in user"), ws.transaction("bob") as tx:
             tx.audit("event.add", "event", "C2")
+
+
+def test_a_reviewer_is_not_sent_the_import_journal_query_the_server_would_refuse(team, monkeypatch):
+    """Opening the app as a reviewer looked for interrupted imports and the server logged "permission denied for
+    table catalogue_imports" (the error swallowed): the role's grants are asked first, nothing refused is sent."""
+    from bwvtool.catalogue.recovery import interrupted_imports
+
+    alice = team["people"]["alice"]
+    with open_workspace(psycopg.conninfo.make_conninfo(team["url"], user=alice)) as ws:
+        sent: list[str] = []
+        execute = ws.conn.execute
+        monkeypatch.setattr(
+            ws.conn, "execute", lambda sql, *a, **k: sent.append(sql) or execute(sql, *a, **k)
+        )
+        assert interrupted_imports(ws) == []
+        assert not any("FROM catalogue_imports" in sql for sql in sent), sent
+    ada = team["people"]["ada"]
+    with open_workspace(psycopg.conninfo.make_conninfo(team["url"], user=ada)) as ws:
+        assert interrupted_imports(ws) == []  # an admin reads the journal: none is left applying

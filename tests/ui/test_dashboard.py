@@ -65,6 +65,43 @@ def test_charts_plot_the_core_figures(page):
     assert boroughs["Reason given"] == [0, 1, 1, 0] and boroughs["Irritant spray"] == [0, 0, 0, 1]
 
 
+def test_count_axes_tick_whole_numbers_only_and_never_repeat(page):
+    """With a handful of reviews Qt's nice numbers ticked 0 to 1.5 in halves, labelled "0, 0, 1, 1" (QA, a
+    reviewer's first week): every value axis ticks whole numbers, each once, and covers its chart's figures."""
+    from PySide6.QtCharts import QValueAxis
+
+    from bwvtool.ui.dashboard.charts import _value_axis
+
+    def whole_ticks(axis: QValueAxis, name: object) -> None:
+        n = axis.tickCount()
+        ticks = [axis.min() + i * (axis.max() - axis.min()) / (n - 1) for i in range(n)]
+        assert all(t == int(t) for t in ticks), (name, ticks)
+        assert len({int(t) for t in ticks}) == n and axis.min() == 0, (name, ticks)
+
+    axes = [
+        (name, a)
+        for name, view in page.views.items()
+        for a in view.chart().axes()
+        if isinstance(a, QValueAxis)
+    ]
+    assert len(axes) == 5  # programmes, trend, support, themes, boroughs
+    for name, axis in axes:
+        whole_ticks(axis, name)
+    for top in [*range(12), 17, 79.3, 150, 200, 1234]:  # the small counts of a first week among them
+        for integer in (True, False) if top <= 100 else (True,):  # a percentage goes no higher than 100
+            axis = _value_axis(top, integer=integer)
+            whole_ticks(axis, top)
+            assert axis.max() >= top
+
+
+def test_a_whole_number_scale_has_room_above_its_top_and_few_ticks():
+    from bwvtool.ui.dashboard.charts import whole_number_scale
+
+    assert whole_number_scale(0) == (2, 1) and whole_number_scale(1) == (2, 1)
+    assert whole_number_scale(6) == (8, 2) and whole_number_scale(200) == (250, 50)
+    assert whole_number_scale(79.3, cap=100) == (100, 20) and whole_number_scale(100, cap=100) == (100, 20)
+
+
 def test_week_navigation_and_export(page, tmp_path):
     page.previous.click()
     assert page.report.week == "2026-W09"

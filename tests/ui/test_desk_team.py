@@ -16,6 +16,7 @@ from bwvtool.coding.scripted import open_session
 from bwvtool.store import events as event_rows
 from bwvtool.store import open_workspace
 from bwvtool.store.codebooks import ensure_default_codebooks
+from bwvtool.wording import count
 from tests.core.team_fixture import REPO, as_login, people, pooled_sample, run_bwvtool
 
 COMPLETE = [("outcome", "no_action"), ("welfare_concern", "no"), ("learning_themes", "none"),
@@ -231,3 +232,56 @@ def test_a_sample_is_given_to_the_pool_from_the_samples_page_and_a_clip_given_ba
     assert messages[-1].startswith("Not given back: P0000 is already started") and desk.clip_id == "P0000"
     page.show_sample(sample)
     assert [page.items.item(r, 7).text() for r in range(3)] == ["rosa", "", ""]  # the claimer is its coder
+
+
+def test_an_edit_the_server_could_not_take_is_said_in_one_short_line_with_the_details_on_hover(qtbot, team):
+    """QA saw libpq's whole sentence (socket path and all), cut off, with "not saved" twice, in the status line."""
+    from bwvtool.errors import NotSaved
+    from bwvtool.ui.main_window import MainWindow
+
+    ravi = team.login("ravi")
+    window = MainWindow(open_workspace(team.at("ravi")), ravi)
+    qtbot.addWidget(window)
+    window.show()
+    desk = window.coding_desk()
+    desk.claim_next()
+    libpq = 'connection to server on socket "/tmp/x/.s.PGSQL.5432" failed: No such file or directory'
+
+    def server_down(_wait_ms: int) -> None:
+        raise NotSaved("the server cannot be reached", detail=libpq)  # what Workspace.call raises then
+
+    desk.edits.submit("press", server_down)
+    assert window.statusBar().currentMessage() == (
+        "Not saved yet: 1 edit waits — the server cannot be reached; trying again"
+    )
+    assert window.status_saved.text() == "◌ 1 edit not saved yet"
+    assert libpq in window.status_saved.toolTip() and window.statusBar().toolTip() == libpq
+    desk.edits.discard()
+    assert window.statusBar().toolTip() == "" and window.status_saved.text() == "● All changes saved"
+    window.close()
+
+
+def test_a_clip_taken_or_given_back_shows_in_the_catalogue_at_once(qtbot, team):
+    """On a server a reviewer's catalogue is the clips assigned to them: QA's read "0 clips" after two Take next
+    until F5. On a file every clip shows either way; the counts are what a fresh read says, with no reload."""
+    from bwvtool.ui.main_window import MainWindow
+
+    ravi = team.login("ravi")
+    window = MainWindow(open_workspace(team.at("ravi")), ravi)
+    qtbot.addWidget(window)
+    window.show()
+
+    def visible() -> int:  # what the reviewer may see now, read afresh
+        return window.workspace.conn.execute("SELECT count(*) FROM clips").fetchone()[0]
+
+    desk = window.coding_desk()
+    start = visible()
+    for _ in range(2):
+        desk.claim_next()
+    # A server shows him the two he took; a file shows all six.
+    assert visible() == (2 if start == 0 else start)
+    assert window.status_counts.text() == count(visible(), "clip") == window.pane_subtitle.text()
+    assert window.model.rowCount() == visible()
+    desk.release_current()
+    assert window.status_counts.text() == count(visible(), "clip") and window.model.rowCount() == visible()
+    window.close()

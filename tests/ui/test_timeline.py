@@ -103,3 +103,12 @@ def test_geometry_visible_range_and_ruler():
     assert ruler_step_ms(0.2, 40.0) == 40.0  # frames when zoomed far in
     assert ruler_step_ms(50, 40.0) >= 1_000
     assert format_ms(61_234) == "1:01.234" and format_ms(3_600_000, 60_000) == "1:00:00"
+
+
+def test_the_header_counts_events_in_plain_english(qtbot, timeline):
+    widget, session = timeline
+    assert widget.header_text() == "0 events"
+    session.code_key("command", at_ms=30_000, at_frame=750, actor="officer_1")
+    assert widget.header_text() == "1 event"
+    session.code_key("command", at_ms=40_000, at_frame=1000, actor="officer_1")
+    assert widget.header_text() == "2 events"

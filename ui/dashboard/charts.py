@@ -5,6 +5,8 @@ Each function returns a new :class:`QChart`; the figures themselves come from th
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCharts import (
     QAreaSeries,
     QBarCategoryAxis,
@@ -67,12 +69,32 @@ def _bar_set(label: str, values: list[float], colour: str) -> QBarSet:
     return bar_set
 
 
+def whole_number_scale(top: float, most: int = 6, cap: int | None = None) -> tuple[int, int]:
+    """(end, step) of an axis from 0 that shows ``top`` with some room above it, ticked every ``step`` (1, 2 or 5
+    times a power of ten) in at most ``most`` intervals, so every tick is a whole number and none repeats (Qt's
+    nice numbers tick 0 to 1.5 in halves, which a whole-number label shows as 0, 0, 1, 1). ``cap``: the end never
+    goes past it (100 for a percentage)."""
+    wanted = max(top, 1) * 1.12
+    magnitude = 1
+    while True:
+        for multiple in (1, 2, 5):
+            step = multiple * magnitude
+            intervals = math.ceil(wanted / step)
+            if intervals <= most:
+                end = intervals * step
+                return (min(end, cap) if cap is not None and cap % step == 0 else end), step
+        magnitude *= 10
+
+
 def _value_axis(top: float, title: str = "", *, integer: bool = True) -> QValueAxis:
+    """A count axis (``integer``) or a percentage one, ticked at whole numbers only."""
+    end, step = whole_number_scale(top, cap=None if integer else 100)
     axis = QValueAxis()
-    axis.setRange(0, max(top, 1) * 1.12)
-    axis.setLabelFormat("%d" if integer else "%.0f%%")
+    axis.setRange(0, end)
+    axis.setTickCount(end // step + 1)
+    axis.setMinorTickCount(0)
+    axis.setLabelFormat("%d" if integer else "%d%%")
     axis.setTitleText(title)
-    axis.applyNiceNumbers()
     return axis
 
 

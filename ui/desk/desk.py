@@ -45,7 +45,7 @@ from bwvtool.ui.desk.history import step_text
 from bwvtool.ui.desk.keys_help import KeysHelp
 from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
 from bwvtool.ui.desk.palette import CodePalette
-from bwvtool.ui.desk.pending import PendingEdits
+from bwvtool.ui.desk.pending import PendingEdits, waiting_text
 from bwvtool.ui.desk.review_form import ReviewForm
 from bwvtool.ui.player.widget import PlayerWidget
 from bwvtool.ui.timeline.widget import Lane, TimelineWidget
@@ -60,6 +60,9 @@ ASSIGNMENT_ROLE = Qt.ItemDataRole.UserRole + 1  # a queue entry's assignment id 
 class CodingDesk(QWidget):
     status = Signal(str)  # what was just committed, for the status bar
     pending_changed = Signal(int, str)  # edits waiting for a busy workspace, and why
+    # The reviewer's own assignments changed here (a clip taken or given back): on a team server they decide which
+    # clips the reviewer may see, so the catalogue's rows and counts are stale.
+    assignments_changed = Signal()
 
     def __init__(self, ws: Workspace, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -287,6 +290,7 @@ class CodingDesk(QWidget):
         self.palette.setEnabled(False)
         self.clip_title.setText("Choose a clip from your queue")
         self.reload_queue()
+        self.assignments_changed.emit()
         self.status.emit(f"Gave {clip_id} back to the pool: someone else can take it")
 
     def claim_next(self) -> None:
@@ -300,6 +304,7 @@ class CodingDesk(QWidget):
         if claimed is None:
             self.status.emit("Nothing left in the pool: every clip has been taken")
             return
+        self.assignments_changed.emit()
         self.status.emit(f"Took {claimed.clip_id} from the pool (sample {claimed.sample_id}): it is yours")
         self.open_clip(claimed.clip_id, claimed.assignment_id)
 
@@ -638,8 +643,7 @@ class CodingDesk(QWidget):
 
     def _edits_waiting(self, count: int, reason: str) -> None:
         if count:
-            plural = "edit waits" if count == 1 else "edits wait"
-            self.status.emit(f"Not saved yet: {count} {plural} to be saved — {reason}")
+            self.status.emit(waiting_text(count, "edit", reason))
         self.pending_changed.emit(count, reason)
 
     def shutdown(self) -> None:
@@ -676,7 +680,7 @@ class CodingDesk(QWidget):
             self.status.emit(f"Could not re-read the workspace: {exc}")
             return
         if changed:
-            self.status.emit(f"Updated: {changed} events changed elsewhere on {self.clip_id}")
+            self.status.emit(f"Updated: {count(changed, 'event')} changed elsewhere on {self.clip_id}")
 
     def _fit_timeline(self) -> None:
         self.timeline.view.fit()

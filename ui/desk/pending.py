@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from bwvtool.errors import BwvError, NotSaved, WorkspaceBusy
+from bwvtool.wording import count
 
 WAIT = (WorkspaceBusy, NotSaved)  # the edit was not saved and can be: keep it and try again
 
@@ -27,6 +28,12 @@ RETRY_EVERY_MS = 400
 Edit = Callable[[int], Any]  # called with how long it may wait for the lock, in ms
 
 
+def waiting_text(n: int, noun: str, reason: str, plural: str | None = None) -> str:
+    """The status line while edits wait: ``Not saved yet: 1 edit waits — the server cannot be reached; trying
+    again`` (short: the driver's technical words are :attr:`PendingEdits.detail`, shown as a tooltip)."""
+    return f"Not saved yet: {count(n, noun, plural)} {'waits' if n == 1 else 'wait'} — {reason}; trying again"
+
+
 class PendingEdits(QObject):
     changed = Signal(int, str)  # how many edits wait, and why ("" when none)
     failed = Signal(str)  # an edit that was refused (a rule, a lost worker): the message for the status bar
@@ -35,6 +42,7 @@ class PendingEdits(QObject):
         super().__init__(parent)
         self._waiting: deque[tuple[str, Edit]] = deque()
         self.reason = ""
+        self.detail = ""  # the technical reason behind ``reason`` (libpq's text), for a tooltip
         self._timer = QTimer(self, interval=RETRY_EVERY_MS)
         self._timer.timeout.connect(self.retry)
 
@@ -50,7 +58,7 @@ class PendingEdits(QObject):
         try:
             return edit(FIRST_WAIT_MS)
         except WAIT as exc:
-            self._keep(label, edit, str(exc))
+            self._keep(label, edit, exc)
         except BwvError as exc:
             self.failed.emit(str(exc))
         return None
@@ -62,27 +70,27 @@ class PendingEdits(QObject):
             try:
                 edit(wait_ms)
             except WAIT as exc:
-                self.reason = str(exc)
+                self.reason, self.detail = str(exc), getattr(exc, "detail", "")
                 self.changed.emit(len(self._waiting), self.reason)
                 return
             except BwvError as exc:
                 self.failed.emit(f"Not saved: {label}: {exc}")
             self._waiting.popleft()
         self._timer.stop()
-        self.reason = ""
+        self.reason = self.detail = ""
         self.changed.emit(0, "")
 
-    def _keep(self, label: str, edit: Edit, reason: str) -> None:
+    def _keep(self, label: str, edit: Edit, exc: Exception) -> None:
         self._waiting.append((label, edit))
-        self.reason = reason
+        self.reason, self.detail = str(exc), getattr(exc, "detail", "")
         self._timer.start()
-        self.changed.emit(len(self._waiting), reason)
+        self.changed.emit(len(self._waiting), self.reason)
 
     def discard(self) -> int:
         """Forget what waits (the user chose to quit without it); returns how many edits were dropped."""
         dropped = len(self._waiting)
         self._waiting.clear()
         self._timer.stop()
-        self.reason = ""
+        self.reason = self.detail = ""
         self.changed.emit(0, "")
         return dropped

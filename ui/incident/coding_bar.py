@@ -28,7 +28,7 @@ from bwvtool.media import frametimes
 from bwvtool.ui.desk.history import step_text
 from bwvtool.ui.desk.modifier_prompt import ModifierPrompt
 from bwvtool.ui.desk.palette import CodePalette
-from bwvtool.ui.desk.pending import PendingEdits
+from bwvtool.ui.desk.pending import PendingEdits, waiting_text
 from bwvtool.ui.incident.grid import IncidentGrid
 
 _COLUMNS = ("Incident time", "Code", "Actor", "Coder", "Coded on", "Every camera")
@@ -214,8 +214,7 @@ class IncidentCodingBar(QWidget):
 
     def _edits_waiting(self, count: int, reason: str) -> None:
         if count:
-            plural = "key press waits" if count == 1 else "key presses wait"
-            self.status.emit(f"Not saved yet: {count} {plural} to be saved — {reason}")
+            self.status.emit(waiting_text(count, "key press", reason, "key presses"))
         else:
             self.refresh()
             self.status.emit("Saved ✓ every waiting key press")

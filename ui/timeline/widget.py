@@ -17,6 +17,7 @@ from bwvtool.coding.actors import actor_label
 from bwvtool.coding.model import Event
 from bwvtool.coding.session import CodingError, CodingSession
 from bwvtool.ui.timeline.geometry import LaneIndex, View, format_ms, lane_indexes, ruler_step_ms
+from bwvtool.wording import count
 
 RULER_H = 26
 LANE_H = 26
@@ -329,8 +330,12 @@ class TimelineWidget(QWidget):
         painter.drawText(
             QRectF(10, 0, LABEL_W - 14, RULER_H),
             Qt.AlignmentFlag.AlignVCenter,
-            f"{len(self.session) if self.session else 0:,} events",
+            self.header_text(),
         )
+
+    def header_text(self) -> str:
+        """What the corner above the lane labels says: how many events the clip has."""
+        return count(len(self.session) if self.session else 0, "event")
 
     def _paint_events(self, painter: QPainter) -> None:
         if self.session is None:

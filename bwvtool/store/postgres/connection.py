@@ -570,7 +570,7 @@ class PgConnection:
         """A new session on the same server; ``quiet``: a failure is left for the next statement to report.
 
         :raises PgConnectionLost: the server cannot be reached (stopped, restarting, the network down): a
-            :class:`~bwvtool.errors.ConnectionLost`, which callers report as "not saved, trying again"."""
+            :class:`~bwvtool.errors.ConnectionLost`, which callers report as not saved (the app tries again)."""
         if self.url is None:
             raise self._lost("the connection to the server was lost")
         try:
@@ -579,7 +579,8 @@ class PgConnection:
         except psycopg.Error as exc:
             if quiet:
                 return False
-            raise self._lost(f"the server cannot be reached ({translate_error(exc)})") from exc
+            # The plain reason in the message; libpq's text (socket path, host, errno) kept aside as the detail.
+            raise self._lost("the server cannot be reached", detail=str(translate_error(exc))) from exc
         return True
 
     def _reconnect_before(self) -> None:
@@ -592,12 +593,13 @@ class PgConnection:
             if not self._open:
                 raise
             self._forget_transaction()
-            raise self._lost(f"{exc}; this change was not saved") from exc
+            raise self._lost(f"{exc}; this change was not saved", detail=exc.detail) from exc
 
     @staticmethod
-    def _lost(message: str) -> PgConnectionLost:
+    def _lost(message: str, detail: str = "") -> PgConnectionLost:
         error = PgConnectionLost(message)
         error.sqlstate = "08006"
+        error.detail = detail
         return error
 
     def commit(self) -> None:
