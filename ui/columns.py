@@ -153,7 +153,7 @@ COLUMNS: dict[Col, ColumnDef] = {
     Col.DURATION: ColumnDef(
         "Length", "Length", lambda r: format_duration(r.duration_s), "duration", numeric=True
     ),
-    Col.OFFICER: ColumnDef("Officer", "0000XX", lambda r: r.officer_ref, "officer"),
+    Col.OFFICER: ColumnDef("Officer", "0000XX", lambda r: r.officer_ref or "", "officer"),
     Col.BOROUGH: ColumnDef("Borough", "Hammersmith and F", lambda r: r.borough, "borough"),
     Col.SOURCES: ColumnDef("Sources", "Op Hampshire, Use of fo", sources_text, elide=True),
     Col.TACTICS: ColumnDef("Use of force", "Compliant handcuffing, Tac", tactics_text, elide=True),

@@ -163,6 +163,9 @@ class MainWindow(QMainWindow):
         self.desk = None
         self._desk_holder = QWidget()
         QVBoxLayout(self._desk_holder).setContentsMargins(0, 0, 0, 0)
+        self._coding_notice = theme.role_notice()  # in the desk's place for a role that does not code
+        self._coding_notice.hide()
+        self._desk_holder.layout().addWidget(self._coding_notice)
         self.pages.addTab(self._desk_holder, "Coding")
         from bwvtool.ui.sampling.page import SamplesPage
 
@@ -292,10 +295,31 @@ class MainWindow(QMainWindow):
             self._desk_holder.layout().addWidget(self.desk)
         return self.desk
 
+    def _desk_if_allowed(self):
+        """The coding desk, or None when this login's role does not code: then the Coding page says so in one
+        line (who codes, what this login is) and no desk is built, so none of its refused queries is sent."""
+        if self.desk is not None:
+            return self.desk
+        from bwvtool import access
+
+        try:
+            allowed = self.workspace.call(access.page, "coding")  # in the worker, next to the connection
+        except BwvError as exc:
+            self._show_saved(str(exc))
+            return None
+        if allowed.write:
+            self._coding_notice.hide()
+            return self.coding_desk()
+        self._coding_notice.setText(allowed.why)
+        self._coding_notice.show()
+        return None
+
     def code_clip(self, clip_id: str, sample_id: int | None = None) -> None:
         """Open ``clip_id`` on the coding desk and show it (for the user's assignment in ``sample_id``, if any)."""
-        desk = self.coding_desk()
+        desk = self._desk_if_allowed()
         self.pages.setCurrentWidget(self._desk_holder)
+        if desk is None:
+            return
         desk.open_clip(clip_id, desk.assignment_in(clip_id, sample_id) if sample_id is not None else None)
 
     def coders_dialog(self):
@@ -314,8 +338,8 @@ class MainWindow(QMainWindow):
             self.desk.reload_queue()
 
     def _page_changed(self, index: int) -> None:
-        if self.pages.widget(index) is self._desk_holder:
-            self.coding_desk().setFocus()
+        if self.pages.widget(index) is self._desk_holder and (desk := self._desk_if_allowed()) is not None:
+            desk.setFocus()
 
     # -- jobs ---------------------------------------------------------------------------------------------------
     def run_job(self, title: str, args: list[str]) -> CommandJob:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QLabel
 
@@ -68,6 +69,19 @@ def heading(label: QLabel, point_size_delta: float = 2.0) -> QLabel:
     font.setPointSizeF(font.pointSizeF() + point_size_delta)
     font.setWeight(QFont.Weight.DemiBold)
     label.setFont(font)
+    return label
+
+
+def role_notice(text: str = "") -> QLabel:
+    """The one plain line a page shows in place of itself when the signed-in role may not use it (who does that
+    work, and what this login is), or above itself when the role may only read it."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setAlignment(
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+    )  # a line at the top, not mid-page
+    label.setContentsMargins(14, 12, 14, 12)
+    label.setObjectName("roleNotice")  # tests and screenshots find it by name
     return label
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bwvtool.report.weekly import ThemeCount, WeeklyReport
+from bwvtool.wording import count
 
 STATUS_WORDS = {"below": "below the target", "within": "within the target", "above": "above the target"}
 TOP_CODES = 8
@@ -216,6 +217,6 @@ def carry_over_text(report: WeeklyReport) -> str:
     if c.sample_id is None:
         return "no weekly sample with carry-over drawn for this week"
     return (
-        f"{c.left_out} incident(s) left out for capacity, carried into next week's draw first;"
+        f"{count(c.left_out, 'incident')} left out for capacity, carried into next week's draw first;"
         f" {c.carried_in} carried in from the week before (sample {c.sample_id})"
     )

@@ -39,7 +39,7 @@ class ClipRow(NamedTuple):
     recorded_at: str
     recorded_ts: int
     duration_s: float
-    officer_ref: str
+    officer_ref: str | None  # None: a researcher on a server not granted identified fields
     borough: str
     bcu: str | None
     sources_mask: int
@@ -54,7 +54,18 @@ class ClipRow(NamedTuple):
     media_status: str
 
 
-_SELECT = "SELECT " + ", ".join(ClipRow._fields) + " FROM clips"
+# The row's identified fields: a researcher on a team server reads them only when granted (see _select).
+_IDENTIFIED = ("officer_ref", "media_path")
+
+
+def _readable(conn: sqlite3.Connection) -> dict[str, str]:
+    """Each identified field -> how this login reads it: the column, or NULL for a researcher not granted it (a
+    query naming it would be refused whole; the catalogue shows their research fields and leaves these empty)."""
+    return dialect.columns_or_null(conn, "clips", "", _IDENTIFIED)
+
+
+def _select(readable: dict[str, str]) -> str:
+    return "SELECT " + ", ".join(readable.get(f, f) for f in ClipRow._fields) + " FROM clips"
 
 
 @dataclass(frozen=True)
@@ -96,15 +107,16 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(flt: ClipFilter, like: str = "LIKE") -> tuple[str, list[object]]:
-    """The WHERE clause (with its leading keyword, or empty) and its parameters."""
+def _where(flt: ClipFilter, like: str = "LIKE", officer: str = "officer_ref") -> tuple[str, list[object]]:
+    """The WHERE clause (with its leading keyword, or empty) and its parameters (``officer``: how the officer
+    reference is read, see :func:`_readable`)."""
     clauses: list[str] = []
     params: list[object] = []
     text = flt.text.strip()
     if text:
         pattern = _like_pattern(text)
         clauses.append(
-            f"(clip_id {like} ? ESCAPE '\\' OR officer_ref {like} ? ESCAPE '\\' OR borough {like} ? ESCAPE '\\')"
+            f"(clip_id {like} ? ESCAPE '\\' OR {officer} {like} ? ESCAPE '\\' OR borough {like} ? ESCAPE '\\')"
         )
         params += [pattern, pattern, pattern]
     if flt.borough:
@@ -128,7 +140,11 @@ def _where(flt: ClipFilter, like: str = "LIKE") -> tuple[str, list[object]]:
 
 def count_clips(conn: sqlite3.Connection, flt: ClipFilter | None = None) -> int:
     """How many clips match ``flt`` (all clips when it is None or empty)."""
-    where, params = _where(flt or ClipFilter(), dialect.like(conn))
+    flt = flt or ClipFilter()
+    officer = (
+        _readable(conn)["officer_ref"] if flt.text.strip() else "officer_ref"
+    )  # asked only when searched
+    where, params = _where(flt, dialect.like(conn), officer)
     return int(conn.execute("SELECT count(*) FROM clips" + where, params).fetchone()[0])
 
 
@@ -150,13 +166,15 @@ def fetch_clips(
     if offset < 0 or limit < 0:
         raise UsageError("offset and limit must not be negative")
     sort = sort or ClipSort()
-    where, params = _where(flt or ClipFilter(), dialect.like(conn))
+    readable = _readable(conn)
+    where, params = _where(flt or ClipFilter(), dialect.like(conn), readable["officer_ref"])
     direction = "DESC" if sort.descending else "ASC"
+    key = readable.get(SORT_KEYS[sort.key], SORT_KEYS[sort.key])
     # Unary + keeps SQLite from using the column's index for the order (its documented planner hint).
-    expression = dialect.unindexed(conn, SORT_KEYS[sort.key]) if sparse and where else SORT_KEYS[sort.key]
+    expression = dialect.unindexed(conn, key) if sparse and where else key
     # Identifiers come from the SORT_KEYS whitelist and a fixed direction word; values stay parameters.
     order = f" ORDER BY {expression} {direction}, {dialect.clip_tiebreak(conn)} {direction}"
-    rows = conn.execute(_SELECT + where + order + " LIMIT ? OFFSET ?", [*params, limit, offset])
+    rows = conn.execute(_select(readable) + where + order + " LIMIT ? OFFSET ?", [*params, limit, offset])
     return [ClipRow(*row) for row in rows]
 
 
@@ -167,7 +185,7 @@ def is_sparse(matching: int, total: int) -> bool:
 
 def fetch_clip(conn: sqlite3.Connection, clip_id: str) -> ClipRow | None:
     """One clip by id, or None."""
-    row = conn.execute(_SELECT + " WHERE clip_id = ?", (clip_id,)).fetchone()
+    row = conn.execute(_select(_readable(conn)) + " WHERE clip_id = ?", (clip_id,)).fetchone()
     return ClipRow(*row) if row else None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -152,9 +152,53 @@ def may_read(conn: Any, table: str) -> bool:
     """May this connection's login read ``table``? On a file, yes; on a server, as its grants say (asked with
     ``has_table_privilege``), so code can leave out what a role may not read instead of sending a query the server
     refuses (each refusal is an ERROR in the server's log, and a swallowed error hides real ones)."""
+    return _may(conn, table, "SELECT")
+
+
+def may_write(conn: Any, table: str) -> bool:
+    """May this connection's login add rows to ``table`` (as :func:`may_read` asks)?"""
+    return _may(conn, table, "INSERT")
+
+
+def _may(conn: Any, table: str, privilege: str) -> bool:
     if not is_postgres(conn):
         return True
-    return bool(conn.execute("SELECT has_table_privilege(?, 'SELECT')", (table,)).fetchone()[0])
+    return bool(conn.execute("SELECT has_table_privilege(?, ?)", (table, privilege)).fetchone()[0])
+
+
+def columns_or_null(conn: Any, table: str, alias: str, columns: Sequence[str]) -> dict[str, str]:
+    """Each of ``columns`` of ``table`` -> the SQL that reads it as ``alias`` + column (``"c."``, or ``""``), or a
+    text NULL when this
+    login may not read it: a researcher reads the catalogue's research fields and, unless granted, none of its
+    identified ones (officer, camera, media, notes); a query naming one of those is refused outright, so what they
+    may not see reads as empty instead. One question for all the columns; on a file every column is readable."""
+    if not is_postgres(conn) or not columns:
+        return {column: f"{alias}{column}" for column in columns}
+    asks = ", ".join("has_column_privilege(?, ?, 'SELECT')" for _ in columns)
+    allowed = conn.execute(f"SELECT {asks}", [x for column in columns for x in (table, column)]).fetchone()
+    return {
+        column: f"{alias}{column}" if ok else "NULL::text"
+        for column, ok in zip(columns, allowed, strict=True)
+    }
+
+
+TEAM_ROLES = ("reviewer", "researcher", "supervisor", "admin")  # each is the group role bwvtool_<name>
+
+
+def team_role(conn: Any) -> str | None:
+    """The team role this connection's login is a member of (``reviewer``, ``researcher``, ``supervisor`` or
+    ``admin``); None on a file, and for a login in none (the server's administrator). Asked of the membership
+    table itself: ``pg_has_role`` says a superuser is a member of every role."""
+    if not is_postgres(conn):
+        return None
+    row = conn.execute(
+        "SELECT g.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid"
+        " JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = session_user AND g.rolname IN ("
+        + ", ".join("?" for _ in TEAM_ROLES)
+        + ") ORDER BY g.rolname LIMIT 1",
+        [f"bwvtool_{name}" for name in TEAM_ROLES],
+    ).fetchone()
+    return row[0].removeprefix("bwvtool_") if row else None
 
 
 def claim_next(conn: Any) -> str:

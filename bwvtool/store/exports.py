@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bwvtool.store import dialect
 from bwvtool.store.workspace import Transaction
 
 Queryable = sqlite3.Connection | Transaction
@@ -46,12 +47,15 @@ CLIP_COLUMNS: tuple[str, ...] = (
     "media_path",
 )
 _CLIP_SELECT = (
-    "SELECT c.clip_id, c.incident_id, si.unit_id, c.officer_ref, c.camera_id, c.recorded_at, c.duration_s,"
+    "SELECT c.clip_id, c.incident_id, si.unit_id, {officer_ref}, {camera_id}, c.recorded_at, c.duration_s,"
     " c.borough, c.bcu, c.sources, c.uof_tactics, c.assault_types, c.ss_power, c.ss_outcome, c.mtip,"
     " c.subject_age_band, c.subject_gender, c.subject_ethnicity, si.stratum, si.selection, si.inclusion_prob,"
-    " si.design_weight, si.draw_order, c.notes, c.media_path"
+    " si.design_weight, si.draw_order, {notes}, {media_path}"
     " FROM sample_items si JOIN clips c ON c.clip_id = si.clip_id WHERE si.sample_id = ?"
 )
+# Identified fields: a researcher on a team server reads them only when granted; otherwise they come out empty
+# (a query naming one would be refused whole, and the research fields are theirs to export).
+_CLIP_IDENTIFIED = ("officer_ref", "camera_id", "notes", "media_path")
 
 EVENT_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -99,7 +103,7 @@ _OF_SAMPLE_R = _of_sample("r")
 _EVENT_SELECT = (
     "SELECT e.id, e.clip_id, c.incident_id, k.name, e.codebook_id, e.track, e.code, e.actor, e.onset_ms,"
     " e.onset_frame, e.offset_ms, e.offset_frame, e.modifiers, e.note, e.starred, e.caused_by, e.created_at,"
-    " e.updated_at, c.camera_id, x.onset_incident_ms, x.offset_incident_ms"
+    " e.updated_at, {camera_id}, x.onset_incident_ms, x.offset_incident_ms"
     " FROM sample_items si JOIN events e ON e.clip_id = si.clip_id AND "
     + _OF_SAMPLE_E
     + " JOIN clips c ON c.clip_id = e.clip_id"
@@ -160,7 +164,14 @@ def _coder_filter(sql: str, params: list[Any], coder: str | None) -> str:
 
 def clip_rows(conn: Queryable, sample_id: int) -> Iterator[tuple[Any, ...]]:
     """The sample's clips (:data:`CLIP_COLUMNS` order) in draw order."""
-    return conn.execute(_CLIP_SELECT + " ORDER BY si.draw_order, si.clip_id", (sample_id,))
+    return conn.execute(
+        _CLIP_SELECT.format(**_readable(conn)) + " ORDER BY si.draw_order, si.clip_id", (sample_id,)
+    )
+
+
+def _readable(conn: Queryable) -> dict[str, str]:
+    """How this login reads the clips' identified fields (each column, or NULL: see :data:`_CLIP_IDENTIFIED`)."""
+    return dialect.columns_or_null(conn, "clips", "c.", _CLIP_IDENTIFIED)
 
 
 def event_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> Iterator[tuple[Any, ...]]:
@@ -170,7 +181,7 @@ def event_rows(conn: Queryable, sample_id: int, coder: str | None = None) -> Ite
     arrives at once.
     """
     params: list[Any] = [sample_id]
-    sql = _coder_filter(_EVENT_SELECT, params, coder)
+    sql = _coder_filter(_EVENT_SELECT.format(camera_id=_readable(conn)["camera_id"]), params, coder)
     return conn.execute(sql + _EVENT_ORDER, params)
 
 

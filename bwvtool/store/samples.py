@@ -276,8 +276,11 @@ def list_samples(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 def get_items(conn: sqlite3.Connection, sample_id: int) -> list[dict[str, Any]]:
     """The sample's clips in draw order, with a few catalogue fields and their coders."""
+    # The officer is an identified field: empty for a researcher on a team server who is not granted it.
+    officer = dialect.columns_or_null(conn, "clips", "c.", ("officer_ref",))["officer_ref"]
     rows = conn.execute(
-        "SELECT i.draw_order, i.unit_id, i.clip_id, c.incident_id, c.recorded_at, c.duration_s, c.officer_ref,"
+        "SELECT i.draw_order, i.unit_id, i.clip_id, c.incident_id, c.recorded_at, c.duration_s, "
+        f"{officer},"
         " i.stratum, i.selection, i.inclusion_prob, i.design_weight,"
         f" (SELECT {dialect.joined(conn, 'k.name', ';')} FROM assignments a JOIN coders k ON k.id = a.coder_id"
         "   WHERE a.sample_id = i.sample_id AND a.clip_id = i.clip_id AND a.role = 'primary'),"

@@ -203,3 +203,42 @@ def test_a_reviewer_is_not_sent_the_import_journal_query_the_server_would_refuse
     ada = team["people"]["ada"]
     with open_workspace(psycopg.conninfo.make_conninfo(team["url"], user=ada)) as ws:
         assert interrupted_imports(ws) == []  # an admin reads the journal: none is left applying
+
+
+def test_each_role_is_told_what_it_may_do_on_a_page_before_anything_is_asked(team):
+    """The app asks the server's grants (bwvtool.access) before a page reads: the line names who does the work."""
+    from bwvtool import access
+    from bwvtool.store import dialect
+
+    expected = {
+        "alice": ("reviewer", True, "Debriefs are written by supervisors; {} is a reviewer"),
+        "rita": ("researcher", False, "Debriefs are written by supervisors; {} is a researcher"),
+        "sam": ("supervisor", False, ""),
+        "ada": ("admin", True, "Debriefs are written by supervisors; {} is an admin and may only read them"),
+    }
+    for kind, (role, codes, debrief) in expected.items():
+        login = team["people"][kind]
+        with open_workspace(psycopg.conninfo.make_conninfo(team["url"], user=login)) as ws:
+            assert dialect.team_role(ws.conn) == role
+            assert access.page(ws, "debrief").why == debrief.format(login)
+            assert access.page(ws, "coding").write == codes
+    assert dialect.team_role(team["ws"].conn) is None  # the owner (a superuser) is in no team role
+    assert access.page(team["ws"], "debrief") == access.Access()
+
+
+def test_a_researcher_reads_the_catalogue_with_its_identified_fields_empty_until_granted(team):
+    """A researcher could not open the app: the catalogue's query named officer_ref and was refused whole."""
+    from bwvtool.store import browse
+
+    rita = team["people"]["rita"]
+    location = psycopg.conninfo.make_conninfo(team["url"], user=rita)
+    with open_workspace(location) as ws:
+        rows = browse.fetch_clips(ws.conn, browse.ClipFilter(text="C"), browse.ClipSort("officer"))
+        assert [(r.clip_id, r.officer_ref, r.media_path) for r in rows] == [
+            (c, None, None) for c in ("C1", "C2", "C3")
+        ]
+        assert browse.count_clips(ws.conn, browse.ClipFilter(text="C2")) == 1
+        assert browse.fetch_clip(ws.conn, "C1").borough is not None
+    roles.grant(team["ws"], rita, "identified", actor="postgres")
+    with open_workspace(location) as ws:
+        assert browse.fetch_clip(ws.conn, "C1").officer_ref is not None

@@ -111,3 +111,24 @@ def test_week_navigation_and_export(page, tmp_path):
     assert page.report.week == "2026-W10" and not page.next.isEnabled()
     out = page.export_html(tmp_path / "weekly.html")
     assert "Weekly picture 2026-W10" in out.read_text(encoding="utf-8")
+
+
+def test_tile_captions_agree_with_their_numbers(page):
+    """QA read "1 / incidents in the backlog (1 clips, 12 weeks)" and "1 incident(s) left out for capacity"."""
+    from dataclasses import replace
+
+    report = page.report
+    one = replace(
+        report,
+        reviewed=1,
+        sampled=1,
+        backlog=replace(report.backlog, incidents=1, clips=1),
+        carry_over=replace(report.carry_over, sample_id=7, left_out=1, carried_in=2),
+    )
+    page._show_tiles(one)
+    assert page.tiles["reviewed"].caption.text().startswith("incident reviewed — ")
+    assert page.tiles["sampled"].caption.text().startswith("incident sampled of ")
+    assert page.tiles["backlog"].caption.text() == "incident in the backlog (1 clip, 12 weeks)"
+    assert page.tiles["carried"].caption.text().startswith("1 incident left out for capacity")
+    page._show_tiles(replace(one, backlog=replace(report.backlog, incidents=3, clips=4)))
+    assert page.tiles["backlog"].caption.text() == "incidents in the backlog (4 clips, 12 weeks)"

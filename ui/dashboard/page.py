@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from bwvtool.errors import BwvError
 from bwvtool.ui import theme
+from bwvtool.wording import count, noun_for
 
 if TYPE_CHECKING:  # the report is imported when the tab is first shown, not at the app's start-up
     from bwvtool.report import Week, WeeklyReport
@@ -240,23 +241,26 @@ class DashboardPage(QWidget):
         b, s = report.backlog, report.support
         self.tiles["reviewed"].show_value(
             f"{report.reviewed}",
-            f"incidents reviewed — {report.status} the {report.target_low}–{report.target_high} target",
+            f"{noun_for(report.reviewed, 'incident')} reviewed — {report.status} the {report.target_low}–{report.target_high} target",
             report.status,
         )
         self.tiles["sampled"].show_value(
-            f"{report.sampled}", f"incidents sampled of {report.in_catalogue} recorded"
+            f"{report.sampled}",
+            f"{noun_for(report.sampled, 'incident')} sampled of {report.in_catalogue} recorded",
         )
         self.tiles["backlog"].show_value(
-            f"{b.incidents}", f"incidents in the backlog ({b.clips} clips, 12 weeks)"
+            f"{b.incidents}",
+            f"{noun_for(b.incidents, 'incident')} in the backlog ({count(b.clips, 'clip')}, 12 weeks)",
         )
         self.tiles["retention"].show_value(
             f"{len(b.near_retention)}",
-            f"backlog clips within 7 days of retention ({b.past_retention} already past)",
+            f"backlog {noun_for(len(b.near_retention), 'clip')} within 7 days of retention ({b.past_retention} already past)",
             "below" if b.near_retention else "",
         )
         interval = f"95% CI {percent(s.low)}–{percent(s.high)}" if s.share is not None else "no reviews yet"
         self.tiles["support"].show_value(
-            percent(s.share), f"support offered: {s.support_offered} of {s.reviews} reviews, {interval}"
+            percent(s.share),
+            f"support offered: {s.support_offered} of {count(s.reviews, 'review')}, {interval}",
         )
         from bwvtool.report.render import carry_over_text
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bwvtool import debrief  # its parts load on first use, so the tab costs the app's start-up little
+from bwvtool import access, debrief  # its parts load on first use, so the tab costs the app's start-up little
 
 if TYPE_CHECKING:
     from bwvtool.debrief.model import DebriefNote
@@ -83,6 +83,7 @@ class DebriefPage(QWidget):
         self._workspace = workspace
         self.user = user
         self.note: DebriefNote | None = None
+        self.access = access.Access()  # what this login may do here, asked of the workspace when first shown
         self._shown_for: Workspace | None = None
         self._request = 0
         self._has_stills = False
@@ -183,9 +184,13 @@ class DebriefPage(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([LIST_WIDTH, 1000])
         splitter.setChildrenCollapsible(False)
+        self.notice = theme.role_notice()
+        self.notice.hide()
+        self._splitter = splitter
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(splitter)
+        outer.addWidget(self.notice)
+        outer.addWidget(splitter, 1)
 
     def _connect_signals(self) -> None:
         self.search.textChanged.connect(lambda _: self.reload())
@@ -212,9 +217,28 @@ class DebriefPage(QWidget):
         if self._shown_for is not self.workspace:
             self._shown_for = self.workspace
             self.note = None
+            self._show_access()
             self.reload()
 
+    def _show_access(self) -> None:
+        """Ask (where the connection lives) what this login may do with debriefs before anything is read: a role
+        that may not read them sees one line instead of the page, and one that may only read them cannot edit."""
+        try:
+            self.access = self.workspace.call(access.page, "debrief")
+        except BwvError as exc:  # the server is restarting: the page stays as it was and says why
+            self._say(str(exc))
+            return
+        self.notice.setText(self.access.why)
+        self.notice.setVisible(bool(self.access.why))
+        self._splitter.setVisible(self.access.read)
+        for editor in self.editors.values():
+            editor.setReadOnly(not self.access.write)
+        for button in (self.save_button, self.revert_button):
+            button.setVisible(self.access.write)
+
     def reload(self) -> None:
+        if not self.access.read:
+            return
         rows = debrief.completed_reviews(self.workspace, self.search.text(), viewer=self.user)
         self.model.set_rows(rows)
         header = self.table.horizontalHeader()  # a model reset forgets the section sizes
@@ -255,7 +279,7 @@ class DebriefPage(QWidget):
 
     def keep_draft(self) -> None:
         """Store the text on screen as the note's draft (or clear the draft if it equals the saved version)."""
-        if self.note is None:
+        if self.note is None or not self.access.write:
             return
         try:
             debrief.save_draft(
@@ -346,6 +370,9 @@ class DebriefPage(QWidget):
     def save(self) -> int | None:
         """Save the edited narrative as the note's next version (nothing when unchanged); its number."""
         if self.note is None:
+            return None
+        if not self.access.write:
+            self._say(self.access.why)
             return None
         clip_id, coder = self.note.facts.clip_id, self.note.review.coder
         try:
@@ -453,6 +480,11 @@ class DebriefPage(QWidget):
     def _update_state(self) -> None:
         dirty = self.is_dirty()
         self.save_button.setEnabled(self.note is not None and (dirty or self.note.version is None))
+        if (
+            not self.access.write
+        ):  # a reader exports saved versions only: exporting a draft would save it first
+            for button in (self.pdf_button, self.html_button):
+                button.setEnabled(self.note is not None and self.note.version is not None)
         self.revert_button.setEnabled(dirty)
         if self.note is None:
             self.state.setText("")
@@ -461,7 +493,10 @@ class DebriefPage(QWidget):
                 "● Not a version yet (kept as a draft) — saving makes a new version; exporting saves first"
             )
         elif self.note.version is None:
-            self.state.setText("Draft written from the review; save it to start the note's versions")
+            self.state.setText(
+                "Draft written from the review; "
+                + ("save it to start the note's versions" if self.access.write else "no version saved yet")
+            )
         else:
             self.state.setText(f"Version {self.note.version} saved {self.note.saved_at[:16].replace('T', ' ')}"
                                f" by {self.note.saved_by}")  # fmt: skip
