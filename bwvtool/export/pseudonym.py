@@ -116,9 +116,12 @@ def scrubber(replacements: Iterable[tuple[str, str]]) -> Callable[[str], str]:
     """A function that replaces each known identifier inside free text by its pseudonym.
 
     Identifiers are found anywhere in the text and in any case — inside a longer token too (``C0012_note``,
-    ``pc1234's``) — longest first, so an identifier that extends another is replaced whole. Used for labels and for
-    text a user chose to keep. The identifiers are compiled into one trie-shaped pattern, so the cost per text
-    stays flat however many identifiers an export holds.
+    ``pc1234's``) — longest first, so an identifier that extends another is replaced whole. An identifier of
+    letters only (a login such as ``sam``) or digits only (a collar number) is a part of ordinary words and numbers
+    too, so it is replaced only where it is not inside a run of its own kind: ``sam's`` and ``(SAM)`` are
+    replaced, ``sample`` and ``13770`` are not. Used for labels and for text a user chose to keep. The identifiers
+    are compiled into one trie-shaped pattern, so the cost per text stays flat however many identifiers an export
+    holds.
     """
     table: dict[str, str] = {}
     for old, new in replacements:
@@ -129,9 +132,20 @@ def scrubber(replacements: Iterable[tuple[str, str]]) -> Callable[[str], str]:
     pattern = re.compile(_trie_pattern(sorted(table)), re.IGNORECASE)
 
     def swap(match: re.Match[str]) -> str:
-        return table.get(match.group(0).casefold(), match.group(0))
+        found = match.group(0)
+        if _inside_its_own_kind(found, match.string, match.start(), match.end()):
+            return found
+        return table.get(found.casefold(), found)
 
     return lambda text: text if not text else pattern.sub(swap, text)
+
+
+def _inside_its_own_kind(found: str, text: str, start: int, end: int) -> bool:
+    """Is ``found`` (all letters, or all digits) part of a longer run of letters (digits) in ``text``?"""
+    for kind in (str.isalpha, str.isdigit):
+        if kind(found):
+            return (start > 0 and kind(text[start - 1])) or (end < len(text) and kind(text[end]))
+    return False
 
 
 def _trie_pattern(words: list[str]) -> str:

@@ -96,6 +96,17 @@ def test_scrubbing_finds_identifiers_inside_longer_tokens_and_in_any_case():
     assert scrub(text) == "clip-aa_note by officer-bb's partner (coder-cc) and xclip-aay"
 
 
+def test_a_name_of_letters_or_a_number_of_digits_is_not_scrubbed_out_of_ordinary_words():
+    """A login such as ``sam`` is also the start of "sample": only a whole run of letters is the name (a
+    researcher's export once read ``coder-…ple`` for "sample"); likewise a collar number inside a longer number."""
+    scrub = scrubber([("sam", "coder-aa"), ("1077", "officer-bb"), ("PC4411", "officer-cc")])
+    text = "sample by sam, Sam's and (SAM); 1077 not 10771 or 21077; xPC4411y; samuel"
+    assert (
+        scrub(text)
+        == "sample by coder-aa, coder-aa's and (coder-aa); officer-bb not 10771 or 21077; xofficer-ccy; samuel"
+    )
+
+
 def test_replace_deletes_nothing_unless_something_valid_replaces_it(coded_sample, key, run_cli, tmp_path):
     db = coded_sample.copy(tmp_path / "ws")
     out = _export(coded_sample, tmp_path / "eaf", fmt="eaf", key_file=key).out
