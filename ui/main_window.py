@@ -383,12 +383,14 @@ class MainWindow(QMainWindow):
         self._fill_filter_choices()
         return True
 
-    def _job_finished(self, job: CommandJob, _result: JobResult) -> None:
+    def _job_finished(self, job: CommandJob, result: JobResult) -> None:
         """What a job changed shows at once: the catalogue, the samples, the queue."""
         self._reload()
         self.samples.reload()
         if self.desk is not None:
             self.desk.reload_queue()
+        if result.cancelled:  # an import whose rollback did not finish (or that was killed) is undone now
+            self._roll_back_interrupted_imports()
 
     def _roll_back_interrupted_imports(self) -> None:
         """An import killed mid-way (power cut, SIGKILL) is undone in the background, in short steps."""
@@ -610,7 +612,7 @@ class MainWindow(QMainWindow):
         if running:
             titles = ", ".join(j.title for j in running)
             if not self._ask("Jobs still running", f"{count(len(running), 'job')} still running ({titles}).\n\n"
-                             "Cancel them and quit? Nothing of a cancelled job is kept.", QMessageBox.StandardButton.Yes):  # fmt: skip
+                             "Cancel them and quit? Each stops where it safely can; a cancelled import is undone.", QMessageBox.StandardButton.Yes):  # fmt: skip
                 return False
             for job in running:
                 job.cancel()

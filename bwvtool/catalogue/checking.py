@@ -18,6 +18,7 @@ import os
 import pickle
 import queue
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bwvtool import interrupts
 from bwvtool.catalogue import media_check
 from bwvtool.catalogue.readers import Reject, open_reader
 from bwvtool.catalogue.rows import COLUMNS, NORMALISED_FIELDS, Normaliser, Problem, RowError
@@ -44,6 +46,7 @@ _MEDIA_PATH_INDEX = NORMALISED_FIELDS.index("media_path")
 _LENGTH = struct.Struct("<Q")
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 _PIPE_BYTES = 1 << 20  # the pipe's buffer where it can be set (a batch is ~0.3 MB pickled)
+_STOP_POLL_S = 0.1  # how soon a stop is taken while the importer waits for the child
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ class Checker:
 
     def _check_media(self, batch: Batch, line: int, end_line: int, row: tuple) -> media_check.MediaCheck:
         """Check the row's media file; a sha256 mismatch rejects the row."""
+        interrupts.check()  # hashing a batch's files can take long: checked in the importer's process, stop here
         clip_id = row[0]
         result = media_check.check(
             row[_MEDIA_PATH_INDEX], row[_SHA_INDEX], Path(self.job.media_root), self.file_facts
@@ -251,8 +255,13 @@ class ChildProcess:
         """The next message, unpickled here, between steps: the receiving thread only reads. A thread that ran
         Python during a step would hold the GIL whenever the step's SQLite hands it back after a row, and on a
         busy machine it can be descheduled while holding it, stalling the step for a whole time slice."""
-        item = self._items.get()
-        return pickle.loads(item) if isinstance(item, bytes) else item
+        while True:
+            try:
+                item = self._items.get(timeout=_STOP_POLL_S)
+            except queue.Empty:
+                interrupts.check()  # waiting for the child is a safe place to stop
+                continue
+            return pickle.loads(item) if isinstance(item, bytes) else item
 
     def _receive(self) -> None:
         """Every message, in order, received by a thread that stays a few batches ahead of the writing, so the child
@@ -357,6 +366,9 @@ def main() -> None:
     ahead), and on, once every batch is through; told ``finish``, it answers ``("built", (seq, stored))``.
     Anything that goes wrong is sent as ``("error", exception)``. Ends when the importer goes away (the pipes
     break). One thread: its waits are on the pipes (``select``), and it never hands the GIL back and forth."""
+    # Ctrl+C in a terminal reaches the whole process group: the importer alone decides where the import stops, and
+    # then ends this process (it closes our input, or kills us).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     in_fd, out_fd = sys.stdin.fileno(), sys.stdout.fileno()
     job = pickle.loads(_read_exactly(in_fd, _LENGTH.unpack(_read_exactly(in_fd, _LENGTH.size))[0]))
     try:

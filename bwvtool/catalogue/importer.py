@@ -13,8 +13,10 @@ import. Memory stays flat: what must be remembered about every row lives in scra
 
 How it stays all or nothing: the import is ``applying`` until its last step, which records it ``done`` together with
 its audit row and the fresh sampling snapshot; every clip it changes is journaled first, in the same step. If it
-fails, it rolls itself back in short steps; if it is killed, the next import, any ``bwvtool`` command or opening the
-workspace rolls it back (:mod:`bwvtool.catalogue.recovery`). Draws refuse to read the catalogue meanwhile.
+fails or is stopped (Ctrl+C; SIGTERM: the app's Cancel), it rolls itself back in short steps; a stop is taken only
+between steps and never cuts the rollback short (:mod:`bwvtool.interrupts`). If it is killed, the next import, any
+``bwvtool`` command or opening the workspace rolls it back (:mod:`bwvtool.catalogue.recovery`). Draws refuse to read
+the catalogue meanwhile.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bwvtool import interrupts
 from bwvtool.catalogue import media_check, recovery
 from bwvtool.catalogue.checking import Batch, ChildProcess, InProcess, Job, MediaIssue, checking
 from bwvtool.catalogue.readers import Reject, copy_records, detect_format, fingerprint, open_reader
@@ -118,6 +121,32 @@ class ImportReport:
         }
 
 
+class ImportCancelled(KeyboardInterrupt):
+    """The import was stopped (Ctrl+C; SIGTERM: the app's Cancel) before its last step, and undone.
+
+    ``undone`` counts what the rollback put back (clips ``deleted`` and ``restored``, ``incidents_deleted``; empty
+    and ``import_id`` None when it was stopped before it wrote anything); it is None when the rollback itself failed
+    (``problem`` says why): the import then stays ``applying``, and the next import, ``bwvtool catalogue recover`` or
+    the app rolls it back. A KeyboardInterrupt, so that a caller that does not look for it stops as for Ctrl+C.
+    """
+
+    def __init__(
+        self, import_id: int | None, undone: dict[str, int] | None, problem: str | None = None
+    ) -> None:
+        super().__init__(import_id, undone, problem)
+        self.import_id = import_id
+        self.undone = undone
+        self.problem = problem
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cancelled": True,
+            "import_id": self.import_id,
+            "rolled_back": self.undone,
+            "problem": self.problem,
+        }
+
+
 def default_rejects_path(source: Path, fmt: str) -> Path:
     """``catalogue.csv`` → ``catalogue.rejects.csv`` beside it."""
     suffix = source.suffix or (".csv" if fmt == "csv" else ".jsonl")
@@ -153,6 +182,9 @@ def import_catalogue(
     :param progress: called with the number of records read so far, every :data:`CHUNK_ROWS` records.
     :raises UsageError: the file is missing, empty, not UTF-8, or its header lacks required columns.
     :raises WorkspaceBusy: another catalogue import is running on this workspace.
+    :raises ImportCancelled: stopped (Ctrl+C, SIGTERM) before its last step began; it says what was undone. A stop
+        from then on is too late: the import finishes and is kept, and the stop stays pending for the caller
+        (:func:`bwvtool.interrupts.take`), or is raised as it returns when nobody holds it back.
     """
     started = time.perf_counter()
     source = Path(path)
@@ -168,16 +200,23 @@ def import_catalogue(
         source_sha256 = fingerprint(source)
         reader = open_reader(source, fmt)  # a bad header is refused before anything is written
         reader.close()
-        lease_id = leases.acquire(ws.conn, recovery.IMPORT_JOB, _who(actor), {"file": str(source.resolve())})
-        try:
-            recovery.recover_interrupted(ws, actor, leased=True)
-            with store.bulk_load(ws.conn):
-                report = _import(ws, source, fmt, source_sha256, checked, reader.header_lines, rejects_file,
-                                 lease_id, actor, progress)  # fmt: skip
-        finally:
-            leases.release(ws.conn, lease_id)
-    report.elapsed_s = time.perf_counter() - started
-    return report
+        # From the first write on, a stop (Ctrl+C; SIGTERM: the app's Cancel) waits for the end of the step it
+        # arrives in and is taken between steps (interrupts.check), and the rollback runs to its end.
+        with interrupts.deferred():
+            if interrupts.take():  # a stop the caller held back while the file was read: nothing written yet
+                raise ImportCancelled(None, {})
+            lease_id = leases.acquire(
+                ws.conn, recovery.IMPORT_JOB, _who(actor), {"file": str(source.resolve())}
+            )
+            try:
+                recovery.recover_interrupted(ws, actor, leased=True)
+                with store.bulk_load(ws.conn):
+                    report = _import(ws, source, fmt, source_sha256, checked, reader.header_lines,
+                                     rejects_file, lease_id, actor, progress)  # fmt: skip
+            finally:
+                leases.release(ws.conn, lease_id)
+            report.elapsed_s = time.perf_counter() - started
+            return report
 
 
 def _who(actor: str | None) -> str:
@@ -220,15 +259,24 @@ def _import(
         fresh = None
         if run.bulk or not snapshot.has_base(ws.conn):
             fresh = run.built_snapshot() or snapshot.prepare(ws.conn, rebuild=run.bulk, keep_columns=False)
+        interrupts.check()  # the last moment a stop undoes the import: once its last step begins, it is kept
         with run.pacer.step(ws, actor) as tx:
             store.finish_import(tx, import_id, report.counts(), report.rejects_path)
             if fresh is not None and fresh.stored:
                 snapshot.publish(tx.conn, fresh)
             report.steps, report.longest_step_s = run.pacer.steps, run.pacer.longest_s
             tx.audit("catalogue.import", "catalogue_import", str(import_id), _audit_detail(report))
-    except BaseException:
+    except BaseException as exc:
         run.discard_rejects()
-        recovery.roll_back(ws, import_id, actor)
+        stopped = isinstance(exc, KeyboardInterrupt) or interrupts.take()
+        try:
+            undone = recovery.roll_back(ws, import_id, actor)
+        except Exception as failed:
+            if not stopped:
+                raise
+            raise ImportCancelled(import_id, None, f"{type(failed).__name__}: {failed}") from exc
+        if stopped:
+            raise ImportCancelled(import_id, undone) from exc
         raise
     finally:
         staging.close()
@@ -304,6 +352,7 @@ class _Run:
     # -- writing ------------------------------------------------------------------------------------------------
     def _apply(self, ready: list[tuple[int, tuple, media_check.MediaCheck | None, bool]]) -> None:
         """One step: classify the rows against what is stored now, write them and their journal, commit."""
+        interrupts.check()  # a stop is taken between steps
         inserts = self._apply_step(ready)
         self.staging.add_inserted([r[0] for r in inserts])
         self.report.inserted += len(inserts)

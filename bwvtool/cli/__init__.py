@@ -7,15 +7,13 @@ single line on stderr and no traceback (set ``BWVTOOL_DEBUG=1`` to see one).
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import sys
-import threading
 from pathlib import Path
 
 import click
 
-from bwvtool import __version__, identity
+from bwvtool import __version__, identity, interrupts
 from bwvtool.cli import workspace_cmds
 from bwvtool.cli.common import EXIT_FATAL, Settings, default_db, location
 from bwvtool.errors import BwvError, ConnectionLost, NotSaved, WorkspaceBusy
@@ -88,22 +86,12 @@ def _busy_line(exc: Exception) -> str:
     return f"bwvtool: {leases.busy_message(db) if db else leases.UNKNOWN_WRITER}"
 
 
-def _stop_cleanly(_signum: int, _frame: object) -> None:
-    # A terminate request (the app's Cancel button, a service manager) unwinds like Ctrl+C: every transaction
-    # rolls back and an import undoes the steps it applied, instead of dying mid-step.
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every failure onto an exit code and one line on stderr."""
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _stop_cleanly)
-    try:
+    # A terminate request (the app's Cancel button, a service manager) stops a command as Ctrl+C does: every
+    # transaction rolls back, and a long job stops where it is safe to (see bwvtool.interrupts).
+    with interrupts.installed():
         _run(argv)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def _detail(exc: BaseException) -> str:

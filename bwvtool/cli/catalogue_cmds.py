@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from bwvtool.cli.common import Settings, emit, exit_partial_if, json_option, pass_settings, table
+from bwvtool.cli.common import (
+    EXIT_FATAL,
+    Settings,
+    emit,
+    exit_partial_if,
+    json_option,
+    pass_settings,
+    table,
+    warn,
+)
 from bwvtool.errors import UsageError
 
 if TYPE_CHECKING:  # the importer loads only when a command needs it, so the CLI starts fast
-    from bwvtool.catalogue.importer import ImportReport
+    from bwvtool.catalogue.importer import ImportCancelled, ImportReport
 
 _SHOWN_REJECTS = 10
 
@@ -63,8 +73,11 @@ def import_(
     (exit 1 if anything was rejected or a media file could not be checked). Importing the same file again
     changes nothing; changed rows update their clip and are audited. An import that was killed is rolled back
     first. While another import runs, this one stops at once with "busy: catalogue import by … since …".
+    Ctrl+C (or SIGTERM) stops it between two steps and undoes what it applied (exit 2, saying so); one that comes
+    after its last step is too late: the import is kept, reported as usual, with a line saying so.
     """
-    from bwvtool.catalogue.importer import import_catalogue
+    from bwvtool import interrupts
+    from bwvtool.catalogue.importer import ImportCancelled, import_catalogue
     from bwvtool.cli.terminal import ProgressLine, count_records
 
     line = ProgressLine(enabled=not as_json)
@@ -73,39 +86,86 @@ def import_(
     def tick(read: int) -> None:
         line.show(f"importing {file.name}: {read:,} records read", done=read, total=total)
 
-    with settings.workspace() as ws:
-        try:
-            report = import_catalogue(
-                ws,
-                file,
-                media_root=media_root,
-                hash_media=hash_media,
-                rejects_path=rejects,
-                actor=settings.user,
-                fmt=fmt,
-                progress=tick,
-            )
-        finally:
-            line.done()
-        analysed = _analyse_imported(ws, settings.user, line) if analyse else None
-    data = report.as_dict() | ({"audio": analysed} if analysed is not None else {})
-    audio_line = (
-        f"\nAudio analysed: {analysed['analysed']} clips, {analysed['failed']} failed" if analysed else ""
+    # A stop is held back to the end of the command: the import takes it between its steps; after the import's
+    # last step it is too late, and the report still comes out whole, saying so.
+    with interrupts.deferred():
+        with settings.workspace() as ws:
+            try:
+                report = import_catalogue(
+                    ws,
+                    file,
+                    media_root=media_root,
+                    hash_media=hash_media,
+                    rejects_path=rejects,
+                    actor=settings.user,
+                    fmt=fmt,
+                    progress=tick,
+                )
+            except ImportCancelled as cancelled:
+                line.done()
+                if as_json:
+                    emit(as_json, cancelled.as_dict())
+                warn(f"bwvtool: {cancelled_line(cancelled)}")
+                sys.exit(EXIT_FATAL)
+            finally:
+                line.done()
+            analysed = _analyse_imported(ws, settings.user, line) if analyse else None
+        data = report.as_dict() | ({"audio": analysed} if analysed is not None else {})
+        audio_line = (
+            f"\nAudio analysed: {analysed['analysed']} clips, {analysed['failed']} failed" if analysed else ""
+        )
+        emit(as_json, data, lambda: _import_summary(report) + audio_line)
+        late = interrupts.take()
+    if late:
+        warn(f"bwvtool: {too_late_line(report, analysed)}")
+    exit_partial_if(report.partial or bool(analysed and (analysed["failed"] or analysed.get("not_analysed"))))
+
+
+def cancelled_line(cancelled: ImportCancelled) -> str:
+    """What a stopped import left: one line."""
+    if cancelled.import_id is None:
+        return "cancelled: nothing was imported"
+    undone = cancelled.undone
+    if undone is None:
+        return (
+            f"cancelled, but undoing import #{cancelled.import_id} stopped ({cancelled.problem}); the next import,"
+            " `bwvtool catalogue recover` or the app undoes the rest"
+        )
+    return (
+        f"cancelled: nothing of the import was kept (import #{cancelled.import_id} rolled back:"
+        f" {undone['deleted']:,} new clips removed, {undone['restored']:,} changed clips restored)"
     )
-    emit(as_json, data, lambda: _import_summary(report) + audio_line)
-    exit_partial_if(report.partial or bool(analysed and analysed["failed"]))
+
+
+def too_late_line(report: ImportReport, analysed: dict | None) -> str:
+    """A stop that came after the import's last step: the import stands."""
+    text = (
+        f"cancelled too late: import #{report.import_id} had finished and is kept ({report.inserted:,} new clips,"
+        f" {report.updated:,} updated)"
+    )
+    if analysed and analysed.get("not_analysed"):
+        text += f"; audio analysis stopped with {analysed['not_analysed']:,} clips not analysed"
+    return text
 
 
 def _analyse_imported(ws, user: str, line) -> dict:
+    from bwvtool import interrupts
     from bwvtool.audio.clips import analyse_many
     from bwvtool.store.audio import clips_needing_analysis
 
     clip_ids = clips_needing_analysis(ws.conn)
-    results = analyse_many(ws, clip_ids, actor=user,
-                           progress=lambda clip, s: line.show(f"analysing audio of {clip}: {s:,.0f} s"))  # fmt: skip
+    results = []
+    for clip_id in clip_ids:
+        if interrupts.requested():  # stopped: the import stands, the analysis ends between two clips
+            break
+        results += analyse_many(ws, [clip_id], actor=user,
+                                progress=lambda clip, s: line.show(f"analysing audio of {clip}: {s:,.0f} s"))  # fmt: skip
     line.done()
-    return {"analysed": sum(r.status == "analysed" for r in results),
-            "failed": sum(r.status == "failed" for r in results)}  # fmt: skip
+    counts = {"analysed": sum(r.status == "analysed" for r in results),
+              "failed": sum(r.status == "failed" for r in results)}  # fmt: skip
+    if len(results) < len(clip_ids):
+        counts["not_analysed"] = len(clip_ids) - len(results)
+    return counts
 
 
 @group.command("recover")

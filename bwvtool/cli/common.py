@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from bwvtool import identity
+from bwvtool import identity, interrupts
 from bwvtool.errors import BwvError
 from bwvtool.store import Workspace, open_workspace
 from bwvtool.store.postgres import is_server_location
@@ -73,19 +73,21 @@ def json_option(func: Callable) -> Callable:
 
 
 def emit(as_json: bool, data: Any, text: str | Callable[[], str] | None = None) -> None:
-    """Print ``data`` as JSON, or its human form (a string, or a function making one)."""
+    """Print ``data`` as JSON, or its human form (a string, or a function making one); whole, even if a stop
+    arrives while the reader is slow (it is raised or noted once the text is out)."""
     if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-        return
-    if callable(text):
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    elif callable(text):
         text = text()
     if text is None:
         text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    click.echo(text)
+    with interrupts.uninterrupted():
+        click.echo(text)
 
 
 def warn(message: str) -> None:
-    click.echo(message, err=True)
+    with interrupts.uninterrupted():
+        click.echo(message, err=True)
 
 
 def exit_partial_if(condition: bool) -> None:

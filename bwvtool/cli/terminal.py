@@ -15,6 +15,8 @@ import time
 
 import click
 
+from bwvtool import interrupts
+
 PROGRESS_ENV = "BWVTOOL_PROGRESS"
 MACHINE_MARK = "bwvtool-progress "
 
@@ -42,17 +44,23 @@ class ProgressLine:
             return
         self._last = now
         if self.machine:
-            click.echo(MACHINE_MARK + json.dumps({"text": text, "done": done, "total": total}), err=True)
+            _write(MACHINE_MARK + json.dumps({"text": text, "done": done, "total": total}) + "\n")
             return
         if done is not None and total:
             text = f"{text} ({100 * done // total}%)"
-        click.echo("\r" + text.ljust(self._width), nl=False, err=True)
+        _write("\r" + text.ljust(self._width))
         self._width = len(text)
 
     def done(self) -> None:
         if self.enabled and not self.machine and self._width:
-            click.echo("\r" + " " * self._width + "\r", nl=False, err=True)
+            _write("\r" + " " * self._width + "\r")
             self._width = 0
+
+
+def _write(text: str) -> None:
+    """To stderr, whole: a line the app reads must not be cut by a stop (see interrupts.uninterrupted)."""
+    with interrupts.uninterrupted():
+        click.echo(text, nl=False, err=True)
 
 
 def count_records(path: str | os.PathLike) -> int | None:

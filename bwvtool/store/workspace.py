@@ -141,14 +141,22 @@ class Workspace:
         """BEGIN IMMEDIATE … COMMIT, so concurrent writers queue on the busy timeout instead of failing late."""
         if self.conn.in_transaction:
             raise StoreError("a transaction is already open on this workspace")
-        with steps.announced(self):  # a long job pacing its steps lets this writer in first
-            self.conn.execute("BEGIN IMMEDIATE")
+        # The outer try: an exception between BEGIN and the body (a Ctrl+C raised as BEGIN returns from waiting for
+        # the lock) or from COMMIT itself must not leave the connection inside a transaction, where every later
+        # one, a job's rollback of its committed steps included, would be refused.
         try:
-            yield Transaction(self.conn, identity.current_user(actor), utc_now())
+            with steps.announced(self):  # a long job pacing its steps lets this writer in first
+                self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self.conn, identity.current_user(actor), utc_now())
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     def coder_id(self, tx: Transaction, name: str, role: str = "reviewer") -> int:
         """The id of coder ``name``, registering the coder (audited) on first use."""

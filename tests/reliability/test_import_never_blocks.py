@@ -1,11 +1,13 @@
 """A catalogue import never freezes a reviewer: real processes, a real import, a real key-press loop.
 
 One process imports a synthetic catalogue through the command line while another commits small transactions in a
-loop, as key presses do (an event-like row and its audit row, BEGIN IMMEDIATE … COMMIT), and records how long each
-waited. The import holds the write lock only in short steps (it reports the longest, measured inside the step),
-the presses go in between those steps (they see the import still applying), none fails, and the audit chain holds
-everything. Then: a second import while one runs, and a writer that holds the lock, give one "busy:" line, never
-SQLite's words.
+loop, as key presses do (an event-like row and its audit row, BEGIN IMMEDIATE … COMMIT), and records what each saw.
+The import holds the write lock only in short steps (at most MAX_STEP_ROWS rows each) and the presses go in between
+them: they see the import still applying, at many different stages. Nothing here is timed — how long a step or a
+wait takes depends on the machine's load (one stall of the import's process inside a step made its "longest step"
+a quarter of the whole), so the figures are printed, and bench/bench_import.py measures them. None of the presses
+fails, and the audit chain holds everything. Then: a second import while one runs, and a writer that holds the lock,
+give one "busy:" line, never SQLite's words.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
+from bwvtool.catalogue.importer import MAX_STEP_ROWS
 from bwvtool.catalogue.synthetic import synthetic_rows, write_csv
 from bwvtool.store import open_workspace
+from tests.reliability.cancelling import frozen, until
 
 ROWS = 120_000
 _PRESSES = textwrap.dedent(
@@ -27,7 +30,7 @@ _PRESSES = textwrap.dedent(
     from pathlib import Path
     from bwvtool.store import open_workspace
 
-    db, stop, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    db, stop, out, pressing = sys.argv[1], Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
     ws = open_workspace(db)
     presses = []
     n = 0
@@ -37,10 +40,12 @@ _PRESSES = textwrap.dedent(
         with ws.transaction("reviewer") as tx:  # BEGIN IMMEDIATE: waits for the lock like a key press
             got_lock = time.perf_counter()
             applying = tx.execute("SELECT count(*) FROM catalogue_imports WHERE state = 'applying'").fetchone()[0]
+            clips = tx.execute("SELECT count(*) FROM clips").fetchone()[0]
             tx.execute("INSERT INTO coders (name, role, created_at) VALUES (?, 'reviewer', ?)", (f"press{n}", tx.at))
             tx.audit("coder.register", "coder", f"press{n}", {"press": n})
         presses.append({"wait_s": got_lock - started, "total_s": time.perf_counter() - started,
-                        "during_import": bool(applying)})
+                        "during_import": bool(applying), "clips": clips})
+        pressing.touch()
         time.sleep(0.02)
     ws.close()
     Path(out).write_text(json.dumps(presses))
@@ -62,10 +67,10 @@ def test_key_presses_commit_between_the_steps_of_a_large_import(tmp_path):
     db, source = tmp_path / "ws.sqlite", tmp_path / "big.csv"
     write_csv(source, synthetic_rows(ROWS, seed=5))
     open_workspace(db, create=True).close()
-    stop, out = tmp_path / "stop", tmp_path / "presses.json"
-    presser = subprocess.Popen([sys.executable, "-c", _PRESSES, str(db), str(stop), str(out)])
+    stop, out, pressing = tmp_path / "stop", tmp_path / "presses.json", tmp_path / "pressing"
+    presser = subprocess.Popen([sys.executable, "-c", _PRESSES, str(db), str(stop), str(out), str(pressing)])
     try:
-        time.sleep(1.0)  # the presses are under way before the import starts
+        until(pressing.exists, "the first press")  # the presses are under way before the import starts
         done = _bwvtool(db, "catalogue", "import", str(source), "--json", timeout=600)
     finally:
         stop.touch()
@@ -77,18 +82,15 @@ def test_key_presses_commit_between_the_steps_of_a_large_import(tmp_path):
     during = [p for p in presses if p["during_import"]]
 
     assert report["inserted"] == ROWS
-    # The import held the lock in many short steps, each a small part of the whole (the old import held it for
-    # all of it). Measured inside the import and compared with its own duration, so a busy machine, which slows
-    # both alike, cannot make this flaky the way a wall-clock bound could; about 0.3 s a step on an idle machine.
-    assert report["steps"] >= 10
-    assert report["longest_step_s"] < 0.15 * report["elapsed_s"], report
-    # The presses went in between the steps: many committed while the import was still applying.
-    assert len(during) >= 10, (len(during), report)
+    # The import held the lock in many short steps (the old import held it for all of it) …
+    assert report["steps"] > ROWS // MAX_STEP_ROWS
+    # … and the presses went in between them: they saw it applying, at many different stages.
+    stages = {p["clips"] for p in during}
+    assert len(stages) >= 10, (sorted(stages), report)
     longest = max(p["wait_s"] for p in during)
-    print(f"\n{len(during)} presses during a {ROWS:,}-row import in {report['steps']} steps; longest wait "
-          f"{longest:.3f} s; import's longest step {report['longest_step_s']:.3f} s")  # fmt: skip
-    # Generous: the old single-transaction import made a press wait the whole import, then fail after 15 s.
-    assert longest < 5.0
+    print(f"\n{len(during)} presses during a {ROWS:,}-row import in {report['steps']} steps ({report['elapsed_s']} s),"
+          f" at {len(stages)} stages; longest wait {longest:.3f} s; import's longest step"
+          f" {report['longest_step_s']:.3f} s")  # fmt: skip
 
     with open_workspace(db) as ws:
         assert ws.integrity_check() == []
@@ -118,14 +120,16 @@ def test_a_second_import_says_who_is_importing(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+
+    def holds_lease() -> bool:
+        with open_workspace(db) as ws:
+            return bool(ws.conn.execute("SELECT count(*) FROM workspace_leases").fetchone()[0])
+
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # until the first import holds its lease
-            with open_workspace(db) as ws:
-                if ws.conn.execute("SELECT count(*) FROM workspace_leases").fetchone()[0]:
-                    break
-            time.sleep(0.05)
-        second = _bwvtool(db, "--user", "ben", "catalogue", "import", str(source), timeout=60)
+        until(holds_lease, "the first import's lease")
+        with frozen(first.pid):  # it stays where it is, lease held, however fast it would have finished
+            assert holds_lease()
+            second = _bwvtool(db, "--user", "ben", "catalogue", "import", str(source), timeout=60)
     finally:
         first.wait(timeout=600)
     assert second.returncode == 2

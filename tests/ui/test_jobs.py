@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from bwvtool.catalogue.synthetic import synthetic_rows, write_csv
 from bwvtool.store import events as event_rows
 from bwvtool.store import open_workspace
+from tests.reliability.cancelling import catalogue_with_rejects, clips_and_import, frozen, wait_until_finished
 from tests.reliability.workspaces import coding_workspace
 
 BAD_ROWS = (
@@ -39,14 +40,6 @@ def finish(qtbot, job, timeout=120_000):
     return job.result
 
 
-def clip_count(path) -> int:
-    ws = open_workspace(path)  # this process's own connection, as another program would
-    try:
-        return ws.counts()["clips"]
-    finally:
-        ws.close()
-
-
 def test_an_import_from_the_app_lists_rejects_with_line_column_and_reason(
     workspace_location, qtbot, window, tmp_path
 ):
@@ -67,14 +60,15 @@ def test_an_import_from_the_app_lists_rejects_with_line_column_and_reason(
     fixed = list(csv.reader((tmp_path / "to-fix.csv").open()))
     assert [row[0] for row in fixed[1:]] == ["J002", "J003"]  # verbatim, ready to correct and import again
     assert (tmp_path / "to-fix.reasons.csv").exists()
-    assert clip_count(workspace_location) == 3
+    assert clips_and_import(workspace_location) == (3, "done")
 
 
 def test_cancelling_an_import_keeps_nothing_and_coding_goes_on_meanwhile(
     workspace_location, qtbot, window, tmp_path
 ):
+    rows = 150_000
     source = tmp_path / "big.csv"
-    write_csv(source, synthetic_rows(150_000, seed=3))
+    write_csv(source, synthetic_rows(rows, seed=3))
     desk = window.coding_desk()
     desk.codebook_choice.setCurrentIndex(desk.codebook_choice.findText("S&S", Qt.MatchFlag.MatchContains))
     window.code_clip("K1")
@@ -86,16 +80,97 @@ def test_cancelling_an_import_keeps_nothing_and_coding_goes_on_meanwhile(
     desk.setFocus()
     QTest.keyClick(desk, Qt.Key.Key_C)  # the reviewer codes while the import runs
     qtbot.waitUntil(lambda: len(desk.edits) == 0 and len(desk.session) == 1, timeout=30_000)
-    job.cancel()
+    # The import stands still while the test looks: with rows of the file still to come, it has steps left, and the
+    # cancel is taken before the next — however slow the machine, it cannot have finished meanwhile.
+    with frozen(job.process.processId()):
+        clips, state = clips_and_import(workspace_location)
+        assert clips < 1 + rows and state == "applying"
+        window.jobs.list.setCurrentRow(0)
+        window.jobs.cancel_button.click()
     result = finish(qtbot, job)
-    assert result.cancelled and "nothing of it was kept" in job.text
-    assert clip_count(workspace_location) == 1
+    assert result.cancelled and result.exit_code == 2 and job.text == "cancelled — nothing of it was kept"
+    assert result.data["cancelled"] and result.data["rolled_back"]["restored"] == 0
+    assert result.message.startswith("cancelled: nothing of the import was kept (import #2 rolled back: ")
+    assert window.jobs.detail.text().startswith("Cancelled — nothing of it was kept.")
+    assert clips_and_import(workspace_location) == (1, "rolled_back")
     ws = open_workspace(workspace_location)
     try:
         assert ws.integrity_check() == [] and ws.verify_audit().ok
         assert [e.code for e in event_rows.for_clip(ws.conn, "K1")] == ["command"]
     finally:
         ws.close()
+
+
+def test_a_cancel_that_comes_after_the_import_finished_says_it_was_kept(
+    workspace_location, qtbot, window, tmp_path
+):
+    source = tmp_path / "late.csv"
+    catalogue_with_rejects(source, rows=20_000, bad=1_500)
+    job = window.run_job("Import catalogue", ["catalogue", "import", str(source)])
+    # The app's event loop does not run here, so the job's report (larger than a pipe holds) waits unread: the job
+    # cannot end before the cancel reaches it, however fast it imports.
+    assert wait_until_finished(workspace_location, imports_before=1) == 20_001
+    job.cancel()
+    result = finish(qtbot, job)
+    assert result.cancelled and result.exit_code == 1  # done, with rejects
+    assert job.text == "cancelled too late — it had finished and was kept"
+    assert result.data["inserted"] == 20_000 and result.data["rejected"] == 1_500
+    assert (
+        result.message
+        == "cancelled too late: import #2 had finished and is kept (20,000 new clips, 0 updated)"
+    )
+    window.jobs.list.setCurrentRow(0)
+    detail = window.jobs.detail.text()
+    assert (
+        detail.startswith("Cancelled too late — it had finished and was kept.")
+        and "20,000 new clips" in detail
+    )
+    assert clips_and_import(workspace_location) == (20_001, "done")
+
+
+def test_an_import_that_could_not_undo_itself_is_undone_by_the_app(
+    workspace_location, qtbot, window, tmp_path
+):
+    source = tmp_path / "big.csv"
+    write_csv(source, synthetic_rows(150_000, seed=3))
+    job = window.run_job("Import catalogue", ["catalogue", "import", str(source)])
+    qtbot.waitUntil(lambda: clips_and_import(workspace_location)[0] > 1, timeout=120_000)
+    with frozen(job.process.processId()):  # cancelled, then killed before it could roll itself back
+        job.cancel()
+        job.process.kill()
+    result = finish(qtbot, job)
+    assert (
+        result.cancelled and result.data is None and job.text == "cancelled"
+    )  # it could not say what it kept
+    qtbot.waitUntil(lambda: len(window.jobs.jobs) == 2, timeout=30_000)
+    recover = window.jobs.jobs[1]
+    assert recover.title == "Roll back an interrupted catalogue import"
+    assert finish(qtbot, recover).ok
+    assert clips_and_import(workspace_location) == (1, "rolled_back")
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "data", "said"),
+    [
+        (
+            2,
+            {"cancelled": True, "import_id": 2, "rolled_back": {"deleted": 5}},
+            "cancelled — nothing of it was kept",
+        ),
+        (2, {"cancelled": True, "import_id": None, "rolled_back": {}}, "cancelled — nothing of it was kept"),
+        (
+            2,
+            {"cancelled": True, "import_id": 2, "rolled_back": None},
+            "cancelled — undoing it did not finish",
+        ),
+        (0, {"inserted": 5}, "cancelled too late — it had finished and was kept"),
+        (2, None, "cancelled"),
+    ],
+)
+def test_a_cancelled_job_says_only_what_its_command_reported(exit_code, data, said):
+    from bwvtool.ui.jobs.command import JobResult, cancelled_text
+
+    assert cancelled_text(JobResult(exit_code, data, cancelled=True)) == said
 
 
 def test_media_check_runs_as_a_job_and_says_what_it_found(qtbot, window, tmp_path):

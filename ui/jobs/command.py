@@ -3,7 +3,8 @@
 Why a command and not a thread: the app's process holds no SQLite handle (see ``bwvtool.store.worker``), a
 million-row import must not share the window's memory or its fate, and the command line is already tested for
 every one of these jobs. The child reports progress as JSON lines on stderr (``BWVTOOL_PROGRESS=jsonl``) and its
-result as JSON on stdout (``--json``). Cancel sends SIGTERM, which the command turns into a clean rollback.
+result as JSON on stdout (``--json``). Cancel sends SIGTERM: the command stops where it is safe to (an import between
+two steps, then undoes them) and says what it kept; :func:`cancelled_text` repeats no more than that.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ class CommandJob(QObject):
             return
         self.result = result
         if result.cancelled:
-            self.text = "cancelled — nothing of it was kept"
+            self.text = cancelled_text(result)
         elif result.ok:
             self.text = "done"
         elif result.partial:
@@ -130,3 +131,16 @@ class CommandJob(QObject):
         else:
             self.text = f"failed: {result.message or 'see the details'}"
         self.finished.emit(result)
+
+
+def cancelled_text(result: JobResult) -> str:
+    """What a cancel did, as far as the command said: only a command that reports its rollback as complete is
+    said to have kept nothing; one that ended well anyway had finished before the cancel reached it."""
+    data = result.data if isinstance(result.data, dict) else {}
+    if data.get("cancelled"):
+        if data.get("rolled_back") is None:
+            return "cancelled — undoing it did not finish"
+        return "cancelled — nothing of it was kept"
+    if result.exit_code in (0, 1):
+        return "cancelled too late — it had finished and was kept"
+    return "cancelled"

@@ -59,7 +59,8 @@ class _JobRow(QWidget):
     def show_end(self, job: CommandJob) -> None:
         self.state.setText(job.text)
         self.bar.setRange(0, 1)
-        finished = job.result is not None and not job.result.cancelled and job.result.exit_code in (0, 1)
+        # Done, even if cancelled too late (a cancelled import that was undone exits 2).
+        finished = job.result is not None and job.result.exit_code in (0, 1)
         self.bar.setValue(1 if finished else 0)
 
 
@@ -174,10 +175,10 @@ class JobsPage(QWidget):
             self._fill_rejects(None)
             return
         summary = self._summaries.get(id(job), generic_summary)
-        text = summary(job.result)
-        if job.result.message and job.result.message not in text:
-            text += f"\n\n{job.result.message}"
-        self.detail.setText(f"{job.text[0].upper()}{job.text[1:]}.\n\n{text}".strip())
+        parts = [f"{job.text[0].upper()}{job.text[1:]}.", summary(job.result)]
+        if job.result.message and job.result.message not in parts[1]:
+            parts.append(job.result.message)
+        self.detail.setText("\n\n".join(part for part in parts if part))
         self._fill_rejects(job.result.data if isinstance(job.result.data, dict) else None)
 
     def _fill_rejects(self, data: dict[str, Any] | None) -> None:
@@ -244,7 +245,7 @@ def generic_summary(result: JobResult) -> str:
 
 def import_summary(result: JobResult) -> str:
     data = result.data if isinstance(result.data, dict) else {}
-    if not data:
+    if not data or data.get("cancelled"):  # a cancelled import: its one line says what was undone
         return ""
     text = (
         f"{data.get('read', 0):,} records read: {data.get('inserted', 0):,} new clips, {data.get('updated', 0):,}"
