@@ -419,7 +419,7 @@ def _serve(job: Job, in_fd: int, out_fd: int) -> None:
             select.select([in_fd], [out_fd] if pending else [], [], 0.05)
     finally:
         if builder is not None:
-            builder.conn.close()
+            builder.close()
 
 
 def _builder(workspace_file: Path) -> Any:

@@ -44,7 +44,7 @@ from bwvtool.store.workspace import Transaction, Workspace
 CHUNK_ROWS = 20_000  # progress is reported every this many records
 FIRST_STEP_ROWS = 2_000  # the first step's size; later steps are sized to hold the lock ~Pacer.target_s
 MAX_STEP_ROWS = 10_000  # at most this many rows per step (a row is ~1.3 KB in Python): memory stays flat
-REPORTED_REJECTS = 1_000  # rejects kept in the report (all of them go to the rejects and reasons files)
+REPORTED_REJECTS = 1_000  # rejects (and media issues) kept in the report; all rejects go to the rejects files
 # Up to this many changed clips the sampling snapshot is patched from its change log; an import that changes more
 # builds a fresh snapshot instead and publishes it in its last step.
 SNAPSHOT_PATCH_LIMIT = 20_000
@@ -59,7 +59,9 @@ class ImportReport:
     """What an import did. ``partial`` is true when anything was rejected or a media file could not be checked.
 
     ``rejects`` holds the first :data:`REPORTED_REJECTS` rejected records (all of them are in the rejects and
-    reasons files); ``rejected`` counts them all. ``steps`` and ``longest_step_s`` say how the import shared the
+    reasons files); ``rejected`` counts them all. ``media_issues`` likewise holds the first media files ``--hash``
+    could not check (``media`` counts every status; each clip keeps its own), so a million missing files do not
+    make a million objects. ``steps`` and ``longest_step_s`` say how the import shared the
     write lock: how many transactions it took and the longest time one held it.
     """
 
@@ -346,7 +348,7 @@ class _Run:
         report.rows_read = batch.read
         for status, count in batch.media.items():
             report.media[status] = report.media.get(status, 0) + count
-        report.media_issues += batch.media_issues
+        report.media_issues += batch.media_issues[: max(0, REPORTED_REJECTS - len(report.media_issues))]
         self._reject(batch.rejects)
 
     # -- writing ------------------------------------------------------------------------------------------------

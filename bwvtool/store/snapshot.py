@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ from bwvtool.store import dialect
 from bwvtool.store import snapshot_columns as cols
 from bwvtool.store import value_digests as digests
 from bwvtool.store.samples import COLUMN_SQL
+from bwvtool.store.snapshot_parts import Parts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,6 +64,7 @@ _DIGESTED = {
     if kind != "text" and name != "clip_id"
 }  # digest field -> the field it digests
 _STORED = {**_SOURCES, **dict.fromkeys(_DIGESTED, "digest")}
+_DIGEST_OF = {source: digest for digest, source in _DIGESTED.items()}  # field -> its digest field
 FORMAT = 4  # the layout below; rows written in another layout are ignored (and rebuilt)
 # More changed rows than this since the stored snapshot: build afresh instead of patching.
 PATCH_LIMIT = 50_000
@@ -71,6 +73,8 @@ _BUILD_CHUNK = 20_000
 _BESIDE_CHUNK = (
     10_000  # the same for a builder beside a job (smaller: its row objects come and go more often)
 )
+# Rows worked on at a time where a temporary array of every row would cost memory (digests, the sort's places).
+_SLICE_ROWS = 1 << 16
 _READ_DTYPE = {"int": "i8", "float": "f8", "nullable": "O", "date": "O", "text": "O", "ids": "O"}
 _WRITE_BYTES = 8 << 20  # snapshot bytes written per transaction
 _BUSY_MS = 2000  # how long a reader waits for the write lock before using what it built unstored
@@ -267,31 +271,61 @@ def _patch(
 ) -> dict[str, cols.Column]:
     """``columns`` with the rows of ``changed`` rowids replaced by what ``clips`` holds now (gone if deleted),
     each put where a full build would put it: (recorded_ts, rowid) order."""
+    patch = _Patch(columns[ROWID].values, columns["recorded_ts"].values, changed,
+                   _read_changed(conn, list(columns), changed))  # fmt: skip
+    return {name: patch.apply(name, column) for name, column in columns.items()}
+
+
+def _read_changed(
+    conn: sqlite3.Connection, names: list[str], changed: list[int]
+) -> dict[str, cols.Column] | None:
+    """The fields ``names`` (digest fields too) of the ``changed`` rowids that still exist in ``clips``, in
+    (recorded_ts, rowid) order; None when none does."""
     import numpy as np
 
-    rowids = columns[ROWID].values
-    changed_ids = np.array(sorted(changed), dtype=np.int64)
-    keep = ~np.isin(rowids, changed_ids)
-    fresh = _read_rows(conn, [n for n in columns if n not in _DIGESTED], changed_ids)
-    if fresh is None and keep.all():
-        # nothing held changed and nothing is there to add: a change that names no clip (mark_change, as a big
-        # import logs before its last step) or a clip added and deleted since. Copying every field for it cost
-        # each draw ~0.05 s at a million clips until the next snapshot was published.
-        return columns
-    if fresh is None:  # every changed row was deleted
-        return {name: cols.prune(cols.take(column, keep)) for name, column in columns.items()}
-    fresh |= {name: _digest(name, fresh[_DIGESTED[name]]) for name in columns if name in _DIGESTED}
+    rowids = np.array(sorted(changed), dtype=np.int64)
+    fresh = _read_rows(conn, [n for n in names if n not in _DIGESTED], rowids)
+    if fresh is None:
+        return None
+    fresh |= {name: _digest(name, fresh[_DIGESTED[name]]) for name in names if name in _DIGESTED}
     order = np.lexsort((fresh[ROWID].values, fresh["recorded_ts"].values))
-    fresh = {name: cols.take(column, order) for name, column in fresh.items()}
-    at = np.flatnonzero(~keep)
-    if np.array_equal(rowids[at], fresh[ROWID].values) and np.array_equal(
-        columns["recorded_ts"].values[at], fresh["recorded_ts"].values
-    ):  # the usual edit: every changed row is still there, at the same recording time, so in the same place
-        return {name: cols.overwrite(column, at, fresh[name]) for name, column in columns.items()}
-    kept = {name: cols.take(column, keep) for name, column in columns.items()}
-    positions = _positions(kept["recorded_ts"].values, kept[ROWID].values, fresh["recorded_ts"].values,
-                           fresh[ROWID].values)  # fmt: skip
-    return {name: cols.prune(cols.insert(kept[name], positions, fresh[name])) for name in columns}
+    return {name: cols.take(column, order) for name, column in fresh.items()}
+
+
+class _Patch:
+    """How the rows of ``changed`` rowids, as ``fresh`` (:func:`_read_changed`) has them, go into columns sorted
+    by (recorded_ts, rowid) whose rowids and recording times are ``rowids`` and ``ts``: worked out once, then
+    applied to one field at a time (:meth:`apply`), so a builder need not hold every field at once."""
+
+    def __init__(
+        self, rowids: np.ndarray, ts: np.ndarray, changed: list[int], fresh: dict[str, cols.Column] | None
+    ) -> None:
+        import numpy as np
+
+        self.keep = ~np.isin(rowids, np.array(changed, dtype=np.int64))
+        self.fresh = fresh
+        self.at = self.positions = None
+        if fresh is None:  # every changed row was deleted (or named none: mark_change's)
+            return
+        at = np.flatnonzero(~self.keep)
+        same_rows = np.array_equal(rowids[at], fresh[ROWID].values)
+        if same_rows and np.array_equal(ts[at], fresh["recorded_ts"].values):
+            self.at = at  # the usual edit: every changed row still there, at the same time: in the same place
+        else:
+            self.positions = _positions(ts[self.keep], rowids[self.keep], fresh["recorded_ts"].values,
+                                        fresh[ROWID].values)  # fmt: skip
+
+    def apply(self, name: str, column: cols.Column) -> cols.Column:
+        if self.fresh is None and self.keep.all():
+            # Nothing held changed and nothing is there to add: a change that names no clip (mark_change, as a
+            # big import logs before its last step) or a clip added and deleted since. Copying every field for
+            # it cost each draw ~0.05 s at a million clips until the next snapshot was published.
+            return column
+        if self.fresh is None:
+            return cols.prune(cols.take(column, self.keep))
+        if self.at is not None:
+            return cols.overwrite(column, self.at, self.fresh[name])  # pruned by overwrite where need be
+        return cols.prune(cols.insert(cols.take(column, self.keep), self.positions, self.fresh[name]))
 
 
 def _positions(ts: np.ndarray, rowids: np.ndarray, new_ts: np.ndarray, new_rowids: np.ndarray) -> np.ndarray:
@@ -326,8 +360,14 @@ def _read_rows(
 def _select(conn: sqlite3.Connection, names: list[str], where: str, params: Any) -> np.ndarray:
     import numpy as np
 
-    dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
-    return np.fromiter(conn.execute(_select_sql(conn, names) + where, params), dtype=dtype)
+    return np.fromiter(conn.execute(_select_sql(conn, names) + where, params), dtype=_table_dtype(names))
+
+
+def _table_dtype(names: list[str]) -> np.dtype:
+    """The fields ``names`` as read from ``clips`` into a numpy table (text as Python objects, packed next)."""
+    import numpy as np
+
+    return np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
 
 
 def _convert(
@@ -373,58 +413,88 @@ def _fresh(conn: sqlite3.Connection, own: bool) -> Prepared:
 
 
 def _build(conn: sqlite3.Connection) -> dict[str, cols.Column]:
-    """One scan of ``clips`` (in rowid order, a chunk at a time, each chunk packed at once so memory holds only
-    packed columns), then every field sorted by recording time (ties in rowid order)."""
+    """Every field from one scan of ``clips``, held at once (the reader that builds it draws from it)."""
+    parts = _read_all(conn, _parts())
+    try:
+        return dict(_fields(parts))
+    finally:
+        parts.close()
+
+
+def _parts(*, spill: bool = False) -> Parts:
+    return Parts([name for name, kind in _SOURCES.items() if kind == "text"], spill=spill)
+
+
+def _read_all(conn: sqlite3.Connection, parts: Parts) -> Parts:
+    """Every row of ``clips`` into ``parts``, in rowid order, a chunk at a time (each packed at once, so memory
+    never holds more than a chunk of rows as Python objects)."""
     import numpy as np
 
     names = list(_SOURCES)
     cursor = conn.execute(_select_sql(conn, names) + f" ORDER BY {dialect.clip_rowid(conn)}")
-    dtype = np.dtype([(n, _READ_DTYPE[_STORED[n]]) for n in names])
-    encoders = _encoders()
-    parts = []
-    while (table := np.fromiter(itertools.islice(cursor, _BUILD_CHUNK), dtype=dtype)).shape[0] or not parts:
-        parts.append(_convert(conn, names, table, encoders))
-    return _assemble(parts, encoders)
+    while True:
+        table = np.fromiter(itertools.islice(cursor, _BUILD_CHUNK), dtype=_table_dtype(names))
+        _add(conn, parts, table)
+        if not table.shape[0]:
+            return parts
 
 
-def _encoders() -> dict[str, cols.TextEncoder]:
-    return {name: cols.TextEncoder() for name in _STORED if _STORED[name] == "text"}
+def _add(conn: sqlite3.Connection, parts: Parts, table: np.ndarray) -> None:
+    """``table``'s rows into ``parts``; the first table even when it has none, so an empty catalogue still has
+    every field (of no rows)."""
+    if table.shape[0] or parts.empty:
+        parts.add(_convert(conn, list(table.dtype.names or ()), table, parts.encoders))
 
 
-def _assemble(
-    parts: list[dict[str, cols.Column]], encoders: dict[str, cols.TextEncoder]
-) -> dict[str, cols.Column]:
-    """Packed parts read in rowid order, joined and sorted by recording time (ties in rowid order). Field by
-    field, letting go of each part as it is joined and of each unsorted field as it is sorted: memory peaks at
-    the packed catalogue plus one field, not twice the catalogue."""
+def _fields(
+    parts: Parts, changed: Sequence[int] = (), fresh: dict[str, cols.Column] | None = None
+) -> Iterator[tuple[str, cols.Column]]:
+    """Every stored field, one at a time: joined from ``parts`` (read in rowid order), sorted by recording time
+    (ties in rowid order), the rows of ``changed`` rowids patched in as ``fresh`` has them (:class:`_Patch`),
+    each field followed by its digest. Each is let go of before the next is made: a caller that stores and drops
+    them holds the sort order and one field, never the whole snapshot."""
     import numpy as np
 
-    names = list(_SOURCES)
-    columns = {
-        name: encoders[name].finish([p.pop(name) for p in parts])
-        if name in encoders
-        else cols.concat([p.pop(name) for p in parts])
-        for name in names
-    }
-    parts.clear()
-    order = np.argsort(columns["recorded_ts"].values, kind="stable")
-    for name in names:
-        columns[name] = cols.take(columns[name], order)
-    for name, source in _DIGESTED.items():
-        columns[name] = _digest(name, columns[source])
-    return columns
+    ts = parts.pop("recorded_ts")
+    order = np.argsort(ts.values, kind="stable")
+    first = {"recorded_ts": cols.take(ts, order)}
+    del ts
+    # Where each row read goes in recording order: every other field is put straight into place (Parts.pop).
+    rows = order.shape[0]
+    places = np.empty(rows, dtype=np.int32 if rows < 1 << 31 else np.int64)
+    for lo in range(0, rows, _SLICE_ROWS):
+        hi = min(lo + _SLICE_ROWS, rows)
+        places[order[lo:hi]] = np.arange(lo, hi)
+    del order
+    first[ROWID] = parts.pop(ROWID, places)
+    patch = None
+    if changed:
+        patch = _Patch(first[ROWID].values, first["recorded_ts"].values, list(changed), fresh)
+    # Those made already go first, to be let go of first.
+    for name in [*first, *(n for n in _SOURCES if n not in first)]:
+        column = first.pop(name) if name in first else parts.pop(name, places)
+        if patch is not None:
+            column = patch.apply(name, column)
+        yield name, column
+        if name in _DIGEST_OF:
+            yield _DIGEST_OF[name], _digest(_DIGEST_OF[name], column)
+        del column
 
 
 def _digest(name: str, source: cols.Column) -> cols.Column:
     """The digest field ``name`` of the rows of ``source`` (the field it digests), as a draw's fingerprint would
-    digest the values it reads from them."""
+    digest the values it reads from them; a slice at a time (each value's digest is its own), since an id passes
+    through arrays of several bytes per character on its way."""
+    import numpy as np
+
     field = name.removeprefix(DIGEST)
-    values = cols.decode(source, 0, source.rows, None)
-    if source.kind == "ids":
-        return cols.Column("digest", digests.of_ids(values.unicode(), field))
-    if source.kind == "int":
-        return cols.Column("digest", digests.of_integers(values, field))
-    return cols.Column("digest", digests.of_numbers(values, field))
+    of = {"ids": digests.of_ids, "int": digests.of_integers}.get(source.kind, digests.of_numbers)
+    values = np.empty(source.rows, dtype=np.uint32)
+    for lo in range(0, source.rows, _SLICE_ROWS):
+        hi = min(lo + _SLICE_ROWS, source.rows)
+        read = cols.decode(source, lo, hi, None)
+        values[lo:hi] = of(read.unicode() if source.kind == "ids" else read, field)
+    return cols.Column("digest", values)
 
 
 class Builder:
@@ -432,6 +502,8 @@ class Builder:
     costs the job nothing at its end: rows are read in rowid order as the job's steps commit them
     (:meth:`catch_up`, each read its own short read transaction), and once the job's last step has committed,
     :meth:`finish` reads the rest, re-reads every row logged as changed since the build began, and stores it.
+    What it reads is spilled to a temporary file (:class:`Parts`) and stored a field at a time: its memory does
+    not grow with the catalogue. Close it when done.
 
     Why that is the catalogue as of :meth:`finish`: a row read earlier and changed later was changed by a logged
     write (the job keeps the change log on for its updates; its inserts, which it does not log, always get a
@@ -442,8 +514,7 @@ class Builder:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.names = list(_SOURCES)
-        self.encoders = _encoders()
-        self.parts: list[dict[str, cols.Column]] = []
+        self.parts = _parts(spill=True)
         self.after = 0  # the last rowid read
         with _reading(conn, True):
             self.start_seq = _latest_change(conn)
@@ -456,7 +527,7 @@ class Builder:
     def finish(self) -> Prepared:
         """Everything committed now, with the changes logged since the build began; stored, not published."""
         conn = self.conn
-        with _reading(conn, True):
+        with _reading(conn, True):  # one state of the catalogue: the rest, the changed rows, the seq
             while self._next():
                 pass
             seq = _latest_change(conn)
@@ -465,22 +536,23 @@ class Builder:
                 (self.start_seq, seq, PATCH_LIMIT + 1),
             )]  # fmt: skip
             if len(changed) > PATCH_LIMIT:  # others changed much meanwhile: read it all again
-                columns = _build(conn)
-            else:
-                columns = _assemble(self.parts, self.encoders)
-                if changed:
-                    columns = _patch(conn, columns, changed)
-        prepared = Prepared(seq, columns)
-        _store_fields(conn, True, prepared)
-        prepared.columns = {}
+                self.parts.close()
+                self.parts, changed = _read_all(conn, _parts(spill=True)), []
+            fresh = _read_changed(conn, self.names, changed) if changed else None
+        prepared = Prepared(seq, {})
+        _store_fields(conn, True, prepared, _fields(self.parts, changed, fresh))
         return prepared
+
+    def close(self) -> None:
+        self.parts.close()
+        self.conn.close()
 
     def _next(self) -> int:
         rowid = dialect.clip_rowid(self.conn)
         where = f" WHERE {rowid} > ? ORDER BY {rowid} LIMIT {_BESIDE_CHUNK:d}"
         table = _select(self.conn, self.names, where, (self.after,))
+        _add(self.conn, self.parts, table)
         if table.shape[0]:
-            self.parts.append(_convert(self.conn, self.names, table, self.encoders))
             self.after = int(table[ROWID][-1])
         return int(table.shape[0])
 
@@ -518,41 +590,46 @@ def _unix_seconds(conn: sqlite3.Connection, values: list[Any]) -> np.ndarray:
 
 
 # -- writing -------------------------------------------------------------------------------------------------------
-def _store_fields(conn: sqlite3.Connection, own: bool, prepared: Prepared) -> None:
-    """Write ``prepared`` one field per short transaction (a new generation beside the published one)."""
+def _store_fields(
+    conn: sqlite3.Connection,
+    own: bool,
+    prepared: Prepared,
+    fields: Iterable[tuple[str, cols.Column]] | None = None,
+) -> None:
+    """Write ``prepared`` (a new generation beside the published one) unless it is stored already: its columns,
+    or else ``fields`` as they come (a builder's, made one at a time)."""
     if prepared.stored:
         return
     if prepared.seq == _snapshot_seq(conn) and has_base(conn):
         prepared.stored = True  # nothing changed since the stored one: it is this
         return
-    batches: list[list[str]] = [[]]
+    if fields is None:
+        fields = ((name, prepared.columns[name]) for name in _STORED)
+    prepared.stored = _store(conn, own, prepared.seq, fields)
+
+
+def _store(conn: sqlite3.Connection, own: bool, seq: int, fields: Iterable[tuple[str, cols.Column]]) -> bool:
+    """Write ``fields`` as generation ``seq``, a few MB per short transaction (few commits for a small
+    catalogue). A batch is written as soon as it is full, before the next field is taken from ``fields``, so a
+    generator's fields are held a batch at a time. False when the workspace cannot be written now."""
+    batch: list[tuple[str, cols.Entry]] = []
     size = 0
-    for name in _STORED:  # a few MB per transaction: short, and few commits for a small catalogue
-        nbytes = prepared.columns[name].values.nbytes
-        if batches[-1] and size + nbytes > _WRITE_BYTES:
-            batches.append([])
-            size = 0
-        batches[-1].append(name)
-        size += nbytes
-    prepared.stored = all(
-        _write(
-            conn,
-            own,
-            lambda names=names: [
-                _store_one(conn, prepared.seq, n, cols.to_entry(prepared.columns[n])) for n in names
-            ],
-        )  # fmt: skip (bytes made per batch, so they are never all held at once)
-        for names in batches
-    )
+    for name, column in fields:
+        batch.append((name, cols.to_entry(column)))
+        size += column.values.nbytes
+        del column  # not held while ``fields`` makes the next one
+        if size >= _WRITE_BYTES:
+            if not _write(conn, own, lambda batch=batch: [_store_one(conn, seq, *e) for e in batch]):
+                return False
+            batch, size = [], 0
+    return not batch or _write(conn, own, lambda: [_store_one(conn, seq, *e) for e in batch])
 
 
 def _store_one(conn: sqlite3.Connection, seq: int, name: str, entry: cols.Entry) -> None:
     conn.execute("DELETE FROM column_snapshot WHERE field = ? AND generation = ?", (name, seq))
-    conn.execute(
-        "INSERT INTO column_snapshot (field, generation, format, kind, rows, dtype, data, strings)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (name, seq, FORMAT, entry.kind, entry.rows, entry.dtype, entry.data, entry.strings),
-    )
+    values = {"field": name, "generation": seq, "format": FORMAT, "kind": entry.kind, "rows": entry.rows,
+              "dtype": entry.dtype, "strings": entry.strings}  # fmt: skip
+    dialect.insert_blob(conn, "column_snapshot", values, "data", entry.data)
 
 
 def _write(conn: sqlite3.Connection, own: bool, action: Any) -> bool:

@@ -61,7 +61,7 @@ class Entry:
     kind: str
     rows: int
     dtype: str
-    data: bytes
+    data: bytes | memoryview
     strings: bytes | None
 
 
@@ -98,8 +98,8 @@ class TextEncoder:
             index[value] = len(index) - 2
         return _narrow(np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values)))
 
-    def finish(self, parts: list[Column]) -> Column:
-        """The chunks' codes as one text column with sorted categories."""
+    def finish(self, codes: np.ndarray) -> Column:
+        """Every chunk's codes, joined, as one text column with sorted categories."""
         import numpy as np
 
         seen = [
@@ -108,7 +108,6 @@ class TextEncoder:
         categories = sorted(seen)
         position = {v: i for i, v in enumerate(categories)}
         lookup = np.array([position[v] for v in seen] + [-1], dtype=np.int32)  # the last slot answers code -1
-        codes = np.concatenate([p.values for p in parts]) if parts else np.zeros(0, dtype=np.int8)
         return Column("text", _narrow(lookup[codes]), categories)
 
 
@@ -231,12 +230,17 @@ def prune(column: Column) -> Column:
 
 
 def to_entry(column: Column) -> Entry:
+    """``column`` as it is stored; ``data`` a view of its array's bytes, not a copy (a million ids are 10 MB or
+    more, and the database driver copies them again as it writes them)."""
+    import numpy as np
+
     values, strings = column.values, None
     if column.kind == "text":
         values, strings = _narrow(values), _join(column.categories or [])
     elif column.kind == "int":
         values = _narrow(values)
-    return Entry(column.kind, column.rows, values.dtype.str, values.tobytes(), strings)
+    data = memoryview(np.ascontiguousarray(values)).cast("B")
+    return Entry(column.kind, column.rows, values.dtype.str, data, strings)
 
 
 def from_entry(entry: Entry) -> Column:

@@ -81,3 +81,20 @@ def test_hash_through_the_cli(run_cli, tmp_path, media_dir):
     )
     data = json.loads(out)
     assert code == 1 and data["updated"] == 1 and data["media_issues"][0]["status"] == "missing"
+
+
+def test_the_report_keeps_the_first_media_issues_and_counts_them_all(
+    workspace, tmp_path, media_dir, monkeypatch
+):
+    """Like rejects: a catalogue whose media are all missing does not make an object per row in the report."""
+    from bwvtool.catalogue import importer
+
+    monkeypatch.setattr(importer, "REPORTED_REJECTS", 3)
+    path = tmp_path / "gone.csv"
+    path.write_text(
+        "\n".join([HEADER, *(f"G{i},2021-01-01T00:00:00Z,1,1,Brent,clips/gone{i}.mp4," for i in range(7))])
+    )
+    report = import_catalogue(workspace, path, media_root=media_dir, hash_media=True)
+    assert report.inserted == 7 and report.media == {"missing": 7} and report.partial
+    assert [m.clip_id for m in report.media_issues] == ["G0", "G1", "G2"]
+    assert store.get_clip(workspace.conn, "G6")["media_status"] == "missing"

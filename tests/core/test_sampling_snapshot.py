@@ -414,17 +414,68 @@ def test_a_snapshot_built_beside_a_job_holds_what_others_changed_meanwhile(ws):
     with ws.transaction("tester") as tx:
         tx.execute("DELETE FROM clips WHERE clip_id = ?", (clips[1],))
         catalogue_store.set_tracking(tx, False)  # the job's own inserts are not logged
-        tx.execute(
-            "INSERT INTO clips SELECT 'X' || clip_id, incident_id, recorded_at, recorded_ts, duration_s,"
-            " officer_ref, borough, camera_id, bcu, media_path, sha256, sources, sources_mask, uof_tactics,"
-            " uof_mask, assault_types, assault_mask, ss_power, ss_outcome, mtip, subject_age_band,"
-            " subject_gender, subject_ethnicity, retention_until, notes, extra, row_hash, import_id,"
-            " media_status, media_probe, media_checked_at, created_at, updated_at FROM clips LIMIT 10"
-        )
+        _copy_clips(tx, 10)
         catalogue_store.set_tracking(tx, True)
         snapshot.mark_change(tx)
     prepared = builder.finish()
     assert prepared.stored
+    with ws.transaction("tester") as tx:
+        snapshot.publish(tx.conn, prepared)
+    assert snapshot.is_current(ws.conn)
+    assert _by_clip(_via_snapshot(ws.conn, ALL_FIELDS)) == _by_clip(_via_scan(ws.conn, ALL_FIELDS))
+
+
+_CLIP_COLUMNS = (
+    "clip_id, incident_id, recorded_at, recorded_ts, duration_s, officer_ref, borough, camera_id, bcu, media_path,"
+    " sha256, sources, sources_mask, uof_tactics, uof_mask, assault_types, assault_mask, ss_power, ss_outcome, mtip,"
+    " subject_age_band, subject_gender, subject_ethnicity, retention_until, notes, extra, row_hash, import_id,"
+    " media_status, media_probe, media_checked_at, created_at, updated_at"
+)
+
+
+def _copy_clips(tx, limit: int, **exprs: str) -> None:
+    """Insert copies of ``limit`` clips, each column as ``exprs`` computes it (by default as it is, the clip id
+    prefixed with X)."""
+    exprs = {"clip_id": "'X' || clip_id", **exprs}
+    select = ", ".join(exprs.get(c, c) for c in _CLIP_COLUMNS.split(", "))
+    tx.execute(f"INSERT INTO clips SELECT {select} FROM clips ORDER BY clip_id LIMIT {limit:d}")
+
+
+def _generation(conn, seq: int) -> dict[str, tuple]:
+    """Every field of the stored snapshot ``seq`` as stored: kind, rows, dtype, bytes, categories."""
+    sql = "SELECT field, kind, rows, dtype, data, strings FROM column_snapshot WHERE generation = ?"
+    return {row[0]: tuple(row[1:]) for row in conn.execute(sql, (seq,))}
+
+
+def test_a_snapshot_built_beside_a_job_in_chunks_is_stored_as_one_read_stores_it(ws, monkeypatch):
+    """Many small chunks, spilled to a file and joined a field at a time, the last ones needing wider types than
+    the first (longer ids, bigger masks, text codes past int8): byte for byte what one read of ``clips`` stores."""
+    monkeypatch.setattr(snapshot, "_BESIDE_CHUNK", 97)
+    with ws.transaction("tester") as tx:  # read last (highest rowids)
+        _copy_clips(tx, 300, clip_id="'A-CLIP-ID-LONGER-THAN-ANY-BEFORE-' || clip_id",
+                    sources_mask="sources_mask + 4000000000", officer_ref="'PC' || rowid")  # fmt: skip
+    builder = snapshot.Builder(ws.conn)
+    while builder.catch_up():
+        pass
+    built = builder.finish()
+    rebuilt = snapshot.prepare(ws.conn, rebuild=True)  # one read of clips, every field held at once
+    assert built.stored and rebuilt.stored and rebuilt.seq > built.seq
+    in_chunks, at_once = _generation(ws.conn, built.seq), _generation(ws.conn, rebuilt.seq)
+    assert len(in_chunks) == len(snapshot._STORED) and in_chunks == at_once
+    longest = ws.conn.execute("SELECT max(length(clip_id)) FROM clips").fetchone()[0]
+    assert in_chunks["clip_id"][2] == f"|S{longest}" and in_chunks["sources"][2] == "<i8"
+    assert in_chunks["officer_ref"][2] == "<i2"  # codes past int8 only in the last chunks
+
+
+def test_a_snapshot_built_beside_a_job_reads_it_all_again_when_others_changed_too_much(ws, monkeypatch):
+    builder = snapshot.Builder(ws.conn)
+    while builder.catch_up():
+        pass
+    monkeypatch.setattr(snapshot, "PATCH_LIMIT", 2)
+    sql = "SELECT clip_id FROM clips WHERE borough <> 'Camden' LIMIT 3"
+    for clip in [row[0] for row in ws.conn.execute(sql)]:  # one more change than a builder patches in
+        _edit_clip(ws, clip, borough="Camden")
+    prepared = builder.finish()
     with ws.transaction("tester") as tx:
         snapshot.publish(tx.conn, prepared)
     assert snapshot.is_current(ws.conn)
