@@ -54,7 +54,7 @@ def page(ws: Workspace, name: str) -> Access:
     if read and all(dialect.may_write(ws.conn, table) for table in rule.writes):
         return Access()
     login = ws.login() or "you"
-    role = dialect.team_role(ws.conn)
+    role = ws.team_role()
     what = f"{login} is {a(role)}" if role else f"{login} is in no team role"
     if read and rule.read_only:
         return Access(read=True, write=False, why=f"{rule.who}; {what}{rule.read_only}")

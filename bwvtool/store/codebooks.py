@@ -165,30 +165,24 @@ def codebook_content(conn: Queryable, codebook_id: int) -> Codebook:
 
     A locked version never changes again (migration 0006's guards), so once a server session has seen it locked
     and committed it does not ask again: a key press then sends no statement for its codebook at all."""
-    sha, locked_at = remember_lock(conn, codebook_id)
+    session = dialect.session_memo(conn)
+    sha = session.get(("locked codebook", codebook_id)) if session is not None else None
+    if sha is None:
+        row = conn.execute("SELECT sha256, locked_at FROM codebooks WHERE id = ?", (codebook_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"no codebook with id {codebook_id} in this workspace")
+        sha, locked_at = row
+        own = isinstance(conn, Transaction) and locked_at == conn.at  # locked by this very transaction
+        if locked_at is not None and not own and session is not None:
+            session[("locked codebook", codebook_id)] = sha
+    else:
+        locked_at = "seen"
     if locked_at is not None and isinstance(conn, Transaction):  # locked: lock_if_unlocked has nothing to do
         conn.memo[("codebook locked", codebook_id)] = True
     parsed = _PARSED.get(sha)
     if parsed is None:
         parsed = _PARSED[sha] = get_codebook_by_id(conn, codebook_id).codebook
     return parsed
-
-
-def remember_lock(conn: Queryable, codebook_id: int) -> tuple[str, str | None]:
-    """The content hash of version ``codebook_id`` and when it was locked (None: not yet; "seen": remembered).
-    A server session remembers a version it has seen locked by someone else (see :func:`codebook_content`)."""
-    session = dialect.session_memo(conn)
-    sha = session.get(("locked codebook", codebook_id)) if session is not None else None
-    if sha is not None:
-        return sha, "seen"
-    row = conn.execute("SELECT sha256, locked_at FROM codebooks WHERE id = ?", (codebook_id,)).fetchone()
-    if row is None:
-        raise UsageError(f"no codebook with id {codebook_id} in this workspace")
-    sha, locked_at = row
-    own = isinstance(conn, Transaction) and locked_at == conn.at  # locked by this very transaction
-    if locked_at is not None and not own and session is not None:
-        session[("locked codebook", codebook_id)] = sha
-    return sha, locked_at
 
 
 def is_in_use(conn: Queryable, codebook_id: int) -> bool:

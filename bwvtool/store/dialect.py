@@ -203,25 +203,6 @@ def columns_or_null(conn: Any, table: str, alias: str, columns: Sequence[str]) -
     }
 
 
-TEAM_ROLES = ("reviewer", "researcher", "supervisor", "admin")  # each is the group role bwvtool_<name>
-
-
-def team_role(conn: Any) -> str | None:
-    """The team role this connection's login is a member of (``reviewer``, ``researcher``, ``supervisor`` or
-    ``admin``); None on a file, and for a login in none (the server's administrator). Asked of the membership
-    table itself: ``pg_has_role`` says a superuser is a member of every role."""
-    if not is_postgres(conn):
-        return None
-    row = conn.execute(
-        "SELECT g.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid"
-        " JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = session_user AND g.rolname IN ("
-        + ", ".join("?" for _ in TEAM_ROLES)
-        + ") ORDER BY g.rolname LIMIT 1",
-        [f"bwvtool_{name}" for name in TEAM_ROLES],
-    ).fetchone()
-    return row[0].removeprefix("bwvtool_") if row else None
-
-
 def claim_next(conn: Any) -> str:
     """What ends a SELECT that takes one row of shared work for this transaction: on PostgreSQL the row is locked
     and rows other sessions hold are skipped (FOR UPDATE SKIP LOCKED), so two claims never take the same row and

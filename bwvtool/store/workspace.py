@@ -174,6 +174,11 @@ class Workspace:
         opens under whatever name they give (``--user``, or the app asks); a team server's login otherwise."""
         return None
 
+    def team_role(self) -> str | None:
+        """The team role this connection's login holds (reviewer, researcher, supervisor or admin): None on a file,
+        where there are no roles; on a server, see :meth:`ServerWorkspace.team_role`."""
+        return None
+
     def acts_for_others(self) -> bool:
         """Whether this connection may write audit rows in other people's names: never on a file (the name given
         is the only one); on a server, see :meth:`ServerWorkspace.acts_for_others`."""

@@ -208,7 +208,6 @@ def test_a_reviewer_is_not_sent_the_import_journal_query_the_server_would_refuse
 def test_each_role_is_told_what_it_may_do_on_a_page_before_anything_is_asked(team):
     """The app asks the server's grants (bwvtool.access) before a page reads: the line names who does the work."""
     from bwvtool import access
-    from bwvtool.store import dialect
 
     expected = {
         "alice": ("reviewer", True, "Debriefs are written by supervisors; {} is a reviewer"),
@@ -219,10 +218,10 @@ def test_each_role_is_told_what_it_may_do_on_a_page_before_anything_is_asked(tea
     for kind, (role, codes, debrief) in expected.items():
         login = team["people"][kind]
         with open_workspace(psycopg.conninfo.make_conninfo(team["url"], user=login)) as ws:
-            assert dialect.team_role(ws.conn) == role
+            assert ws.team_role() == role
             assert access.page(ws, "debrief").why == debrief.format(login)
             assert access.page(ws, "coding").write == codes
-    assert dialect.team_role(team["ws"].conn) is None  # the owner (a superuser) is in no team role
+    assert team["ws"].team_role() is None  # the owner (a superuser) is in no team role
     assert access.page(team["ws"], "debrief") == access.Access()
 
 

@@ -9,6 +9,7 @@ from psycopg import sql
 
 from bwvtool.errors import StoreError
 from bwvtool.store import audit
+from bwvtool.store.coders import ROLES
 from bwvtool.store.postgres import display, migrations
 from bwvtool.store.postgres.connection import PgConnection, PgOperationalError, translate_error
 from bwvtool.store.workspace import BUSY_TIMEOUT_MS, Workspace
@@ -61,6 +62,19 @@ class ServerWorkspace(Workspace):
         if self._login is None:
             self._login = str(self.conn.execute("SELECT session_user").fetchone()[0])
         return self._login
+
+    def team_role(self) -> str | None:
+        """The team role (``bwvtool_<role>`` group) this login is a member of; None for a login in none (the
+        server's administrator). Asked of the membership table itself: ``pg_has_role`` says a superuser is a
+        member of every role."""
+        row = self.conn.execute(
+            "SELECT g.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid"
+            " JOIN pg_roles m ON m.oid = a.member WHERE m.rolname = session_user AND g.rolname IN ("
+            + ", ".join("?" for _ in ROLES)
+            + ") ORDER BY g.rolname LIMIT 1",
+            [f"bwvtool_{name}" for name in ROLES],
+        ).fetchone()
+        return row[0].removeprefix("bwvtool_") if row else None
 
     def acts_for_others(self) -> bool:
         """The server's own rule (its audit trigger, ``bwv_audit_chain``): a superuser, or a login in none of the
